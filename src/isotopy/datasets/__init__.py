@@ -1,0 +1,120 @@
+"""The essay's datasets as pure functions, one registry, and user data files.
+
+Every generator is ``make_<name>(n, *, ..., seed=None) -> (X, y)`` with X float32 (n, d),
+y int64 (n,), its own ``np.random.default_rng(seed)`` and no global state. ``DATASETS`` maps
+each name to a :class:`DatasetSpec`; the CLI's choices and the web explorer's drop-downs read
+the same dict.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import lookup
+from .curves import make_spirals, make_two_curves
+from .files import MAX_POINTS, load_points
+from .links import link_cores, make_linked_tori, make_unlink
+from .spheres import (
+    make_disc_annulus,
+    make_interval,
+    make_nested_spheres,
+    nested_spheres_labels,
+)
+
+__all__ = [
+    "DATASETS", "DatasetSpec", "make_dataset", "dataset_params", "load_points", "link_cores",
+    "make_two_curves", "make_spirals", "make_nested_spheres", "make_disc_annulus",
+    "make_interval", "make_linked_tori", "make_unlink", "nested_spheres_labels", "MAX_POINTS",
+]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One registry entry.
+
+    ``labels_fn(points, **params)`` gives the label of arbitrary points under the continuous
+    sets (-1 outside them) where the dataset has such sets, for dense-grid accuracy.
+    ``is_link`` marks datasets whose two classes are solid tori with known core curves.
+    """
+
+    name: str
+    make: Callable
+    dim: int | None  # None: set by the ``dim`` parameter
+    summary: str
+    labels_fn: Callable | None = None
+    is_link: bool = False
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.name!r}, dim={self.dim}, {self.summary!r})"
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in [
+        DatasetSpec("two_curves", make_two_curves, 2,
+                    "two parallel sine curves: no line separates them, one hidden layer does"),
+        DatasetSpec("spirals", make_spirals, 2,
+                    "two interleaved spiral arms; 'turns' sets how entangled they are"),
+        DatasetSpec("disc_annulus", make_disc_annulus, 2,
+                    "a disc inside an annulus: 2-unit layers cannot separate it, 3 can",
+                    labels_fn=nested_spheres_labels),
+        DatasetSpec("interval", make_interval, 1,
+                    "an interval inside its complement on the line: needs a 2-unit layer",
+                    labels_fn=nested_spheres_labels),
+        DatasetSpec("nested_spheres", make_nested_spheres, None,
+                    "a ball inside a spherical shell in R^dim: needs dim + 1 units",
+                    labels_fn=nested_spheres_labels),
+        DatasetSpec("linked_tori", make_linked_tori, 3,
+                    "two solid tori linked 'linking' times: needs a 4-unit layer",
+                    is_link=True),
+        DatasetSpec("unlink", make_unlink, 3,
+                    "two solid tori that look tangled but come apart: 3 units can do it",
+                    is_link=True),
+    ]
+}
+
+
+def dataset_params(name: str) -> dict:
+    """The keyword parameters of a dataset generator with their defaults (n and seed included)."""
+    spec = lookup(DATASETS, name, "dataset")
+    sig = inspect.signature(spec.make)
+    return {k: p.default for k, p in sig.parameters.items()}
+
+
+def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **params):
+    """Generate a registered dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``DATASETS``.
+    n : int, optional
+        Number of points (the generator's default if None).
+    seed : int or None
+    **params
+        The generator's own keyword parameters; an unknown one raises InputError.
+
+    Returns
+    -------
+    X : ndarray of float32, shape (n, d)
+    y : ndarray of int64, shape (n,)
+    """
+    spec = lookup(DATASETS, name, "dataset")
+    valid = set(dataset_params(name)) - {"n", "seed"}
+    unknown = set(params) - valid
+    if unknown:
+        raise InputError(
+            f"dataset {name!r} has no parameter {sorted(unknown)[0]!r}; its parameters are: "
+            f"{', '.join(sorted(valid)) or 'none'}"
+        )
+    kwargs = dict(params, seed=seed)
+    if n is not None:
+        kwargs["n"] = n
+    X, y = spec.make(**kwargs)
+    assert X.dtype == np.float32 and y.dtype == np.int64
+    return X, y
+

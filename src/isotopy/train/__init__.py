@@ -1,0 +1,8 @@
+"""Training: ``fit`` for one or many networks, its ``History``, and runs saved as folders."""
+
+from .fit import OPTIMIZERS, accuracy, fit
+from .history import History
+from .runs import Run, TrainConfig, atomic_dir, load_run, save_run, train_run, train_test_split
+
+__all__ = ["fit", "accuracy", "OPTIMIZERS", "History", "Run", "TrainConfig", "train_run",
+           "save_run", "load_run", "train_test_split", "atomic_dir"]
