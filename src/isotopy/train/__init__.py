@@ -2,7 +2,16 @@
 
 from .fit import OPTIMIZERS, accuracy, fit
 from .history import History
-from .runs import Run, TrainConfig, atomic_dir, load_run, save_run, train_run, train_test_split
+from .runs import (
+    Run,
+    TrainConfig,
+    atomic_dir,
+    is_run,
+    load_run,
+    save_run,
+    train_run,
+    train_test_split,
+)
 
 __all__ = ["fit", "accuracy", "OPTIMIZERS", "History", "Run", "TrainConfig", "train_run",
-           "save_run", "load_run", "train_test_split", "atomic_dir"]
+           "save_run", "load_run", "train_test_split", "atomic_dir", "is_run"]

@@ -32,7 +32,7 @@ from .fit import fit
 from .history import History
 
 __all__ = ["TrainConfig", "Run", "train_run", "save_run", "load_run", "train_test_split",
-           "atomic_dir"]
+           "atomic_dir", "is_run"]
 
 FORMAT = 1
 
@@ -165,13 +165,27 @@ class atomic_dir:
         self.replace_if = replace_if
         self.what = what
 
-    def __enter__(self) -> Path:
+    def check(self) -> None:
+        """Raise InputError now if the target could not be written (call before long work)."""
         t = self.target
         if t.exists() and not t.is_dir():
             raise InputError(f"{self.what} {str(t)!r} exists and is a file, not a folder")
         if t.is_dir() and any(t.iterdir()) and not (self.replace_if and self.replace_if(t)):
             raise InputError(f"{self.what} {str(t)!r} exists and is not empty; "
                              "choose a new path or remove it")
+        for parent in [t.parent, *t.parent.parents]:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise InputError(f"cannot create {self.what} {str(t)!r}: "
+                                     f"{str(parent)!r} is a file")
+                if not os.access(parent, os.W_OK):
+                    raise InputError(f"cannot create {self.what} {str(t)!r}: "
+                                     f"{str(parent)!r} is not writable")
+                break
+
+    def __enter__(self) -> Path:
+        self.check()
+        t = self.target
         parent = t.parent if str(t.parent) else Path(".")
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +208,8 @@ class atomic_dir:
         return False
 
 
-def _is_run(path: Path) -> bool:
+def is_run(path: Path) -> bool:
+    """Whether ``path`` looks like a run folder (so that it may be replaced by a new run)."""
     return (path / "config.json").exists() and (path / "weights.safetensors").exists()
 
 
@@ -203,7 +218,7 @@ def save_run(run: Run, path) -> Path:
     from safetensors.torch import save_file
 
     path = Path(path)
-    with atomic_dir(path, replace_if=_is_run, what="run folder") as tmp:
+    with atomic_dir(path, replace_if=is_run, what="run folder") as tmp:
         cfg = {"format": FORMAT, "network": run.net.config(), "train": asdict(run.train),
                "data": run.data}
         _write_json(tmp / "config.json", cfg)

@@ -1,0 +1,90 @@
+"""``isotopy train``: train one network on a dataset or a data file and save the run folder."""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from . import add_command
+
+
+def parse_params(items: list[str] | None) -> dict:
+    """``["turns=1.5", "dim=3"]`` -> {"turns": 1.5, "dim": 3}; values parsed as int, float."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param takes NAME=VALUE, got {item!r}")
+        for cast in (int, float):
+            try:
+                out[key.strip()] = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            raise InputError(f"--param {key.strip()} needs a number, got {value!r}")
+    return out
+
+
+def add_data_args(p) -> None:
+    from ..datasets import DATASETS
+
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dataset", metavar="NAME",
+                     help=f"a registered dataset: {', '.join(DATASETS)}")
+    src.add_argument("--data", metavar="FILE", help="a CSV / NPY / NPZ file of points + labels")
+    p.add_argument("--n-points", type=int, default=None, metavar="N",
+                   help="number of points (default: the dataset's own)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a dataset parameter, e.g. --param turns=1.5 (repeatable)")
+
+
+def register(sub) -> None:
+    from ..nn import ACTIVATIONS
+    from ..train import OPTIMIZERS, TrainConfig
+
+    d = TrainConfig()
+    p = add_command(sub, "train", help="train a network and write a run folder",
+                    example="isotopy train --dataset disc_annulus --hidden 3 --out runs/da3")
+    add_data_args(p)
+    p.add_argument("--hidden", default="2", metavar="W1,W2,...",
+                   help="hidden widths, comma-separated; '' for no hidden layer")
+    p.add_argument("--activation", default="tanh", metavar="NAME",
+                   help=f"one of: {', '.join(ACTIVATIONS)}")
+    p.add_argument("--steps", type=int, default=d.steps, help="optimiser steps")
+    p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: all)")
+    p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed for data, split and init")
+    p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..errors import check_positive_int, parse_int_list
+    from ..nn import get_activation
+    from ..train import OPTIMIZERS, atomic_dir, is_run, save_run, train_run
+    from ..errors import lookup
+    from ._progress import progress_bar
+
+    hidden = parse_int_list(args.hidden, "--hidden")
+    get_activation(args.activation)
+    lookup(OPTIMIZERS, args.optimizer, "optimizer")
+    check_positive_int(args.steps, "--steps")
+    if args.n_points is not None:
+        check_positive_int(args.n_points, "--n-points", minimum=2)
+    atomic_dir(args.out, replace_if=is_run, what="run folder").check()
+    with progress_bar(args.steps, "training") as bar:
+        result = train_run(args.dataset, data_file=args.data, n=args.n_points, hidden=hidden,
+                           activation=args.activation, dataset_params=parse_params(args.param),
+                           steps=args.steps, lr=args.lr, batch_size=args.batch_size,
+                           optimizer=args.optimizer, seed=args.seed,
+                           test_size=args.test_size, progress=bar)
+    save_run(result, args.out)
+    m = result.metrics()
+    if result.history.stopped:
+        print(f"warning: {result.history.stopped}")
+    test = f"  test accuracy {m['test_accuracy']:.3f}" if "test_accuracy" in m else ""
+    print(f"{result.net!r}")
+    print(f"train accuracy {m['train_accuracy']:.3f}{test}  final loss {m['final_loss']:.4f}")
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,111 @@
+"""The HTML report that reproduces the essay with numbers: ``build_report(out)``.
+
+Sections are modules of ``isotopy.report.sections`` listed in ``SECTIONS``; each returns an
+HTML fragment and records its numbers and claims in the shared :class:`Context`. The whole
+report is built in a temporary folder and renamed into place.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import time
+from pathlib import Path
+
+from ..errors import lookup
+from .context import Context
+from .sections import SECTIONS
+
+__all__ = ["build_report", "SECTIONS", "Context"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
+h1{font-weight:600}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+figure{margin:1em 0;display:inline-block;vertical-align:top}
+figure img,figure video{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.9em;color:#555;max-width:900px}
+table{border-collapse:collapse;margin:1em 0;font-size:.92em}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f4f4f4}
+td:first-child,th:first-child{text-align:left}
+.ok{color:#17702a;font-weight:600}.bad{color:#b00020;font-weight:600}.na{color:#666}
+.meta{color:#666;font-size:.9em}
+"""
+
+
+def _is_report(path: Path) -> bool:
+    return (path / "index.html").exists() and (path / "metrics.json").exists()
+
+
+def build_report(out, *, quick: bool = False, seed: int = 0, only: list[str] | None = None,
+                 progress=None) -> dict:
+    """Build the report in folder ``out`` (replacing an older report there).
+
+    Parameters
+    ----------
+    out : path
+        Folder to write ``index.html``, ``metrics.json`` and ``figures/`` into.
+    quick : bool
+        Smaller settings everywhere (for tests); the numbers are then not the report's.
+    seed : int
+        Base seed of every section.
+    only : list of str, optional
+        Build only these sections (names from ``SECTIONS``).
+    progress : callable, optional
+        Called with a short message as each step starts.
+
+    Returns
+    -------
+    dict
+        ``{"metrics": ..., "claims": ..., "seconds": ..., "path": ...}``
+    """
+    from ..train import atomic_dir
+
+    names = list(SECTIONS)
+    if only:
+        valid = {n: n for n in SECTIONS}
+        names = [lookup(valid, n, "report section") for n in only]
+    start = time.perf_counter()
+    with atomic_dir(out, replace_if=_is_report, what="report folder") as tmp:
+        ctx = Context(tmp, quick=quick, seed=seed, progress=progress)
+        parts, timings = [], {}
+        for name in names:
+            mod = importlib.import_module(f"{__name__}.sections.{name}")
+            ctx.section = name
+            t0 = time.perf_counter()
+            ctx.say("start")
+            body = mod.build(ctx)
+            timings[name] = round(time.perf_counter() - t0, 1)
+            parts.append(f'<section id="{name}"><h2>{html.escape(mod.TITLE)}</h2>{body}'
+                         f'<p class="meta">section time {timings[name]} s</p></section>')
+        seconds = round(time.perf_counter() - start, 1)
+        page = _page(parts, ctx, names, seconds, quick)
+        (tmp / "index.html").write_text(page)
+        (tmp / "metrics.json").write_text(json.dumps(
+            {"metrics": ctx.metrics, "claims": ctx.claims, "section_seconds": timings,
+             "seconds": seconds, "quick": quick, "seed": seed}, indent=2, default=float) + "\n")
+    return {"metrics": ctx.metrics, "claims": ctx.claims, "seconds": seconds, "path": Path(out)}
+
+
+def _page(parts, ctx, names, seconds, quick) -> str:
+    from .. import __version__
+
+    def verdict(a):
+        return {True: '<span class="ok">agrees</span>', False: '<span class="bad">differs</span>',
+                None: '<span class="na">—</span>'}[a]
+
+    rows = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['measured'])}"
+                   f"</td><td>{verdict(c['agrees'])}</td></tr>" for c in ctx.claims)
+    summary = (f"<h2>The essay's claims, measured</h2><table><thead><tr><th>claim</th>"
+               f"<th>measured</th><th>verdict</th></tr></thead><tbody>{rows}</tbody></table>"
+               if rows else "")
+    toc = "".join(f'<li><a href="#{n}">{html.escape(importlib.import_module(f"{__name__}.sections.{n}").TITLE)}</a></li>' for n in names)  # noqa: E501
+    note = " (quick settings: not the report's numbers)" if quick else ""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>isotopy report</title>"
+            f"<style>{_CSS}</style></head><body><h1>Neural networks, manifolds and topology, "
+            f"reproduced</h1><p class='meta'>isotopy {__version__}; seed {ctx.seed}; built in "
+            f"{seconds} s{note}. Every number below was measured by this build; the essay is "
+            f"\"Neural Networks, Manifolds, and Topology\" (2014).</p><ul>{toc}</ul>{summary}"
+            f"{''.join(parts)}</body></html>\n")
+
