@@ -60,12 +60,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..errors import check_positive_int, parse_int_list
+    from ..errors import check_positive_int, lookup, parse_int_list
     from ..nn import get_activation
     from ..train import OPTIMIZERS, atomic_dir, is_run, save_run, train_run
-    from ..errors import lookup
     from ._progress import progress_bar
 
+    from ..datasets import DATASETS
+
+    if args.dataset is not None:
+        lookup(DATASETS, args.dataset, "dataset")
     hidden = parse_int_list(args.hidden, "--hidden")
     get_activation(args.activation)
     lookup(OPTIMIZERS, args.optimizer, "optimizer")
