@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-
 from isotopy import Network, make_dataset
 from isotopy.errors import InputError
 from isotopy.scene import input_grid, layer_scenes, separator_geometry, stage_scene
