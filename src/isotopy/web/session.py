@@ -331,7 +331,7 @@ class Session:
         return self._after_data()
 
     def _on_upload_csv(self, msg: P.UploadCSV):
-        X, y = points_from_csv_text(msg.text, name="the uploaded CSV",
+        X, y = points_from_csv_text(msg.text, name="uploaded CSV",
                                     max_points=LIMITS["max_points"])
         self._set_data(X, y, {"file": "uploaded CSV", "n": int(len(X)), "seed": msg.seed,
                               "test_size": msg.test_size})
