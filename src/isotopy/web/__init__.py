@@ -70,6 +70,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     import uvicorn
 
     sock = bind_socket(host, port)
+    # Session threads run Python between torch calls; a short GIL switch interval lets the
+    # event loop take a message or send a view within a millisecond instead of five.
+    sys.setswitchinterval(0.001)
     port = sock.getsockname()[1]
     app = create_app(export_dir=export_dir)
     shown = f"[{host}]" if ":" in host else host

@@ -3,8 +3,8 @@ order, trains while playing, and hands finished JSON text to the event loop.
 
 The loop alternates short training slices (about 10 ms) with the inbox, so a control (pause,
 a new learning rate) waits at most one slice plus one view computation. View updates are
-capped at ``max_fps`` and never pile up: a new frame is computed only after the previous one
-has left through the socket (``frame_sent``), so a slow page gets fewer, fresher frames.
+capped at ``max_fps`` and never pile up: at most ``pipeline`` (2) frames are on their way at
+once (``frame_sent`` counts them out), so a slow page gets fewer, fresher frames.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ class SessionWorker:
 
     def __init__(self, session: Session, emit: Callable[[str, bool], None],
                  store_download: Callable[[bytes, str, str], str], *, max_fps: float = 30.0,
-                 slice_s: float = 0.01, inbox_size: int = 256):
+                 slice_s: float = 0.01, inbox_size: int = 256, pipeline: int = 2):
         self.session = session
         self.emit = emit
         self.store_download = store_download
         self.min_interval = 1.0 / max_fps
         self.slice_s = slice_s
+        self.pipeline = pipeline  # frames that may be on their way at once
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
         self._stop = threading.Event()
         self._in_flight = 0
@@ -137,15 +138,18 @@ class SessionWorker:
                 if not self.inbox.empty():
                     continue
             if s.playing:
+                # train until the next view is due (at most one slice), so views keep pace
+                due = last_frame + self.min_interval - time.perf_counter()
                 try:
-                    s.train(self.slice_s)
+                    s.train(min(self.slice_s, max(due, 0.002)))
                 except InputError as e:
                     self._send({"type": "error", "message": str(e), "request": "train"})
                     self._send(s.status())
                 dirty = True
             with self._lock:
-                free = self._in_flight == 0
+                free = self._in_flight < self.pipeline
             if dirty and free and time.perf_counter() - last_frame >= self.min_interval:
+                started = time.perf_counter()
                 try:
                     frame = s.frame()
                 except Exception as e:  # pragma: no cover - a bug in a view; keep going
@@ -157,7 +161,7 @@ class SessionWorker:
                 with self._lock:
                     self._in_flight += 1
                 self._send(frame, True)
-                last_frame, dirty = time.perf_counter(), False
+                last_frame, dirty = started, False
             elif s.playing and not free:
                 time.sleep(0.0)  # let the sender run; training continues next pass
 
