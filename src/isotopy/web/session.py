@@ -49,11 +49,22 @@ def encode(arr, dtype=np.float32) -> dict:
 
 
 def _penalties() -> dict:
-    """Penalty registry of the training module where the library has one, else {}."""
-    from .. import train
+    """Training penalties the library provides, as {name: factory(strength) -> penalty}.
 
-    reg = getattr(train, "PENALTIES", None)
-    return dict(reg) if isinstance(reg, dict) else {}
+    A penalty is ``penalty(net, xb) -> (N,)`` as :func:`isotopy.train.fit` takes it. Read
+    from ``isotopy.train.penalties`` where that module exists (a ``PENALTIES`` registry, or
+    its ``contractive_penalty``); empty otherwise, and the page then offers none.
+    """
+    try:
+        from ..train import penalties as mod
+    except ImportError:
+        return {}
+    reg = getattr(mod, "PENALTIES", None)
+    if isinstance(reg, dict):
+        return dict(reg)
+    if callable(getattr(mod, "contractive_penalty", None)):
+        return {"contractive": mod.contractive_penalty}
+    return {}
 
 
 def registry() -> dict:
@@ -202,7 +213,13 @@ class Session:
         """Run optimiser steps for about ``budget_s`` seconds (at least one); returns how many."""
         t0, done = time.perf_counter(), 0
         limit = max_steps if max_steps is not None else self.speed
-        penalty = _penalties().get(self.penalty) if self.penalty else None
+        penalty = None
+        if self.penalty and self.penalty_weight > 0:
+            key = (self.penalty, self.penalty_weight)
+            if getattr(self, "_penalty_key", None) != key:
+                self._penalty_fn = _penalties()[self.penalty](self.penalty_weight)
+                self._penalty_key = key
+            penalty = self._penalty_fn
         for group in self.opt.param_groups:
             group["lr"] = self.lr
         while done < limit:
@@ -218,8 +235,8 @@ class Session:
             logits = self.net(xb)
             logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (1, B, c)
             loss = self.net.loss(logits, yb)  # (1,)
-            if penalty is not None and self.penalty_weight > 0:
-                loss = loss + self.penalty_weight * penalty(self.net, xb)
+            if penalty is not None:  # the factory already scaled it by the weight
+                loss = loss + penalty(self.net, xb)
             if not torch.isfinite(loss).all():
                 self.net.load_state_dict(self.snapshots[-1])
                 self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
@@ -486,9 +503,25 @@ class Session:
                 f"{'playing' if self.playing else 'paused'})")
 
 
-@torch.no_grad()
 def diagnostics(net, X) -> list[dict]:
-    """Per-stage numbers: shape, homeomorphism flag, det and singular values of affine maps."""
+    """Per-stage numbers: shape, homeomorphism flag, det and singular values of affine maps,
+    the spread of each stage's output; where the library has a topology module, its own
+    per-stage diagnostics (condition numbers, near-singular flags, notes) are merged in."""
+    rows = _basic_diagnostics(net, X)
+    try:
+        from ..topology import diagnostics_to_json, stage_diagnostics
+    except ImportError:
+        return rows
+    for row, extra in zip(rows, diagnostics_to_json(stage_diagnostics(net))):
+        for key in ("det", "singular_values", "condition", "near_singular", "note",
+                    "homeomorphism"):
+            if extra.get(key) is not None:
+                row[key] = extra[key]
+    return rows
+
+
+@torch.no_grad()
+def _basic_diagnostics(net, X) -> list[dict]:
     rows = []
     h = torch.as_tensor(np.asarray(X, np.float32))[None]
     for name, st in zip(net.names, net.stages):

@@ -260,6 +260,14 @@ function wire() {
 
 function animKind() { return document.querySelector("input[name=anim]:checked").value; }
 
+function animHint() {
+  const iso = animKind() === "isotopy";
+  $("anim-compute").textContent = iso ? "Compute isotopy" : "Compute replay";
+  return iso ? "Compute shows every stage applied continuously to the data and the grid " +
+    "(press ▶ or drag the slider)." : "Compute replays the last hidden representation over " +
+    "the recorded training snapshots.";
+}
+
 function computeAnimation() {
   const frames = Math.max(2, Math.min(intOr($("anim-frames").value, 60),
     S.registry.limits.max_frames));
@@ -283,7 +291,7 @@ function closeAnimation() {
   stopAnimPlay(); S.anim = null;
   $("anim-slider").disabled = true; $("anim-play").disabled = true;
   $("anim-label").textContent = "–";
-  $("anim-note").textContent = "Press Compute to see the network's continuous deformation.";
+  $("anim-note").textContent = animHint();
   $("anim-note").className = "note";
   clearCanvas($("anim-canvas"));
 }
@@ -345,7 +353,9 @@ function onNetwork(m) {
 }
 
 function onStatus(m) {
+  const was = S.status && S.status.playing;
   S.status = m;
+  if (was && !m.playing && !S.anim && S.ready) computeAnimation();  // fill the empty panel
   setPlaying(m.playing);
   $("step").textContent = m.step;
   if (document.activeElement !== $("lr")) $("lr").value = m.lr;
@@ -397,13 +407,21 @@ function onDiagnostics(m) {
   const fmt = (x) => (Math.abs(x) >= 1e3 || (Math.abs(x) < 1e-3 && x !== 0)) ? x.toExponential(2)
     : x.toFixed(3);
   let html = `<table><thead><tr><th>stage</th><th>map</th><th>homeomorphism onto image</th>` +
-    `<th>det W</th><th>singular values</th><th>spread of the output</th></tr></thead><tbody>`;
+    `<th>det W</th><th>singular values</th>` +
+    (m.rows.some((r) => r.condition !== undefined) ? `<th>condition</th>` : "") +
+    `<th>spread of the output</th>` +
+    (m.rows.some((r) => r.note) ? `<th>note</th>` : "") + `</tr></thead><tbody>`;
+  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   for (const r of m.rows) {
-    html += `<tr><td>${r.name}</td><td>${r.type} ${r.d_in}→${r.d_out}</td>` +
+    html += `<tr><td>${esc(r.name)}</td><td>${esc(r.type)} ${r.d_in}→${r.d_out}</td>` +
       `<td class="${r.homeomorphism ? "yes" : "no"}">${r.homeomorphism ? "yes" : "no"}</td>` +
-      `<td>${r.det === undefined ? "" : fmt(r.det)}</td>` +
+      `<td>${r.det === undefined || r.det === null ? "" : fmt(r.det)}</td>` +
       `<td>${r.singular_values ? r.singular_values.map(fmt).join(", ") : ""}</td>` +
-      `<td>${r.spread.map(fmt).join(", ")}</td></tr>`;
+      (m.rows.some((q) => q.condition !== undefined) ? `<td>${r.condition === undefined ||
+        r.condition === null ? "" : (typeof r.condition === "number" ? fmt(r.condition)
+        : esc(r.condition))}${r.near_singular ? " (near singular)" : ""}</td>` : "") +
+      `<td>${r.spread.map(fmt).join(", ")}</td>` +
+      (m.rows.some((q) => q.note) ? `<td>${esc(r.note || "")}</td>` : "") + `</tr>`;
   }
   html += `</tbody></table><p class="hint">at step ${m.step}</p>`;
   $("diagnostics").innerHTML = html;
