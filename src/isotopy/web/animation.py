@@ -42,9 +42,10 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
     """Frames of representation ``stage`` over training (default: the read-out's input)."""
     if len(session.snapshots) < 2:
         raise InputError("nothing to replay yet: train for a few steps first")
-    hist = History(loss=np.zeros((1, max(session.step_count, 1))),
-                   train_accuracy=np.zeros((1, max(session.step_count, 1))),
-                   record_steps=list(session.snap_steps), snapshots=list(session.snapshots))
+    loss = np.asarray(session.loss_curve or [np.nan], dtype=np.float64)[None]
+    acc = np.asarray(session.acc_curve or [np.nan], dtype=np.float64)[None]
+    hist = History(loss=loss, train_accuracy=acc, record_steps=list(session.snap_steps),
+                   snapshots=list(session.snapshots))
     k = session._readout_in() if stage is None else int(stage)
     if not 0 <= k <= session._readout_in():
         raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")
