@@ -166,6 +166,18 @@ def test_csv_upload_in_memory_with_the_library_rules():
         s.handle(msg(type="upload_csv", text="".join(f"{i},{i % 2}\n" for i in range(6000))))
 
 
+def test_wide_uploads_are_shown_through_principal_axes():
+    s = Session()
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 5))
+    text = "\n".join(",".join(f"{v:.4f}" for v in x) + f",{int(x[0] > 0)}" for x in X)
+    s.handle(msg(type="upload_csv", text=text))
+    s.train(max_steps=5)
+    f = s.frame()
+    assert "input_field" not in f
+    assert f["stage"]["dim"] == 3 and "principal" in f["stage"]["meta"]["projection"]
+
+
 def test_csv_text_matches_file_reader(tmp_path):
     text = "x,y,label\n0.5,1.5,3\n-1,2,7\n0,0,3\n"
     p = tmp_path / "d.csv"
@@ -316,3 +328,38 @@ def test_serve_help_and_bad_port(cli_inproc):
     assert code == 0 and "isotopy serve --port 8000" in out and "127.0.0.1" in out
     code, _, err = cli_inproc("serve", "--port", "70000")
     assert code == 2 and "--port must be between 0 and 65535" in err
+
+
+# ------------------------------------------------------------------------- animations
+def test_isotopy_and_replay_frames():
+    s = Session("disc_annulus", hidden=(2,))
+    s.train(max_steps=60)
+    (iso,) = s.handle(msg(type="animate", kind="isotopy", frames=12))
+    pts = decode(iso["points"])
+    assert iso["n_frames"] == 12 and pts.shape == (12, len(s.X), iso["dim"])
+    np.testing.assert_allclose(pts[0][:, :2], s.X, atol=1e-5)  # starts at the input
+    last = s.net.trace(s.X)[-2][1]  # the read-out's input
+    # it ends at the last layer, up to a swap of the two units that makes det W > 0
+    end = pts[-1][:, :2]
+    assert np.allclose(end, last, atol=1e-4) or np.allclose(end, last[:, ::-1], atol=1e-4)
+    assert decode(iso["grid"]).shape[:1] == (12,) and decode(iso["bounds"]).shape == (12, 2, 2)
+    assert not any(iso["flagged"])  # tanh and an invertible 2x2 map: an isotopy throughout
+    (rep,) = s.handle(msg(type="animate", kind="replay", frames=8))
+    assert rep["n_frames"] == 8 and len(rep["titles"]) == 8
+    s.handle(msg(type="set_network", hidden=[3], activation="relu"))
+    (iso,) = s.handle(msg(type="animate", kind="isotopy", frames=10))
+    assert any(iso["flagged"])  # relu is not injective: flagged, never passed off as isotopy
+    with pytest.raises(InputError, match="train for a few steps"):
+        s.handle(msg(type="animate", kind="replay", frames=8))
+
+
+def test_gif_and_mp4_exports():
+    import imageio.v3 as iio
+
+    s = Session("disc_annulus", hidden=(2,))
+    s.train(max_steps=20)
+    (gif,) = s.handle(msg(type="export", what="gif", kind="isotopy", frames=6, size=160))
+    assert gif["bytes"][:6] == b"GIF89a" and gif["filename"].endswith(".gif")
+    assert iio.imread(gif["bytes"], index=None, extension=".gif").shape[0] == 6
+    (mp4,) = s.handle(msg(type="export", what="mp4", kind="replay", frames=6, size=160))
+    assert mp4["bytes"][4:8] == b"ftyp" and mp4["media"] == "video/mp4"

@@ -324,6 +324,12 @@ function onData(m) {
     if (!info.edited) $("n").value = info.n;
   }
   $("input-canvas").classList.toggle("rot", m.dim === 3);
+  $("input-title").textContent = m.dim <= 2 ? "Input space and decision regions" : "Input space";
+  $("input-note").textContent = "Class A red, class B blue; ringed points are held out for " +
+    "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
+    "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
+    "2-D inputs; points are added by clicking in 1-D and 2-D only." : "Inputs wider than 3 " +
+    "are shown in the stage view through their principal axes.");
   closeAnimation();
   if (S.pendingHash) applyEdits();
   saveHash();
@@ -686,7 +692,16 @@ function regularGrid(b, dim) {
 function drawInput() {
   const c = $("input-canvas");
   const sc = inputScene();
-  if (!sc) { clearCanvas(c); return; }
+  if (!sc) {
+    const ctx = setupCanvas(c);
+    if (S.data) {
+      ctx.fillStyle = "#66707c"; ctx.font = `${Math.round(14 * c.width / 440)}px system-ui`;
+      ctx.textAlign = "center";
+      ctx.fillText(`${S.data.d}-D input: see the stage view`, c.width / 2, c.height / 2);
+      ctx.textAlign = "left";
+    }
+    return;
+  }
   if (S.data.d === 1) sc.grid = { shape: [1, 2, 1], data: new Float32Array([sc.bounds[0][0], sc.bounds[1][0]]) };
   S.inputView = drawScene(c, sc);
 }
@@ -694,9 +709,10 @@ function drawInput() {
 function drawStage() {
   const c = $("stage-canvas");
   const st = S.status ? S.status.stage : 0;
-  if (st === 0 || !S.stage) {
-    if (st === 0 && S.data) drawScene(c, inputScene()); else clearCanvas(c);
-    $("stage-note").textContent = st === 0 ? "the input space (choose a stage above)" : "";
+  const sc0 = st === 0 && S.data && S.data.d <= 3 ? inputScene() : null;
+  if (sc0 || !S.stage) {
+    if (sc0) drawScene(c, sc0); else clearCanvas(c);
+    $("stage-note").textContent = sc0 ? "the input space (choose a stage above)" : "";
     return;
   }
   const sc = S.stage;
