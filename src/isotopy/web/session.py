@@ -451,7 +451,8 @@ class Session:
         from .animation import animation_frames, frames_json
 
         fr = animation_frames(self, msg.kind, msg.frames, msg.stage)
-        return [{"type": "animation", "kind": msg.kind, **frames_json(fr)}]
+        return [{"type": "animation", "kind": msg.kind, "step": self.step_count,
+                 **frames_json(fr)}]
 
     def _on_diagnostics(self, msg):
         return [{"type": "diagnostics", "rows": diagnostics(self.net, self.X),
@@ -491,6 +492,15 @@ class Session:
         for x, lab in zip(self.X, self.y):
             buf.write(",".join(f"{v:.6g}" for v in x) + f",{int(lab)}\n")
         return buf.getvalue()
+
+    def freeze(self) -> Session:
+        """A copy that long jobs (animations, GIF / MP4) can read while this one trains on."""
+        f = copy.copy(self)
+        f.net = copy.deepcopy(self.net)
+        f.opt = None
+        for name in ("snapshots", "snap_steps", "loss_curve", "acc_curve", "evals"):
+            setattr(f, name, list(getattr(self, name)))
+        return f
 
     def network_at_snapshot(self, i: int):
         net = copy.deepcopy(self.net)

@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -56,6 +57,7 @@ class SessionWorker:
         self._in_flight = 0
         self._lock = threading.Lock()
         self.frames_sent = 0
+        self._long_job = None
         self.thread = threading.Thread(target=self._run, name="isotopy-session", daemon=True)
 
     # ------------------------------------------------------------------ event-loop side
@@ -95,15 +97,35 @@ class SessionWorker:
         self.emit(json.dumps(obj, allow_nan=False, default=_json_default), is_frame)
 
     def _apply(self, msg) -> None:
+        if _is_long(msg):
+            return self._apply_long(msg)
+        self._reply(self.session, msg)
+
+    def _apply_long(self, msg) -> None:
+        """Animations and GIF / MP4 run on a frozen copy in the shared pool, so that this
+        session keeps training and answering controls meanwhile (one such job at a time)."""
+        if self._long_job is not None and not self._long_job.done():
+            self._send({"type": "error", "id": msg.id, "request": msg.type,
+                        "message": "still working on the previous animation; try again when "
+                                   "it is done"})
+            return
+        frozen = self.session.freeze()
+        self._long_job = _POOL.submit(self._reply, frozen, msg)
+
+    def _reply(self, session, msg) -> None:
         try:
-            replies = self.session.handle(msg)
+            replies = session.handle(msg)
         except InputError as e:
             replies = [{"type": "error", "message": str(e), "id": msg.id,
                         "request": msg.type}, self.session.status()]
+            if session is not self.session:
+                replies.pop()
         except Exception as e:  # a bug: say so, keep the session alive
             log.exception("session error on %s", msg.type)
             replies = [{"type": "error", "message": f"internal error ({type(e).__name__}): "
                         f"{e}", "id": msg.id, "request": msg.type}]
+        if self._stop.is_set():
+            return
         for r in replies:
             self._send(r)
 
@@ -164,6 +186,14 @@ class SessionWorker:
                 last_frame, dirty = started, False
             elif s.playing and not free:
                 time.sleep(0.0)  # let the sender run; training continues next pass
+
+
+# Long jobs of all sessions share two threads: two cores, and a GIF render is mostly Python.
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="isotopy-render")
+
+
+def _is_long(msg) -> bool:
+    return msg.type == "animate" or (msg.type == "export" and msg.what in ("gif", "mp4"))
 
 
 def _json_default(o):

@@ -49,9 +49,10 @@ function request(msg) {  // a message whose reply we wait for (id echoed by the 
   return new Promise((resolve) => { S.waiting[id] = resolve; send({ ...msg, id }); });
 }
 
-function showError(text) {
+function showError(text, info = false) {
   const box = $("error");
   box.textContent = text; box.hidden = false;
+  box.className = info ? "info" : "";
   clearTimeout(showError.t);
   showError.t = setTimeout(() => { box.hidden = true; }, 7000);
 }
@@ -70,7 +71,7 @@ function onMessage(m) {
     case "diagnostics": onDiagnostics(m); break;
     case "download": triggerDownload(m.url, m.filename); setBusy(null); break;
     case "error": showError(m.message); setBusy(null); break;
-    case "info": showError(m.message); break;
+    case "info": showError(m.message, true); break;
     default: break;
   }
 }
@@ -225,8 +226,8 @@ function wire() {
   $("dl-weights").addEventListener("click", () => send({ type: "export", what: "weights" }));
   $("copy-link").addEventListener("click", async () => {
     saveHash();
-    try { await navigator.clipboard.writeText(location.href); showError("link copied"); } catch (e) {
-      showError("copy the address bar: it holds the whole state");
+    try { await navigator.clipboard.writeText(location.href); showError("link copied", true); } catch (e) {
+      showError("copy the address bar: it holds the whole state", true);
     }
   });
   for (const b of document.querySelectorAll("button.png")) {
@@ -256,6 +257,12 @@ function wire() {
   ic.addEventListener("contextmenu", (e) => { e.preventDefault(); onCanvasClick(e, true); });
   for (const id of ["stage-canvas", "anim-canvas", "input-canvas"]) enableRotation(id);
   window.addEventListener("resize", redrawAll);
+  document.addEventListener("keydown", (e) => {  // space: play / pause, outside text fields
+    const tag = document.activeElement ? document.activeElement.tagName : "";
+    if (e.key === " " && !["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) {
+      e.preventDefault(); $("play").click();
+    }
+  });
 }
 
 function animKind() { return document.querySelector("input[name=anim]:checked").value; }
@@ -739,7 +746,8 @@ function drawAnim() {
     separator: a.separators[i], nTrain: undefined });
   $("anim-label").textContent = `${i + 1}/${F}`;
   const note = $("anim-note");
-  note.textContent = `${a.titles[i]}${a.notes[i] ? " — " + a.notes[i] : ""}`;
+  note.textContent = `${a.titles[i]}${a.notes[i] ? " — " + a.notes[i] : ""}` +
+    (a.step !== undefined ? ` [network at step ${a.step}]` : "");
   note.className = a.flagged[i] ? "note flag" : "note";
 }
 
