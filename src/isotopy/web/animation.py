@@ -42,8 +42,10 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
     """Frames of representation ``stage`` over training (default: the read-out's input)."""
     if len(session.snapshots) < 2:
         raise InputError("nothing to replay yet: train for a few steps first")
-    loss = np.asarray(session.loss_curve or [np.nan], dtype=np.float64)[None]
-    acc = np.asarray(session.acc_curve or [np.nan], dtype=np.float64)[None]
+    loss = np.asarray(session.loss_curve if len(session.loss_curve) else [np.nan],
+                      dtype=np.float64)[None]
+    acc = np.asarray(session.acc_curve if len(session.acc_curve) else [np.nan],
+                     dtype=np.float64)[None]
     hist = History(loss=loss, train_accuracy=acc, record_steps=list(session.snap_steps),
                    snapshots=list(session.snapshots))
     k = session._readout_in() if stage is None else int(stage)

@@ -20,6 +20,7 @@ import copy
 import io
 import json
 import time
+from array import array
 
 import numpy as np
 import torch
@@ -169,8 +170,8 @@ class Session:
         self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
         self.step_count = 0
         self.gen = torch.Generator().manual_seed(self.net_seed)
-        self.loss_curve: list[float] = []
-        self.acc_curve: list[float] = []
+        self.loss_curve = array("f")  # per step; 4 bytes a step keeps long runs small
+        self.acc_curve = array("f")
         self.evals: list[list[float]] = []  # [step, train_acc, test_acc, train_loss, test_loss]
         self.sent_steps = 0
         self.sent_evals = 0
@@ -498,8 +499,9 @@ class Session:
         f = copy.copy(self)
         f.net = copy.deepcopy(self.net)
         f.opt = None
-        for name in ("snapshots", "snap_steps", "loss_curve", "acc_curve", "evals"):
+        for name in ("snapshots", "snap_steps", "evals"):
             setattr(f, name, list(getattr(self, name)))
+        f.loss_curve, f.acc_curve = array("f", self.loss_curve), array("f", self.acc_curve)
         return f
 
     def network_at_snapshot(self, i: int):
