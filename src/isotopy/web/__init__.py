@@ -78,7 +78,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     config = uvicorn.Config(app, log_level=log_level, ws_max_size=4 * 2**20,
-                            ws_ping_interval=20, ws_ping_timeout=60, lifespan="off")
+                            ws_ping_interval=20, ws_ping_timeout=60, lifespan="off",
+                            timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
 
     def announce():
