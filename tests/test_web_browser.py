@@ -139,7 +139,9 @@ def test_explorer_end_to_end(server, page, tmp_path):
     # the continuous isotopy: scrub the slider, the view changes
     pg.fill("#anim-frames", "24")
     pg.click("#anim-compute")
-    pg.wait_for_function("!document.getElementById('anim-slider').disabled", timeout=120_000)
+    pg.wait_for_function("!document.getElementById('anim-slider').disabled || "
+                         "!document.getElementById('error').hidden", timeout=120_000)
+    assert pg.is_enabled("#anim-slider"), pg.text_content("#error")
     first = pg.evaluate("document.getElementById('anim-canvas').toDataURL()")
     pg.eval_on_selector("#anim-slider", "e => { e.value = 12; e.dispatchEvent(new Event('input'))"
                                         " }")
