@@ -58,6 +58,7 @@ function showError(text, info = false) {
 }
 
 function onMessage(m) {
+  if (S.jobId && m.id === S.jobId && m.type !== "status") setTimeout(nextJob, 0);
   if (m.id !== undefined && m.id !== null && S.waiting[m.id] && m.type !== "status") {
     const resolve = S.waiting[m.id]; delete S.waiting[m.id]; resolve(m);
   }
@@ -69,8 +70,8 @@ function onMessage(m) {
     case "frame": onFrame(m); break;
     case "animation": onAnimation(m); break;
     case "diagnostics": onDiagnostics(m); break;
-    case "download": triggerDownload(m.url, m.filename); setBusy(null); break;
-    case "error": showError(m.message); setBusy(null); break;
+    case "download": triggerDownload(m.url, m.filename); break;
+    case "error": showError(m.message); break;
     case "info": showError(m.message, true); break;
     default: break;
   }
@@ -169,8 +170,8 @@ function setPlaying(on) {
 }
 
 function setBusy(what) {
-  for (const id of ["dl-gif", "dl-mp4", "anim-compute"]) $(id).disabled = !!what;
-  if (what) $("anim-note").textContent = what;
+  $("anim-note").className = "note";
+  $("anim-note").textContent = what;
 }
 
 function wire() {
@@ -275,18 +276,36 @@ function animHint() {
     "the recorded training snapshots.";
 }
 
+// Long jobs (frames, GIF, MP4) run one at a time per tab on the server: queue them here.
+function longJob(msg, busyText) {
+  S.jobs = (S.jobs || []).filter((j) => j.msg.type !== msg.type || j.msg.what !== msg.what);
+  S.jobs.push({ msg, busyText });
+  if (!S.jobId) nextJob();
+}
+
+function nextJob() {
+  const job = (S.jobs || []).shift();
+  S.jobId = null;
+  if (!job) {
+    if (S.anim) drawAnim(); else $("anim-note").textContent = animHint();
+    return;
+  }
+  S.jobId = S.reqId++;
+  setBusy(job.busyText);
+  send({ ...job.msg, id: S.jobId });
+}
+
+function animFrames() {
+  return Math.max(2, Math.min(intOr($("anim-frames").value, 60), S.registry.limits.max_frames));
+}
+
 function computeAnimation() {
-  const frames = Math.max(2, Math.min(intOr($("anim-frames").value, 60),
-    S.registry.limits.max_frames));
-  setBusy("computing frames…");
-  send({ type: "animate", kind: animKind(), frames });
+  longJob({ type: "animate", kind: animKind(), frames: animFrames() }, "computing frames…");
 }
 
 function exportAnimation(fmt) {
-  const frames = Math.max(2, Math.min(intOr($("anim-frames").value, 60),
-    S.registry.limits.max_frames));
-  setBusy(`rendering ${fmt.toUpperCase()}…`);
-  send({ type: "export", what: fmt, kind: animKind(), frames, fps: 20, size: 480 });
+  longJob({ type: "export", what: fmt, kind: animKind(), frames: animFrames(), fps: 20,
+    size: 480 }, `rendering ${fmt.toUpperCase()}…`);
 }
 
 function stopAnimPlay() {
@@ -405,7 +424,6 @@ function sceneFrom(sc) {
 }
 
 function onAnimation(m) {
-  setBusy(null);
   S.anim = { ...m, pts: decode(m.points).data, grid: decode(m.grid), bnds: decode(m.bounds).data,
     labs: decode(m.labels).data };
   S.animIndex = 0;
