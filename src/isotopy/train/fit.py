@@ -209,6 +209,7 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
                                 .mean(-1).numpy())
 
     prev = [p.detach().clone() for p in params]  # parameters before the latest update
+    frozen = [p.detach().clone() for p in params]  # parameters of stopped networks
     alive = torch.ones(n_net, dtype=torch.bool)
     stopped_at = np.full(n_net, -1, dtype=np.int64)
     first_stop = None
@@ -234,9 +235,8 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
                 first_stop = (i, per_net[i].item(), step)
             stopped_at[newly.numpy()] = step
             alive &= finite
-            with torch.no_grad():
-                for p, q in zip(params, prev, strict=True):
-                    p[newly] = q[newly]
+            for f, q in zip(frozen, prev, strict=True):
+                f[newly] = q[newly]  # their parameters before the last update
             if not bool(alive.any()):
                 done = step
                 break
@@ -250,12 +250,17 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         if first_stop is not None:
             with torch.no_grad():
                 dead = ~alive
-                for p, q in zip(params, prev, strict=True):
-                    p[dead] = q[dead]
+                for p, f in zip(params, frozen, strict=True):
+                    p[dead] = f[dead]
         if (step + 1) % record_every == 0 and step + 1 < steps:
             record(step + 1)
         if progress is not None:
             progress(step + 1, steps)
+    if first_stop is not None:
+        with torch.no_grad():
+            dead = ~alive
+            for p, f in zip(params, frozen, strict=True):
+                p[dead] = f[dead]
     if record_steps[-1] != done:
         record(done)
     done = max(done, 1)
