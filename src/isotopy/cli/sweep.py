@@ -109,6 +109,10 @@ def run(args) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     workers = check_positive_int(workers, "--workers")
     resuming = check_sweep_folder(args.out, grid)
+    if args.executor == "ray" and args.ray_address not in (None, "auto"):
+        from ..sweep.executors import _check_reachable
+
+        _check_reachable(args.ray_address)
     chunks = grid_chunks(grid)
     total = sum(len(c["seeds"]) for c in chunks)
     print(f"{grid!r}: {total} networks in {len(chunks)} chunks"
