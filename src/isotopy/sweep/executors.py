@@ -109,9 +109,10 @@ def ray_executor(chunks: list[dict], on_result: Callable, *, address: str | None
             else:
                 ray.init(address=address, runtime_env=env, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise InputError(f"cannot connect to a Ray cluster at {address!r} ({msg}); start "
-                             f"one with 'ray start --head' or use --executor local") from None
+            where = ("no Ray cluster is running on this machine" if address == "auto" else
+                     f"cannot connect to a Ray cluster at {address!r} ({type(e).__name__})")
+            raise InputError(f"{where}; start one with 'ray start --head' or use "
+                             "--executor local") from None
         started = True
     try:
         task = ray.remote(num_cpus=1)(run_chunk)
