@@ -151,7 +151,7 @@ def test_ray_gives_the_local_table(tmp_path):
     assert np.isfinite(remote["train_accuracy"]).all()
 
 
-def test_cli_sweep(cli, tmp_path):
+def test_cli_sweep(cli, tmp_path, monkeypatch, capsys):
     ok = cli("sweep", "--dataset", "disc_annulus", "--hidden", "2,3", "--seeds", "2",
              "--steps", "40", "--n-points", "100", "--dense-points", "400", "--workers", "1",
              "--out", "res", check=0)
@@ -163,18 +163,28 @@ def test_cli_sweep(cli, tmp_path):
                 "--out", "res", check=0)
     assert "resuming" in again.stdout
     before = (tmp_path / "res" / "results.csv").read_bytes()
+    # a real process for one bad input (exit status, stderr), the rest in-process via main()
+    proc = cli("sweep", "--dataset", "disc_annulus", "--executor", "ray", "--ray-address",
+               "127.0.0.1:9", "--out", "nowhere", check=2)
+    err = proc.stderr.strip().splitlines()[-1]
+    assert "cannot reach a Ray cluster at '127.0.0.1:9'" in err and "Traceback" not in proc.stderr
+    assert not (tmp_path / "nowhere").exists()
+    from isotopy.cli import main
+
+    monkeypatch.chdir(tmp_path)
     for args, match in [
         (["--seeds", "0"], "--seeds must be an integer >= 1"),
         (["--hidden", "0,2"], "every width must be an integer >= 1"),
+        (["--hidden", ","], "the sweep grid is empty"),
+        (["--contractive", "-1"], "contractive weight"),
         (["--hidden", "2,3,4", "--out", "res"], "different sweep grid"),
-        (["--executor", "ray", "--ray-address", "127.0.0.1:9", "--out", "nowhere"],
-         "cannot reach a Ray cluster"),
+        (["--executor", "dask"], "unknown executor 'dask'"),
     ]:
         argv = ["sweep", "--dataset", "disc_annulus", "--steps", "5", "--out", "bad", *args]
-        proc = cli(*argv, check=2)
-        err = proc.stderr.strip()
-        assert match in err and "Traceback" not in err and len(err.splitlines()) == 1, err
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert match in err and len(err.splitlines()) == 1, err
     assert (tmp_path / "res" / "results.csv").read_bytes() == before
-    assert not (tmp_path / "bad").exists() and not (tmp_path / "nowhere").exists()
+    assert not (tmp_path / "bad").exists()
     helptext = cli("sweep", "--help", check=0).stdout
     assert "example:" in helptext and "isotopy sweep" in helptext
