@@ -69,9 +69,9 @@ def build(ctx) -> str:
     axes[0].set_ylabel("fraction of networks")
     axes[0].legend(fontsize=8)
     axes[0].set_title("3-unit tanh layers (depth 3)", fontsize=10)
-    for kind, marker in [("unlink", "o"), ("apart", "s"), ("torus", "^")]:
+    for kind, marker, shift in [("unlink", "o", -0.2), ("apart", "s", 0.2), ("torus", "^", 0)]:
         part = table[table["kind"] == kind]
-        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(part))
+        jitter = np.random.default_rng(0).uniform(-0.12, 0.12, len(part)) + shift
         axes[1].scatter(part["linking"] + jitter, part["dense_accuracy"], s=10, alpha=0.5,
                         marker=marker, label=kind)
     axes[1].axhline(1.0, color="0.5", lw=0.8, ls=":")
