@@ -193,6 +193,11 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
     opt = make_opt(params, lr)
     Xt = X.T.contiguous()  # (d, n): point-last, see the module docstring
     X_full = Xt.T  # (n, d) view
+    if batch_size is None and 1 < n_net and n_net * X.numel() <= (1 << 26):
+        # one (N, d, n) copy now spares the first affine stage a copy of it every step
+        X_full = Xt.expand(n_net, -1, -1).contiguous().transpose(1, 2)  # (N, n, d) view
+    binary = net.n_classes == 2
+    y_bool = y.bool()
     loss_hist = torch.zeros(steps, n_net)  # filled row by row, transposed at the end
     acc_hist = torch.zeros(steps, n_net)
     record_steps, snapshots, test_loss, test_acc = [], [], [], []
@@ -222,6 +227,7 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
             idx = batch_indices(batch_seeds, step, batch_size, len(X))  # (N, bs)
             xb = Xt[:, idx].permute(1, 0, 2).contiguous().transpose(1, 2)  # (N, bs, d)
             yb = y[idx]  # (N, bs)
+            y_bool = yb.bool()
         logits = net(xb)
         logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
         per_net = net.loss(logits, yb)  # (N,)
@@ -243,7 +249,11 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         with torch.no_grad():
             torch._foreach_copy_(prev, [p.detach() for p in params])
             loss_hist[step] = per_net.detach()
-            acc_hist[step] = (net._labels_from_logits(logits) == yb).float().mean(-1)
+            if binary:  # (logit > 0) == label, counted without int64 temporaries
+                hits = torch.count_nonzero((logits[..., 0] > 0) == y_bool, dim=-1)
+            else:
+                hits = torch.count_nonzero(net._labels_from_logits(logits) == yb, dim=-1)
+            acc_hist[step] = hits / logits.shape[1]
         opt.zero_grad(set_to_none=True)
         (per_net.where(alive, 0.0) if first_stop else per_net).sum().backward()
         opt.step()
