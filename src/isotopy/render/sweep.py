@@ -4,8 +4,8 @@ One panel per dataset (with its parameters) and depth. In each panel, for every 
 and contractive weight: the median accuracy over seeds (line), the band between the 25th and
 75th percentiles, the range (thin bars), every seed (faint dots) and, on the right axis, the
 fraction of seeds that separate the classes perfectly (dashed). Where the essay's argument
-gives the smallest width that can separate the classes (``separation_width``), widths
-below it are shaded.
+gives the smallest width that can separate the classes (``separation_width``; the
+argument holds for injective activations such as tanh), widths below it are shaded.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
             if bound is not None and widths and min(widths) < bound:
                 a.axvspan(min(widths) - 0.5, bound - 0.5, color="0.92", zorder=0)
                 a.axvline(bound - 0.5, color="0.4", lw=1, ls=":")
-                a.text(min(widths) - 0.45, 0.97, f"below {bound} units: cannot separate",
+                a.text(min(widths) - 0.45, 0.97, f"below {bound} units: no injective σ separates",
                        transform=a.get_xaxis_transform(), fontsize=8, color="0.3", va="top")
             for g, grp in enumerate(groups):
                 color = colors[g % len(colors)]
