@@ -141,3 +141,13 @@ def test_contractive_penalty_trains_and_shrinks_jacobian(data):
     fit(damped, X, y, steps=150, seed=0, penalty=contractive_penalty(0.05))
     xs = torch.as_tensor(X[:50])
     assert (jacobian_frobenius(damped, xs).mean(-1) < jacobian_frobenius(plain, xs).mean(-1)).all()
+
+
+def test_accuracy_in_blocks_matches_predict(data):
+    from isotopy.train import accuracy
+
+    X, y = data
+    net = Network(2, (3,), "tanh", 2, n_networks=3, seed=1)
+    ref = (net.predict(X) == y).mean(-1)
+    np.testing.assert_allclose(accuracy(net, X, y, block=7), ref)
+    np.testing.assert_allclose(accuracy(net, torch.as_tensor(X), torch.as_tensor(y)), ref)

@@ -107,10 +107,14 @@ def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
     Points are evaluated in blocks so that N * points stays near ``block`` (memory stays
     bounded for thousands of networks on large grids).
     """
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    y = torch.as_tensor(np.asarray(y)).long()
+    X = X.detach().float() if isinstance(X, torch.Tensor) else torch.as_tensor(
+        np.asarray(X, dtype=np.float32))
+    y = (y.detach() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))).long()
     if X.dim() == 1:
         X = X[:, None]
+    if X.dim() == 3:  # (N, B, d): each network its own points
+        logits = net(X)
+        return (net._labels_from_logits(logits) == y).double().mean(-1).numpy()
     step = max(1, block // max(net.n_networks, 1))
     correct = torch.zeros(net.n_networks, dtype=torch.float64)
     for a in range(0, len(X), step):
