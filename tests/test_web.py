@@ -100,6 +100,26 @@ def test_changing_lr_does_not_reset():
     assert s.step_count == 0 and replies[0]["seed"] == 3
 
 
+def test_penalties_come_from_the_library():
+    from isotopy.web.session import _penalties
+
+    names = list(_penalties())
+    assert registry()["penalties"] == names
+    if not names:
+        with pytest.raises(InputError, match="unknown penalty"):
+            Session().handle(msg(type="set_train", penalty="contractive"))
+        return
+    s = Session()
+    torch.manual_seed(0)
+    s.train(max_steps=1)
+    base = s.loss_curve[-1]
+    s.handle(msg(type="set_train", penalty=names[0], penalty_weight=5.0, lr=1e-9))
+    s.train(max_steps=1)
+    assert s.loss_curve[-1] > base + 1e-3  # the penalty adds to the loss it trains on
+    s.handle(msg(type="set_train", penalty="none"))
+    assert s.penalty is None
+
+
 def test_every_dataset_gives_views():
     s = Session()
     for name in DATASETS:

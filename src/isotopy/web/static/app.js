@@ -315,6 +315,7 @@ function stopAnimPlay() {
 
 function closeAnimation() {
   stopAnimPlay(); S.anim = null;
+  $("anim-slider").value = 0;
   $("anim-slider").disabled = true; $("anim-play").disabled = true;
   $("anim-label").textContent = "–";
   $("anim-note").textContent = animHint();
@@ -790,7 +791,9 @@ function drawCurves() {
   for (const v of loss) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
   for (const e of ev) for (const v of [e[3], e[4]]) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   if (!Number.isFinite(lo)) { lo = 1e-3; hi = 1; }
-  const llo = Math.log10(lo) - 0.05, lhi = Math.log10(hi) + 0.05;
+  const span = Math.max(Math.log10(hi) - Math.log10(lo), 0.3);  // at least a factor of two
+  const mid = (Math.log10(hi) + Math.log10(lo)) / 2;
+  const llo = mid - span / 2 - 0.05, lhi = mid + span / 2 + 0.05;
   const Y1 = (v) => top1 + h1 * (1 - (Math.log10(Math.max(v, 1e-12)) - llo) / Math.max(lhi - llo, 1e-9));
   const stride = Math.max(1, Math.floor(n / 800));
   ctx.lineWidth = 1.4 * k;
@@ -798,7 +801,8 @@ function drawCurves() {
   line(ctx, ev.length, 1, (i) => X(ev[i][0]), (i) => Y1(ev[i][4]), "#e08a00", (i) => ev[i][4] !== null);
   ctx.fillStyle = "#66707c";
   ctx.textAlign = "right";
-  ctx.fillText(hi.toPrecision(2), L - 4 * k, Y1(hi)); ctx.fillText(lo.toPrecision(2), L - 4 * k, Y1(lo));
+  ctx.fillText(hi.toPrecision(2), L - 4 * k, Y1(hi));
+  if (Y1(lo) - Y1(hi) > 14 * k) ctx.fillText(lo.toPrecision(2), L - 4 * k, Y1(lo));
   // accuracy
   const Y2 = (v) => top2 + h2 * (1 - v);
   ctx.fillText("1.0", L - 4 * k, Y2(1)); ctx.fillText("0.5", L - 4 * k, Y2(0.5));
