@@ -61,6 +61,7 @@ BAD_MESSAGES = [
     json.dumps({"type": "view", "stage": 17}),
     '{"type": "export", "what": "../../../etc/passwd"}',
     "[" * 10000 + "]" * 10000,
+    json.dumps({"type": "upload_csv", "text": "0.5,0.5,1\n" * 500_000}),  # 5 MB: too large
 ]
 
 

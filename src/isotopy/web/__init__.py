@@ -77,7 +77,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     app = create_app(export_dir=export_dir)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
-    config = uvicorn.Config(app, log_level=log_level, ws_max_size=4 * 2**20,
+    # frames above 16 MiB are refused by the WebSocket layer itself (close code 1009); below
+    # that, anything over the protocol's limit gets an error reply and the tab stays open
+    config = uvicorn.Config(app, log_level=log_level, ws_max_size=16 * 2**20,
                             ws_ping_interval=20, ws_ping_timeout=60, lifespan="off",
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
