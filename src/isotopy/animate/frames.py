@@ -292,10 +292,8 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         note = p.note
         if k in swaps:
             i1, i2 = swaps[k]
-            note = (f"units {i1 + 1} and {i2 + 1} swapped (and the next layer's inputs) so "
-                    f"det W > 0; same function. " + note)
-        if not p.isotopy:
-            note = "NOT a homeomorphism: " + note
+            note = (f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
+                    f"same function, det W > 0. " + note)
         notes.append(note)
         flagged.append(not p.isotopy)
         ts.append(t)

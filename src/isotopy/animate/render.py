@@ -83,9 +83,10 @@ class FrameRenderer:
         hfig = Figure(figsize=(size / dpi, (head - 6) / dpi), dpi=dpi)
         self.hcanvas = FigureCanvasAgg(hfig)
         fs = 9.5 if size >= 400 else 8.0
-        self.title = hfig.text(0.5, 0.70, "", ha="center", va="center", fontsize=fs)
-        self.note = hfig.text(0.5, 0.25, "", ha="center", va="center", fontsize=fs - 2,
-                              color="#555555")
+        self.title = hfig.text(0.5, 0.78, "", ha="center", va="center", fontsize=fs)
+        self.note = hfig.text(0.5, 0.34, "", ha="center", va="center", fontsize=fs - 2,
+                              color="#555555", linespacing=1.1)
+        self.wrap = int(size / 480 * 92) if size >= 400 else int(size / 400 * 76)
         self._head_cache = {}
         self.head = head
         n = frames.points.shape[1]
@@ -177,8 +178,14 @@ class FrameRenderer:
         key = (title, note, flagged)
         img = self._head_cache.get(key)
         if img is None:
-            self.title.set_text(title)
-            self.note.set_text(note)
+            import textwrap
+
+            self.title.set_text(textwrap.shorten(title, self.wrap * 0.8, placeholder="…"))
+            lines = textwrap.wrap(note, self.wrap)
+            if len(lines) > 2:
+                lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), self.wrap,
+                                                    placeholder="…")]
+            self.note.set_text("\n".join(lines))
             self.note.set_color(FLAG_COLOR if flagged else "#555555")
             self.hcanvas.draw()
             img = np.asarray(self.hcanvas.buffer_rgba())[..., :3].copy()

@@ -101,9 +101,11 @@ class gl_plus_path:
 
     def __call__(self, t) -> np.ndarray:
         t = float(t)
+        n = len(self.W)
         if t >= 1.0:
             return self.W.copy()
-        n = len(self.W)
+        if t <= 0.0:
+            return np.eye(n)
         return _rotation_at(self.Z, self.planes, t) @ ((1 - t) * np.eye(n) + t * self.S)
 
     def at(self, ts) -> np.ndarray:

@@ -75,7 +75,8 @@ def orient_network(net, *, index: int = 0):
         non-coordinate-wise stage) are left alone; their paths say why.
     """
     swaps = {}
-    for k, st in enumerate(net.stages[:-1]):
+    for k in range(len(net.stages) - 1):
+        st = net.stages[k]  # read afresh: a swap also swaps the next layer's columns
         if not isinstance(st, Affine) or st.d_in != st.d_out or st.d_out < 2:
             continue
         det = float(np.linalg.det(st.weight[index].detach().double().numpy()))

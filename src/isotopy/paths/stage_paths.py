@@ -114,26 +114,26 @@ def affine_path(stage, index: int = 0) -> StagePath:
 
     if m < n:
         return _straight(f, n, m, "projection",
-                         f"projection R^{n} → R^{m}: not injective, animated as a straight "
-                         "line (not a homeomorphism)")
+                         f"projection R^{n} → R^{m}: not injective; straight line, not a "
+                         "homeomorphism")
     if m > n:
         M = complete_to_square(W)
         if M is None:
             return _straight(f, n, m, "singular",
-                             f"W ({m}×{n}) has rank < {n}: not an embedding; straight line "
-                             "(not a homeomorphism)")
-        note = f"R^{n} embedded in R^{m} (zero padding), then a path in GL+({m})"
+                             f"W ({m}×{n}) has rank < {n}: not an embedding; straight line, "
+                             "not a homeomorphism")
+        note = f"R^{n} ⊂ R^{m} (zero padding), then W along a path in GL+({m}), then + b"
         return _square(M, b, n, m, "embedding", note)
     s = np.linalg.svd(W, compute_uv=False)
     if s[-1] <= SINGULAR_RCOND * max(s[0], 1e-300):
         return _straight(f, n, m, "singular",
-                         "W is singular: no isotopy exists; straight line (not a "
-                         "homeomorphism)")
+                         "W is singular: no isotopy exists; straight line, not a "
+                         "homeomorphism")
     if np.linalg.det(W) < 0:
         return _straight(f, n, m, "reflection",
-                         "det W < 0 and no unit swap is possible here: straight line through "
-                         "a singular matrix (not a homeomorphism at every t)")
-    return _square(W, b, n, m, "gl+", f"W along a path in GL+({m}), then the translation b")
+                         "det W < 0 and no unit swap is possible: straight line through a "
+                         "singular matrix, not a homeomorphism at every t")
+    return _square(W, b, n, m, "gl+", f"W along a path in GL+({m}), then + b")
 
 
 def _square(M, b, n, m, kind, note) -> StagePath:
