@@ -133,13 +133,21 @@ def write_mp4(frames, path, *, fps: float = 20, quality: float = 6,
 
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.mp4")  # ffmpeg reads the container from the name
+    w = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
+                           quality=quality, pixelformat="yuv420p", macro_block_size=16,
+                           output_params=["-preset", preset], ffmpeg_log_level="error")
     try:
-        with imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
-                                quality=quality, pixelformat="yuv420p", macro_block_size=16,
-                                output_params=["-preset", preset],
-                                ffmpeg_log_level="error") as w:
-            for f in frames:
-                w.append_data(f)
+        for f in frames:
+            w.append_data(f)
+    except BaseException:
+        try:
+            w.close()  # let ffmpeg finish before the file is removed
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            pass
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        w.close()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -106,7 +106,9 @@ def even_spacing(step_amounts, frames: int, *, floor: float = 0.15) -> np.ndarra
     if frames == 1:
         return np.array([float(len(a))])
     targets = np.linspace(0.0, cum[-1], frames)
-    return np.interp(targets, cum, np.arange(len(cum), dtype=np.float64))
+    u = np.interp(targets, cum, np.arange(len(cum), dtype=np.float64))
+    u[0], u[-1] = 0.0, float(len(a))  # exact ends even where the first / last steps are still
+    return np.maximum.accumulate(u)
 
 
 def _spread(x):
