@@ -357,3 +357,17 @@ def test_cli_animate_not_a_run_and_unwritable(run_dir, tmp_path, capsys):
         ro.chmod(0o700)
     assert sorted(os.listdir(tmp_path)) == ["empty", "ro"]
     assert os.listdir(ro) == []
+
+
+def test_report_section_quick(tmp_path):
+    from isotopy.report import build_report
+
+    res = build_report(tmp_path / "rep", quick=True, only=["animations"])
+    page = (tmp_path / "rep" / "index.html").read_text()
+    gifs = sorted(p.name for p in (tmp_path / "rep" / "figures").iterdir())
+    assert len(gifs) == 6 and all(g.endswith(".gif") for g in gifs)
+    for g in gifs:
+        assert g in page
+        assert iio.imread(tmp_path / "rep" / "figures" / g, index=None).shape[0] == 8
+    assert res["metrics"]["animations.tanh_layer.min_det_along_path"] > 0
+    assert len([c for c in res["claims"] if c["section"] == "animations"]) == 7

@@ -121,14 +121,18 @@ def _displacement(a, b):
 
 
 # --------------------------------------------------------------------------- view boxes
-def view_boxes(points, grid, *, mode: str = "smooth", margin: float = 0.06,
+def view_boxes(points, grid=None, *, mode: str = "smooth", margin: float = 0.15,
                sigma: float | None = None) -> np.ndarray:
-    """View boxes (F, 2, D) holding each frame's points and grid, with equal scale on all axes.
+    """View boxes (F, 2, D) holding each frame's points (and grid, when given), with equal
+    scale on all axes.
 
-    mode "fixed": one box for all frames; "smooth": a Gaussian-smoothed box per frame.
+    mode "fixed": one box for all frames; "smooth": a Gaussian-smoothed box per frame. The
+    animations frame the data, not the grid: the grid is the image of the whole input box and
+    under a stretching layer it reaches far beyond the data, so it is clipped at the view.
     """
     F, D = points.shape[0], points.shape[-1]
-    allp = np.concatenate([points.reshape(F, -1, D), grid.reshape(F, -1, D)], axis=1)
+    parts = [points.reshape(F, -1, D)] + ([] if grid is None else [grid.reshape(F, -1, D)])
+    allp = np.concatenate(parts, axis=1)
     lo = np.nanmin(np.where(np.isfinite(allp), allp, np.nan), axis=1)
     hi = np.nanmax(np.where(np.isfinite(allp), allp, np.nan), axis=1)
     if mode not in ("smooth", "fixed"):
@@ -301,7 +305,7 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         ts.append(t)
         stage_of.append(k + 1)
     pts, grids = np.stack(pts), np.stack(grids)
-    bounds = view_boxes(pts, grids, mode=limits)
+    bounds = view_boxes(pts, mode=limits)
     seps = [None] * frames
     if sep is not None:
         for i in range(frames - max(n_hold, 1), frames):
@@ -420,7 +424,7 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
         else:
             seps_fn.append(None)
     pts, grids = np.stack(pts), np.stack(grids)
-    bounds = view_boxes(pts, grids, mode=limits)
+    bounds = view_boxes(pts, mode=limits)
     seps = [None if s is None else separator_geometry(s[0], s[1], bounds[i])
             for i, s in enumerate(seps_fn)]
     note = ("the read-out's separating " + {1: "threshold", 2: "line", 3: "plane"}.get(d, "set")
