@@ -122,7 +122,7 @@ def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0)
 
 
 # ------------------------------------------------------------------------------------ MP4
-def write_mp4(frames, path, *, fps: float = 20, quality: float = 6,
+def write_mp4(frames, path, *, fps: float = 20, quality: float = 5,
               preset: str = "superfast") -> Path:
     """H.264 MP4 through imageio-ffmpeg; frame sizes must be multiples of 16 (the renderer's are).
 

@@ -98,8 +98,9 @@ class FrameRenderer:
         self.cam = camera(elev, azim) if self.dim == 3 else None
         self.box_lines = LineCollection([], colors="#c8c8c8", linewidths=0.8, zorder=0)
         ax.add_collection(self.box_lines)
-        self.grid = LineCollection([], colors=GRID_COLOR, linewidths=0.6, alpha=0.75, zorder=1)
-        ax.add_collection(self.grid)
+        # the grid is one polyline with NaN breaks: a single path per frame instead of one
+        # Path object per grid line
+        (self.grid,) = ax.plot([], [], color=GRID_COLOR, lw=0.6, alpha=0.75, zorder=1)
         self.plane = Polygon(np.zeros((3, 2)), closed=True, facecolor="#444444", alpha=0.18,
                              edgecolor=SEPARATOR_COLOR, lw=1.2, zorder=2, visible=False)
         ax.add_patch(self.plane)
@@ -140,7 +141,7 @@ class FrameRenderer:
             order = np.argsort(depth)
             self.scatter.set_offsets(self._screen(pts[order]))
             self.scatter.set_facecolors(self.colors[order])
-            self.grid.set_segments(self._screen(grid))
+            self._set_grid(self._screen(grid))
             edges = self._screen(_box_edges(b))
             self.box_lines.set_segments(edges)
             e = edges.reshape(-1, 2)
@@ -151,15 +152,14 @@ class FrameRenderer:
         elif self.dim == 2:
             for mask, line in self.classes:
                 line.set_data(pts[mask, 0], pts[mask, 1])
-            self.grid.set_segments(grid)
+            self._set_grid(grid)
             self._limits(b[0], b[1])
             if sep is not None and sep.shape == (2, 2):
                 self.sep.set_data(sep[:, 0], sep[:, 1])
         else:
             for mask, line in self.classes:
                 line.set_data(pts[mask, 0], self.offsets[mask])
-            segs = np.stack([grid[..., 0], np.zeros(grid.shape[:2])], -1)
-            self.grid.set_segments(segs)
+            self._set_grid(np.stack([grid[..., 0], np.zeros(grid.shape[:2])], -1))
             lo = np.array([b[0, 0], -0.1 * (b[1, 0] - b[0, 0])])
             self._limits(lo, np.array([b[1, 0], -lo[1]]))
             if sep is not None and sep.shape == (1,):
@@ -169,10 +169,18 @@ class FrameRenderer:
         body = np.asarray(self.canvas.buffer_rgba())[..., :3]
         out = np.empty((*self.shape, 3), dtype=np.uint8)
         out[: self.head - 6] = self._header(F.titles[i], F.notes[i], bool(F.flagged[i]))
-        out[self.head - 6:] = 255
+        out[self.head - 6: self.head] = 255
         self._progress_bar(out, i)
         out[self.head:] = body
         return out
+
+    def _set_grid(self, grid):
+        """grid (L, P, 2) -> one NaN-separated polyline."""
+        L, P, _ = grid.shape
+        joined = np.full((L, P + 1, 2), np.nan)
+        joined[:, :P] = grid
+        joined = joined.reshape(-1, 2)
+        self.grid.set_data(joined[:, 0], joined[:, 1])
 
     def _header(self, title, note, flagged):
         key = (title, note, flagged)
