@@ -200,7 +200,7 @@ def html_player(frames: list[np.ndarray], *, fps: float = 20, title: str = "",
             f'<img width="{w}" height="{h}" alt="animation frame" '
             f'style="display:block;border:1px solid #eee">'
             f'<div style="font:13px sans-serif;margin-top:4px">'
-            f'<button type="button">play</button> '
+            f'<button type="button">\u25B6 play</button> '
             f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" '
             f'style="width:{max(w - 200, 100)}px;vertical-align:middle"> '
             f'<span class="isotopy-frame"></span> <select>{speeds}</select></div>'
