@@ -210,3 +210,29 @@ def test_custom_stage_paths_plug_in():
         np.testing.assert_allclose(p(np.zeros((1, 2)), 0.5), [[0.5, 0.5]])
     finally:
         STAGE_PATHS.pop("test_shift")
+
+
+def test_stage_with_its_own_path_method():
+    """A stage type that defines path(x, t) (e.g. a vector field x + t·v(x)) plugs in."""
+    from isotopy.nn.stages import Stage
+
+    class Shift(Stage):
+        type_name = "test_shift_method"
+
+        def __init__(self):
+            super().__init__()
+            self.d_in = self.d_out = 2
+            self.n_networks = 2
+
+        def forward(self, x):
+            return x + torch.tensor([1.0, -2.0])
+
+        def path(self, x, t):
+            return x + t * torch.tensor([1.0, -2.0])
+
+        def is_homeomorphism(self):
+            return torch.ones(2, dtype=torch.bool)
+
+    p = stage_path(Shift(), index=1)
+    assert p.isotopy and p.kind == "test_shift_method"
+    np.testing.assert_allclose(p(np.zeros((3, 2)), 0.25), [[0.25, -0.5]] * 3, atol=1e-7)

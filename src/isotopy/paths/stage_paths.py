@@ -169,8 +169,11 @@ def stage_path(stage, index: int = 0) -> StagePath:
     if hasattr(stage, "path"):
         def fn(x, t):
             with torch.no_grad():
-                xt = torch.from_numpy(x).to(torch.get_default_dtype())[None]
-                return stage.path(xt, t)[index].double().numpy()
+                xt = torch.from_numpy(x).to(torch.get_default_dtype())[None].expand(
+                    stage.n_networks, -1, -1)
+                return pad(stage.path(xt, t)[index].double().numpy(), dim)
+
+        dim = max(stage.d_in, stage.d_out)
 
         homeo = bool(stage.is_homeomorphism()[index])
         return StagePath(fn, stage.d_in, stage.d_out, homeo, stage.type_name,
