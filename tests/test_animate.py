@@ -371,3 +371,25 @@ def test_report_section_quick(tmp_path):
         assert iio.imread(tmp_path / "rep" / "figures" / g, index=None).shape[0] == 8
     assert res["metrics"]["animations.tanh_layer.min_det_along_path"] > 0
     assert len([c for c in res["claims"] if c["section"] == "animations"]) == 7
+
+
+def _cell_orientation(grid, lines):
+    """Signed areas of the grid's cells, from its lines parallel to the first axis: (F, ...)."""
+    H = grid[:, :lines]  # (F, lines, P, 2): H[:, j, s] is the image of (x_s, y_j)
+    a = H[:, :-1, 1:] - H[:, :-1, :-1]
+    b = H[:, 1:, :-1] - H[:, :-1, :-1]
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+def test_morph_never_folds_the_plane_even_when_det_w_is_negative(data):
+    X, y = data
+    net = Network(2, (2,), "tanh", seed=0)
+    with torch.no_grad():
+        net.stages[0].weight[0] = torch.tensor([[0.3, 1.5], [1.2, -0.4]])  # det < 0
+    fr = morph_frames(net, X, y, frames=30, lines=9, samples=9)
+    assert fr.meta["swaps"] == {0: (0, 1)} and not fr.flagged.any()
+    assert (_cell_orientation(fr.grid, 9) > 0).all()  # every frame keeps orientation
+    # without the swap the straight line must pass through a fold: flagged, orientation lost
+    plain = morph_frames(net, X, y, frames=30, lines=9, samples=9, orient=False)
+    assert plain.flagged[plain.meta["stage_of_frame"] == 1].all()
+    assert (_cell_orientation(plain.grid, 9)[-1] < 0).all()
