@@ -197,7 +197,7 @@ def _stage_range(net, stage):
 
 
 def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domain=None,
-                 lines: int | None = None, samples: int = 60, orient: bool = True,
+                 lines: int | None = None, samples: int = 80, orient: bool = True,
                  index: int = 0, limits: str = "smooth", timing: str = "even",
                  fine: int = 24, hold: float = 0.12) -> Frames:
     """Frames of the network's stages applied gradually, carrying the data and the grid.
@@ -342,7 +342,7 @@ def _lerp_state(snapshots, u):
 
 def training_frames(net, history, X, y, *, stage: int | None = None,
                     frames: int | None = None, domain=None, lines: int | None = None,
-                    samples: int = 60, index: int = 0, limits: str = "smooth",
+                    samples: int = 80, index: int = 0, limits: str = "smooth",
                     timing: str = "even") -> Frames:
     """Frames of representation ``stage`` over training, with the read-out's separator.
 

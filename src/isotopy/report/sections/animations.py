@@ -56,7 +56,7 @@ def build(ctx) -> str:
     fps = 16
 
     def morph(net, X, y, name, caption, **kw):
-        fr = morph_frames(net, X, y, frames=s["frames"], lines=s["lines"], **kw)
+        fr = morph_frames(net, X, y, frames=s["frames"], lines=s["lines"], samples=120, **kw)
         return fr, _save(ctx, Animation(fr, fps=fps, size=s["size"]), name, caption)
 
     # ---------------------------------------------------------------- 1. one tanh layer
