@@ -23,7 +23,6 @@ the straight path (1 - t) I + t W is the honest fallback and is flagged as such.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 __all__ = ["polar", "so_log_blocks", "rotation_path", "gl_plus_path", "straight_path",
            "complete_to_square", "SINGULAR_RCOND"]
@@ -46,6 +45,8 @@ def so_log_blocks(Q) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
     Returns Z (n, n) orthogonal and a list of (i, j, θ) meaning "rotate by θ in the plane
     spanned by columns i and j of Z" (θ in (-π, π]).
     """
+    import scipy.linalg  # the viz extra; imported here so that isotopy.paths loads without it
+
     Q = np.asarray(Q, dtype=np.float64)
     n = len(Q)
     T, Z = scipy.linalg.schur(Q, output="real")
