@@ -393,3 +393,13 @@ def test_morph_never_folds_the_plane_even_when_det_w_is_negative(data):
     plain = morph_frames(net, X, y, frames=30, lines=9, samples=9, orient=False)
     assert plain.flagged[plain.meta["stage_of_frame"] == 1].all()
     assert (_cell_orientation(plain.grid, 9)[-1] < 0).all()
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 9])
+def test_morph_any_frame_count_ends_at_the_trace(data, frames):
+    X, y = data
+    net = Network(2, (2,), "tanh", seed=5)
+    fr = morph_frames(net, X, y, frames=frames, lines=5, samples=10)
+    assert len(fr) == frames
+    np.testing.assert_allclose(fr.points[-1], _last_hidden(orient_network(net)[0], X),
+                               atol=1e-5)

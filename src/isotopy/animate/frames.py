@@ -281,7 +281,7 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
             prev = cur
         pos = np.interp(even_spacing(amounts, n_move), np.arange(len(us)), us)
     else:
-        pos = np.linspace(0, S, n_move)
+        pos = np.linspace(0, S, n_move) if n_move > 1 else np.array([float(S)])
     pos = np.r_[pos, np.full(n_hold, float(S))]
     pts, grids, titles, notes, flagged, ts, stage_of = [], [], [], [], [], [], []
     names = net.names
