@@ -11,8 +11,9 @@ where Q(t) = exp(t log Q) is the geodesic of SO(n) from I to Q. log Q is read of
 Schur form Q = Z R Z^T, R block-diagonal with 2×2 rotations by θ_k in (-π, π] and ±1 on
 the diagonal; the −1 entries of an SO(n) matrix come in pairs and each pair is a rotation
 by π in the plane of its two Schur vectors, so angles at or near π are handled exactly
-(there a general matrix logarithm has no principal real value and is ill-conditioned). det p(t) = det Q(t)·det S(t) > 0 because
-det Q(t) = 1 and (1 - t) I + t S is positive definite. p(0) = I, p(1) = W.
+(there a general matrix logarithm has no principal real value and is ill-conditioned).
+det p(t) = det Q(t)·det S(t) > 0 because det Q(t) = 1 and (1 - t) I + t S is positive
+definite. p(0) = I, p(1) = W.
 
 When det W < 0 no path inside GL(n) reaches W; swapping two rows (two hidden units) gives
 P W with det > 0, and the network computes the same function once the next stage's inputs
