@@ -15,9 +15,10 @@ by π in the plane of its two Schur vectors, so angles at or near π are handled
 det p(t) = det Q(t)·det S(t) > 0 because det Q(t) = 1 and (1 - t) I + t S is positive
 definite. p(0) = I, p(1) = W.
 
-When det W < 0 no path inside GL(n) reaches W; swapping two rows (two hidden units) gives
-P W with det > 0, and the network computes the same function once the next stage's inputs
-are swapped too (see :mod:`isotopy.paths.orient`). When W is singular no isotopy exists;
+When det W < 0 no path of invertible matrices from I reaches W; swapping two rows (two
+hidden units) gives P W with det > 0, and the network computes the same function once the
+next stage's inputs are swapped too (see :mod:`isotopy.paths.orient`). When W is singular
+no isotopy exists;
 the straight path (1 - t) I + t W is the honest fallback and is flagged as such.
 """
 
