@@ -260,10 +260,10 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
     M = max([start.shape[1], *[p.dim for p in paths]])
     proj = _projection([e[:n] for e in ends], M)
 
-    def at(u):  # u in [0, number of stages]
+    def at(u, rows=slice(None)):  # u in [0, number of stages]
         j = min(int(np.floor(u)), len(paths) - 1)
         t = u - j
-        return j, t, _to_display(paths[j](inputs[j], t), M, proj)
+        return j, t, _to_display(paths[j](inputs[j][rows], t), M, proj)
 
     sep = _readout_separator(net, b, M, proj)
     n_hold = int(round(hold * frames)) if sep is not None and frames >= 8 else 0
@@ -275,7 +275,7 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
                     n + np.linspace(0, L * P - 1, min(L * P, 800)).astype(int)]
         prev, amounts = None, []
         for u in us:
-            cur = at(u)[2][sub]
+            cur = at(u, sub)[2]
             if prev is not None:
                 amounts.append(_displacement(prev, cur))
             prev = cur
