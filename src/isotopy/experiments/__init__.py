@@ -1,0 +1,1 @@
+"""Experiments: claims of the essay as functions that return numbers (tables) to report."""
