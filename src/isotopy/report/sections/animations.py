@@ -77,6 +77,7 @@ def build(ctx) -> str:
                     "the end (the best of several initialisations).")
     last_err = float(np.abs(fr.points[-1] - oriented.trace(X)[-2][1]).max())
     acc1 = float(accs.max())
+    ctx.record("tanh_layer.det_w", float(np.linalg.det(W)))
     ctx.record("tanh_layer.min_det_along_path", float(dets.min()))
     ctx.record("tanh_layer.path_end_error", err)
     ctx.record("tanh_layer.last_frame_vs_trace", last_err)
@@ -87,7 +88,8 @@ def build(ctx) -> str:
     ctx.record("tanh_layer.units_swapped", bool(swaps))
     ctx.claim("A tanh layer is a continuous deformation of the plane: W, then b, then tanh, "
               "each applied gradually (the linear part stays invertible all along)",
-              f"min det p(t) over 1000 t = {dets.min():.3g} > 0; |p(1) − W| = {err:.1e}; "
+              f"det W = {np.linalg.det(W):.3g}; min det p(t) over 1000 t = {dets.min():.3g} "
+              f"> 0; |p(1) − W| = {err:.1e}; "
               f"last frame vs trace {last_err:.1e}"
               + ("; two units swapped since det W < 0" if swaps else ""),
               bool(dets.min() > 0 and err < 1e-6 and last_err < 1e-5))
