@@ -19,6 +19,7 @@ export folder, also written there under names the server makes).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -153,12 +154,17 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
             await ws.close(code=1013)
             return
         loop = asyncio.get_running_loop()
-        outq: asyncio.Queue = asyncio.Queue()
+        # replies overtake view updates waiting to be sent: a control is answered at once
+        outq: asyncio.PriorityQueue = asyncio.PriorityQueue()
+        order = itertools.count()
         tokens: list[str] = []
+
+        def put(text: str, is_frame: bool) -> None:
+            outq.put_nowait((int(is_frame), next(order), text, is_frame))
 
         def emit(text: str, is_frame: bool) -> None:
             try:
-                loop.call_soon_threadsafe(outq.put_nowait, (text, is_frame))
+                loop.call_soon_threadsafe(put, text, is_frame)
             except RuntimeError:  # the loop is closing
                 pass
 
@@ -174,7 +180,7 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
 
         async def sender():
             while True:
-                text, is_frame = await outq.get()
+                _, _, text, is_frame = await outq.get()
                 await ws.send_text(text)
                 if is_frame:
                     worker.frame_sent()
@@ -182,7 +188,7 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
         send_task = asyncio.create_task(sender())
 
         def reply_error(message: str) -> None:
-            outq.put_nowait((json.dumps({"type": "error", "message": message}), False))
+            put(json.dumps({"type": "error", "message": message}), False)
 
         try:
             while True:

@@ -210,8 +210,13 @@ class Session:
             row += [acc, float(self.net.loss(logits, y)[0])]
         self.evals.append([row[0], row[1], row[3], row[2], row[4]])
 
-    def train(self, budget_s: float = 0.01, max_steps: int | None = None) -> int:
-        """Run optimiser steps for about ``budget_s`` seconds (at least one); returns how many."""
+    def train(self, budget_s: float = 0.01, max_steps: int | None = None,
+              interrupt=None) -> int:
+        """Run optimiser steps for about ``budget_s`` seconds (at least one); returns how many.
+
+        ``interrupt()``, when given, is asked after every step whether to stop early (a
+        message is waiting), so controls never wait for a whole slice.
+        """
         t0, done = time.perf_counter(), 0
         limit = max_steps if max_steps is not None else self.speed
         penalty = None
@@ -256,7 +261,8 @@ class Session:
             done += 1
             if self.step_count % self.snap_every == 0:
                 self._snapshot()
-            if max_steps is None and time.perf_counter() - t0 > budget_s:
+            if max_steps is None and (time.perf_counter() - t0 > budget_s or (
+                    interrupt is not None and interrupt())):
                 break
         return done
 

@@ -163,7 +163,8 @@ class SessionWorker:
                 # train until the next view is due (at most one slice), so views keep pace
                 due = last_frame + self.min_interval - time.perf_counter()
                 try:
-                    s.train(min(self.slice_s, max(due, 0.002)))
+                    s.train(min(self.slice_s, max(due, 0.002)),
+                            interrupt=lambda: not self.inbox.empty())
                 except InputError as e:
                     self._send({"type": "error", "message": str(e), "request": "train"})
                     self._send(s.status())

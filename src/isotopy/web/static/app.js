@@ -514,7 +514,8 @@ function drawField(ctx, v, field, labelsN) {
 function pointRadius(c, n) { return Math.max(1.6, Math.min(4, 900 / Math.sqrt(n + 1) / 12)) * (c.width / 440); }
 
 function drawPoints2d(ctx, v, pts, labels, d, c, nTrain) {
-  const n = labels.length, r = pointRadius(c, n);
+  // a view computed just before the data changed may be one point short or long: draw both
+  const n = Math.min(labels.length, Math.floor(pts.length / d)), r = pointRadius(c, n);
   for (let i = 0; i < n; i++) {
     const x = pts[i * d], y = d > 1 ? pts[i * d + 1] : jitter(i, labels[i]);
     const [px, py] = v.to(x, y);
@@ -665,7 +666,8 @@ function draw3d(c, ctx, sc) {
     ctx.closePath(); ctx.fillStyle = "rgba(20,20,20,0.13)"; ctx.fill();
     ctx.strokeStyle = "rgba(20,20,20,0.7)"; ctx.lineWidth = 1.5; ctx.stroke();
   }
-  const pts = sc.pts.data, n = sc.labels.length, r = pointRadius(c, n) * 0.9;
+  const pts = sc.pts.data, n = Math.min(sc.labels.length, Math.floor(pts.length / 3));
+  const r = pointRadius(c, n) * 0.9;
   const order = []; const scr = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     const q = proj(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2]);
