@@ -26,7 +26,7 @@ def register(sub) -> None:
                    help="highest Betti number with --betti (0, 1 or 2)")
     p.add_argument("--rel-scale", type=float, default=None,
                    help="read Betti numbers at this fraction of each cloud's diameter "
-                        "(default 0.1; the scale never drops below 2.5 sampling spacings)")
+                        "(default 0.1; the scale never drops below 2 sampling spacings)")
     p.add_argument("--linking", action="store_true",
                    help="linking number of the two cores at every stage (link datasets; "
                         "done anyway for them)")

@@ -34,8 +34,8 @@ _MODULES = [
     "width_sweep",
     "linked_tori",
     "unlink",
-    # "betti_layers",
-    # "contractive",
+    "betti_layers",
+    "contractive",
 ]
 
 
