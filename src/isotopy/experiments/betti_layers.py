@@ -36,12 +36,13 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
         ``results``: per activation, the stage names, ``betti`` (seeds × stages × classes ×
         2), sample accuracies, ``preserved`` (fraction of networks whose every hidden stage
         has the input's Betti numbers for both classes) and ``changed_at`` (per network,
-        the first stage where they differ, or None); ``summary`` lines.
+        the first stage where they differ, or None), ``conditions`` (per network, the
+        condition number of each affine stage); ``summary`` lines.
     """
     from ..datasets import DATASETS, make_dataset
     from ..errors import check_positive_int, lookup
     from ..nn import get_activation
-    from ..topology import betti_through_network
+    from ..topology import betti_through_network, stage_diagnostics
 
     lookup(DATASETS, dataset, "dataset")
     hidden = parse_int_list(hidden, "hidden")
@@ -65,7 +66,10 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
             done += 1
             tick(progress, done, total)
         betti = np.stack([t.betti for t in traces])  # (seeds, S, C, 2)
-        changed_at = []
+        changed_at, conditions = [], []
+        for i in range(seeds):
+            conditions.append({d.name: d.condition for d in stage_diagnostics(
+                net.select(i), include_readout=False) if d.condition is not None})
         for t in traces:
             diff = [s for s in range(1, len(t.names)) if (t.betti[s] != t.betti[0]).any()]
             changed_at.append(t.names[diff[0]] if diff else None)
@@ -75,6 +79,7 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
             "sample_accuracy": np.asarray(hist.final_train_accuracy, dtype=float).tolist(),
             "preserved": float(np.mean([c is None for c in changed_at])),
             "changed_at": changed_at,
+            "conditions": conditions,  # per network: condition number of each affine stage
         })
     lines = [f"{dataset}, hidden {','.join(map(str, hidden))}, {seeds} seeds, {steps} steps, "
              f"{n} training points, {dense} pushed through; (β0, β1) of class 0 | class 1 at "
