@@ -23,7 +23,8 @@ def register(sub) -> None:
     p.set_defaults(func=run, experiment=None)
     exp_sub = p.add_subparsers(dest="experiment", metavar="NAME", parser_class=_Parser)
     for name, spec in EXPERIMENTS.items():
-        e = exp_sub.add_parser(name, help=spec.summary, description=spec.summary,
+        e = exp_sub.add_parser(name, help=spec.summary.replace("%", "%%"),
+                               description=spec.summary,
                                formatter_class=_Formatter,
                                epilog=f"example:\n  isotopy experiment {name}"
                                       f"{getattr(spec.add_arguments, 'example', '')}")
