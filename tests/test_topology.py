@@ -240,3 +240,5 @@ def test_stretch_grid_and_errors():
         stretch_grid(net, stage="nope")
     with pytest.raises(InputError, match="2-D input"):
         stretch_grid(Network(3, (3,)))
+    with pytest.raises(InputError, match="no hidden stage"):
+        stretch(Network(2, ()), np.zeros((3, 2)))

@@ -80,6 +80,9 @@ def run(args) -> int:
     if is_link:
         out["linking"] = linking_through_network(net, dataset, **params).to_dict()
     if args.stretch:
+        if len(net.stages) == 1:
+            raise InputError("--stretch needs a network with a hidden layer; this run has "
+                             "only a read-out")
         out["stretch"] = stretch(net, run_.X).summary()
     if args.json:
         print(json.dumps(out, indent=2, default=float))

@@ -127,6 +127,9 @@ def stretch(net, X, *, include_readout: bool = False, index: int = 0) -> Stretch
     names = list(net.names)
     if not include_readout:
         Js, names = Js[:-1], names[:-1]
+    if not Js:
+        raise InputError("the network has no hidden stage whose stretch could be measured "
+                         "(it is a read-out only); pass include_readout=True for its gradient")
     sp, fr = zip(*(_norms(J.double()) for J in Js), strict=True) if Js else ((), ())
     return StretchResult(names, X, np.stack([s.numpy() for s in sp]),
                          np.stack([f.numpy() for f in fr]))
