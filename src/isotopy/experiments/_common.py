@@ -110,7 +110,10 @@ def link_certificate(net, dataset: str, *, params: dict | None = None, samples: 
            "min_condition": min((d.condition for d in diags if d.condition), default=None),
            "max_condition": max((d.condition for d in diags if d.condition), default=None),
            "core_vertices": samples, "core_misclassified": wrong,
-           "linking_3d": [v for v in trace.rounded if v is not None]}
+           "linking_3d": [v for v, t in zip(trace.rounded, trace.touching, strict=True)
+                          if v is not None and not t],
+           "touching_stages": [n for n, t in zip(trace.names, trace.touching, strict=True)
+                               if t]}
     if X_dense is not None:
         out["dense_accuracy"] = float((net.predict(torch.as_tensor(X_dense)) == y_dense).mean())
     return out

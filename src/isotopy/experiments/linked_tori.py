@@ -68,10 +68,13 @@ def run(*, widths="3,4", depth: int = 3, seeds: int = 8, steps: int = 1500, n: i
                         "best_seed": seed + best, "best": cert})
         tick(progress, i + 1, len(widths))
     lines = [f"linked_tori (linking number {linking}), {depth} hidden layers of {activation}, "
-             f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense}"]
+             f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense} "
+             "(* = the image curves touch numerically there: linking number undefined)"]
     for r in results:
         c = r["best"]
-        lk = ", ".join("n/a" if v is None else f"{v:+d}" for v in c["linking"]["linking"])
+        lk = ", ".join("n/a" if v is None else f"{v:+d}" + ("*" if t else "")
+                       for v, t in zip(c["linking"]["linking"], c["linking"]["touching"],
+                                       strict=True))
         lines.append(f"width {r['width']}: samples mean {np.mean(r['sample_accuracy']):.3f} "
                      f"max {max(r['sample_accuracy']):.3f} (100% for "
                      f"{r['sample_perfect']:.0%} of seeds); dense mean "

@@ -50,9 +50,12 @@ def run(*, depth: int = 3, width: int = 3, seeds: int = 8, steps: int = 1500, n:
     diags = stage_diagnostics(one, include_readout=False)
     cert["determinants"] = {d.name: d.det for d in diags if d.det is not None}
     separated = bool(cert["all_homeomorphisms"] and sum(cert["core_misclassified"]) == 0
-                     and all(v == 0 for v in cert["linking_3d"]))
+                     and all(v == 0 for v in cert["linking_3d"])
+                     and not cert["touching_stages"])
     tick(progress, 2, 2)
-    lk = ", ".join("n/a" if v is None else f"{v:+d}" for v in cert["linking"]["linking"])
+    lk = ", ".join("n/a" if v is None else f"{v:+d}" + ("*" if t else "")
+                   for v, t in zip(cert["linking"]["linking"], cert["linking"]["touching"],
+                                   strict=True))
     dets = ", ".join(f"{k} {v:.3g}" for k, v in cert["determinants"].items())
     lines = [f"unlink, {depth} hidden layers of {width} {activation} units, {seeds} seeds, "
              f"{steps} steps, {n} training points, dense sample of {dense}",

@@ -26,7 +26,9 @@ stage that stretches hard (the "easy way out") can make that approximation wrong
 may cut across the other curve. So the input polylines are refined adaptively (midpoints
 inserted) until, at every 3-D stage, every image segment is shorter than ``resolve`` times
 its distance to the other image curve; stages where this fails within ``max_vertices``
-are marked unresolved. Images are computed in float64. Along the network the faster
+are marked unresolved. Images are computed in float64; where a stage brings the two curves
+closer than 1e-6 of their extent (saturated tanh can), they count as touching and the
+linking number there is undefined in floating point. Along the network the faster
 crossing count of a generic projection is used (equal to the Gauss integral for disjoint
 polygons; both are tested against each other).
 """
@@ -38,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_positive_int
+
+TOUCH_RTOL = 1e-6  # closer than this fraction of their extent, two curves count as touching
 
 __all__ = ["linking_number", "linking_number_crossings", "LinkingTrace",
            "linking_through_network", "curve_distance"]
@@ -162,6 +166,7 @@ class LinkingTrace:
     distance: np.ndarray  # (S,) smallest distance between the two image curves
     homeomorphism: list[bool | None]  # whether the stage reaching here is one (None: input)
     resolved: list[bool] | None = None  # image segments short against the curves' distance
+    touching: list[bool] | None = None  # curves within TOUCH_RTOL of their size: Lk undefined
     vertices: int = 0  # vertices per curve after refinement (the larger of the two)
 
     @property
@@ -172,17 +177,21 @@ class LinkingTrace:
         return {"stages": self.names, "dims": self.dims, "linking": self.rounded,
                 "linking_raw": [None if np.isnan(v) else float(v) for v in self.linking],
                 "distance": self.distance.tolist(), "homeomorphism": self.homeomorphism,
-                "resolved": self.resolved, "vertices": self.vertices}
+                "resolved": self.resolved, "touching": self.touching,
+                "vertices": self.vertices}
 
     def table(self) -> str:
         width = max(len(n) for n in self.names)
         lines = []
         res = self.resolved or [True] * len(self.names)
-        for n, d, lk, dist, h, ok in zip(self.names, self.dims, self.rounded, self.distance,
-                                         self.homeomorphism, res, strict=True):
+        touch = self.touching or [False] * len(self.names)
+        for n, d, lk, dist, h, ok, t in zip(self.names, self.dims, self.rounded, self.distance,
+                                            self.homeomorphism, res, touch, strict=True):
             lk_s = "  n/a (not R^3)" if lk is None else f"{lk:+d}".rjust(14)
             h_s = "" if h is None else ("  homeomorphism" if h else "  not injective")
             r_s = "" if ok else "  (unresolved: stretched beyond the sampling)"
+            if t:
+                r_s = "  (the curves touch numerically: linking number undefined)"
             lines.append(f"{n:<{width}}  R^{d}  linking {lk_s}  min distance {dist:.3g}{h_s}"
                          f"{r_s}")
         return "\n".join(lines)
@@ -273,13 +282,15 @@ def linking_through_network(net, dataset: str, *, samples: int = 400, resolve: f
                                        for c, m in zip(curves, marks, strict=True)):
             break
         curves = [_refine(c, m) for c, m in zip(curves, marks, strict=True)]
-    names, dims, lks, dists, homeo = [], [], [], [], []
+    names, dims, lks, dists, homeo, touching = [], [], [], [], [], []
     for s, ((name, za), (_, zb)) in enumerate(zip(*traces, strict=True)):
         names.append(name)
         dims.append(int(za.shape[1]))
+        size = float(np.ptp(np.r_[za, zb], axis=0).max())
+        touching.append(bool(curve_distance(za, zb) <= TOUCH_RTOL * max(size, 1e-300)))
         lks.append(float(lk_fn(za, zb)) if za.shape[1] == 3 else np.nan)
         dists.append(curve_distance(za, zb))
         homeo.append(None if s == 0 else bool(net.stages[s - 1].is_homeomorphism()[0]))
     return LinkingTrace(names, dims, np.array(lks, dtype=np.float64), np.array(dists), homeo,
-                        resolved=[not u for u in unresolved],
+                        resolved=[not u for u in unresolved], touching=touching,
                         vertices=int(max(len(c) for c in curves)))

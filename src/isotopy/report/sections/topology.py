@@ -136,14 +136,16 @@ def _links(ctx, lt, ul) -> str:
     rows = []
     for r in lt["results"]:
         c = r["best"]
-        lk = " ".join("·" if v is None else f"{v:+d}" for v in c["linking"]["linking"])
+        lk = " ".join("·" if v is None else f"{v:+d}" + ("*" if t else "") for v, t in
+                      zip(c["linking"]["linking"], c["linking"]["touching"], strict=True))
         rows.append([r["width"], float(np.mean(r["sample_accuracy"])),
                      max(r["sample_accuracy"]), max(r["dense_accuracy"]),
                      f"{r['sample_perfect']:.0%}", lk, str(c["core_misclassified"]),
                      f"{min(c['linking']['distance'][:-1]):.2g}"])
         ctx.record(f"linked_tori.w{r['width']}.dense_max", max(r["dense_accuracy"]))
     out.append(ctx.table(["width", "samples mean", "samples max", "dense max",
-                          "100% on samples", "linking number per stage (· = not R^3)",
+                          "100% on samples",
+                          "linking number per stage (· = not R^3, * = cores touch)",
                           "core vertices wrong", "closest cores"], rows))
     by_w = {r["width"]: r for r in lt["results"]}
     if 3 in by_w and 4 in by_w:
@@ -160,9 +162,12 @@ def _links(ctx, lt, ul) -> str:
             "The 3-unit networks reach high accuracy nonetheless: they pinch the two cores "
             "together (the closest distance between the image curves collapses by orders of "
             "magnitude) and stretch the region around the crossing, the essay's easy way out, "
-            "while the linking number stays what it was."))
+            "while the linking number stays what it was wherever it is defined (a * marks a "
+            "stage that has brought the two cores within a millionth of their size of each "
+            "other, where it cannot be computed in floating point)."))
     cert = ul["certificate"]
-    lk = " ".join("·" if v is None else f"{v:+d}" for v in cert["linking"]["linking"])
+    lk = " ".join("·" if v is None else f"{v:+d}" + ("*" if t else "") for v, t in
+                  zip(cert["linking"]["linking"], cert["linking"]["touching"], strict=True))
     dets = ", ".join(f"{k}: {v:.3g}" for k, v in cert["determinants"].items())
     out.append(_p(
         f"Unlink, {ul['depth']} hidden layers of 3 tanh units, best of {ul['seeds']} seeds "
