@@ -52,7 +52,7 @@ def plot_width_sweep(result: dict, *, axes=None):
         ax.set_xlabel("units per hidden layer")
         ax.set_title(f"ball in a shell, R^{r['dim']}")
     axes[0].set_ylabel(f"accuracy ({len(res[0]['sample_accuracy'])} seeds; band = range)")
-    axes[0].legend(fontsize=8, loc="lower right")
+    axes[-1].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
 
