@@ -210,6 +210,7 @@ def _betti(ctx, res) -> str:
                    f"{r['sample_accuracy'][0]:.3f}; first stage with a change, per network: "
                    f"{html.escape(changed)})</p>")
         out.append(ctx.table(["stage", "disc (β0, β1)", "annulus (β0, β1)"], rows))
+    out.append(_diagrams(ctx, res))
     t, rl = fracs.get("tanh"), fracs.get("relu")
     if t is not None and rl is not None:
         ctx.claim("tanh layers (homeomorphisms) keep each class's topology; ReLU need not",
@@ -230,6 +231,36 @@ def _betti(ctx, res) -> str:
         "as the theorem does; the stage diagnostics (det, condition number) are the exact "
         "check of the homeomorphism claim."))
     return "".join(out)
+
+
+def _diagrams(ctx, res) -> str:
+    """Persistence diagrams of the annulus class at every stage of one tanh network."""
+    from ...datasets import make_dataset
+    from ...experiments._common import train_seeds
+    from ...render.topology import _plt, plot_persistence_diagram
+    from ...topology import betti_through_network
+
+    tanh = next((r for r in res["results"] if r["activation"] == "tanh"), None)
+    if tanh is None:
+        return ""
+    opts = _opts(ctx, "betti_layers")
+    net, _, _, _ = train_seeds(res["dataset"], hidden=res["hidden"], seeds=1,
+                               steps=opts["steps"], n=opts["n"], seed=ctx.seed)
+    Xd, yd = make_dataset(res["dataset"], opts["dense"], seed=ctx.seed + 99)
+    bt = betti_through_network(net, Xd, yd, maxdim=1)
+    plt = _plt()
+    S = len(bt.names)
+    fig, axes = plt.subplots(1, S, figsize=(2.9 * S, 3.0))
+    for s, ax in enumerate(np.atleast_1d(axes)):
+        plot_persistence_diagram(bt.diagrams[s][-1], scale=bt.scales[s, -1], ax=ax,
+                                 title=f"{bt.names[s]}: β = {tuple(bt.betti[s, -1].tolist())}")
+        ax.set_ylabel("death" if s == 0 else "")
+        ax.legend().set_visible(s == 0)
+    fig.tight_layout()
+    return ctx.figure(fig, "persistence", caption=(
+        "Persistence diagrams of the annulus class at every stage of a tanh network (seed "
+        f"{ctx.seed}), built up to the reading scale ε (the shaded region: classes born "
+        "before ε and alive after it are counted; the top line means alive beyond ε)."))
 
 
 # --------------------------------------------------------------------------------- stretch
