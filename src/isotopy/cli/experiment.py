@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -67,11 +68,12 @@ def run(args) -> int:
         if Path(args.json).is_dir():
             raise InputError(f"cannot write {args.json!r}: it is a folder")
     options = {k: getattr(args, k) for k in args._options}
+    takes_progress = "progress" in inspect.signature(spec.run).parameters
     with progress_bar(1, args.experiment, unit="task") as bar:
-        result = spec.run(**options, progress=bar)
+        result = spec.run(**options, **({"progress": bar} if takes_progress else {}))
     if args.json != "-":
-        for line in result.get("summary", []):
-            print(line)
+        lines = result.get("summary")
+        print("\n".join(lines) if lines else json.dumps(result, indent=2, default=float))
     if args.json is not None:
         _write_json(args.json, result)
         if args.json != "-":
