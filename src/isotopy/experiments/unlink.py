@@ -23,14 +23,15 @@ SUMMARY = ("an unlink separated by 3-unit layers: accuracy, determinants and lin
 
 def run(*, depth: int = 3, width: int = 3, seeds: int = 8, steps: int = 1500, n: int = 600,
         dense: int = 20000, lr: float = 0.02, activation: str = "tanh", seed: int = 0,
-        progress=None) -> dict:
+        return_network: bool = False, progress=None) -> dict:
     """Train 3-unit networks on ``unlink``; certify the best one.
 
     Returns
     -------
     dict with ``sample_accuracy``, ``dense_accuracy`` per seed, the best seed's
     ``certificate`` (:func:`link_certificate` plus its stage determinants), ``separated``
-    (the certificate holds) and ``summary`` lines
+    (the certificate holds) and ``summary`` lines; with ``return_network`` also the best
+    ``network`` and its training ``data`` (X, y), which are not JSON-able
     """
     from ..datasets import make_dataset
     from ..topology import stage_diagnostics
@@ -67,10 +68,13 @@ def run(*, depth: int = 3, width: int = 3, seeds: int = 8, steps: int = 1500, n:
              "  certificate: " + ("every stage is a homeomorphism and the read-out plane "
                                   "splits the two cores: an unlink" if separated else
                                   "not obtained with these settings")]
-    return {"experiment": NAME, "width": width, "depth": depth, "seeds": seeds, "steps": steps,
-            "sample_accuracy": sample.tolist(), "dense_accuracy": dense_acc.tolist(),
-            "best_seed": seed + best, "certificate": cert, "separated": separated,
-            "summary": lines}
+    out = {"experiment": NAME, "width": width, "depth": depth, "seeds": seeds, "steps": steps,
+           "sample_accuracy": sample.tolist(), "dense_accuracy": dense_acc.tolist(),
+           "best_seed": seed + best, "certificate": cert, "separated": separated,
+           "summary": lines}
+    if return_network:
+        out["network"], out["data"] = one, (X, y)
+    return out
 
 
 def add_arguments(p) -> None:

@@ -50,7 +50,8 @@ def build(ctx) -> str:
                 "of <code>isotopy experiment NAME</code> use more seeds and steps).")]
     parts.append(_width(ctx, run_experiment("width_sweep", **_opts(ctx, "width_sweep"))))
     parts.append(_links(ctx, run_experiment("linked_tori", **_opts(ctx, "linked_tori")),
-                        run_experiment("unlink", **_opts(ctx, "unlink"))))
+                        run_experiment("unlink", **_opts(ctx, "unlink"),
+                                       return_network=True)))
     parts.append(_betti(ctx, run_experiment("betti_layers", **_opts(ctx, "betti_layers"))))
     parts.append(_stretch(ctx))
     parts.append(_contractive(ctx, run_experiment("contractive", **_opts(ctx, "contractive"))))
@@ -180,6 +181,13 @@ def _links(ctx, lt, ul) -> str:
            if ul["separated"] else "With these settings no network produced the "
            "certificate.")))
     ctx.record("unlink.separated", ul["separated"])
+    from ...render import plot_layer_strip
+
+    X, y = ul["data"]
+    fig = plot_layer_strip(ul["network"], X, y, panel_size=2.8, point_size=3)
+    out.append(ctx.figure(fig, "unlink_layers", caption=(
+        "The certifying network's representation after every stage (3-unit tanh layers "
+        "on the unlink), ending with the read-out's separating plane.")))
     ctx.claim("A network with 3-unit layers that separates two tori shows they are an unlink",
               f"separated: {ul['separated']}; dense accuracy {max(ul['dense_accuracy']):.4f}; "
               f"linking 0 at every stage: {all(v == 0 for v in cert['linking_3d'])}",
