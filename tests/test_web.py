@@ -233,6 +233,21 @@ def test_diagnostics_match_the_stages():
     assert rows[-1]["homeomorphism"] is False  # the read-out drops a dimension
 
 
+def test_diagnostics_message_has_betti_numbers_where_the_library_has_them():
+    s = Session("disc_annulus", hidden=(3,))
+    s.train(max_steps=5)
+    (out,) = s.handle(msg(type="diagnostics"))
+    assert [r["name"] for r in out["rows"]] == s.net.names
+    try:
+        import isotopy.topology  # noqa: F401
+    except ImportError:
+        assert "betti" not in out
+        return
+    b = out["betti"]
+    assert b["stages"][0] == "input" and b["classes"] == [0, 1]
+    assert b["betti"][0] == [[1, 0], [1, 1]]  # a disc; an annulus has one loop
+
+
 def test_nonfinite_loss_pauses_and_restores():
     s = Session()
     s.handle(msg(type="set_train", lr=10.0, optimizer="sgd"))

@@ -210,3 +210,9 @@ def test_bad_input_on_the_page_is_one_sentence(server, page):
     # the page still works after the errors
     pg.click("#stepbtn")
     pg.wait_for_function("window.isotopy.status.step === 1")
+    pg.click("#diagnose")
+    pg.wait_for_selector("#diagnostics table", timeout=60_000)
+    rows = pg.eval_on_selector_all("#diagnostics table:first-of-type tbody tr",
+                                   "rs => rs.map(r => r.children[0].textContent)")
+    assert rows == pg.evaluate("window.isotopy.network.stages.slice(1).map(s => s.name)")
+    shot(pg, "05-diagnostics")

@@ -462,8 +462,17 @@ class Session:
                  **frames_json(fr)}]
 
     def _on_diagnostics(self, msg):
-        return [{"type": "diagnostics", "rows": diagnostics(self.net, self.X),
-                 "step": self.step_count}]
+        out = {"type": "diagnostics", "rows": diagnostics(self.net, self.X),
+               "step": self.step_count}
+        try:
+            from ..topology import betti_through_network
+        except ImportError:
+            return [out]
+        try:  # Betti numbers of each class's points at every representation
+            out["betti"] = betti_through_network(self.net, self.X, self.y, maxdim=1).to_dict()
+        except InputError as e:
+            out["betti_error"] = str(e)
+        return [out]
 
     def _on_export(self, msg: P.Export):
         if msg.what in ("gif", "mp4"):

@@ -102,8 +102,9 @@ class SessionWorker:
         self._reply(self.session, msg)
 
     def _apply_long(self, msg) -> None:
-        """Animations and GIF / MP4 run on a frozen copy in the shared pool, so that this
-        session keeps training and answering controls meanwhile (one such job at a time)."""
+        """Animations, GIF / MP4 and diagnostics (Betti numbers) run on a frozen copy in the
+        shared pool, so that this session keeps training and answering controls meanwhile
+        (one such job at a time)."""
         if self._long_job is not None and not self._long_job.done():
             self._send({"type": "error", "id": msg.id, "request": msg.type,
                         "message": "still working on the previous animation; try again when "
@@ -194,7 +195,8 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="isotopy-render")
 
 
 def _is_long(msg) -> bool:
-    return msg.type == "animate" or (msg.type == "export" and msg.what in ("gif", "mp4"))
+    return msg.type in ("animate", "diagnostics") or (
+        msg.type == "export" and msg.what in ("gif", "mp4"))
 
 
 def _json_default(o):

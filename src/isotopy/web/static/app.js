@@ -234,7 +234,8 @@ function wire() {
   for (const b of document.querySelectorAll("button.png")) {
     b.addEventListener("click", () => exportPNG(b.dataset.canvas));
   }
-  $("diagnose").addEventListener("click", () => send({ type: "diagnostics" }));
+  $("diagnose").addEventListener("click", () => longJob({ type: "diagnostics" },
+    "computing diagnostics…"));
   $("anim-compute").addEventListener("click", computeAnimation);
   for (const r of document.querySelectorAll("input[name=anim]")) {
     r.addEventListener("change", () => { closeAnimation(); computeAnimation(); });
@@ -455,7 +456,24 @@ function onDiagnostics(m) {
       `<td>${r.spread.map(fmt).join(", ")}</td>` +
       (m.rows.some((q) => q.note) ? `<td>${esc(r.note || "")}</td>` : "") + `</tr>`;
   }
-  html += `</tbody></table><p class="hint">at step ${m.step}</p>`;
+  html += `</tbody></table>`;
+  if (m.betti) {
+    const b = m.betti, names = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"];
+    html += `<table class="betti"><thead><tr><th>representation</th>` +
+      b.classes.map((c) => `<th>class ${names[c] || c}: (β0, β1)</th>`).join("") +
+      `</tr></thead><tbody>`;
+    b.stages.forEach((name, s) => {
+      html += `<tr><td>${esc(name)}</td>` + b.betti[s].map((v) => `<td>(${v.join(", ")})</td>`)
+        .join("") + `</tr>`;
+    });
+    html += `</tbody></table><p class="hint">Betti numbers of each class's points, read ` +
+      `from persistent homology at a scale chosen from the data: β0 counts pieces, β1 loops. ` +
+      `A homeomorphism keeps them, so a change points to a stage that collapses space ` +
+      `(or to points squeezed closer than the reading scale).</p>`;
+  } else if (m.betti_error) {
+    html += `<p class="hint">Betti numbers: ${esc(m.betti_error)}</p>`;
+  }
+  html += `<p class="hint">at step ${m.step}</p>`;
   $("diagnostics").innerHTML = html;
 }
 
