@@ -472,7 +472,21 @@ class Session:
             out["betti"] = betti_through_network(self.net, self.X, self.y, maxdim=1).to_dict()
         except InputError as e:
             out["betti_error"] = str(e)
+        if self.d_in == 2:
+            out["stretch"] = self.stretch_json()
         return [out]
+
+    def stretch_json(self, res: int = 64) -> dict:
+        """How much input -> the viewed hidden stage stretches space around each point of the
+        input box: the spectral norm of the Jacobian on a res x res lattice (rows follow y)."""
+        from ..topology import stretch_grid
+
+        k = self.stage_view
+        stage = self.net.names[k - 1] if 1 <= k <= self._readout_in() else -1
+        g = stretch_grid(self.net, bounds=tuple(map(tuple, self.domain.T)), resolution=res,
+                         stage=stage)
+        return {"stage": g["stage"], "norm": g["norm"], "bounds": self.domain.tolist(),
+                "values": encode(g["values"])}
 
     def _on_export(self, msg: P.Export):
         if msg.what in ("gif", "mp4"):

@@ -473,8 +473,54 @@ function onDiagnostics(m) {
   } else if (m.betti_error) {
     html += `<p class="hint">Betti numbers: ${esc(m.betti_error)}</p>`;
   }
+  if (m.stretch) {
+    html += `<div class="stretch"><canvas id="stretch-canvas" width="300" height="300"></canvas>` +
+      `<p class="hint">How much the map from the input to <b>${esc(m.stretch.stage)}</b> ` +
+      `stretches space near each input point: the ${esc(m.stretch.norm)} norm of its ` +
+      `Jacobian, log scale, <span id="stretch-range"></span>. Dark is where it stretches ` +
+      `space most, light where it squeezes it (e.g. saturated units).</p></div>`;
+  }
   html += `<p class="hint">at step ${m.step}</p>`;
   $("diagnostics").innerHTML = html;
+  if (m.stretch) drawStretch(m.stretch);
+}
+
+function drawStretch(st) {
+  const c = $("stretch-canvas"); const ctx = setupCanvas(c);
+  const v = decode(st.values); const [R, Cn] = v.shape;
+  let lo = Infinity, hi = -Infinity;
+  const logs = new Float32Array(v.data.length);
+  for (let i = 0; i < v.data.length; i++) {
+    logs[i] = Math.log10(Math.max(v.data[i], 1e-12));
+    lo = Math.min(lo, logs[i]); hi = Math.max(hi, logs[i]);
+  }
+  const img = new ImageData(Cn, R);
+  const stops = [[255, 247, 236], [253, 187, 132], [227, 74, 51], [127, 0, 0]];
+  for (let i = 0; i < R; i++) {
+    for (let j = 0; j < Cn; j++) {
+      const t = (logs[i * Cn + j] - lo) / Math.max(hi - lo, 1e-9) * (stops.length - 1);
+      const a = Math.min(Math.floor(t), stops.length - 2), f = t - a;
+      const k = ((R - 1 - i) * Cn + j) * 4;
+      for (let q = 0; q < 3; q++) img.data[k + q] = stops[a][q] * (1 - f) + stops[a + 1][q] * f;
+      img.data[k + 3] = 255;
+    }
+  }
+  const off = document.createElement("canvas"); off.width = Cn; off.height = R;
+  off.getContext("2d").putImageData(img, 0, 0);
+  const view = view2d(c, st.bounds);
+  const [x0, y0] = view.to(st.bounds[0][0], st.bounds[1][1]);
+  const [x1, y1] = view.to(st.bounds[1][0], st.bounds[0][1]);
+  ctx.drawImage(off, x0, y0, x1 - x0, y1 - y0);
+  if (S.data) {
+    const d = S.data.d, pts = S.data.pts, labels = S.data.labels;
+    for (let i = 0; i < labels.length; i++) {
+      const [px, py] = view.to(pts[i * d], pts[i * d + 1]);
+      ctx.fillStyle = labels[i] === 0 ? "rgba(214,39,40,0.5)" : "rgba(31,119,180,0.5)";
+      ctx.fillRect(px - 1, py - 1, 2, 2);
+    }
+  }
+  $("stretch-range").textContent = `from ${Math.pow(10, lo).toPrecision(2)} (light) to ` +
+    `${Math.pow(10, hi).toPrecision(2)} (dark)`;
 }
 
 // ------------------------------------------------------------------------------ drawing
