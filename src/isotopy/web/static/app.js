@@ -494,11 +494,13 @@ function drawStretch(st) {
     logs[i] = Math.log10(Math.max(v.data[i], 1e-12));
     lo = Math.min(lo, logs[i]); hi = Math.max(hi, logs[i]);
   }
+  lo = Math.max(lo, hi - 3);  // three decades: saturated units would otherwise flatten it
   const img = new ImageData(Cn, R);
   const stops = [[255, 247, 236], [253, 187, 132], [227, 74, 51], [127, 0, 0]];
   for (let i = 0; i < R; i++) {
     for (let j = 0; j < Cn; j++) {
-      const t = (logs[i * Cn + j] - lo) / Math.max(hi - lo, 1e-9) * (stops.length - 1);
+      const u = Math.max(0, (logs[i * Cn + j] - lo) / Math.max(hi - lo, 1e-9));
+      const t = u * (stops.length - 1);
       const a = Math.min(Math.floor(t), stops.length - 2), f = t - a;
       const k = ((R - 1 - i) * Cn + j) * 4;
       for (let q = 0; q < 3; q++) img.data[k + q] = stops[a][q] * (1 - f) + stops[a + 1][q] * f;
@@ -519,7 +521,7 @@ function drawStretch(st) {
       ctx.fillRect(px - 1, py - 1, 2, 2);
     }
   }
-  $("stretch-range").textContent = `from ${Math.pow(10, lo).toPrecision(2)} (light) to ` +
+  $("stretch-range").textContent = `from ${Math.pow(10, lo).toPrecision(2)} or less (light) to ` +
     `${Math.pow(10, hi).toPrecision(2)} (dark)`;
 }
 
