@@ -1,7 +1,9 @@
 """Training: one code path for one network or N networks of one architecture.
 
 The objective of network i is its own mean cross-entropy L_i (plus an optional penalty
-P_i); the optimiser minimises Σ_i (L_i + P_i). Because the parameters of different networks
+P_i); the optimiser minimises Σ_i (L_i + P_i). A network with another objective (a k-NN
+head, say) supplies it as a method ``objective(xb, yb) -> (loss (N,), predicted labels
+(N, B))``, which is then used for training steps, test records and final accuracy alike. Because the parameters of different networks
 never interact and Adam's and SGD's updates are element-wise, this trains every network
 exactly as if it were trained alone.
 """
@@ -44,14 +46,22 @@ def _as_data(X, y, net, what):
     return X, y
 
 
+def _objective(net, X, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Loss of each network (N,) and its predicted labels (N, B) on a batch."""
+    own = getattr(net, "objective", None)
+    if own is not None:
+        return own(X, y)
+    logits = net(X)
+    logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
+    return net.loss(logits, y), net._labels_from_logits(logits)
+
+
 @torch.no_grad()
 def accuracy(net, X, y) -> np.ndarray:
     """Accuracy of each network: (N,) float."""
-    logits = net(torch.as_tensor(X))
-    if logits.dim() == 2:
-        logits = logits.unsqueeze(0)
-    pred = net._labels_from_logits(logits)
-    return (pred == torch.as_tensor(y)).double().mean(-1).numpy()
+    y = torch.as_tensor(y)
+    _, pred = _objective(net, torch.as_tensor(X), y)
+    return (pred == y).double().mean(-1).numpy()
 
 
 def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | None = None,
@@ -118,11 +128,9 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         snapshots.append({k: v.detach().clone() for k, v in net.state_dict().items()})
         if has_test:
             with torch.no_grad():
-                logits = net(X_test)
-                logits = logits.unsqueeze(0) if logits.dim() == 2 else logits
-                test_loss.append(net.loss(logits, y_test).double().numpy())
-                test_acc.append((net._labels_from_logits(logits) == y_test).double()
-                                .mean(-1).numpy())
+                loss, pred = _objective(net, X_test, y_test)
+                test_loss.append(loss.double().numpy())
+                test_acc.append((pred == y_test).double().mean(-1).numpy())
 
     record(0)
     stopped, done = None, steps
@@ -132,9 +140,7 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         else:
             idx = torch.randint(len(X), (batch_size,), generator=gen)
             xb, yb = X[idx], y[idx]
-        logits = net(xb)
-        logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
-        per_net = net.loss(logits, yb)  # (N,)
+        per_net, pred = _objective(net, xb, yb)  # (N,), (N, B)
         if penalty is not None:
             per_net = per_net + penalty(net, xb)
         if not torch.isfinite(per_net).all():
@@ -150,7 +156,7 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         opt.step()
         with torch.no_grad():
             loss_hist[:, step] = per_net.detach().double()
-            acc_hist[:, step] = (net._labels_from_logits(logits) == yb).double().mean(-1)
+            acc_hist[:, step] = (pred == yb).double().mean(-1)
         if (step + 1) % record_every == 0 and step + 1 < steps:
             record(step + 1)
         if progress is not None:
