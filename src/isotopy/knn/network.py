@@ -79,7 +79,7 @@ class KNNNetwork(Network):
         nn.Module.__init__(net)
         net.n_classes = check_positive_int(n_classes, "the number of classes", minimum=2)
         net.n_networks = stages[0].n_networks
-        for prev, nxt in zip(stages[:-1], stages[1:]):
+        for prev, nxt in zip(stages[:-1], stages[1:], strict=True):
             if prev.d_out != nxt.d_in:
                 raise InputError(f"stage widths do not chain: {prev.d_out} then {nxt.d_in}")
         net.stages = nn.ModuleList([*stages, Embedding(stages[-1].d_out,
@@ -112,7 +112,8 @@ class KNNNetwork(Network):
         net = KNNNetwork.from_config(dict(self.config(), n_networks=1,
                                           seeds=[self.seeds[index]]))
         with torch.no_grad():
-            for (_, p_new), (_, p) in zip(net.named_parameters(), self.named_parameters()):
+            for (_, p_new), (_, p) in zip(net.named_parameters(), self.named_parameters(),
+                                          strict=True):
                 p_new.copy_(p[index])
         if self.reference is not None:
             net.reference = self.reference
