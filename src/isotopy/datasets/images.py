@@ -14,6 +14,7 @@ followed by the values in row-major order. Type codes: 0x08 uint8, 0x09 int8, 0x
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import urllib.request
@@ -169,15 +170,21 @@ def load_mnist(folder=None, *, download: bool = False) -> ImageData:
                      flat(arrays["X_test"]), arrays["y_test"].astype(np.int64), (1, h, w))
 
 
-def load_digits(*, test_size: float = 0.25, seed: int = 0) -> ImageData:
-    """scikit-learn's bundled 8 x 8 digits (1797 images), split stratified by ``seed``."""
+@functools.lru_cache(maxsize=1)
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits as _load
-
-    from ..train.runs import train_test_split
 
     d = _load()
     X = (d.data / 16.0).astype(np.float32)
-    y = d.target.astype(np.int64)
+    X.flags.writeable = False
+    return X, d.target.astype(np.int64)
+
+
+def load_digits(*, test_size: float = 0.25, seed: int = 0) -> ImageData:
+    """scikit-learn's bundled 8 x 8 digits (1797 images), split stratified by ``seed``."""
+    from ..train.runs import train_test_split
+
+    X, y = _digits_arrays()
     Xtr, ytr, Xte, yte = train_test_split(X, y, test_size=test_size, seed=seed)
     return ImageData("digits", Xtr, ytr, Xte, yte, (1, 8, 8))
 
