@@ -29,3 +29,21 @@ def cli(tmp_path):
         return proc
 
     return run
+
+
+@pytest.fixture
+def cli_inproc(tmp_path, capsys, monkeypatch):
+    """Run ``isotopy ARGS...`` in this process (fast); returns (exit status, stdout, stderr)."""
+    from isotopy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # --help and argparse usage errors exit through SystemExit
+            code = e.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

@@ -60,12 +60,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..datasets import DATASETS
     from ..errors import check_positive_int, lookup, parse_int_list
     from ..nn import get_activation
     from ..train import OPTIMIZERS, atomic_dir, is_run, save_run, train_run
     from ._progress import progress_bar
-
-    from ..datasets import DATASETS
 
     if args.dataset is not None:
         lookup(DATASETS, args.dataset, "dataset")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import lookup
+from ..errors import InputError, lookup
 from .curves import make_spirals, make_two_curves
 from .files import MAX_POINTS, load_points
 from .links import link_cores, make_linked_tori, make_unlink

@@ -151,7 +151,8 @@ def _validate(path, X, labels, *, max_points, n_features):
     if len(X) == 0:
         raise InputError(f"data file {name!r} is empty")
     if len(X) > max_points:
-        raise InputError(f"data file {name!r} has {len(X)} points, more than the limit {max_points}")
+        raise InputError(
+            f"data file {name!r} has {len(X)} points, more than the limit {max_points}")
     if not np.isfinite(X).all():
         row = int(np.argwhere(~np.isfinite(X))[0, 0])
         raise InputError(f"data file {name!r} has a NaN or infinite value (row {row + 1})")

@@ -170,7 +170,8 @@ def make_unlink(
                   half_width=check_pos(half_width, "half_width"),
                   half_height=check_pos(half_height, "half_height"))
     if params["half_width"] >= params["ring_radius"]:
-        raise InputError("half_width must be below ring_radius so the ellipse passes through the ring")
+        raise InputError(
+            "half_width must be below ring_radius so the ellipse passes through the ring")
     _check_tubes_apart("unlink", params, thickness)
     return _sample(n, "unlink", params, thickness, seed)
 

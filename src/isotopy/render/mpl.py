@@ -1,0 +1,184 @@
+"""Matplotlib renderers: draw Scenes. Every function takes ``ax=None`` and returns the figure.
+
+Geometry is never distorted: 2-D and 3-D axes use equal scale on every axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..scene import Scene, layer_scenes, stage_scene
+from .style import GRID_COLOR, REGION_COLORS, SEPARATOR_COLOR, class_color
+
+__all__ = ["draw_scene", "plot_scene", "plot_decision_regions", "plot_layer_strip",
+           "plot_training_curves"]
+
+
+def _mpl():
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        try:
+            matplotlib.use("Agg", force=False)
+        except Exception:  # noqa: BLE001 - a GUI backend already in use is fine
+            pass
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _new_axes(ax, dim, figsize):
+    plt = _mpl()
+    if ax is not None:
+        if dim == 3 and getattr(ax, "name", "") != "3d":
+            raise InputError("a 3-D scene needs axes made with projection='3d'")
+        return ax.figure, ax
+    fig = plt.figure(figsize=figsize)
+    ax = fig.add_subplot(111, projection="3d" if dim == 3 else None)
+    return fig, ax
+
+
+def _colors(labels):
+    return [class_color(c) for c in labels]
+
+
+def _region_cmap(kind):
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+
+    if kind == "probability":
+        return LinearSegmentedColormap.from_list("isotopy_regions", REGION_COLORS)
+    from .style import CLASS_COLORS
+
+    return ListedColormap(CLASS_COLORS)
+
+
+def _draw_2d(scene: Scene, ax, point_size, show_grid):
+    from matplotlib.collections import LineCollection
+
+    b = scene.bounds
+    if scene.field is not None:
+        f = scene.field
+        fb = f.bounds
+        ax.imshow(f.values, origin="lower", extent=(fb[0, 0], fb[1, 0], fb[0, 1], fb[1, 1]),
+                  cmap=_region_cmap(f.kind), vmin=0, vmax=1 if f.kind == "probability" else 9,
+                  alpha=0.85 if f.kind == "probability" else 0.25, interpolation="bilinear",
+                  aspect="auto", zorder=0)
+    if show_grid and len(scene.grid):
+        ax.add_collection(LineCollection(scene.grid, colors=GRID_COLOR, linewidths=0.6,
+                                         alpha=0.8, zorder=1))
+    ax.scatter(scene.points[:, 0], scene.points[:, 1], c=_colors(scene.labels), s=point_size,
+               edgecolors="white", linewidths=0.3, zorder=3)
+    if scene.separator is not None and scene.separator.shape == (2, 2):
+        s = scene.separator
+        ax.plot(s[:, 0], s[:, 1], color=SEPARATOR_COLOR, lw=2, zorder=4)
+    ax.set_xlim(b[0, 0], b[1, 0])
+    ax.set_ylim(b[0, 1], b[1, 1])
+    ax.set_aspect("equal", adjustable="box")
+
+
+def _draw_1d(scene: Scene, ax, point_size, show_grid):
+    b = scene.bounds
+    if scene.field is not None and scene.field.values.ndim == 1:
+        f = scene.field
+        ax.imshow(f.values[None, :], extent=(f.bounds[0, 0], f.bounds[1, 0], -0.25, 0.25),
+                  cmap=_region_cmap(f.kind), vmin=0, vmax=1, aspect="auto", alpha=0.85,
+                  zorder=0)
+    ax.axhline(0, color=GRID_COLOR, lw=0.8, zorder=1)
+    # stack the classes slightly apart so that overlapping points stay visible
+    offsets = np.where(scene.labels == 0, 0.06, -0.06)
+    ax.scatter(scene.points[:, 0], offsets, c=_colors(scene.labels), s=point_size,
+               edgecolors="white", linewidths=0.3, zorder=3)
+    if scene.separator is not None and scene.separator.shape == (1,):
+        ax.axvline(scene.separator[0], color=SEPARATOR_COLOR, lw=2, zorder=4)
+    ax.set_xlim(b[0, 0], b[1, 0])
+    ax.set_ylim(-0.5, 0.5)
+    ax.set_yticks([])
+
+
+def _draw_3d(scene: Scene, ax, point_size, show_grid):
+    from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
+
+    if show_grid and len(scene.grid):
+        ax.add_collection3d(Line3DCollection(scene.grid, colors=GRID_COLOR, linewidths=0.5,
+                                             alpha=0.6))
+    p = scene.points
+    ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=_colors(scene.labels), s=point_size,
+               depthshade=False)
+    if scene.separator is not None and scene.separator.ndim == 2 and scene.separator.shape[1] == 3:
+        poly = Poly3DCollection([scene.separator], alpha=0.25, facecolor="#444444",
+                                edgecolor=SEPARATOR_COLOR)
+        ax.add_collection3d(poly)
+    b = scene.bounds
+    ax.set_xlim(b[0, 0], b[1, 0])
+    ax.set_ylim(b[0, 1], b[1, 1])
+    ax.set_zlim(b[0, 2], b[1, 2])
+    ax.set_box_aspect(tuple(b[1] - b[0]))
+
+
+def draw_scene(scene: Scene, ax=None, *, point_size: float = 10, show_grid: bool = True,
+               title: bool = True, figsize=(5, 5)):
+    """Draw one scene on ``ax`` (a new figure if None); 3-D scenes need 3-D axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _new_axes(ax, scene.dim, figsize)
+    {1: _draw_1d, 2: _draw_2d, 3: _draw_3d}[scene.dim](scene, ax, point_size, show_grid)
+    if title:
+        ax.set_title(scene.title, fontsize=10)
+    return fig
+
+
+def plot_scene(net, X, y, stage=0, ax=None, **kwargs):
+    """Build and draw the scene of one representation (see :func:`isotopy.scene.stage_scene`)."""
+    draw_kw = {k: kwargs.pop(k) for k in ("point_size", "show_grid", "figsize") if k in kwargs}
+    return draw_scene(stage_scene(net, X, y, stage, **kwargs), ax, **draw_kw)
+
+
+def plot_decision_regions(net, X, y, ax=None, **kwargs):
+    """The input space: decision regions of the whole network, the data and the grid."""
+    return plot_scene(net, X, y, 0, ax, **kwargs)
+
+
+def plot_layer_strip(net, X, y, *, panel_size: float = 3.6, point_size: float = 6, **kwargs):
+    """One panel per representation: input, every hidden layer, output.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _mpl()
+    scenes = layer_scenes(net, X, y, **kwargs)
+    fig = plt.figure(figsize=(panel_size * len(scenes), panel_size + 0.4))
+    for i, sc in enumerate(scenes, start=1):
+        ax = fig.add_subplot(1, len(scenes), i, projection="3d" if sc.dim == 3 else None)
+        draw_scene(sc, ax, point_size=point_size)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_curves(history, ax=None, *, index: int = 0):
+    """Loss and accuracy against step (training every step, test at recorded steps)."""
+    plt = _mpl()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = ax.figure
+    steps = np.arange(1, history.loss.shape[1] + 1)
+    ax.plot(steps, history.loss[index], color="#444", lw=1, label="train loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax2 = ax.twinx()
+    ax2.plot(steps, history.train_accuracy[index], color="#2ca02c", lw=1, alpha=0.7,
+             label="train accuracy")
+    if history.test_accuracy is not None:
+        ax2.plot(history.record_steps, history.test_accuracy[index], color="#9467bd", lw=1.5,
+                 label="test accuracy")
+    ax2.set_ylim(0, 1.02)
+    ax2.set_ylabel("accuracy")
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
+    fig.tight_layout()
+    return fig

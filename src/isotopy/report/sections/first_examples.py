@@ -1,0 +1,86 @@
+"""The essay's first examples: two curves, a disc inside an annulus, an interval on the line.
+
+Each network is trained with the library's defaults (``TrainConfig``); the section shows every
+layer's representation with the deformed grid and the read-out's separating line or plane,
+and states the essay's claims next to the measured accuracies.
+"""
+
+from __future__ import annotations
+
+TITLE = "A simple example, and topology in the way"
+
+# (key, dataset, hidden widths, what the essay says about it)
+RUNS = [
+    ("curves_raw", "two_curves", (), "no hidden layer: the network can only draw a line"),
+    ("curves_h2", "two_curves", (2,), "one hidden layer: the representation becomes linearly "
+                                      "separable"),
+    ("disc_h2", "disc_annulus", (2,), "two hidden units cannot separate a disc from the "
+                                      "annulus around it"),
+    ("disc_h3", "disc_annulus", (3,), "three hidden units make the problem easy"),
+    ("interval_h1", "interval", (1,), "one unit cannot separate an interval from both sides"),
+    ("interval_h2", "interval", (2,), "two units turn the line into a curve a line separates"),
+]
+
+
+def build(ctx) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ...render import plot_layer_strip, plot_training_curves
+    from ...render.plotly3d import scene_figure, write_html
+    from ...scene import stage_scene
+    from ...train import train_run
+
+    steps = 300 if ctx.quick else None
+    n = 120 if ctx.quick else None
+    results, parts = {}, []
+    for key, dataset, hidden, note in RUNS:
+        ctx.say(f"training {dataset} with hidden {hidden or 'none'}")
+        kwargs = {"steps": steps} if steps else {}
+        run = train_run(dataset, n=n, hidden=hidden, seed=ctx.seed, **kwargs)
+        m = run.metrics()
+        results[key] = m
+        ctx.record(f"{key}.train_accuracy", m["train_accuracy"])
+        ctx.record(f"{key}.test_accuracy", m["test_accuracy"])
+        arch = "-".join(map(str, (run.net.d_in, *hidden, 1)))
+        cap = (f"{dataset}, network {arch}: {note}. Train accuracy {m['train_accuracy']:.3f}, "
+               f"test accuracy {m['test_accuracy']:.3f}.")
+        fig = plot_layer_strip(run.net, run.X, run.y, panel_size=3.3)
+        parts.append(ctx.figure(fig, key, caption=cap))
+        if key == "disc_h2":
+            parts.append(ctx.figure(plot_training_curves(run.history), f"{key}_training",
+                                    caption="disc_annulus with 2 hidden units: training "
+                                            "stalls below 100%."))
+        if key == "disc_h3" and not ctx.quick:
+            path, rel = ctx.file(f"{key}_hidden.html")
+            write_html(scene_figure(stage_scene(run.net, run.X, run.y, "tanh1")), path,
+                       plotlyjs="directory")
+            parts.append(f'<p><a href="{rel}">Rotate the 3-unit hidden representation '
+                         f"(interactive 3-D view)</a>.</p>")
+
+    def acc(key):
+        return results[key]["train_accuracy"]
+
+    ctx.claim("Two curves: no line separates them in the raw input",
+              f"raw network train accuracy {acc('curves_raw'):.3f}", acc("curves_raw") < 1.0)
+    ctx.claim("Two curves: one hidden layer separates them",
+              f"2 hidden units: train accuracy {acc('curves_h2'):.3f}", acc("curves_h2") == 1.0)
+    ctx.claim("Disc in annulus: 2 hidden units fail (the essay saw about 80%)",
+              f"train accuracy {acc('disc_h2'):.3f}", acc("disc_h2") < 1.0)
+    ctx.claim("Disc in annulus: 3 hidden units succeed",
+              f"train accuracy {acc('disc_h3'):.3f}", acc("disc_h3") == 1.0)
+    ctx.claim("Interval: 1 unit fails", f"train accuracy {acc('interval_h1'):.3f}",
+              acc("interval_h1") < 1.0)
+    ctx.claim("Interval: 2 units succeed", f"train accuracy {acc('interval_h2'):.3f}",
+              acc("interval_h2") == 1.0)
+    rows = [[key, dict((k, (d, h)) for k, d, h, _ in RUNS)[key][0],
+             "-".join(map(str, dict((k, h) for k, _, h, _ in RUNS)[key])) or "none",
+             m["train_accuracy"], m["test_accuracy"], m["final_loss"]]
+            for key, m in results.items()]
+    intro = ("<p>Each row of pictures shows one network: the input space with the decision "
+             "regions, every hidden representation with the image of a regular grid of the "
+             "input, and the output logit. In the last hidden representation the black line "
+             "(or grey plane) is where the read-out switches class. Class A is red, class B "
+             "blue.</p>")
+    table = ctx.table(["run", "dataset", "hidden", "train acc", "test acc", "final loss"], rows)
+    return intro + table + "".join(parts)

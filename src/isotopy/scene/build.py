@@ -1,0 +1,237 @@
+"""Building scenes from a network: grids of the input domain pushed through the stages.
+
+For representation k (0 = the input, k = after stage k - 1, as in ``Network.trace``) the
+scene holds f_k(x) for the data points x and f_k(g) for the vertices g of a regular grid of
+the input box, where f_k is the composition of the first k stages. When representation k is
+the input of a two-class read-out z = w·h + c, the separator is {h : w·h + c = 0} clipped
+to the scene's box. Representations wider than 3 are shown through the top principal axes of
+the points (stated in ``meta["projection"]``); the projection is linear, so the grid's
+geometry is shown honestly up to that choice.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from .scene import Field, Scene
+
+__all__ = ["domain_bounds", "input_grid", "stage_scene", "layer_scenes", "decision_field",
+           "separator_geometry", "representation_index"]
+
+
+def domain_bounds(X, margin: float = 0.1) -> np.ndarray:
+    """The box around the data widened by ``margin`` of its largest side: (2, d)."""
+    X = np.asarray(X, dtype=np.float64)
+    lo, hi = X.min(0), X.max(0)
+    pad = margin * max(float((hi - lo).max()), 1e-6)
+    return np.stack([lo - pad, hi + pad])
+
+
+def input_grid(bounds, *, lines: int | None = None, samples: int = 120) -> np.ndarray:
+    """Polylines of a regular grid of the box ``bounds`` (2, d): returns (L, P, d).
+
+    1-D: the segment itself (L = 1). 2-D: ``lines`` lines parallel to each axis. 3-D:
+    lines parallel to each axis through a ``lines`` × ``lines`` lattice of the other two.
+    """
+    bounds = np.asarray(bounds, dtype=np.float64)
+    d = bounds.shape[1]
+    lines = lines or {1: 1, 2: 17, 3: 5}.get(d, 5)
+    t = np.linspace(0.0, 1.0, samples)
+    if d == 1:
+        return (bounds[0] + t[:, None] * (bounds[1] - bounds[0]))[None]
+    ticks = [np.linspace(bounds[0, j], bounds[1, j], lines) for j in range(d)]
+    out = []
+    for axis in range(d):
+        others = [j for j in range(d) if j != axis]
+        along = bounds[0, axis] + t * (bounds[1, axis] - bounds[0, axis])
+        for combo in itertools.product(*[ticks[j] for j in others]):
+            poly = np.empty((samples, d))
+            poly[:, axis] = along
+            for j, v in zip(others, combo):
+                poly[:, j] = v
+            out.append(poly)
+    return np.stack(out)
+
+
+def representation_index(net, which) -> int:
+    """Turn a representation name ("input", "tanh1", ...) or index into an index 0..S."""
+    names = ["input", *net.names]
+    if isinstance(which, str):
+        if which not in names:
+            raise InputError(f"unknown stage {which!r}; choose one of: {', '.join(names)}")
+        return names.index(which)
+    k = int(which)
+    if k < 0:
+        k += len(names)
+    if not 0 <= k < len(names):
+        raise InputError(f"stage index {which} is out of range 0..{len(names) - 1}")
+    return k
+
+
+@torch.no_grad()
+def _push(net, pts: np.ndarray, k: int) -> np.ndarray:
+    net = net if net.n_networks == 1 else net.select(0)
+    reps = net.forward_all(torch.as_tensor(pts, dtype=torch.float32), upto=k)
+    return reps[k][0].double().numpy()
+
+
+def separator_geometry(w: np.ndarray, c: float, bounds: np.ndarray) -> np.ndarray | None:
+    """The set {h : w·h + c = 0} clipped to the box ``bounds``.
+
+    1-D -> (1,) threshold; 2-D -> (2, 2) segment; 3-D -> (k, 3) polygon (k in 3..6) ordered
+    around its centre. None when the set misses the box or w = 0.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    d = len(w)
+    if not np.any(np.abs(w) > 1e-12):
+        return None
+    if d == 1:
+        t = -c / w[0]
+        return np.array([t]) if bounds[0, 0] <= t <= bounds[1, 0] else None
+    # intersect the hyperplane with every edge of the box
+    corners = np.array(list(itertools.product(*[bounds[:, j] for j in range(d)])))
+    vals = corners @ w + c
+    pts = []
+    for i, j in itertools.combinations(range(len(corners)), 2):
+        if np.count_nonzero(corners[i] != corners[j]) != 1:
+            continue  # not an edge
+        if vals[i] == 0:
+            pts.append(corners[i])
+        if vals[i] * vals[j] < 0:
+            s = vals[i] / (vals[i] - vals[j])
+            pts.append(corners[i] + s * (corners[j] - corners[i]))
+    if len(pts) < d:
+        return None
+    pts = np.unique(np.round(np.array(pts), 12), axis=0)
+    if d == 2:
+        if len(pts) < 2:
+            return None
+        far = np.argmax(((pts[:, None] - pts[None]) ** 2).sum(-1))
+        a, b = divmod(int(far), len(pts))
+        return np.stack([pts[a], pts[b]])
+    if d == 3 and len(pts) >= 3:
+        centre = pts.mean(0)
+        n = w / np.linalg.norm(w)
+        u = np.cross(n, [1.0, 0, 0] if abs(n[0]) < 0.9 else [0, 1.0, 0])
+        u /= np.linalg.norm(u)
+        v = np.cross(n, u)
+        ang = np.arctan2((pts - centre) @ v, (pts - centre) @ u)
+        return pts[np.argsort(ang)]
+    return None
+
+
+def _project(points, grid, k_dim):
+    """PCA of the points to 3 axes when the representation is wider than 3."""
+    if k_dim <= 3:
+        return points, grid, None
+    mean = points.mean(0)
+    _, _, vt = np.linalg.svd(points - mean, full_matrices=False)
+    basis = vt[:3].T  # (k_dim, 3)
+    proj = {"mean": mean, "basis": basis}
+    return (points - mean) @ basis, (grid - mean) @ basis, proj
+
+
+def _box(*arrays, margin=0.05):
+    allp = np.concatenate([a.reshape(-1, a.shape[-1]) for a in arrays])
+    allp = allp[np.isfinite(allp).all(1)]
+    lo, hi = allp.min(0), allp.max(0)
+    pad = margin * max(float((hi - lo).max()), 1e-6)
+    return np.stack([lo - pad, hi + pad])
+
+
+@torch.no_grad()
+def decision_field(net, bounds, *, res: int = 200, stage: int = 0) -> Field:
+    """The network's decision over the box ``bounds`` of representation ``stage``.
+
+    For stage 0 that is the input space; for the last hidden representation it is the
+    read-out alone. Returns a Field of class-1 probability (2 classes) or class (more).
+    """
+    net = net if net.n_networks == 1 else net.select(0)
+    bounds = np.asarray(bounds, dtype=np.float64)
+    d = bounds.shape[1]
+    if d > 2:
+        raise InputError("decision regions are drawn for 1-D and 2-D spaces only")
+    axes = [np.linspace(bounds[0, j], bounds[1, j], res) for j in range(d)]
+    if d == 1:
+        pts = axes[0][:, None]
+    else:
+        xx, yy = np.meshgrid(axes[0], axes[1])
+        pts = np.stack([xx.ravel(), yy.ravel()], 1)
+    h = torch.as_tensor(pts, dtype=torch.float32)[None]
+    for stage_mod in net.stages[stage:]:
+        h = stage_mod(h)
+    logits = h[0]
+    if logits.shape[-1] == 1:
+        vals, kind = torch.sigmoid(logits[:, 0]).numpy(), "probability"
+    else:
+        vals, kind = logits.argmax(-1).numpy().astype(np.float64), "class"
+    shape = (res,) if d == 1 else (res, res)
+    return Field(vals.reshape(shape), bounds, kind)
+
+
+def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
+                samples: int = 120, regions: bool = True, title: str | None = None) -> Scene:
+    """The scene of representation ``stage`` (index into ``net.trace`` or a stage name).
+
+    Parameters
+    ----------
+    net : Network
+    X : array (n, d_in)
+    y : array (n,)
+    stage : int or str
+        0 or "input" is the input space; the last index is the read-out's output.
+    domain : array (2, d_in), optional
+        The input box whose grid is drawn (default: the data's box plus a margin).
+    lines, samples : int
+        Grid lines per axis and vertices per line.
+    regions : bool
+        Add the decision field where it is exact: the input space (the whole network) and
+        the last hidden representation (the read-out alone), for 1-D and 2-D.
+
+    Returns
+    -------
+    Scene
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    k = representation_index(net, stage)
+    domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
+    grid0 = input_grid(domain, lines=lines, samples=samples)
+    L, P, _ = grid0.shape
+    pts = _push(net, X, k)
+    grid = _push(net, grid0.reshape(L * P, -1), k).reshape(L, P, -1)
+    names = ["input", *net.names]
+    meta = {"stage": names[k], "index": k, "n_stages": len(names) - 1}
+    pts, grid, proj = _project(pts, grid, pts.shape[1])
+    if proj is not None:
+        meta["projection"] = "top 3 principal axes of the points"
+    bounds = _box(pts, grid) if k > 0 else domain
+    separator, field = None, None
+    readout_in = len(net.stages) - 1  # the representation the read-out reads
+    if k == readout_in and proj is None and net.n_classes == 2:
+        ro = net.stages[-1]
+        separator = separator_geometry(ro.weight[0, 0].detach().double().numpy(),
+                                       float(ro.bias[0, 0].detach()), bounds)
+    if regions and pts.shape[1] <= 2 and proj is None and k in (0, readout_in):
+        field = decision_field(net, bounds, stage=k)
+    if k == len(names) - 1 and net.n_classes == 2:
+        separator = np.array([0.0])  # the output logit: class 1 where z > 0
+    label = title if title is not None else (
+        "input" if k == 0 else f"{names[k]} (stage {k} of {len(names) - 1})")
+    return Scene(pts, np.asarray(y), grid, bounds, separator, field, label, meta)
+
+
+def layer_scenes(net, X, y, **kwargs) -> list[Scene]:
+    """Scenes of the input, of every complete hidden representation, and of the output."""
+    idx = [0, *[i + 1 for i in net.layer_ends()], len(net.stages)]
+    seen, out = set(), []
+    for k in idx:
+        if k not in seen:
+            seen.add(k)
+            out.append(stage_scene(net, X, y, k, **kwargs))
+    return out

@@ -1,0 +1,67 @@
+"""Renderers: figures are non-empty, of the requested size, with equal aspect."""
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from isotopy import Network, make_dataset, train_run  # noqa: E402
+from isotopy.render import (  # noqa: E402
+    draw_scene,
+    plot_decision_regions,
+    plot_layer_strip,
+    plot_training_curves,
+)
+from isotopy.render.plotly3d import scene_figure, write_html  # noqa: E402
+from isotopy.scene import stage_scene  # noqa: E402
+
+
+def png(fig, dpi=100):
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi)
+    matplotlib.pyplot.close(fig)
+    img = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    return img
+
+
+def test_layer_strip_size_and_content():
+    run = train_run("disc_annulus", n=150, hidden=(3,), steps=200, seed=0)
+    img = png(plot_layer_strip(run.net, run.X, run.y, panel_size=3.0))
+    assert img.shape[1] == 900 and img.shape[0] == 340  # 3 panels of 3 in, + 0.4 in title room
+    assert img.std() > 20  # something is drawn
+    # red and blue points are both there
+    red = ((img[..., 0] > 180) & (img[..., 1] < 80) & (img[..., 2] < 80)).sum()
+    blue = ((img[..., 2] > 150) & (img[..., 0] < 80)).sum()
+    assert red > 50 and blue > 50
+
+
+@pytest.mark.parametrize("dataset, hidden", [("interval", (2,)), ("two_curves", (2,)),
+                                             ("unlink", (3,))])
+def test_every_dimension_draws(dataset, hidden):
+    X, y = make_dataset(dataset, 120, seed=0)
+    net = Network(X.shape[1], hidden, seed=0)
+    fig = plot_decision_regions(net, X, y, figsize=(4, 4))
+    assert png(fig).shape[:2] == (400, 400)
+    sc = stage_scene(net, X, y, 2)
+    fig = draw_scene(sc, figsize=(4, 4))
+    if sc.dim == 2:
+        ax = fig.axes[0]
+        assert ax.get_aspect() == 1.0  # equal scale on both axes
+    assert png(fig).std() > 10
+
+
+def test_training_curves_and_plotly(tmp_path):
+    run = train_run("two_curves", n=80, hidden=(2,), steps=50, seed=0)
+    assert png(plot_training_curves(run.history)).std() > 10
+    X, y = make_dataset("linked_tori", 200, seed=0)
+    sc = stage_scene(Network(3, (3,), seed=0), X, y, 2)
+    path = write_html(scene_figure(sc), tmp_path / "v.html")
+    text = path.read_text()
+    assert '"type":"scatter3d"' in text.replace(" ", "")
+    external = re.findall(r"<script[^>]*\ssrc=", text)
+    assert not external  # self-contained: plotly.js is embedded, no script is fetched
