@@ -7,6 +7,7 @@ dict's ``"summary"`` is printed; ``--json FILE`` also writes the whole result.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -57,10 +58,8 @@ def run(args) -> int:
         if not target.parent.exists():
             raise InputError(f"--json: folder {str(target.parent)!r} does not exist")
     if "progress" in inspect.signature(spec.run).parameters:
-        from ._progress import progress_bar
-
-        with progress_bar(0, f"experiment {spec.name}") as bar:
-            result = spec.run(**options, progress=bar)
+        with contextlib.ExitStack() as stack:
+            result = spec.run(**options, progress=_lazy_bar(stack, f"experiment {spec.name}"))
     else:
         result = spec.run(**options)
     print(result.get("summary") or json.dumps(result, indent=2, default=_plain))
@@ -70,6 +69,21 @@ def run(args) -> int:
         os.replace(tmp, target)
         print(f"wrote {target}")
     return 0
+
+
+def _lazy_bar(stack, desc):
+    """A progress(done, total) callback whose bar appears at the first call, so input errors
+    found before any work print no bar."""
+    from ._progress import progress_bar
+
+    state = {}
+
+    def update(done, total):
+        if "bar" not in state:
+            state["bar"] = stack.enter_context(progress_bar(total, desc))
+        state["bar"](done, total)
+
+    return update
 
 
 def _plain(v):

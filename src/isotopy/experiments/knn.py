@@ -227,19 +227,21 @@ def format_summary(result: dict) -> str:
 
 # ----------------------------------------------------------------------------------- CLI
 def add_arguments(parser) -> None:
+    import argparse
+
     from ..datasets.images import IMAGE_DATASETS
 
     parser.add_argument("--data", default="digits", choices=list(IMAGE_DATASETS),
                         help="images: scikit-learn's bundled digits, or MNIST IDX files")
-    parser.add_argument("--mnist-dir", default=None, metavar="PATH",
+    parser.add_argument("--mnist-dir", default=argparse.SUPPRESS, metavar="PATH",
                         help="folder with the four MNIST IDX files (plain or .gz)")
     parser.add_argument("--download", action="store_true",
                         help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
     parser.add_argument("--seeds", type=int, default=3, help="networks per classifier")
     parser.add_argument("--seed", type=int, default=0, help="first seed (and digits split)")
-    parser.add_argument("-k", "--k", type=int, default=None,
-                        help="neighbours for k-NN classification (default 5)")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("-k", "--k", type=int, default=5,
+                        help="neighbours for k-NN classification")
+    parser.add_argument("--steps", type=int, default=argparse.SUPPRESS,
                         help="training steps per network (default: 1500 digits, 6000 MNIST)")
     parser.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
 

@@ -1,3 +1,3 @@
 """Report sections, in report order. Each is a module here with ``TITLE`` and ``build(ctx)``."""
 
-SECTIONS = ["first_examples"]
+SECTIONS = ["first_examples", "vector_fields", "knn"]
