@@ -61,35 +61,46 @@ def test_registry_entry():
     assert spec.name == "knn" and spec.summary and "isotopy experiment knn" in spec.example
 
 
-def test_cli_experiment_list_and_run(cli, tmp_path):
-    out = cli("experiment", "--list", check=0)
-    assert "knn" in out.stdout
-    helped = cli("experiment", "knn", "--help", check=0)
-    assert "--mnist-dir" in helped.stdout and "example:" in helped.stdout
+def test_cli_experiment_run(cli, tmp_path):
     res = cli("experiment", "knn", "--quick", "--seeds", "1", "--json", tmp_path / "r.json",
               check=0)
     assert "(a) softmax read-out" in res.stdout
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["seeds"] == [0] and not list(tmp_path.glob(".*tmp"))
+    bad = cli("experiment", "knn", "--data", "mnist")
+    assert bad.returncode == 2 and "--mnist-dir PATH" in bad.stderr
+    assert "Traceback" not in bad.stderr and "experiment knn:" not in bad.stderr  # no bar
+
+
+def _main(capsys, *args):
+    from isotopy.cli import main
+
+    try:
+        code = main(["experiment", *args])
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_experiment_help_and_list(capsys):
+    code, out, _ = _main(capsys, "knn", "--help")
+    assert code == 0 and "--mnist-dir" in out and "example:" in out
+    code, out, _ = _main(capsys, "--list")
+    assert code == 0 and out.startswith("knn") and EXPERIMENTS["knn"].summary in out
 
 
 @pytest.mark.parametrize("args, match", [
-    (["--seeds", "0"], "--seeds must be an integer >= 1"),
-    (["--data", "mnist"], "--mnist-dir PATH"),
-    (["--data", "mnist", "--mnist-dir", "nowhere"], "MNIST folder 'nowhere' does not exist"),
-    (["--k", "0"], "--k must be an integer >= 1"),
-    (["--json", "no/such/dir/r.json"], "does not exist"),
-    (["--data", "cifar"], "invalid choice"),
+    (["knn", "--seeds", "0"], "--seeds must be an integer >= 1"),
+    (["knn", "--data", "mnist", "--mnist-dir", "nowhere"], "MNIST folder 'nowhere' does not"),
+    (["knn", "--k", "0"], "--k must be an integer >= 1"),
+    (["knn", "--json", "no/such/dir/r.json"], "does not exist"),
+    (["knn", "--data", "cifar"], "invalid choice"),
+    (["nope"], "invalid choice"),
 ])
-def test_cli_experiment_bad_input(cli, args, match):
-    res = cli("experiment", "knn", *args)
-    assert res.returncode == 2 and match in res.stderr
-    assert "Traceback" not in res.stderr
-
-
-def test_cli_unknown_experiment(cli):
-    res = cli("experiment", "nope")
-    assert res.returncode == 2 and "invalid choice" in res.stderr
+def test_cli_experiment_bad_input(capsys, args, match):
+    code, _, err = _main(capsys, *args)
+    assert code == 2 and match in err
 
 
 def test_report_sections_quick(tmp_path):

@@ -145,9 +145,10 @@ def _body(d_in, width, n_networks=1):
 
 def test_knn_network_trains_with_fit_and_classifies():
     X, y = _blobs(300, 6, k=3, seed=7, spread=2.0)
-    net = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head={"k": 10}, seed=0)
-    before = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head={"k": 10}, seed=0)
-    hist = fit(net, X[:200], y[:200], steps=150, lr=0.02, batch_size=64, seed=0,
+    head = {"mode": "temperature", "k": 10}
+    net = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head=head, seed=0)
+    before = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head=head, seed=0)
+    hist = fit(net, X[:200], y[:200], steps=150, lr=0.01, batch_size=64, seed=0,
                X_test=X[200:], y_test=y[200:], record_every=50)
     assert hist.loss.shape == (2, 150) and hist.test_accuracy.shape == (2, 4)
     assert (hist.loss[:, -20:].mean(1) < hist.loss[:, :20].mean(1)).all()

@@ -12,7 +12,9 @@ or only the k nearest of them when ``k`` is given. The weights come in two forms
     "temperature"        w_ij = exp(-|z_i - z_j|² / T)      (neighbourhood components
                                                               analysis, Goldberger et al. 2004)
 
-Both are computed in log space (log w_ij, masked logsumexp), so neither under- nor overflows.
+The weights are normalised in log space (a softmax of log w_ij over the voting points), so
+they neither under- nor overflow; the class sums are one matrix product with the one-hot
+labels.
 With ``k`` set, "inverse_distance" reproduces scikit-learn's distance-weighted k-NN exactly;
 "temperature" tends to the 1-nearest-neighbour rule as T -> 0 and, with ``k`` set, to the
 uniform k-NN vote as T -> ∞.
@@ -43,6 +45,7 @@ KNN_HEAD_VARIANTS = {"in_batch": "each element classified by the rest of its bat
                      "two_batch": "the two halves of the batch classify each other"}
 
 _EPS = 1e-8  # keeps 1 / distance finite for coincident points
+_TINY = 1e-30  # floor of a class probability before the log
 
 
 def _log_weights(d2: torch.Tensor, mode: str, temperature: float) -> torch.Tensor:
@@ -88,7 +91,7 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
     Returns
     -------
     tensor (N, Bq, n_classes)
-        log p(c | query); -inf for classes with no voting reference.
+        log p(c | query); log(1e-30) for classes with no voting reference.
     """
     n, br = zr.shape[0], zr.shape[1]
     yr = torch.as_tensor(yr).long().expand(n, br)  # (N, Br)
@@ -105,12 +108,11 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
             near = torch.topk(d2, k, dim=-1, largest=False).indices  # (N, Bq, k)
             keep = torch.zeros_like(mask).scatter_(-1, near, True)
         mask |= ~keep
-    logw = logw.masked_fill(mask, -math.inf)  # (N, Bq, Br)
-    onehot = nn.functional.one_hot(yr, n_classes).to(torch.bool)  # (N, Br, K)
-    per_class = logw.unsqueeze(-1).masked_fill(~onehot.unsqueeze(1), -math.inf)
-    log_num = torch.logsumexp(per_class, dim=2)  # (N, Bq, K)
-    log_den = torch.logsumexp(logw, dim=2, keepdim=True)  # (N, Bq, 1)
-    return log_num - log_den
+    w = torch.softmax(logw.masked_fill(mask, -math.inf), dim=-1)  # (N, Bq, Br), rows sum to 1
+    onehot = nn.functional.one_hot(yr, n_classes).to(w.dtype)  # (N, Br, K)
+    p = torch.bmm(w, onehot)  # (N, Bq, K)
+    # a class without votes gets log(_TINY) (about -69) and no gradient, instead of -inf
+    return torch.log(p.clamp_min(_TINY))
 
 
 class KNNHead(nn.Module):
