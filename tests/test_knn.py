@@ -51,6 +51,19 @@ def test_knn_search_is_exact_and_leave_one_out():
     np.testing.assert_array_equal(i2, NearestNeighbors(n_neighbors=5).fit(X).kneighbors()[1])
 
 
+@pytest.mark.parametrize("exclude_self", [False, True])
+def test_faiss_backend_gives_the_same_neighbours(exclude_self):
+    pytest.importorskip("faiss")
+    X, _ = _blobs(700, 12, seed=11)
+    Q = X if exclude_self else _blobs(90, 12, seed=12)[0]
+    a = knn_search(X, Q, k=7, exclude_self=exclude_self, chunk_size=100)
+    b = knn_search(X, Q, k=7, exclude_self=exclude_self, chunk_size=100, backend="faiss")
+    np.testing.assert_array_equal(a[1], b[1])
+    np.testing.assert_allclose(a[0], b[0])
+    with pytest.raises(InputError, match="choose one of: faiss, torch"):
+        knn_search(X, Q, k=1, backend="annoy")
+
+
 def test_exact_duplicates_vote_alone_like_sklearn():
     X = np.array([[0, 0], [1, 0], [0, 1], [5, 5]], np.float32)
     y = np.array([0, 1, 1, 1])

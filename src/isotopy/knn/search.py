@@ -27,8 +27,10 @@ import torch
 
 from ..errors import InputError, check_positive_int, lookup
 
-__all__ = ["knn_search", "knn_predict", "knn_scores", "KNN_WEIGHTS"]
+__all__ = ["knn_search", "knn_predict", "knn_scores", "KNN_WEIGHTS", "KNN_BACKENDS"]
 
+KNN_BACKENDS = {"torch": "chunked matrix product + torch.topk (MKL)",
+                "faiss": "FAISS IndexFlatL2 candidates"}
 KNN_WEIGHTS = {"uniform": "every neighbour has one vote",
                "distance": "each neighbour votes with weight 1 / distance"}
 
@@ -79,7 +81,7 @@ def _check_pair(ref, query):
 
 
 def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
-               exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               exclude_self: bool = False, backend: str = "torch") -> tuple[np.ndarray, np.ndarray]:
     """The exact k nearest references of every query.
 
     Parameters
@@ -92,6 +94,9 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         Queries per block; memory is about chunk_size * n * 4 bytes.
     exclude_self : bool
         ``query`` is ``ref`` itself and a point must not be its own neighbour (leave-one-out).
+    backend : {"torch", "faiss"}
+        Who finds the float32 candidates: a chunked matrix product and ``torch.topk``, or
+        FAISS ``IndexFlatL2`` (if installed); both are re-ranked exactly in float64.
 
     Returns
     -------
@@ -109,20 +114,36 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
     if k > limit:
         raise InputError(f"k = {k} is larger than the {limit} reference points available")
     chunk_size = check_positive_int(chunk_size, "chunk_size")
+    lookup(KNN_BACKENDS, backend, "k-NN backend")
     kc = min(limit, k + _SPARE)
     ref_sq = (ref * ref).sum(1)  # (n,)
     ref64 = ref.double()
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
+    index = None
+    if backend == "faiss":
+        import faiss
+
+        index = faiss.IndexFlatL2(ref.shape[1])
+        index.add(ref.numpy())
     with torch.no_grad():
         for s in range(0, query.shape[0], chunk_size):
             q = query[s:s + chunk_size]  # (c, d)
-            # |r|² - 2 q·r (the |q|² term does not change the ranking)
-            score = torch.addmm(ref_sq.unsqueeze(0), q, ref.T, alpha=-2.0)  # (c, n)
-            if exclude_self:
-                rows = torch.arange(q.shape[0])
-                score[rows, rows + s] = float("inf")
-            cand = torch.topk(score, kc, dim=1, largest=False, sorted=False).indices  # (c, kc)
+            if index is not None:
+                _, found = index.search(q.numpy(), kc + (1 if exclude_self else 0))
+                cand = torch.from_numpy(found)
+                if exclude_self:  # drop each point itself (or, if absent, the farthest)
+                    rows = torch.arange(q.shape[0]) + s
+                    keep = cand != rows[:, None]
+                    keep[keep.all(1), -1] = False
+                    cand = cand[keep].reshape(q.shape[0], kc)
+            else:
+                # |r|² - 2 q·r (the |q|² term does not change the ranking)
+                score = torch.addmm(ref_sq.unsqueeze(0), q, ref.T, alpha=-2.0)  # (c, n)
+                if exclude_self:
+                    rows = torch.arange(q.shape[0])
+                    score[rows, rows + s] = float("inf")
+                cand = torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
             diff = ref64[cand] - q.double().unsqueeze(1)  # (c, kc, d)
             d = diff.pow(2).sum(-1).sqrt()  # (c, kc)
             # stable sort on (distance, index) so equal distances resolve to the lower index
@@ -155,7 +176,7 @@ def knn_scores(dist: np.ndarray, neighbour_labels: np.ndarray, n_classes: int, *
 
 def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = "distance",
                 chunk_size: int = DEFAULT_CHUNK, exclude_self: bool = False,
-                return_scores: bool = False):
+                backend: str = "torch", return_scores: bool = False):
     """Classify queries by their k nearest references (exact), like scikit-learn.
 
     Parameters
@@ -172,6 +193,8 @@ def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = 
         Queries per block of the search.
     exclude_self : bool
         Leave-one-out: the queries are the references and nobody votes for itself.
+    backend : {"torch", "faiss"}
+        Candidate search (see :func:`knn_search`); the results are the same.
     return_scores : bool
         Also return the normalised class scores (m, n_labels) over ``np.unique(ref_labels)``.
 
@@ -186,7 +209,8 @@ def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = 
     ref, query = _check_pair(ref_repr, query_repr)
     y = _as_labels(ref_labels, ref.shape[0])
     classes, y_idx = np.unique(y, return_inverse=True)
-    dist, idx = knn_search(ref, query, k=k, chunk_size=chunk_size, exclude_self=exclude_self)
+    dist, idx = knn_search(ref, query, k=k, chunk_size=chunk_size, exclude_self=exclude_self,
+                           backend=backend)
     scores = knn_scores(dist, y_idx[idx], len(classes), weights=weights)
     pred = classes[scores.argmax(1)]
     if return_scores:
