@@ -120,7 +120,9 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
     ref64 = ref.double()
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
-    index = None
+    index = buffer = None
+    if backend == "torch":
+        buffer = torch.empty(min(chunk_size, query.shape[0]), n)
     if backend == "faiss":
         import faiss
 
@@ -138,8 +140,10 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
                     keep[keep.all(1), -1] = False
                     cand = cand[keep].reshape(q.shape[0], kc)
             else:
-                # |r|² - 2 q·r (the |q|² term does not change the ranking)
-                score = torch.addmm(ref_sq.unsqueeze(0), q, ref.T, alpha=-2.0)  # (c, n)
+                # |r|² - 2 q·r (the |q|² term does not change the ranking), written into
+                # one reused buffer: a fresh chunk x n block per chunk costs page faults
+                score = buffer[:q.shape[0]]  # (c, n)
+                torch.addmm(ref_sq.unsqueeze(0), q, ref.T, alpha=-2.0, out=score)
                 if exclude_self:
                     rows = torch.arange(q.shape[0])
                     score[rows, rows + s] = float("inf")
