@@ -62,6 +62,10 @@ class KNNNetwork(Network):
 
     Build with :meth:`KNNNetwork.from_stages`; ``net(x)`` returns the embedding (N, B, d)
     (squeezed like :class:`Network`), ``net.loss(z, y)`` the head's loss (N,).
+
+    The test loss and accuracy that ``fit`` records for such a network classify the test
+    set by itself (each point by the other test points, the head's rule); the experiment's
+    numbers instead classify test points by the training set (:meth:`predict`).
     """
 
     @classmethod
