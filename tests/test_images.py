@@ -114,3 +114,18 @@ def test_conv_bad_shapes():
         MaxPool2d((8, 8), 2)
     with pytest.raises(InputError, match="must be odd"):
         conv_net((1, 8, 8), kernel=4)
+
+
+def test_download_from_a_mirror_then_load(tmp_path):
+    from isotopy.datasets.images import download_mnist
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    _tiny_mnist(mirror, gz=True)
+    calls = []
+    target = download_mnist(tmp_path / "cache", url=mirror.as_uri() + "/",
+                            progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (4, 4) and not list(target.glob(".*tmp"))
+    assert load_mnist(target).X_train.shape == (12, 30)
+    with pytest.raises(InputError, match="could not download MNIST"):
+        download_mnist(tmp_path / "other", url=(tmp_path / "nothing").as_uri() + "/")
