@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -95,7 +97,7 @@ def test_knn_bad_input(call, match):
 def test_head_inverse_distance_with_k_is_sklearn_distance_knn():
     X, y = _blobs(200, 5, seed=4)
     Q, _ = _blobs(80, 5, seed=5)
-    head = KNNHead(4, k=7)
+    head = KNNHead(4, k=7, softening=0)
     lp = head.classify(torch.tensor(Q)[None], torch.tensor(X)[None], torch.tensor(y))
     clf = KNeighborsClassifier(7, weights="distance").fit(X, y)
     np.testing.assert_array_equal(lp[0].argmax(-1).numpy(), clf.predict(Q))
@@ -114,27 +116,41 @@ def test_head_low_temperature_is_hard_1nn_and_high_is_uniform_knn():
     np.testing.assert_allclose(hot.numpy(), votes, atol=1e-4)
 
 
+def test_softening_bounds_the_weight_of_coincident_points():
+    # points 0 and 1 coincide (class 0); points 2, 3 (class 1) are at distance 1 from them
+    z = torch.tensor([[[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]], dtype=torch.float64)
+    y = torch.tensor([0, 0, 1, 1])
+    plain = KNNHead(2, softening=0).log_probs(z, y)[0, 0].exp()
+    assert plain[0] > 1 - 1e-6
+    soft = KNNHead(2, softening=0.01).log_probs(z, y)[0, 0].exp()
+    eps = 0.01 * math.sqrt((0 + 0 + 1 + 1) / 4)  # RMS distance of point 0 to the batch
+    w_same, w_other = 1 / eps, 1 / math.sqrt(1 + eps ** 2)
+    assert soft[0].item() == pytest.approx(w_same / (w_same + 2 * w_other), rel=1e-9)
+
+
 def test_head_in_batch_excludes_self_and_two_batch_splits():
     z = torch.tensor([[[0.0], [0.1], [5.0], [5.2]]])
     y = torch.tensor([0, 1, 1, 0])
-    lp = KNNHead(2).log_probs(z, y)[0].exp()
+    lp = KNNHead(2, softening=0).log_probs(z, y)[0].exp()
     # point 0's nearest other point (0.1) is class 1: its class-1 probability dominates
     assert lp[0, 1] > 0.9 and lp[3, 1] > 0.9
-    two = KNNHead(2, variant="two_batch").log_probs(z, y)[0].exp()
+    two = KNNHead(2, variant="two_batch", softening=0).log_probs(z, y)[0].exp()
     # first half {0, 0.1} is classified by {5, 5.2} and the other way round
     expected0 = (1 / 5.0) / (1 / 5.0 + 1 / 5.2)
     assert two[0, 1].item() == pytest.approx(expected0, rel=1e-5)
 
 
-@pytest.mark.parametrize("mode, k", [("inverse_distance", None), ("temperature", 3),
-                                     ("inverse_distance", 4)])
-def test_head_gradcheck_float64(mode, k):
+@pytest.mark.parametrize("mode, k, soft", [("inverse_distance", None, 0.0),
+                                           ("temperature", 3, 0.0),
+                                           ("inverse_distance", 4, 0.05)])
+def test_head_gradcheck_float64(mode, k, soft):
     g = torch.Generator().manual_seed(0)
     zq = torch.randn(2, 6, 3, dtype=torch.float64, generator=g, requires_grad=True)
     zr = torch.randn(2, 9, 3, dtype=torch.float64, generator=g, requires_grad=True)
     yr = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2])
     assert torch.autograd.gradcheck(
-        lambda a, b: knn_log_probs(a, b, yr, 3, mode=mode, k=k, temperature=0.7).exp(),
+        lambda a, b: knn_log_probs(a, b, yr, 3, mode=mode, k=k, temperature=0.7,
+                                   softening=soft).exp(),
         (zq, zr))
 
 
@@ -145,6 +161,8 @@ def test_head_bad_options():
         KNNHead(3, variant="pairs")
     with pytest.raises(InputError, match="temperature must be"):
         KNNHead(3, mode="temperature", temperature=0)
+    with pytest.raises(InputError, match="softening must be"):
+        KNNHead(3, softening=-1)
     with pytest.raises(InputError, match="4 features but the references have 3"):
         KNNHead(3).classify(torch.zeros(1, 2, 4), torch.zeros(1, 2, 3), torch.zeros(2))
 

@@ -9,7 +9,8 @@ Three classifiers on the same images (scikit-learn's digits by default, or MNIST
         representation (the input of the read-out);
     (c) the same architecture trained directly with a k-NN head (mini-batch k-NN, NCA
         temperature form by default) and classified by k-NN in its embedding; the essay's
-        own 1/distance in-batch form is trained too and reported beside it.
+        own 1/distance in-batch form (softened: 1 / sqrt(d² + ε²), ε 1% of the RMS
+        distance, without which it does not train) is reported beside it.
 
 Each seed is one network (different initialisation, same split; the seeds train together
 as one batched program). Errors are given per seed and as mean ± sample standard deviation.
@@ -196,7 +197,8 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
 LABELS = {"softmax": "(a) softmax read-out",
           "knn_penultimate": "(b) k-NN on the penultimate representation",
           "knn_trained": "(c) trained with the k-NN head, classified by k-NN",
-          "knn_trained_essay": "(c') same, with the essay's 1/distance in-batch head"}
+          "knn_trained_essay": "(c') same, with the essay's 1/distance in-batch head"
+                               " (ε = 1% of the RMS distance)"}
 
 
 def summary_rows(result: dict) -> list[list]:

@@ -15,7 +15,8 @@ or only the k nearest of them when ``k`` is given. The weights come in two forms
 The weights are normalised in log space (a softmax of log w_ij over the voting points), so
 they neither under- nor overflow; the class sums are one matrix product with the one-hot
 labels.
-With ``k`` set, "inverse_distance" reproduces scikit-learn's distance-weighted k-NN exactly;
+With ``k`` set and no softening, "inverse_distance" reproduces scikit-learn's
+distance-weighted k-NN exactly;
 "temperature" tends to the 1-nearest-neighbour rule as T -> 0 and, with ``k`` set, to the
 uniform k-NN vote as T -> ∞.
 
@@ -48,11 +49,15 @@ _EPS = 1e-8  # keeps 1 / distance finite for coincident points
 _TINY = 1e-30  # floor of a class probability before the log
 
 
-def _log_weights(d2: torch.Tensor, mode: str, temperature: float) -> torch.Tensor:
-    """log w from squared distances (any shape)."""
+def _log_weights(d2: torch.Tensor, mode: str, temperature: float,
+                 softening: float = 0.0) -> torch.Tensor:
+    """log w from squared distances (N, Bq, Br)."""
     if mode == "temperature":
         return -d2 / temperature
-    return -torch.log(torch.sqrt(d2 + _EPS * _EPS) + _EPS)
+    floor = _EPS * _EPS
+    if softening > 0:  # ε_i = softening x the RMS distance from query i to the references
+        floor = softening ** 2 * d2.mean(dim=-1, keepdim=True) + floor
+    return -0.5 * torch.log(d2 + floor)
 
 
 def _sq_dists(zq: torch.Tensor, zr: torch.Tensor) -> torch.Tensor:
@@ -65,7 +70,8 @@ def _sq_dists(zq: torch.Tensor, zr: torch.Tensor) -> torch.Tensor:
 def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classes: int, *,
                   mode: str = "inverse_distance", k: int | None = None,
                   temperature: float = 1.0, exclude_self: bool = False,
-                  self_index: torch.Tensor | None = None) -> torch.Tensor:
+                  self_index: torch.Tensor | None = None,
+                  softening: float = 0.0) -> torch.Tensor:
     """Class log probabilities of queries given labelled references (differentiable).
 
     Parameters
@@ -87,6 +93,9 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
     self_index : int tensor (Bq,), optional
         Query i is reference ``self_index[i]`` and does not vote for itself (for queries that
         are a slice of the references).
+    softening : float
+        "inverse_distance" only: weights 1 / sqrt(d² + ε_i²) with ε_i = softening x the
+        root-mean-square distance from query i to the references (0: plain 1 / d).
 
     Returns
     -------
@@ -95,7 +104,7 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
     """
     n, br = zr.shape[0], zr.shape[1]
     yr = torch.as_tensor(yr).long().expand(n, br)  # (N, Br)
-    logw = _log_weights(_sq_dists(zq, zr), mode, temperature)  # (N, Bq, Br)
+    logw = _log_weights(_sq_dists(zq, zr), mode, temperature, softening)  # (N, Bq, Br)
     mask = torch.zeros_like(logw, dtype=torch.bool)
     if exclude_self:
         mask |= torch.eye(zq.shape[1], br, dtype=torch.bool).unsqueeze(0)
@@ -129,6 +138,11 @@ class KNNHead(nn.Module):
         Only the k nearest references vote (None: all).
     temperature : float
         T of the temperature mode.
+    softening : float
+        Inverse-distance mode: weights 1 / sqrt(d² + ε²), ε = softening x the query's RMS
+        distance to the others. 0 is the plain 1 / d, which trains badly: two points of a class that
+        nearly coincide get weights and gradients without bound (on digits the loss stays
+        at ~2.1 and the test error at ~16%); the default 0.01 bounds them.
 
     ``head(z, y)`` gives the loss of each network (N,) on a batch of embeddings z (N, B, d)
     with labels y; ``head.log_probs(z, y)`` the class log probabilities (N, B, K) it is made
@@ -136,7 +150,8 @@ class KNNHead(nn.Module):
     """
 
     def __init__(self, n_classes: int, *, mode: str = "inverse_distance",
-                 variant: str = "in_batch", k: int | None = None, temperature: float = 1.0):
+                 variant: str = "in_batch", k: int | None = None, temperature: float = 1.0,
+                 softening: float = 0.01):
         super().__init__()
         self.n_classes = check_positive_int(n_classes, "the number of classes", minimum=2)
         lookup(KNN_HEAD_MODES, mode, "k-NN head mode")
@@ -147,10 +162,14 @@ class KNNHead(nn.Module):
         if not math.isfinite(temperature) or temperature <= 0:
             raise InputError(f"the temperature must be a finite number > 0, got {temperature}")
         self.temperature = temperature
+        softening = float(softening)
+        if not math.isfinite(softening) or softening < 0:
+            raise InputError(f"the softening must be a finite number >= 0, got {softening}")
+        self.softening = softening
 
     def spec(self) -> dict:
         return {"n_classes": self.n_classes, "mode": self.mode, "variant": self.variant,
-                "k": self.k, "temperature": self.temperature}
+                "k": self.k, "temperature": self.temperature, "softening": self.softening}
 
     def classify(self, zq, zr, yr, *, exclude_self: bool = False,
                  self_index=None) -> torch.Tensor:
@@ -164,7 +183,7 @@ class KNNHead(nn.Module):
         k = None if self.k is None else min(self.k, available)
         return knn_log_probs(zq, zr, yr, self.n_classes, mode=self.mode, k=k,
                              temperature=self.temperature, exclude_self=exclude_self,
-                             self_index=self_index)
+                             self_index=self_index, softening=self.softening)
 
     def log_probs(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Class log probabilities of a batch under this head's variant.

@@ -48,7 +48,9 @@ def build(ctx) -> str:
             f"{res['seeds']}. k-NN uses k = {res['k']} neighbours with 1/distance votes "
             f"among the training images; (c) is trained with the k-NN head in its "
             f"neighbourhood-components form (temperature {cfg['temperature']}), (c') with the "
-            f"essay's 1/distance in-batch form.</p>{table}"
+            f"essay's 1/distance in-batch form, softened to 1/sqrt(d² + ε²) with ε 1% of "
+            f"the root-mean-square distance (with plain 1/d the loss does not come down: "
+            f"near-coincident points get unbounded weights and gradients).</p>{table}"
             f"<p>McNemar's exact test, (a) vs (b), images only (a) gets right vs only (b): "
             f"{seeds_p}; pooled over seeds {pooled['only_a']} vs {pooled['only_b']}, "
             f"p = {pooled['p']:.3g}.</p>")
