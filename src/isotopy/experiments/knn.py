@@ -197,8 +197,7 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
 LABELS = {"softmax": "(a) softmax read-out",
           "knn_penultimate": "(b) k-NN on the penultimate representation",
           "knn_trained": "(c) trained with the k-NN head, classified by k-NN",
-          "knn_trained_essay": "(c') same, with the essay's 1/distance in-batch head"
-                               " (ε = 1% of the RMS distance)"}
+          "knn_trained_essay": "(c') same, the essay's 1/distance head (softened)"}
 
 
 def summary_rows(result: dict) -> list[list]:
