@@ -240,3 +240,16 @@ def test_plain_networks_train_exactly_as_before():
         opt.step()
     torch.testing.assert_close(net.stages[0].weight, manual.stages[0].weight)
     assert h.loss.shape == (1, 30)
+
+
+def test_head_takes_per_network_labels():
+    # fit draws each network's mini-batch separately, so labels come as (N, B)
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(2, 10, 3, generator=g)
+    y = torch.randint(0, 3, (2, 10), generator=g)
+    for variant in ("in_batch", "two_batch"):
+        head = KNNHead(3, variant=variant)
+        both = head.log_probs(z, y)
+        for i in range(2):
+            torch.testing.assert_close(both[i], head.log_probs(z[i:i + 1], y[i])[0])
+        torch.testing.assert_close(head(z, y)[1], head(z[1:], y[1])[0])

@@ -64,10 +64,10 @@ def test_nan_loss_stops_and_keeps_last_good_snapshot(disc):
         return torch.full((1,), float("nan") if bad else 0.0)
 
     h = fit(net, X, y, steps=100, record_every=10, penalty=penalty)
-    assert h.stopped and "became nan at step 25" in h.stopped and "step 20" in h.stopped
-    assert h.steps_done == 25
+    assert h.stopped and "became nan at step 25" in h.stopped and "from step 24" in h.stopped
+    assert h.steps_done == 25 and np.isfinite(h.loss[0, :25]).all()
     torch.testing.assert_close(net.state_dict()["stages.0.weight"], h.snapshots[-1][
-        "stages.0.weight"])
+        "stages.0.weight"])  # the last snapshot holds the kept (last good) parameters
     assert all(torch.isfinite(p).all() for p in net.parameters())
 
 

@@ -16,7 +16,7 @@ from ..errors import InputError
 __all__ = ["main", "COMMANDS", "build_parser"]
 
 # Module names under isotopy.cli; a new command is a new module and one entry here.
-COMMANDS = ["datasets", "train", "plot", "reproduce", "experiment"]
+COMMANDS = ["datasets", "train", "plot", "reproduce", "sweep", "experiment"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,4 +1,5 @@
-"""The essay's claims as functions that return numbers; ``EXPERIMENTS`` names them for the CLI."""
+"""Experiments: claims of the essay as functions that return numbers (tables) to report;
+``EXPERIMENTS`` names the ones the CLI runs (``isotopy experiment NAME``)."""
 
 from .registry import EXPERIMENTS, ExperimentSpec
 

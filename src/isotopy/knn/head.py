@@ -188,7 +188,7 @@ class KNNHead(nn.Module):
     def log_probs(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Class log probabilities of a batch under this head's variant.
 
-        z (N, B, d), y (B,) -> (N, B, K). In the two-batch variant the first ⌊B/2⌋ elements
+        z (N, B, d), y (B,) or (N, B) -> (N, B, K). In the two-batch variant the first ⌊B/2⌋ elements
         are classified by the rest and the rest by the first ⌊B/2⌋.
         """
         y = torch.as_tensor(y).long()
@@ -198,7 +198,8 @@ class KNNHead(nn.Module):
         if half < 1:
             raise InputError("the two-batch k-NN head needs batches of at least 2 points")
         a, b = z[:, :half], z[:, half:]
-        return torch.cat([self.classify(a, b, y[half:]), self.classify(b, a, y[:half])], dim=1)
+        return torch.cat([self.classify(a, b, y[..., half:]), self.classify(b, a, y[..., :half])],
+                         dim=1)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood of each network: (N, B, d), (B,) -> (N,)."""

@@ -188,10 +188,12 @@ class Network(nn.Module):
         """Mean cross-entropy of each network: logits (N, B, c), y (B,) or (N, B) -> (N,)."""
         if logits.dim() == 2:
             logits = logits.unsqueeze(0)
-        y = torch.as_tensor(y).expand(logits.shape[0], -1)
-        if self.n_classes == 2:
+        y = torch.as_tensor(y)
+        if self.n_classes == 2:  # cast before expanding: no (N, B) copy of the labels
+            target = y.to(logits.dtype).expand(logits.shape[0], -1)
             return F.binary_cross_entropy_with_logits(
-                logits[..., 0], y.to(logits.dtype), reduction="none").mean(-1)
+                logits[..., 0], target, reduction="none").mean(-1)
+        y = y.expand(logits.shape[0], -1)
         ce = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")  # (N, B)
         return ce.mean(-1)
 

@@ -92,8 +92,13 @@ class Affine(Stage):
                 self.bias[i].copy_(b * 0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (N, B, d_in); weight: (N, d_out, d_in) -> (N, B, d_out)
-        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+        # x: (N, B, d_in); weight: (N, d_out, d_in) -> (N, B, d_out). Computed as
+        # W x^T + b in the point-last layout (N, d_out, B) and returned as a transposed view:
+        # with widths of 2-4 units a contiguous point axis makes every later element-wise op
+        # (activations, their gradients) run over long rows, about 2-3 times faster than
+        # the (N, B, d) layout for thousands of networks.
+        out = torch.baddbmm(self.bias.unsqueeze(2), self.weight, x.transpose(1, 2))
+        return out.transpose(1, 2)  # (N, B, d_out), stored as (N, d_out, B)
 
     def is_homeomorphism(self, tol: float = 1e-6) -> torch.Tensor:
         w = self.weight.detach().double()

@@ -61,7 +61,8 @@ def scene_figure(scene: Scene, *, point_size: float = 3.0):
     fig = go.Figure(traces)
     b = scene.bounds
     if d == 3:
-        fig.update_layout(scene=dict(aspectmode="data",
+        fig.update_layout(height=650, scene_camera=dict(eye=dict(x=1.7, y=1.7, z=1.3)),
+                          scene=dict(aspectmode="data",
                                      xaxis=dict(range=[b[0, 0], b[1, 0]]),
                                      yaxis=dict(range=[b[0, 1], b[1, 1]]),
                                      zaxis=dict(range=[b[0, 2], b[1, 2]])))

@@ -26,6 +26,7 @@ class History:
     test_accuracy: np.ndarray | None = None  # (N, len(record_steps))
     final_train_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (N,) full set
     stopped: str | None = None  # why training stopped early (a non-finite loss), else None
+    stopped_at: np.ndarray | None = None  # (N,) step each network stopped at, -1: ran on
 
     @property
     def steps_done(self) -> int:
@@ -44,7 +45,9 @@ class History:
 
     def summary(self, index: int = 0) -> dict:
         """Final numbers of network ``index`` as plain floats."""
-        out = {"final_loss": float(self.loss[index, -1]),
+        row = self.loss[index]
+        finite = row[np.isfinite(row)]
+        out = {"final_loss": float(finite[-1]) if len(finite) else float("nan"),
                "train_accuracy": float(self.final_train_accuracy[index]),
                "steps": int(self.steps_done)}
         if self.test_accuracy is not None:
