@@ -198,8 +198,8 @@ class KNNHead(nn.Module):
         if half < 1:
             raise InputError("the two-batch k-NN head needs batches of at least 2 points")
         a, b = z[:, :half], z[:, half:]
-        return torch.cat([self.classify(a, b, y[..., half:]), self.classify(b, a, y[..., :half])],
-                         dim=1)
+        ya, yb = y[..., :half], y[..., half:]
+        return torch.cat([self.classify(a, b, yb), self.classify(b, a, ya)], dim=1)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood of each network: (N, B, d), (B,) -> (N,)."""
