@@ -188,8 +188,8 @@ class KNNHead(nn.Module):
     def log_probs(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Class log probabilities of a batch under this head's variant.
 
-        z (N, B, d), y (B,) or (N, B) -> (N, B, K). In the two-batch variant the first ⌊B/2⌋ elements
-        are classified by the rest and the rest by the first ⌊B/2⌋.
+        z (N, B, d), y (B,) or (N, B) -> (N, B, K). In the two-batch variant the first
+        ⌊B/2⌋ elements are classified by the rest and the rest by the first ⌊B/2⌋.
         """
         y = torch.as_tensor(y).long()
         if self.variant == "in_batch":
