@@ -35,7 +35,7 @@ def test_knn_experiment_quick_numbers_are_consistent():
     diff = (res["errors"]["softmax"][0] - res["errors"]["knn_penultimate"][0]) * res["n_test"]
     assert m["only_b"] - m["only_a"] == pytest.approx(diff)
     assert res["sd"]["softmax"] == pytest.approx(np.std(res["errors"]["softmax"], ddof=1))
-    assert "McNemar" in res["summary"] and "k = 5" in res["summary"]
+    assert "McNemar" in res["summary"] and "k = 1" in res["summary"]
 
 
 def test_knn_experiment_on_tiny_mnist_files(tmp_path):

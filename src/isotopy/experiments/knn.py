@@ -5,8 +5,8 @@ Three classifiers on the same images (scikit-learn's digits by default, or MNIST
     (a) a small conv net (two conv layers, a hidden fully connected layer, no dropout)
         with its softmax read-out;
     (b) the same trained network, read-out dropped, each test image labelled by k-NN
-        (k neighbours, 1/distance votes) among the training images in the penultimate
-        representation (the input of the read-out);
+        (k neighbours, 1/distance votes; k = 1 by default, chosen on validation runs) among
+        the training images in the penultimate representation (the input of the read-out);
     (c) the same architecture trained directly with a k-NN head (mini-batch k-NN, NCA
         temperature form by default) and classified by k-NN in its embedding; the essay's
         own 1/distance in-batch form (softened: 1 / sqrt(d² + ε²), ε 1% of the RMS
@@ -47,7 +47,10 @@ class KNNExperimentConfig:
     lr: float = 1e-3  # Adam's usual rate; stable for both heads
     channels: tuple[int, int] = (16, 32)  # enough for 8x8 digits; MNIST uses more
     hidden: int = 128  # width of the penultimate (fully connected) representation
-    k: int = 5  # neighbours at test time: scikit-learn's default, not tuned on test data
+    # neighbours at test time, chosen on validation runs disjoint from the report's (digits
+    # splits 100 and 200, seeds 100-102 and 200-202; test error of (b) over 6 networks:
+    # k = 1: 1.26%, 3: 1.30%, 5: 1.41%, 7: 1.52%, 10: 1.48%; softmax 1.52%)
+    k: int = 1
     head_mode: str = "temperature"  # (c): NCA form, which trains better than 1/distance
     temperature: float = 1.0  # the embedding's scale is learnt, so 1 is only a unit
     head_k: int | None = None  # (c) votes with the whole mini-batch, as in the essay
@@ -240,8 +243,9 @@ def add_arguments(parser) -> None:
                         help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
     parser.add_argument("--seeds", type=int, default=3, help="networks per classifier")
     parser.add_argument("--seed", type=int, default=0, help="first seed (and digits split)")
-    parser.add_argument("-k", "--k", type=int, default=5,
-                        help="neighbours for k-NN classification")
+    parser.add_argument("-k", "--k", type=int, default=argparse.SUPPRESS,
+                        help="neighbours for k-NN classification (default: 1, chosen on "
+                             "validation runs on digits)")
     parser.add_argument("--steps", type=int, default=argparse.SUPPRESS,
                         help="training steps per network (default: 1500 digits, 6000 MNIST)")
     parser.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
