@@ -50,7 +50,8 @@ def build(ctx) -> str:
             f"the k-NN head in its neighbourhood-components form (temperature "
             f"{cfg['temperature']}), (c') with the essay's 1/distance in-batch form, "
             f"softened to 1/sqrt(d² + ε²) with ε 1% of the root-mean-square distance (with "
-            f"plain 1/d the loss does not come down: near-coincident points get unbounded weights and gradients).</p>{table}"
+            f"plain 1/d the loss does not come down: near-coincident points get unbounded "
+            f"weights and gradients).</p>{table}"
             f"<p>McNemar's exact test, (a) vs (b), images only (a) gets right vs only (b): "
             f"{seeds_p}; pooled over seeds {pooled['only_a']} vs {pooled['only_b']}, "
             f"p = {pooled['p']:.3g}.</p>")
