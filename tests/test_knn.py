@@ -66,6 +66,18 @@ def test_faiss_backend_gives_the_same_neighbours(exclude_self):
         knn_search(X, Q, k=1, backend="annoy")
 
 
+@pytest.mark.parametrize("k, exclude_self", [(1, False), (3, False), (2, True)])
+def test_block_selection_on_a_large_reference_set(k, exclude_self):
+    # 6000 references = 47 blocks of 128: the two-stage selection is used (k + 8 <= 47 // 4)
+    X, _ = _blobs(6000, 5, seed=13)
+    Q = X if exclude_self else _blobs(300, 5, seed=14)[0]
+    d, i = knn_search(X, Q, k=k, exclude_self=exclude_self, chunk_size=512)
+    nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X)
+    ref_d, ref_i = nn.kneighbors(None if exclude_self else Q)
+    np.testing.assert_array_equal(i, ref_i)
+    np.testing.assert_allclose(d, ref_d, rtol=1e-5, atol=1e-6)
+
+
 def test_exact_duplicates_vote_alone_like_sklearn():
     X = np.array([[0, 0], [1, 0], [0, 1], [5, 5]], np.float32)
     y = np.array([0, 1, 1, 1])

@@ -4,12 +4,13 @@ For queries q (m, d) and references r (n, d) the squared Euclidean distances are
 
     |q - r|² = |q|² - 2 q·r + |r|²,
 
-computed a chunk of queries at a time as one matrix product (float32 BLAS), followed by a
-partial sort (``torch.topk``). Rounding in that expansion can swap neighbours whose distances
-differ by about 1e-6 of their size, so the search keeps a few more candidates than asked
-for, recomputes their distances directly as |q - r| in float64 and sorts those: the result
-is the exact k nearest neighbours up to float64 rounding, the same set scikit-learn's brute
-force search returns.
+computed a chunk of queries at a time as one matrix product (float32 BLAS), followed by
+a two-stage partial sort (block minima, then ``torch.topk`` inside the best blocks).
+Rounding in that expansion can swap neighbours whose distances differ by about 1e-6 of
+their size, so the search keeps a few more candidates than asked for, recomputes their
+distances directly as |q - r| in float64 and sorts those: the result is the exact k
+nearest neighbours up to float64 rounding, the same set scikit-learn's brute force search
+returns.
 
 Classification follows scikit-learn's ``KNeighborsClassifier``:
 
@@ -21,6 +22,8 @@ predicted label = the class with the largest score, the smallest label among tie
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import torch
@@ -38,6 +41,7 @@ KNN_WEIGHTS = {"uniform": "every neighbour has one vote",
 # by float32 rounding only involve neighbours whose distances agree to ~1e-6 relative, so a
 # handful of spares covers them.
 _SPARE = 8
+_BLOCK = 128  # columns per block of the two-stage selection (see _smallest)
 DEFAULT_CHUNK = 1024  # queries per block: 1024 x 60000 float32 scores = 245 MB
 
 
@@ -78,6 +82,23 @@ def _check_pair(ref, query):
         raise InputError(f"the query representation has {query.shape[1]} features but the "
                          f"reference representation has {ref.shape[1]}")
     return ref, query
+
+
+def _smallest(score: torch.Tensor, kc: int, nb: int) -> torch.Tensor:
+    """Columns of the kc smallest entries of each row of score (c, nb·_BLOCK).
+
+    The kc smallest entries lie in the kc blocks (of _BLOCK columns) with the smallest
+    minima: each of them lies in a block whose minimum is at most the kc-th smallest value,
+    and only kc block minima can be that small (barring exact ties). So one pass of block
+    minima, a top-k over nb minima and one over kc·_BLOCK entries replace a top-k over the
+    whole row (about three times faster for 60,000 columns).
+    """
+    c = score.shape[0]
+    blocks = score.view(c, nb, _BLOCK)  # (c, nb, _BLOCK)
+    keep = torch.topk(blocks.amin(-1), kc, dim=1, largest=False, sorted=False).indices
+    sub = blocks.gather(1, keep.unsqueeze(-1).expand(-1, -1, _BLOCK)).reshape(c, -1)
+    local = torch.topk(sub, kc, dim=1, largest=False, sorted=False).indices  # (c, kc)
+    return keep.gather(1, local // _BLOCK) * _BLOCK + local % _BLOCK
 
 
 def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
@@ -122,7 +143,13 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
     index = buffer = None
     if backend == "torch":
-        buffer = torch.empty(min(chunk_size, query.shape[0]), n)
+        # Pad the references to whole blocks of _BLOCK; padding scores +inf, never chosen.
+        nb = -(-n // _BLOCK)
+        pad = nb * _BLOCK - n
+        ref_p = torch.cat([ref, ref.new_zeros(pad, ref.shape[1])])
+        ref_sq_p = torch.cat([ref_sq, ref_sq.new_full((pad,), math.inf)])
+        buffer = torch.empty(min(chunk_size, query.shape[0]), nb * _BLOCK)
+        blocked = kc <= nb // 4  # the block search pays off when few blocks are kept
     if backend == "faiss":
         import faiss
 
@@ -142,12 +169,13 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
             else:
                 # |r|² - 2 q·r (the |q|² term does not change the ranking), written into
                 # one reused buffer: a fresh chunk x n block per chunk costs page faults
-                score = buffer[:q.shape[0]]  # (c, n)
-                torch.addmm(ref_sq.unsqueeze(0), q, ref.T, alpha=-2.0, out=score)
+                score = buffer[:q.shape[0]]  # (c, nb·_BLOCK)
+                torch.addmm(ref_sq_p.unsqueeze(0), q, ref_p.T, alpha=-2.0, out=score)
                 if exclude_self:
                     rows = torch.arange(q.shape[0])
-                    score[rows, rows + s] = float("inf")
-                cand = torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
+                    score[rows, rows + s] = math.inf
+                cand = _smallest(score, kc, nb) if blocked else \
+                    torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
             diff = ref64[cand] - q.double().unsqueeze(1)  # (c, kc, d)
             d = diff.pow(2).sum(-1).sqrt()  # (c, kc)
             # stable sort on (distance, index) so equal distances resolve to the lower index
