@@ -16,7 +16,8 @@ from ..errors import InputError
 __all__ = ["main", "COMMANDS", "build_parser"]
 
 # Module names under isotopy.cli; a new command is a new module and one entry here.
-COMMANDS = ["datasets", "train", "plot", "reproduce", "sweep", "experiment"]
+COMMANDS = ["datasets", "train", "plot", "reproduce", "animate", "topology", "experiment",
+            "sweep", "serve"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,96 +1,81 @@
-"""``isotopy experiment NAME [options]`` and ``isotopy experiment --list``.
+"""``isotopy experiment NAME [options]``: run one of the essay's experiments and print numbers.
 
-Each experiment of ``isotopy.experiments.EXPERIMENTS`` gets a sub-command of its own with
-its own options (added by its ``add_arguments``) and an example in its --help. The result
-dict's ``"summary"`` is printed; ``--json FILE`` also writes the whole result.
+``isotopy experiment --list`` lists them; each experiment has its own options and example
+(``isotopy experiment NAME --help``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
-import sys
 from pathlib import Path
 
-from . import add_command
-
-_OWN = {"command", "func", "experiment", "list", "json"}
+from . import _Formatter, _Parser, add_command
 
 
 def register(sub) -> None:
     from ..experiments import EXPERIMENTS
 
-    p = add_command(sub, "experiment", help="run one of the essay's experiments and print "
-                    "its numbers", example="isotopy experiment --list\n  "
-                    + next(iter(EXPERIMENTS.values())).example)
-    p.add_argument("--list", action="store_true", help="list the experiments and exit")
-    names = p.add_subparsers(dest="experiment", metavar="NAME", parser_class=type(p))
-    for spec in EXPERIMENTS.values():
-        q = add_command(names, spec.name, help=spec.summary,
-                        example=spec.example or f"isotopy experiment {spec.name}")
-        spec.add_arguments(q)
-        q.add_argument("--json", default=None, metavar="FILE",
-                       help="also write the full result as JSON to FILE")
+    p = add_command(sub, "experiment", help="run one of the essay's experiments",
+                    example="isotopy experiment --list\n  isotopy experiment width_sweep "
+                            "--dims 2 --seeds 10")
+    p.add_argument("--list", action="store_true", help="list the experiments, one line each")
     p.set_defaults(func=run, experiment=None)
+    exp_sub = p.add_subparsers(dest="experiment", metavar="NAME", parser_class=_Parser)
+    for name, spec in EXPERIMENTS.items():
+        e = exp_sub.add_parser(name, help=spec.summary.replace("%", "%%"),
+                               description=spec.summary,
+                               formatter_class=_Formatter,
+                               epilog=f"example:\n  isotopy experiment {name}"
+                                      f"{getattr(spec.add_arguments, 'example', '')}")
+        spec.add_arguments(e)
+        e.add_argument("--json", metavar="FILE", default=None,
+                       help="also write the numbers as JSON to FILE ('-' prints them)")
+        e.set_defaults(func=run, experiment=name, _options=[
+            a.dest for a in e._actions if a.dest not in ("help", "json")])
+
+
+def _write_json(path: str, obj) -> None:
+    text = json.dumps(obj, indent=2, default=float) + "\n"
+    if path == "-":
+        print(text, end="")
+        return
+    target = Path(path)
+    tmp = target.with_name("." + target.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, target)
 
 
 def run(args) -> int:
     from ..errors import InputError
     from ..experiments import EXPERIMENTS
-
-    if args.list or args.experiment is None:
-        width = max(len(n) for n in EXPERIMENTS)
-        for spec in EXPERIMENTS.values():
-            print(f"{spec.name:{width}s}  {spec.summary}")
-        if not args.list:
-            print("\nrun one with: isotopy experiment NAME [options]  (NAME --help for its "
-                  "options)", file=sys.stderr)
-        return 0
-    spec = EXPERIMENTS[args.experiment]
-    options = {k: v for k, v in vars(args).items() if k not in _OWN}
-    target = None
-    if args.json is not None:
-        target = Path(args.json)
-        if target.is_dir():
-            raise InputError(f"--json {str(target)!r} is a folder, not a file")
-        if not target.parent.exists():
-            raise InputError(f"--json: folder {str(target.parent)!r} does not exist")
-    if "progress" in inspect.signature(spec.run).parameters:
-        with contextlib.ExitStack() as stack:
-            result = spec.run(**options, progress=_lazy_bar(stack, f"experiment {spec.name}"))
-    else:
-        result = spec.run(**options)
-    print(result.get("summary") or json.dumps(result, indent=2, default=_plain))
-    if target is not None:
-        tmp = target.with_name("." + target.name + ".tmp")
-        tmp.write_text(json.dumps(result, indent=2, default=_plain) + "\n")
-        os.replace(tmp, target)
-        print(f"wrote {target}")
-    return 0
-
-
-def _lazy_bar(stack, desc):
-    """A progress(done, total) callback whose bar appears at the first call, so input errors
-    found before any work print no bar."""
     from ._progress import progress_bar
 
-    state = {}
-
-    def update(done, total):
-        if "bar" not in state:
-            state["bar"] = stack.enter_context(progress_bar(total, desc))
-        state["bar"](done, total)
-
-    return update
-
-
-def _plain(v):
-    import numpy as np
-
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return str(v)
+    if args.list or args.experiment is None:
+        if not args.list:
+            raise InputError("name an experiment or give --list; experiments are: "
+                             + ", ".join(EXPERIMENTS))
+        width = max(len(k) for k in EXPERIMENTS)
+        for name, spec in EXPERIMENTS.items():
+            print(f"{name:<{width}}  {spec.summary}")
+        return 0
+    spec = EXPERIMENTS[args.experiment]
+    if args.json not in (None, "-"):
+        parent = Path(args.json).resolve().parent
+        if not parent.is_dir():
+            raise InputError(f"cannot write {args.json!r}: folder {str(parent)!r} does not exist")
+        if Path(args.json).is_dir():
+            raise InputError(f"cannot write {args.json!r}: it is a folder")
+    options = {k: getattr(args, k) for k in args._options}
+    takes_progress = "progress" in inspect.signature(spec.run).parameters
+    with progress_bar(1, args.experiment, unit="task") as bar:
+        result = spec.run(**options, **({"progress": bar} if takes_progress else {}))
+    if args.json != "-":
+        lines = result.get("summary")
+        print("\n".join(lines) if lines else json.dumps(result, indent=2, default=float))
+    if args.json is not None:
+        _write_json(args.json, result)
+        if args.json != "-":
+            print(f"wrote {args.json}")
+    return 0

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError, lookup
 from .curves import make_spirals, make_two_curves
-from .files import MAX_POINTS, load_points
+from .files import MAX_POINTS, load_points, points_from_csv_text
 from .links import link_cores, make_linked_tori, make_unlink
 from .spheres import (
     make_disc_annulus,
@@ -27,6 +27,7 @@ from .spheres import (
 
 __all__ = [
     "DATASETS", "DatasetSpec", "make_dataset", "dataset_params", "load_points", "link_cores",
+    "points_from_csv_text",
     "make_two_curves", "make_spirals", "make_nested_spheres", "make_disc_annulus",
     "make_interval", "make_linked_tori", "make_unlink", "nested_spheres_labels", "MAX_POINTS",
 ]

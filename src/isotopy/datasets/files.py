@@ -9,6 +9,7 @@ order of the original values.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import zipfile
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["load_points", "MAX_POINTS"]
+__all__ = ["load_points", "points_from_csv_text", "MAX_POINTS"]
 
 MAX_POINTS = 200_000  # far beyond what a low-dimensional picture needs; guards memory
 
@@ -60,12 +61,26 @@ def load_points(path, *, max_points: int = MAX_POINTS, n_features: int | None = 
     return _validate(path, X, labels, max_points=max_points, n_features=n_features)
 
 
+def points_from_csv_text(text: str, *, name: str = "uploaded CSV",
+                         max_points: int = MAX_POINTS, n_features: int | None = None):
+    """Parse CSV text held in memory by the same rules as :func:`load_points` (no file involved).
+
+    ``name`` only appears in error sentences. Returns X float32 (n, d), y int64 (n,).
+    """
+    X, labels = _parse_csv_rows(name, csv.reader(io.StringIO(text)))
+    return _validate(name, X, labels, max_points=max_points, n_features=n_features)
+
+
 def _read_csv(path: Path):
     try:
         with open(path, newline="") as f:
-            rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+            return _parse_csv_rows(path, csv.reader(f))
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"data file {str(path)!r} cannot be read as text CSV ({e})") from None
+
+
+def _parse_csv_rows(path, reader):
+    rows = [r for r in reader if r and any(c.strip() for c in r)]
     if not rows:
         raise InputError(f"data file {str(path)!r} is empty")
     if not _is_numeric_row(rows[0]):

@@ -1,6 +1,9 @@
-"""Experiments: claims of the essay as functions that return numbers (tables) to report;
-``EXPERIMENTS`` names the ones the CLI runs (``isotopy experiment NAME``)."""
+"""The essay's claims as experiments: each a function returning numbers (and arrays to draw).
 
-from .registry import EXPERIMENTS, ExperimentSpec
+``EXPERIMENTS`` (in :mod:`.registry`) maps a name to an :class:`ExperimentSpec`; the CLI
+(``isotopy experiment NAME``) and the report read the same dict.
+"""
 
-__all__ = ["EXPERIMENTS", "ExperimentSpec"]
+from .registry import EXPERIMENTS, ExperimentSpec, run_experiment
+
+__all__ = ["EXPERIMENTS", "ExperimentSpec", "run_experiment"]

@@ -34,8 +34,12 @@ import numpy as np
 
 from ..errors import InputError, check_positive_int, lookup
 
-__all__ = ["KNNExperimentConfig", "knn_experiment", "mcnemar", "add_arguments", "run_cli",
-           "DEFAULTS"]
+__all__ = ["KNNExperimentConfig", "knn_experiment", "mcnemar", "add_arguments", "run",
+           "DEFAULTS", "NAME", "SUMMARY"]
+
+NAME = "knn"
+SUMMARY = ("softmax read-out vs test-time k-NN vs a net trained with a k-NN head (digits or "
+           "MNIST), McNemar's test")
 
 
 @dataclass
@@ -193,7 +197,7 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
               "mcnemar": {"per_seed": per_seed, "pooled": pooled}, "targets": targets,
               "train_seconds": seconds, "config": asdict(cfg), "quick": quick,
               "seconds": round(time.perf_counter() - start, 1)}
-    result["summary"] = format_summary(result)
+    result["summary"] = format_summary(result).split("\n")
     return result
 
 
@@ -231,28 +235,29 @@ def format_summary(result: dict) -> str:
 
 # ----------------------------------------------------------------------------------- CLI
 def add_arguments(parser) -> None:
-    import argparse
-
     from ..datasets.images import IMAGE_DATASETS
 
     parser.add_argument("--data", default="digits", choices=list(IMAGE_DATASETS),
                         help="images: scikit-learn's bundled digits, or MNIST IDX files")
-    parser.add_argument("--mnist-dir", default=argparse.SUPPRESS, metavar="PATH",
+    parser.add_argument("--mnist-dir", default=None, metavar="PATH",
                         help="folder with the four MNIST IDX files (plain or .gz)")
     parser.add_argument("--download", action="store_true",
                         help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
     parser.add_argument("--seeds", type=int, default=3, help="networks per classifier")
     parser.add_argument("--seed", type=int, default=0, help="first seed (and digits split)")
-    parser.add_argument("-k", "--k", type=int, default=argparse.SUPPRESS,
-                        help="neighbours for k-NN classification (default: 1, chosen on "
-                             "validation runs on digits)")
-    parser.add_argument("--steps", type=int, default=argparse.SUPPRESS,
-                        help="training steps per network (default: 1500 digits, 6000 MNIST)")
+    parser.add_argument("-k", "--k", type=int, default=1,
+                        help="neighbours for k-NN classification (1 was chosen on validation "
+                             "runs on digits)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="training steps per network; None: 1500 on digits, 6000 on MNIST")
     parser.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
 
 
-def run_cli(*, data="digits", mnist_dir=None, download=False, seeds=3, seed=0, k=None,
-            steps=None, quick=False, progress=None) -> dict:
+add_arguments.example = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
+
+
+def run(*, data="digits", mnist_dir=None, download=False, seeds=3, seed=0, k=None,
+        steps=None, quick=False, progress=None) -> dict:
     """``isotopy experiment knn``'s options -> :func:`knn_experiment`'s result."""
     seeds = check_positive_int(seeds, "--seeds")
     cfg = lookup(DEFAULTS, data, "image dataset")

@@ -26,7 +26,7 @@ diffeomorphism), which keeps every linking number:
   radii.
 
 The linking number of every instance is also measured from its moved core curves with the
-Gauss integral (:func:`linking_number`), a check of the construction.
+Gauss integral (:func:`isotopy.topology.linking_number`), a check of the construction.
 
 The dense check. A network "separates" an instance when it classifies every point of a
 dense sample of both solid tori (``dense`` points) *and* of both core curves (``core``
@@ -43,9 +43,10 @@ import torch
 from ..datasets import link_cores, make_dataset
 from ..errors import check_positive_int
 from ..nn import Network
+from ..topology.linking import linking_number
 from ..train import accuracy, fit, train_test_split
 
-__all__ = ["LinkInstance", "random_links", "instance_data", "dense_sample", "linking_number",
+__all__ = ["LinkInstance", "random_links", "instance_data", "dense_sample",
            "open_question", "separation_by_linking"]
 
 _LIFT = 2.0  # how far the "apart" instances lift the ellipse (the ring has radius 1)
@@ -157,21 +158,6 @@ def dense_sample(inst: LinkInstance, *, dense: int = 6000, core: int = 1500):
     return Xd, yd
 
 
-def linking_number(a: np.ndarray, b: np.ndarray) -> float:
-    """Gauss linking integral of two closed polylines a (m, 3), b (k, 3).
-
-    lk = 1/(4π) ∮∮ (r_a - r_b) · (dr_a × dr_b) / |r_a - r_b|³, summed over segment
-    midpoints; close to an integer when the curves are finely sampled and well apart.
-    """
-    da = np.roll(a, -1, 0) - a
-    db = np.roll(b, -1, 0) - b
-    ma, mb = a + da / 2, b + db / 2
-    r = ma[:, None, :] - mb[None, :, :]  # (m, k, 3)
-    cross = np.cross(da[:, None, :], db[None, :, :])
-    return float((r * cross).sum(-1).__truediv__(np.linalg.norm(r, axis=-1) ** 3).sum()
-                 / (4 * np.pi))
-
-
 def open_question(instances: list[LinkInstance], *, width: int = 3, depth: int = 3,
                   seeds: int = 16, steps: int = 1500, lr: float = 0.02, n: int = 800,
                   activation: str = "tanh", dense: int = 6000, core: int = 1500,
@@ -242,3 +228,36 @@ def separation_by_linking(table):
         "best_dense": g["dense_accuracy"].max(),
         "train_perfect": g["train_accuracy"].apply(lambda a: float((a == 1.0).mean())),
     }).reset_index()
+
+
+# --------------------------------------------------------------- as a registered experiment
+NAME = "open_question"
+SUMMARY = ("random links and unlinks tried with 3-unit layers: the fraction separated per "
+           "linking number (the essay's open question)")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--per-kind", type=int, default=2, help="random instances of each kind")
+    p.add_argument("--linking", default="1,2", help="linking numbers of the links")
+    p.add_argument("--width", type=int, default=3, help="units per hidden layer")
+    p.add_argument("--depth", type=int, default=3, help="hidden layers")
+    p.add_argument("--seeds", type=int, default=16, help="networks per instance")
+    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random embeddings")
+
+
+def run(*, per_kind: int = 2, linking="1,2", width: int = 3, depth: int = 3, seeds: int = 16,
+        steps: int = 1500, seed: int = 0, progress=None) -> dict:
+    """The open question as an experiment: per kind and linking number, the fraction of
+    networks that separate the two solid tori on the dense check."""
+    from ..errors import parse_int_list
+
+    ks = parse_int_list(linking, "--linking") if isinstance(linking, str) else tuple(linking)
+    check_positive_int(per_kind, "--per-kind")
+    table = open_question(random_links(per_kind, linking=ks, seed=seed), width=width,
+                          depth=depth, seeds=seeds, steps=steps, progress=progress)
+    summary = separation_by_linking(table)
+    lines = [f"linking {r.linking} ({r.kind}): {r.separated:.0%} of {r.networks} networks "
+             f"separate on the dense check; best dense accuracy {r.best_dense:.4f}"
+             for r in summary.itertuples()]
+    return {"per_linking": summary.to_dict(orient="records"), "summary": lines}

@@ -1,46 +1,57 @@
-"""The registry of experiments behind ``isotopy experiment NAME``.
+"""The registry of experiments: one module per experiment, one entry per module.
 
-Each :class:`ExperimentSpec` has a name, a one-line summary, ``run(**options) -> dict`` (the
-numbers; a ``"summary"`` entry, if present, is the text the CLI prints) and
-``add_arguments(parser)`` adding the experiment's own CLI options, whose destinations are
-exactly ``run``'s keyword arguments. A new experiment is one entry here.
+An experiment module defines ``NAME``, ``SUMMARY`` (one line), ``run(**options) -> dict``
+(numbers, JSON-able, plus a ``"summary"`` list of readable lines) and
+``add_arguments(parser)`` (its own CLI options, whose ``dest`` names are ``run``'s keyword
+arguments). Heavy imports stay inside ``run`` so that listing experiments is instant.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["ExperimentSpec", "EXPERIMENTS"]
+from ..errors import lookup
+
+__all__ = ["ExperimentSpec", "EXPERIMENTS", "run_experiment"]
 
 
 @dataclass(frozen=True)
 class ExperimentSpec:
     name: str
-    summary: str  # one line, shown by --list and in --help
-    run: Callable[..., dict]  # run(**options) -> dict of results
-    add_arguments: Callable  # add_arguments(parser): the experiment's own options
-    example: str = ""  # a full command line shown in the experiment's --help
+    summary: str  # one line, shown by ``isotopy experiment --list``
+    run: Callable[..., dict]
+    add_arguments: Callable  # add_arguments(parser): the experiment's own CLI options
 
     def __repr__(self) -> str:
         return f"ExperimentSpec({self.name!r}, {self.summary!r})"
 
 
-def _knn_run(*, progress=None, **options) -> dict:
-    from .knn import run_cli
+# Module names under isotopy.experiments, in listing order; a new experiment is a new module
+# and one line here.
+_MODULES = [
+    "width_sweep",
+    "linked_tori",
+    "unlink",
+    "betti_layers",
+    "contractive",
+    "open_question",
+    "knn",
+]
 
-    return run_cli(**options, progress=progress)
+
+def _load() -> dict[str, ExperimentSpec]:
+    out = {}
+    for mod_name in _MODULES:
+        m = importlib.import_module(f"{__package__}.{mod_name}")
+        out[m.NAME] = ExperimentSpec(m.NAME, m.SUMMARY, m.run, m.add_arguments)
+    return out
 
 
-def _knn_args(parser) -> None:
-    from .knn import add_arguments
-
-    add_arguments(parser)
+EXPERIMENTS: dict[str, ExperimentSpec] = _load()
 
 
-EXPERIMENTS: dict[str, ExperimentSpec] = {
-    "knn": ExperimentSpec(
-        "knn", "softmax read-out vs test-time k-NN vs a net trained with a k-NN head "
-               "(digits or MNIST)", _knn_run, _knn_args,
-        example="isotopy experiment knn --data digits --seeds 3"),
-}
+def run_experiment(name: str, **options) -> dict:
+    """Run the experiment ``name`` with its keyword options; an unknown name is an InputError."""
+    return lookup(EXPERIMENTS, name, "experiment").run(**options)

@@ -144,7 +144,8 @@ def _seed_list(seed, n: int) -> list[int]:
 def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | None = None,
         optimizer: str = "adam", seed=0, record_every: int | None = None,
         X_test=None, y_test=None, penalty: Callable | None = None,
-        progress: Callable[[int, int], None] | None = None) -> History:
+        progress: Callable[[int, int], None] | None = None,
+        contractive: float = 0.0) -> History:
     """Train ``net`` in place and return its :class:`History`.
 
     Parameters
@@ -174,6 +175,9 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         training and (N, B, d) with mini-batches.
     progress : callable, optional
         Called as ``progress(step, steps)`` after every step.
+    contractive : float
+        λ of a contractive penalty λ · mean ||∂h/∂x||_F^2 over the hidden layers
+        (:func:`isotopy.train.penalties.contractive_penalty`), added to ``penalty``.
 
     Returns
     -------
@@ -184,6 +188,11 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         so; training ends early only when every network has stopped.
     """
     steps = check_positive_int(steps, "steps")
+    if contractive:
+        from .penalties import contractive_penalty
+
+        cp, extra = contractive_penalty(contractive), penalty
+        penalty = cp if extra is None else (lambda n, xb: cp(n, xb) + extra(n, xb))
     lr = float(lr)
     if not np.isfinite(lr) or lr <= 0:
         raise InputError(f"the learning rate must be a finite number > 0, got {lr}")

@@ -1,0 +1,112 @@
+"""``isotopy topology RUN_DIR``: what every stage of a trained network does to topology."""
+
+from __future__ import annotations
+
+import json
+
+from . import add_command
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub, "topology",
+        help="stage diagnostics, width bound, Betti and linking numbers of a run",
+        example="isotopy topology runs/da3 --betti --stretch",
+        description="For every stage of a trained network: whether it is a homeomorphism onto "
+                    "its image, det, singular values, condition number and a near-singular "
+                    "flag; the dataset's width bound checked against the network; optionally "
+                    "the Betti numbers of each class at every stage (persistent homology, "
+                    "ripser), the linking number of a link dataset's cores at every stage, and "
+                    "the Jacobian stretch.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'isotopy train'")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--betti", action="store_true",
+                   help="Betti numbers of each class at every stage")
+    p.add_argument("--maxdim", type=int, default=1,
+                   help="highest Betti number with --betti (0, 1 or 2)")
+    p.add_argument("--rel-scale", type=float, default=None,
+                   help="read Betti numbers at this fraction of each cloud's diameter "
+                        "(default 0.1; the scale never drops below 2 sampling spacings)")
+    p.add_argument("--linking", action="store_true",
+                   help="linking number of the two cores at every stage (link datasets; "
+                        "done anyway for them)")
+    p.add_argument("--stretch", action="store_true",
+                   help="Jacobian norms of input -> each stage over the run's points")
+    p.add_argument("--rtol", type=float, default=None,
+                   help="flag affine stages with s_min/s_max below this (default 0.01)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..datasets import DATASETS
+    from ..errors import InputError
+    from ..topology import (
+        MAX_DIM,
+        betti_through_network,
+        check_width,
+        diagnostics_to_json,
+        format_diagnostics,
+        linking_through_network,
+        stage_diagnostics,
+        stretch,
+    )
+    from ..topology.diagnostics import NEAR_SINGULAR_RTOL
+    from ..topology.homology import REL_SCALE
+    from ..train import load_run
+
+    if not 0 <= args.maxdim <= MAX_DIM:
+        raise InputError(f"Betti numbers are supported up to dimension {MAX_DIM}, "
+                         f"got --maxdim {args.maxdim}")
+    run_ = load_run(args.run_dir)
+    net = run_.net
+    dataset = run_.data.get("dataset")
+    params = run_.data.get("params", {})
+    is_link = dataset in DATASETS and DATASETS[dataset].is_link
+    if args.linking and not is_link:
+        links = ", ".join(k for k, v in DATASETS.items() if v.is_link)
+        what = f"dataset {dataset!r}" if dataset else "data from a file"
+        raise InputError(f"the run was trained on {what}, which is not a link dataset; "
+                         f"linking numbers need one of: {links}")
+    rtol = NEAR_SINGULAR_RTOL if args.rtol is None else args.rtol
+    diags = stage_diagnostics(net, rtol=rtol)
+    out: dict = {"run": str(args.run_dir), "network": repr(net), "dataset": dataset,
+                 "stages": diagnostics_to_json(diags)}
+    if dataset in DATASETS:
+        out["width"] = check_width(net, dataset, **params)
+    if args.betti:
+        rel = REL_SCALE if args.rel_scale is None else args.rel_scale
+        bt = betti_through_network(net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel)
+        out["betti"] = bt.to_dict()
+    if is_link:
+        out["linking"] = linking_through_network(net, dataset, **params).to_dict()
+    if args.stretch:
+        if len(net.stages) == 1:
+            raise InputError("--stretch needs a network with a hidden layer; this run has "
+                             "only a read-out")
+        out["stretch"] = stretch(net, run_.X).summary()
+    if args.json:
+        print(json.dumps(out, indent=2, default=float))
+        return 0
+    print(out["network"])
+    print(format_diagnostics(diags))
+    flagged = [d.name for d in diags if d.near_singular]
+    if flagged:
+        print(f"near-singular (s_min/s_max < {rtol:g}): {', '.join(flagged)}")
+    if "width" in out:
+        w = out["width"]
+        print(f"\nwidth bound ({dataset}): {w['bound']['statement']}")
+        print(f"this network: {w['verdict']}")
+        for src in w["bound"]["sources"]:
+            print(f"  source: {src}")
+    if args.betti:
+        print(f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage:")
+        print(bt.table())
+    if "linking" in out:
+        lk = linking_through_network(net, dataset, **params)
+        print("\nlinking number of the two core curves at every stage:")
+        print(lk.table())
+    if args.stretch:
+        print("\nstretch ||J||_2 of input -> stage over the run's points (max, 99th pct):")
+        for name, s in out["stretch"].items():
+            print(f"  {name:<12} max {s['max']:9.3g}  p99 {s['p99']:9.3g}")
+    return 0

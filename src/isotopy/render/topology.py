@@ -1,0 +1,134 @@
+"""Matplotlib figures for the topology tools: width sweeps, stretch heatmaps, persistence
+diagrams, contractive sweeps. Each takes ``ax=None`` (or draws its own panels) and returns
+the figure; the numbers come from :mod:`isotopy.topology` and :mod:`isotopy.experiments`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .style import class_color
+
+__all__ = ["plot_width_sweep", "plot_stretch_heatmap", "plot_persistence_diagram",
+           "plot_contractive_sweep"]
+
+ESSAY_WIDTH2_ACCURACY = 0.8  # the essay's "~80%" for its 2-unit network on disc_annulus
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_width_sweep(result: dict, *, axes=None):
+    """One panel per dimension: accuracy (mean and range over seeds) against layer width.
+
+    ``result`` is what ``experiments.width_sweep.run`` returns; the bound n + 1 is the dashed
+    vertical line, the essay's ~80% the dotted horizontal one.
+    """
+    plt = _plt()
+    res = result["results"]
+    if axes is None:
+        fig, axes = plt.subplots(1, len(res), figsize=(4.2 * len(res), 3.4), squeeze=False)
+        axes = axes[0]
+    fig = axes[0].figure
+    for ax, r in zip(axes, res, strict=True):
+        w = np.array(r["widths"])
+        for key, label, color in [("sample_accuracy", "training sample", "#1f77b4"),
+                                  ("grid_accuracy", "dense grid (balanced)", "#d62728")]:
+            a = np.array(r[key])  # (seeds, widths)
+            ax.plot(w, a.mean(0), "o-", color=color, label=f"{label}, mean")
+            ax.fill_between(w, a.min(0), a.max(0), color=color, alpha=0.15)
+        ax.axvline(r["bound"] - 0.5, ls="--", color="#444", lw=1)
+        ax.text(r["bound"] - 0.45, 0.52, f"bound: {r['bound']} units", fontsize=8)
+        if r["dim"] == 2:
+            ax.axhline(ESSAY_WIDTH2_ACCURACY, ls=":", color="#777", lw=1)
+            ax.text(w[0], ESSAY_WIDTH2_ACCURACY + 0.01, "essay ~80%", fontsize=8, color="#555")
+        ax.set_xticks(w)
+        ax.set_ylim(0.5, 1.02)
+        ax.set_xlabel("units per hidden layer")
+        ax.set_title(f"ball in a shell, R^{r['dim']}")
+    axes[0].set_ylabel(f"accuracy ({len(res[0]['sample_accuracy'])} seeds; band = range)")
+    axes[-1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_stretch_heatmap(grid: dict, *, X=None, y=None, ax=None, vmax: float | None = None):
+    """log10 of the Jacobian norm of input -> one stage over a 2-D input grid.
+
+    ``grid`` comes from :func:`isotopy.topology.stretch_grid`; points X (with labels y) are
+    drawn on top when given.
+    """
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    fig = ax.figure
+    vals = np.log10(np.maximum(grid["values"], 1e-12))
+    xs, ys = grid["xs"], grid["ys"]
+    im = ax.imshow(vals, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
+                   cmap="magma", vmin=max(min(vals.min(), 0.0), -3.0),
+                   vmax=None if vmax is None else np.log10(vmax), aspect="equal")
+    fig.colorbar(im, ax=ax, label=f"log10 ||J||_{'2' if grid['norm'] == 'spectral' else 'F'}")
+    if X is not None:
+        for c in np.unique(y):
+            m = y == c
+            ax.scatter(X[m, 0], X[m, 1], s=3, color=class_color(int(c)), alpha=0.5, lw=0)
+    ax.set_title(f"stretch of input → {grid['stage']}")
+    return fig
+
+
+def plot_persistence_diagram(diagrams, *, scale: float | None = None, ax=None, title=""):
+    """Persistence diagram (birth, death) of each dimension; ∞ drawn at the top edge.
+
+    ``scale``, the reading scale ε, is drawn as the region birth <= ε < death.
+    """
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    fig = ax.figure
+    finite = np.concatenate([d[np.isfinite(d[:, 1])] for d in diagrams] + [np.zeros((1, 2))])
+    top = max(float(finite.max()), scale or 0.0) * 1.15 + 1e-9
+    for k, d in enumerate(diagrams):
+        death = np.where(np.isfinite(d[:, 1]), d[:, 1], top)
+        ax.scatter(d[:, 0], death, s=12, label=f"H{k} ({len(d)})", alpha=0.8)
+    ax.plot([0, top], [0, top], color="#999", lw=0.8)
+    ax.axhline(top, color="#bbb", lw=0.8, ls=":")
+    if scale is not None:
+        ax.fill_between([0, scale], scale, top, color="#2ca02c", alpha=0.08)
+        ax.axvline(scale, color="#2ca02c", lw=0.8)
+        ax.text(scale, 0.02 * top, " ε", color="#2ca02c")
+    ax.set_xlim(-0.02 * top, top * 1.02)
+    ax.set_ylim(-0.02 * top, top * 1.05)
+    ax.set_xlabel("birth")
+    ax.set_ylabel("death (top line: alive at ε or beyond)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title)
+    return fig
+
+
+def plot_contractive_sweep(result: dict):
+    """Accuracy (grid) and stretch (max ||J||_2, last hidden layer) against λ, per width."""
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    lams = np.array(result["lambdas"], dtype=float)
+    x = np.where(lams > 0, lams, np.nan)
+    zero_pos = np.nanmin(x) / 10 if np.isfinite(np.nanmin(x)) else 1e-3
+    xplot = np.where(lams > 0, lams, zero_pos)
+    for r in result["results"]:
+        acc = [np.mean(row["grid_accuracy"]) for row in r["rows"]]
+        st = [np.median(row["stretch_max"]) for row in r["rows"]]
+        a1.plot(xplot, acc, "o-", label=f"width {r['width']}")
+        a2.plot(xplot, st, "o-", label=f"width {r['width']}")
+    for ax in (a1, a2):
+        ax.set_xscale("log")
+        ax.set_xlabel(f"λ (leftmost point: λ = 0, drawn at {zero_pos:g})")
+        ax.legend(fontsize=8)
+    a2.set_yscale("log")
+    a1.set_ylabel("accuracy on the dense grid")
+    a2.set_ylabel("max ||J||_2, input → last hidden")
+    fig.tight_layout()
+    return fig

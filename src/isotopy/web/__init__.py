@@ -1,0 +1,97 @@
+"""The web explorer: ``isotopy serve`` starts a local page to build, train and watch networks.
+
+The server (:mod:`.app`, FastAPI + uvicorn) gives every browser tab its own
+:class:`~isotopy.web.session.Session` running in its own thread (:mod:`.worker`); messages
+from the page are validated by :mod:`.protocol`; views are the library's Scenes sent as
+plain arrays and drawn by the static page in ``static/`` (plain JavaScript and canvas, no
+build step, nothing fetched from the internet).
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+import threading
+import webbrowser
+
+from ..errors import InputError
+
+__all__ = ["create_app", "serve", "bind_socket"]
+
+
+def create_app(**kwargs):
+    """See :func:`isotopy.web.app.create_app`."""
+    from .app import create_app as _create
+
+    return _create(**kwargs)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on (host, port); a port in use is one InputError sentence."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise InputError(f"cannot listen on host {host!r}: no such address") from None
+    family, _, _, _, addr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    if sys.platform != "win32":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise InputError(f"port {port} on {host} is already in use; stop what uses it or "
+                             f"choose another with --port") from None
+        if e.errno in (errno.EACCES, errno.EPERM):
+            raise InputError(f"no permission to listen on port {port} of {host}; choose a "
+                             f"port above 1023 with --port") from None
+        raise InputError(f"cannot listen on {host}:{port} ({e.strerror})") from None
+    sock.listen(128)
+    return sock
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
+          export_dir=None, log_level: str = "warning", ready=None) -> None:
+    """Run the explorer until interrupted.
+
+    Parameters
+    ----------
+    host, port
+        Where to listen; 127.0.0.1 keeps the page on this machine.
+    open_browser : bool
+        Open the page in the default browser once the server listens.
+    export_dir : path, optional
+        A folder that also receives a copy of every export.
+    ready : callable(url), optional
+        Called once the server listens (the CLI prints the address).
+    """
+    import uvicorn
+
+    sock = bind_socket(host, port)
+    # Session threads run Python between torch calls; a short GIL switch interval lets the
+    # event loop take a message or send a view within a millisecond instead of five.
+    sys.setswitchinterval(0.001)
+    port = sock.getsockname()[1]
+    app = create_app(export_dir=export_dir)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    # frames above 16 MiB are refused by the WebSocket layer itself (close code 1009); below
+    # that, anything over the protocol's limit gets an error reply and the tab stays open
+    config = uvicorn.Config(app, log_level=log_level, ws_max_size=16 * 2**20,
+                            ws_ping_interval=20, ws_ping_timeout=60, lifespan="off",
+                            timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+
+    def announce():
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.05)
+        if server.started:
+            if ready is not None:
+                ready(url)
+            if open_browser:
+                webbrowser.open(url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run(sockets=[sock])

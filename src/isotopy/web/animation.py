@@ -1,0 +1,90 @@
+"""The explorer's animations: the continuous isotopy of the whole network, training replayed.
+
+Both come from the library's animation module (:mod:`isotopy.animate`): ``morph_frames``
+applies every stage along its own path from the identity (affine maps through GL+(n),
+activations as (1 - t)x + t·σ(x)), and ``training_frames`` replays the recorded snapshots.
+This module only turns those frames into plain arrays for the page and into GIF / MP4
+bytes for download; files are written inside a private temporary folder under names made
+here, read back, and removed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+from ..errors import InputError
+from ..train import History
+from .session import GRID_SAMPLES, encode
+
+__all__ = ["animation_frames", "morph_frames", "replay_frames", "frames_json",
+           "animation_bytes"]
+
+
+def _animate():
+    try:
+        from .. import animate
+    except ImportError:  # pragma: no cover - only before the animation module is present
+        raise InputError("animations need the isotopy.animate module, which this install "
+                         "lacks") from None
+    return animate
+
+
+def morph_frames(session, n_frames: int):
+    """Frames of the whole network applied continuously to the data and the input grid."""
+    return _animate().morph_frames(session.net, session.X, session.y, frames=n_frames,
+                                   domain=session.domain, samples=GRID_SAMPLES)
+
+
+def replay_frames(session, n_frames: int, stage: int | None = None):
+    """Frames of representation ``stage`` over training (default: the read-out's input)."""
+    if len(session.snapshots) < 2:
+        raise InputError("nothing to replay yet: train for a few steps first")
+    loss = np.asarray(session.loss_curve if len(session.loss_curve) else [np.nan],
+                      dtype=np.float64)[None]
+    acc = np.asarray(session.acc_curve if len(session.acc_curve) else [np.nan],
+                     dtype=np.float64)[None]
+    hist = History(loss=loss, train_accuracy=acc, record_steps=list(session.snap_steps),
+                   snapshots=list(session.snapshots))
+    k = session._readout_in() if stage is None else int(stage)
+    if not 0 <= k <= session._readout_in():
+        raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")
+    fr = _animate().training_frames(session.net, hist, session.X, session.y, stage=k,
+                                    frames=n_frames, domain=session.domain,
+                                    samples=GRID_SAMPLES)
+    return fr
+
+
+def animation_frames(session, kind: str, n_frames: int, stage: int | None = None):
+    if kind == "isotopy":
+        return morph_frames(session, n_frames)
+    if kind == "replay":
+        return replay_frames(session, n_frames, stage)
+    raise InputError(f"unknown animation {kind!r}; choose one of: isotopy, replay")
+
+
+def frames_json(fr) -> dict:
+    """Frames as plain arrays for the page (float32 base64, lists of strings)."""
+    seps = []
+    for s in fr.separators:
+        seps.append(None if s is None else np.asarray(s, dtype=np.float64).tolist())
+    return {"n_frames": len(fr), "dim": fr.dim, "points": encode(fr.points),
+            "labels": encode(fr.labels, np.uint8), "grid": encode(fr.grid),
+            "bounds": encode(fr.bounds), "titles": list(fr.titles), "notes": list(fr.notes),
+            "flagged": [bool(f) for f in fr.flagged], "separators": seps}
+
+
+def animation_bytes(session, kind: str, fmt: str, *, frames: int = 60, fps: int = 20,
+                    size: int = 480, stage: int | None = None) -> bytes:
+    """GIF or MP4 of the current animation, rendered by the library, as bytes."""
+    if fmt not in ("gif", "mp4"):
+        raise InputError(f"unknown animation format {fmt!r}; choose one of: gif, mp4")
+    fr = animation_frames(session, kind, frames, stage)
+    anim = _animate().Animation(fr, fps=fps, size=size)
+    with tempfile.TemporaryDirectory(prefix="isotopy-web-") as tmp:
+        path = os.path.join(tmp, f"animation.{fmt}")  # a name made here, never by the page
+        anim.save(path)
+        with open(path, "rb") as f:
+            return f.read()

@@ -1,0 +1,220 @@
+"""The explorer's server: a FastAPI app with one WebSocket session per browser tab.
+
+Routes
+------
+``GET /``                  the page (static, no build step)
+``GET /static/...``        its script and style sheet
+``GET /api/registry``      datasets, activations, optimisers, stage types, limits
+``GET /api/health``        number of open sessions
+``GET /download/{token}``  an export made by a session, kept in memory under a random token
+``WS  /ws``                the session: messages of :mod:`.protocol` in, JSON replies and
+                           view updates out
+
+Safety: every message is validated before it reaches a session; a bad one gets an
+``error`` reply and the connection stays open. No request names a file: the page's CSV
+arrives as text, exports are held in memory (and, when the server was started with an
+export folder, also written there under names the server makes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ..errors import InputError
+from .protocol import parse_message
+from .session import Session, registry
+from .worker import SessionWorker
+
+__all__ = ["create_app", "DownloadStore"]
+
+STATIC = Path(str(resources.files("isotopy.web") / "static"))
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class DownloadStore:
+    """Exports kept in memory under random tokens, oldest dropped beyond ``max_bytes``.
+
+    When ``export_dir`` is given every export is also written there, under a name made from
+    a counter and the server-made file name (never a name from the page).
+    """
+
+    def __init__(self, *, max_bytes: int = 256 * 2**20, export_dir: Path | None = None):
+        self.max_bytes = max_bytes
+        self.items: OrderedDict[str, tuple[bytes, str, str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.export_dir = Path(export_dir) if export_dir is not None else None
+        self.count = 0
+
+    def put(self, data: bytes, filename: str, media: str) -> str:
+        token = secrets.token_urlsafe(24)
+        filename = _SAFE_NAME.sub("_", filename)[:100]
+        with self.lock:
+            self.items[token] = (data, filename, media, time.time())
+            total = sum(len(v[0]) for v in self.items.values())
+            while total > self.max_bytes and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                total -= len(old[0])
+            self.count += 1
+            n = self.count
+        if self.export_dir is not None:
+            target = self.export_dir / f"{n:04d}-{filename}"
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        return f"/download/{token}"
+
+    def get(self, token: str):
+        if not _TOKEN.match(token):
+            return None
+        with self.lock:
+            return self.items.get(token)
+
+    def drop(self, tokens) -> None:
+        with self.lock:
+            for t in tokens:
+                self.items.pop(t, None)
+
+
+def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64,
+               slice_s: float = 0.01):
+    """The explorer as an ASGI app.
+
+    Parameters
+    ----------
+    export_dir : path, optional
+        A folder that also receives a copy of every export (created if missing).
+    max_fps : float
+        Cap on view updates per second per session.
+    max_sessions : int
+        Tabs served at once; more are told so and closed.
+    slice_s : float
+        Length of one training slice between two looks at a session's inbox.
+    """
+    if export_dir is not None:
+        export_dir = Path(export_dir)
+        try:
+            export_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create export folder {str(export_dir)!r}: "
+                             f"{e.strerror}") from None
+        if not os.access(export_dir, os.W_OK):
+            raise InputError(f"export folder {str(export_dir)!r} is not writable")
+
+    app = FastAPI(title="isotopy explorer", docs_url=None, redoc_url=None, openapi_url=None)
+    store = DownloadStore(export_dir=export_dir)
+    app.state.store = store
+    app.state.workers = set()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index():
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"),
+                            headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/registry")
+    def api_registry():
+        return JSONResponse(registry())
+
+    @app.get("/api/health")
+    def api_health():
+        return {"sessions": len(app.state.workers)}
+
+    @app.get("/download/{token}")
+    def download(token: str):
+        item = store.get(token)
+        if item is None:
+            return JSONResponse({"error": "no such download (it may have expired)"},
+                                status_code=404)
+        data, filename, media, _ = item
+        return Response(data, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store"})
+
+    @app.websocket("/ws")
+    async def ws_session(ws: WebSocket):
+        await ws.accept()
+        if len(app.state.workers) >= max_sessions:
+            await ws.send_text(json.dumps({"type": "error", "message": f"the server already "
+                                           f"serves {max_sessions} tabs; close one and reload"}))
+            await ws.close(code=1013)
+            return
+        loop = asyncio.get_running_loop()
+        # replies overtake view updates waiting to be sent: a control is answered at once
+        outq: asyncio.PriorityQueue = asyncio.PriorityQueue()
+        order = itertools.count()
+        tokens: list[str] = []
+
+        def put(text: str, is_frame: bool) -> None:
+            outq.put_nowait((int(is_frame), next(order), text, is_frame))
+
+        def emit(text: str, is_frame: bool) -> None:
+            try:
+                loop.call_soon_threadsafe(put, text, is_frame)
+            except RuntimeError:  # the loop is closing
+                pass
+
+        def keep(data: bytes, filename: str, media: str) -> str:
+            url = store.put(data, filename, media)
+            tokens.append(url.rsplit("/", 1)[1])
+            return url
+
+        session = await asyncio.to_thread(Session)
+        worker = SessionWorker(session, emit, keep, max_fps=max_fps, slice_s=slice_s)
+        app.state.workers.add(worker)
+        worker.start()
+
+        async def sender():
+            while True:
+                _, _, text, is_frame = await outq.get()
+                await ws.send_text(text)
+                if is_frame:
+                    worker.frame_sent()
+
+        send_task = asyncio.create_task(sender())
+
+        def reply_error(message: str) -> None:
+            put(json.dumps({"type": "error", "message": message}), False)
+
+        try:
+            while True:
+                raw = await ws.receive()
+                if raw["type"] == "websocket.disconnect":
+                    break
+                text = raw.get("text")
+                if text is None:
+                    reply_error("messages must be JSON text, not binary")
+                    continue
+                try:
+                    if len(text) > 20000:  # big uploads are parsed off the event loop
+                        msg = await asyncio.to_thread(parse_message, text)
+                    else:
+                        msg = parse_message(text)
+                except InputError as e:
+                    reply_error(str(e))
+                    continue
+                if not worker.submit(msg):
+                    reply_error("too many messages at once; this one was dropped")
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            send_task.cancel()
+            app.state.workers.discard(worker)
+            await asyncio.to_thread(worker.stop)
+            store.drop(tokens)
+
+    return app

@@ -1,0 +1,188 @@
+"""The explorer's messages from the page, as pydantic models with bounds.
+
+Every WebSocket message from a page is one JSON object with a ``type``; :func:`parse_message`
+turns the raw text into one of the models below or raises :class:`~isotopy.errors.InputError`
+with one sentence (unknown type, unknown field, wrong type, out-of-bounds value, oversized
+text). Nothing a page sends is ever used as a file path: uploads arrive as text and are
+parsed in memory; exports are written under names the server makes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from ..errors import InputError
+
+__all__ = ["LIMITS", "parse_message", "MESSAGE_TYPES"]
+
+# Bounds on everything a page may ask for. They keep one session's work and memory small
+# enough that twenty tabs share two cores, and they are sent to the page for its inputs.
+LIMITS = {
+    "max_message_chars": 3_000_000,  # a CSV upload of ~50k points fits; more is refused
+    "max_csv_chars": 2_500_000,
+    "max_points": 5000,  # generated or uploaded; pictures of low-dimensional data need fewer
+    "max_width": 16,  # units per hidden layer
+    "max_depth": 8,  # hidden layers
+    "max_step": 20000,  # steps one "step" message may ask for
+    "max_frames": 240,  # frames of an isotopy or replay animation
+    "max_total_steps": 500_000,  # training stops (pauses) there
+    "max_dim": 8,  # input dimension of generated or uploaded data
+    "max_seed": 2**31 - 1,
+    "max_export_size": 1000,  # pixels of an exported GIF / MP4 frame
+}
+
+_Seed = Annotated[int, Field(ge=0, le=LIMITS["max_seed"])]
+_Num = Annotated[float, Field(allow_inf_nan=False, ge=-1e4, le=1e4)]
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+    id: Annotated[int, Field(ge=0, le=2**53)] | None = None  # echoed in the reply
+
+
+class SetData(_Msg):
+    """Generate a registered dataset."""
+
+    type: Literal["set_data"]
+    dataset: Annotated[str, Field(max_length=64)]
+    params: Annotated[dict[Annotated[str, Field(max_length=64)], _Num],
+                      Field(max_length=16)] = {}
+    n: Annotated[int, Field(ge=2, le=LIMITS["max_points"])] | None = None
+    seed: _Seed = 0
+    test_size: Annotated[float, Field(ge=0.0, le=0.5)] = 0.25
+
+
+class UploadCSV(_Msg):
+    """Points from CSV text (feature columns then an integer label column)."""
+
+    type: Literal["upload_csv"]
+    text: Annotated[str, Field(max_length=LIMITS["max_csv_chars"])]
+    seed: _Seed = 0
+    test_size: Annotated[float, Field(ge=0.0, le=0.5)] = 0.25
+
+
+class AddPoint(_Msg):
+    type: Literal["add_point"]
+    x: Annotated[list[_Num], Field(min_length=1, max_length=LIMITS["max_dim"])]
+    label: Annotated[int, Field(ge=0, le=9)]
+
+
+class RemovePoint(_Msg):
+    """Remove the data point nearest to ``x`` if it lies within ``radius``."""
+
+    type: Literal["remove_point"]
+    x: Annotated[list[_Num], Field(min_length=1, max_length=LIMITS["max_dim"])]
+    radius: Annotated[float, Field(gt=0, le=1e4)] = 0.05
+
+
+class SetNetwork(_Msg):
+    """Rebuild the network (this resets training)."""
+
+    type: Literal["set_network"]
+    hidden: Annotated[list[Annotated[int, Field(ge=1, le=LIMITS["max_width"])]],
+                      Field(max_length=LIMITS["max_depth"])]
+    activation: Annotated[str, Field(max_length=32)] = "tanh"
+    seed: _Seed = 0
+
+
+class SetTrain(_Msg):
+    """Training settings that apply at once, without a reset."""
+
+    type: Literal["set_train"]
+    lr: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
+    batch_size: Annotated[int, Field(ge=0, le=LIMITS["max_points"])] | None = None  # 0: all
+    optimizer: Annotated[str, Field(max_length=32)] | None = None
+    penalty: Annotated[str, Field(max_length=32)] | None = None
+    penalty_weight: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    speed: Annotated[int, Field(ge=1, le=1000)] | None = None  # steps per 10 ms of training
+
+
+class Play(_Msg):
+    type: Literal["play"]
+
+
+class Pause(_Msg):
+    type: Literal["pause"]
+
+
+class Step(_Msg):
+    type: Literal["step"]
+    steps: Annotated[int, Field(ge=1, le=LIMITS["max_step"])] = 1
+
+
+class Reset(_Msg):
+    """Re-initialise the network's parameters (same architecture, same data)."""
+
+    type: Literal["reset"]
+    seed: _Seed | None = None
+
+
+class View(_Msg):
+    """Which representation the stage view shows (index into ``Network.trace``)."""
+
+    type: Literal["view"]
+    stage: Annotated[int, Field(ge=0, le=2 * LIMITS["max_depth"] + 2)]
+
+
+class Animate(_Msg):
+    """Frames of an animation: the isotopy of the whole network, or training replayed."""
+
+    type: Literal["animate"]
+    kind: Literal["isotopy", "replay"]
+    frames: Annotated[int, Field(ge=2, le=LIMITS["max_frames"])] = 60
+    stage: Annotated[int, Field(ge=0, le=2 * LIMITS["max_depth"] + 2)] | None = None
+
+
+class Diagnostics(_Msg):
+    type: Literal["diagnostics"]
+
+
+class Export(_Msg):
+    """Make a file for download: the current animation, the weights or the data."""
+
+    type: Literal["export"]
+    what: Literal["gif", "mp4", "weights", "data"]
+    kind: Literal["isotopy", "replay"] = "isotopy"
+    frames: Annotated[int, Field(ge=2, le=LIMITS["max_frames"])] = 60
+    fps: Annotated[int, Field(ge=1, le=60)] = 20
+    size: Annotated[int, Field(ge=100, le=LIMITS["max_export_size"])] = 480
+
+
+class Ping(_Msg):
+    type: Literal["ping"]
+
+
+_MODELS = [SetData, UploadCSV, AddPoint, RemovePoint, SetNetwork, SetTrain, Play, Pause, Step,
+           Reset, View, Animate, Diagnostics, Export, Ping]
+MESSAGE_TYPES = [m.model_fields["type"].annotation.__args__[0] for m in _MODELS]
+_ADAPTER = TypeAdapter(Annotated[
+    SetData | UploadCSV | AddPoint | RemovePoint | SetNetwork | SetTrain | Play | Pause | Step
+    | Reset | View | Animate | Diagnostics | Export | Ping, Field(discriminator="type")])
+
+
+def parse_message(text: str | bytes):
+    """Validate one message from a page; any problem raises InputError with one sentence."""
+    if isinstance(text, bytes):
+        raise InputError("messages must be JSON text, not binary")
+    if len(text) > LIMITS["max_message_chars"]:
+        raise InputError(f"message too large: {len(text)} characters, the limit is "
+                         f"{LIMITS['max_message_chars']}")
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InputError("message is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise InputError("a message must be a JSON object with a 'type'")
+    kind = obj.get("type")
+    if kind not in MESSAGE_TYPES:
+        raise InputError(f"unknown message type {str(kind)[:40]!r}; choose one of: "
+                         f"{', '.join(MESSAGE_TYPES)}")
+    try:
+        return _ADAPTER.validate_python(obj)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"][1:]) or "message"
+        raise InputError(f"bad {kind!r} message: {loc}: {err['msg']}") from None

@@ -1,0 +1,581 @@
+"""One page's state: its data, network, optimiser and training curves; and what it shows.
+
+A :class:`Session` is plain synchronous Python (no asyncio, no sockets): ``handle(msg)``
+applies one validated message (:mod:`.protocol`) and returns the replies as JSON-able
+dicts; ``train(budget_s)`` runs optimiser steps for about ``budget_s`` seconds; ``frame()``
+gives the view update to stream. The server runs each session in its own thread
+(:mod:`.worker`), so sessions never share state and never block the event loop.
+
+Training is the same objective as :func:`isotopy.train.fit` (mean cross-entropy of the
+read-out, Adam / SGD / RMSprop from ``OPTIMIZERS``), stepped interactively: the learning
+rate, batch size and optimiser can change between steps without resetting the network.
+Views come from the library as Scenes (``stage_scene``, ``decision_field``) and go to the
+page as plain arrays (float32 / uint8, base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import time
+from array import array
+
+import numpy as np
+import torch
+
+from ..datasets import DATASETS, dataset_params, make_dataset, points_from_csv_text
+from ..errors import InputError, lookup
+from ..nn import ACTIVATIONS, STAGE_TYPES, Affine, Network
+from ..scene import decision_field, domain_bounds, stage_scene
+from ..train import OPTIMIZERS, train_test_split
+from . import protocol as P
+from .protocol import LIMITS
+
+__all__ = ["Session", "registry", "encode"]
+
+FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
+GRID_SAMPLES = 40  # vertices per grid line in streamed views (enough to show the bending)
+MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halves beyond)
+
+
+def encode(arr, dtype=np.float32) -> dict:
+    """An array as {"shape", "dtype", "b64"} (little-endian), decoded by the page into a typed
+    array without parsing numbers one by one."""
+    a = np.ascontiguousarray(np.asarray(arr, dtype=dtype))
+    return {"shape": list(a.shape), "dtype": np.dtype(dtype).name,
+            "b64": base64.b64encode(a.astype(a.dtype.newbyteorder("<"), copy=False)
+                                    .tobytes()).decode("ascii")}
+
+
+def _penalties() -> dict:
+    """Training penalties the library provides, as {name: factory(strength) -> penalty}.
+
+    A penalty is ``penalty(net, xb) -> (N,)`` as :func:`isotopy.train.fit` takes it. Read
+    from ``isotopy.train.penalties`` where that module exists (a ``PENALTIES`` registry, or
+    its ``contractive_penalty``); empty otherwise, and the page then offers none.
+    """
+    try:
+        from ..train import penalties as mod
+    except ImportError:
+        return {}
+    reg = getattr(mod, "PENALTIES", None)
+    if isinstance(reg, dict):
+        return dict(reg)
+    if callable(getattr(mod, "contractive_penalty", None)):
+        return {"contractive": mod.contractive_penalty}
+    return {}
+
+
+def registry() -> dict:
+    """What the page's drop-downs offer, read from the library's registries."""
+    return {
+        "datasets": [{"name": s.name, "summary": s.summary, "dim": s.dim,
+                      "params": {k: v for k, v in dataset_params(s.name).items()
+                                 if k not in ("n", "seed")},
+                      "n": dataset_params(s.name)["n"]} for s in DATASETS.values()],
+        "activations": [{"name": a.name, "homeomorphism": a.is_homeomorphism}
+                        for a in ACTIVATIONS.values()],
+        "optimizers": list(OPTIMIZERS),
+        "stage_types": list(STAGE_TYPES),
+        "penalties": list(_penalties()),
+        "limits": LIMITS,
+    }
+
+
+def _int_param_ok(name, value, default):
+    if isinstance(default, int) and not isinstance(default, bool):
+        if value != int(value):
+            raise InputError(f"dataset parameter {name!r} must be an integer, got {value}")
+        cap = LIMITS["max_dim"] if name == "dim" else 16
+        if not 1 <= value <= cap:
+            raise InputError(f"dataset parameter {name!r} must be between 1 and {cap}, "
+                             f"got {value:g}")
+        return int(value)
+    return float(value)
+
+
+class Session:
+    """The state behind one browser tab.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset to start with.
+    hidden : sequence of int
+    activation : str
+    """
+
+    def __init__(self, dataset: str = "disc_annulus", hidden=(3,), activation: str = "tanh"):
+        self.playing = False
+        self.stage_view = 0
+        self.lr, self.batch_size, self.optimizer = 0.03, None, "adam"
+        self.penalty, self.penalty_weight = None, 0.0
+        self.speed = 20  # optimiser steps per training slice
+        self.hidden, self.activation, self.net_seed = tuple(hidden), activation, 0
+        self.data_info: dict = {}
+        self.data_version = 0
+        X, y = make_dataset(dataset, seed=0)
+        self._set_data(X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0,
+                              "test_size": 0.25})
+        self._build_network()
+
+    # ------------------------------------------------------------------------------ data
+    def _set_data(self, X, y, info, *, split=True):
+        if X.shape[1] > LIMITS["max_dim"]:
+            raise InputError(f"data has {X.shape[1]} features; the explorer takes at most "
+                             f"{LIMITS['max_dim']}")
+        if len(X) > LIMITS["max_points"]:
+            raise InputError(f"data has {len(X)} points; the explorer takes at most "
+                             f"{LIMITS['max_points']}")
+        if split:
+            Xtr, ytr, Xte, yte = train_test_split(X, y, info.get("test_size", 0.25),
+                                                  info.get("seed", 0))
+        else:
+            Xtr, ytr, Xte, yte = X, y, X[:0], y[:0]
+        self.X_train, self.y_train = Xtr.astype(np.float32), ytr.astype(np.int64)
+        self.X_test, self.y_test = Xte.astype(np.float32), yte.astype(np.int64)
+        self.n_classes = max(int(y.max()) + 1, 2)
+        self.data_info = info
+        self.domain = domain_bounds(X)
+        self.data_version += 1
+
+    @property
+    def X(self) -> np.ndarray:
+        return np.concatenate([self.X_train, self.X_test])
+
+    @property
+    def y(self) -> np.ndarray:
+        return np.concatenate([self.y_train, self.y_test])
+
+    @property
+    def d_in(self) -> int:
+        return int(self.X_train.shape[1])
+
+    def data_message(self) -> dict:
+        return {"type": "data", "version": self.data_version, "info": self.data_info,
+                "dim": self.d_in, "n_classes": self.n_classes,
+                "points": encode(self.X), "labels": encode(self.y, np.uint8),
+                "n_train": int(len(self.X_train)), "domain": self.domain.tolist()}
+
+    # --------------------------------------------------------------------------- network
+    def _build_network(self):
+        self.net = Network(self.d_in, self.hidden, self.activation, self.n_classes,
+                           seed=self.net_seed)
+        self.stage_view = min(self.stage_view, len(self.net.stages))
+        self._reset_training()
+
+    def _reset_training(self):
+        self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
+        self.step_count = 0
+        self.gen = torch.Generator().manual_seed(self.net_seed)
+        self.loss_curve = array("f")  # per step; 4 bytes a step keeps long runs small
+        self.acc_curve = array("f")
+        self.evals: list[list[float]] = []  # [step, train_acc, test_acc, train_loss, test_loss]
+        self.sent_steps = 0
+        self.sent_evals = 0
+        self.snap_every = 5
+        self.snap_steps: list[int] = []
+        self.snapshots: list[dict] = []
+        self._Xtr = torch.as_tensor(self.X_train)
+        self._ytr = torch.as_tensor(self.y_train)
+        self._Xte = torch.as_tensor(self.X_test)
+        self._yte = torch.as_tensor(self.y_test)
+        self._snapshot()
+        self._evaluate()
+        self.curves_reset = True
+
+    def _snapshot(self):
+        self.snap_steps.append(self.step_count)
+        self.snapshots.append({k: v.detach().clone() for k, v in self.net.state_dict().items()})
+        if len(self.snapshots) > MAX_SNAPSHOTS:  # keep every other one, record half as often
+            keep = list(range(0, len(self.snapshots) - 1, 2)) + [len(self.snapshots) - 1]
+            self.snapshots = [self.snapshots[i] for i in keep]
+            self.snap_steps = [self.snap_steps[i] for i in keep]
+            self.snap_every *= 2
+
+    @torch.no_grad()
+    def _evaluate(self):
+        if self.evals and self.evals[-1][0] == self.step_count:
+            return
+        row = [float(self.step_count)]
+        for X, y in ((self._Xtr, self._ytr), (self._Xte, self._yte)):
+            if len(X) == 0:
+                row += [None, None]
+                continue
+            logits = self.net(X)
+            logits = logits.unsqueeze(0) if logits.dim() == 2 else logits
+            acc = (self.net._labels_from_logits(logits) == y).double().mean().item()
+            row += [acc, float(self.net.loss(logits, y)[0])]
+        self.evals.append([row[0], row[1], row[3], row[2], row[4]])
+
+    def train(self, budget_s: float = 0.01, max_steps: int | None = None,
+              interrupt=None) -> int:
+        """Run optimiser steps for about ``budget_s`` seconds (at least one); returns how many.
+
+        ``interrupt()``, when given, is asked after every step whether to stop early (a
+        message is waiting), so controls never wait for a whole slice.
+        """
+        t0, done = time.perf_counter(), 0
+        limit = max_steps if max_steps is not None else self.speed
+        penalty = None
+        if self.penalty and self.penalty_weight > 0:
+            key = (self.penalty, self.penalty_weight)
+            if getattr(self, "_penalty_key", None) != key:
+                self._penalty_fn = _penalties()[self.penalty](self.penalty_weight)
+                self._penalty_key = key
+            penalty = self._penalty_fn
+        for group in self.opt.param_groups:
+            group["lr"] = self.lr
+        while done < limit:
+            if self.step_count >= LIMITS["max_total_steps"]:
+                self.playing = False
+                break
+            if self.batch_size:
+                idx = torch.randint(len(self._Xtr), (min(self.batch_size, len(self._Xtr)),),
+                                    generator=self.gen)
+                xb, yb = self._Xtr[idx], self._ytr[idx]
+            else:
+                xb, yb = self._Xtr, self._ytr
+            logits = self.net(xb)
+            logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (1, B, c)
+            loss = self.net.loss(logits, yb)  # (1,)
+            if penalty is not None:  # the factory already scaled it by the weight
+                loss = loss + penalty(self.net, xb)
+            if not torch.isfinite(loss).all():
+                self.net.load_state_dict(self.snapshots[-1])
+                self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
+                self.playing = False
+                raise InputError(f"the loss became {loss[0].item()} at step {self.step_count}; "
+                                 f"training paused and the last snapshot (step "
+                                 f"{self.snap_steps[-1]}) restored; lower the learning rate")
+            self.opt.zero_grad(set_to_none=True)
+            loss.sum().backward()
+            self.opt.step()
+            with torch.no_grad():
+                self.loss_curve.append(float(loss[0]))
+                self.acc_curve.append(float((self.net._labels_from_logits(logits) == yb)
+                                            .double().mean()))
+            self.step_count += 1
+            done += 1
+            if self.step_count % self.snap_every == 0:
+                self._snapshot()
+            if max_steps is None and (time.perf_counter() - t0 > budget_s or (
+                    interrupt is not None and interrupt())):
+                break
+        return done
+
+    # ----------------------------------------------------------------------------- views
+    def _readout_in(self) -> int:
+        return len(self.net.stages) - 1
+
+    def stage_names(self) -> list[str]:
+        return ["input", *self.net.names]
+
+    def network_message(self) -> dict:
+        names = self.stage_names()
+        dims = [self.d_in, *[s.d_out for s in self.net.stages]]
+        return {"type": "network", "stages": [{"index": i, "name": n, "dim": d}
+                                              for i, (n, d) in enumerate(zip(names, dims))],
+                "readout_in": self._readout_in(), "layer_ends": [0, *[
+                    i + 1 for i in self.net.layer_ends()]],
+                "repr": repr(self.net), "hidden": list(self.hidden),
+                "activation": self.activation, "seed": self.net_seed}
+
+    def scene_json(self, k: int, net=None) -> dict:
+        """Representation k as plain arrays (points, grid, bounds, separator, field)."""
+        net = net or self.net
+        X = self.X
+        sc = stage_scene(net, X, self.y, k, domain=self.domain, samples=GRID_SAMPLES,
+                         regions=False)
+        out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": {
+            m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))},
+            "points": encode(sc.points), "grid": encode(sc.grid), "bounds": sc.bounds.tolist(),
+            "separator": None if sc.separator is None else sc.separator.tolist()}
+        if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
+            out["field"] = self.field_json(k, sc.bounds if k else self.domain, net)
+        return out
+
+    def field_json(self, k: int, bounds, net=None) -> dict:
+        f = decision_field(net or self.net, bounds, res=FIELD_RES, stage=k)
+        vals = f.values if f.kind == "probability" else f.values / max(self.n_classes - 1, 1)
+        return {"kind": f.kind, "bounds": np.asarray(f.bounds).tolist(),
+                "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8)}
+
+    def frame(self) -> dict:
+        """The view update: new curve points, the input's decision regions, the chosen stage."""
+        self._evaluate()
+        msg = {"type": "frame", "step": self.step_count, "playing": self.playing,
+               "reset": self.curves_reset,
+               "loss": encode(self.loss_curve[self.sent_steps:]),
+               "acc": encode(self.acc_curve[self.sent_steps:]),
+               "from_step": self.sent_steps, "evals": self.evals[self.sent_evals:]}
+        self.curves_reset = False
+        self.sent_steps, self.sent_evals = len(self.loss_curve), len(self.evals)
+        if self.d_in <= 2:
+            msg["input_field"] = self.field_json(0, self.domain)
+        if self.stage_view > 0 or self.d_in > 2:
+            msg["stage"] = self.scene_json(self.stage_view)
+        return msg
+
+    def status(self, **extra) -> dict:
+        return {"type": "status", "playing": self.playing, "step": self.step_count,
+                "lr": self.lr, "batch_size": self.batch_size or 0, "optimizer": self.optimizer,
+                "speed": self.speed, "stage": self.stage_view, "penalty": self.penalty,
+                "penalty_weight": self.penalty_weight, **extra}
+
+    # ------------------------------------------------------------------------- messages
+    def handle(self, msg) -> list[dict]:
+        """Apply one validated message; returns the replies (the frame is sent separately)."""
+        kind = msg.type
+        fn = getattr(self, f"_on_{kind}")
+        out = fn(msg) or []
+        for o in out:
+            if msg.id is not None:
+                o.setdefault("id", msg.id)
+        return out
+
+    def _on_ping(self, msg):
+        return [{"type": "pong"}]
+
+    def _on_set_data(self, msg: P.SetData):
+        spec = lookup(DATASETS, msg.dataset, "dataset")
+        defaults = dataset_params(spec.name)
+        params = {}
+        for k, v in msg.params.items():
+            if k in ("n", "seed") or k not in defaults:
+                valid = ", ".join(p for p in defaults if p not in ("n", "seed"))
+                raise InputError(f"dataset {spec.name!r} has no parameter {k!r}; its "
+                                 f"parameters are: {valid or 'none'}")
+            params[k] = _int_param_ok(k, v, defaults[k])
+        X, y = make_dataset(spec.name, msg.n, seed=msg.seed, **params)
+        self._set_data(X, y, {"dataset": spec.name, "params": params, "n": int(len(X)),
+                              "seed": msg.seed, "test_size": msg.test_size})
+        return self._after_data()
+
+    def _on_upload_csv(self, msg: P.UploadCSV):
+        X, y = points_from_csv_text(msg.text, name="uploaded CSV",
+                                    max_points=LIMITS["max_points"])
+        self._set_data(X, y, {"file": "uploaded CSV", "n": int(len(X)), "seed": msg.seed,
+                              "test_size": msg.test_size})
+        return self._after_data()
+
+    def _after_data(self):
+        self.playing = False
+        self._build_network()
+        return [self.data_message(), self.network_message(), self.status()]
+
+    def _edit_done(self):
+        # the network keeps its parameters and optimiser state; only the data tensors change
+        self._Xtr = torch.as_tensor(self.X_train)
+        self._ytr = torch.as_tensor(self.y_train)
+        self.data_version += 1
+        self.data_info = dict(self.data_info, edited=True)
+        return [self.data_message()]
+
+    def _on_add_point(self, msg: P.AddPoint):
+        if len(msg.x) != self.d_in:
+            raise InputError(f"a point here has {self.d_in} coordinates, got {len(msg.x)}")
+        if msg.label >= self.n_classes:
+            raise InputError(f"label must be 0..{self.n_classes - 1}, got {msg.label}")
+        if len(self.X_train) + len(self.X_test) >= LIMITS["max_points"]:
+            raise InputError(f"the data already has the maximum of {LIMITS['max_points']} "
+                             f"points")
+        self.X_train = np.concatenate([self.X_train, np.asarray([msg.x], np.float32)])
+        self.y_train = np.concatenate([self.y_train, [msg.label]]).astype(np.int64)
+        return self._edit_done()
+
+    def _on_remove_point(self, msg: P.RemovePoint):
+        if len(msg.x) != self.d_in:
+            raise InputError(f"a point here has {self.d_in} coordinates, got {len(msg.x)}")
+        if len(self.X_train) <= 2:
+            raise InputError("the training set needs at least two points")
+        d = np.linalg.norm(self.X_train - np.asarray(msg.x, np.float32), axis=1)
+        i = int(np.argmin(d))
+        if d[i] > msg.radius:
+            return [{"type": "info", "message": "no training point there to remove"}]
+        self.X_train = np.delete(self.X_train, i, axis=0)
+        self.y_train = np.delete(self.y_train, i)
+        return self._edit_done()
+
+    def _on_set_network(self, msg: P.SetNetwork):
+        lookup(ACTIVATIONS, msg.activation, "activation")
+        self.hidden, self.activation, self.net_seed = tuple(msg.hidden), msg.activation, msg.seed
+        self.playing = False
+        self._build_network()
+        return [self.network_message(), self.status()]
+
+    def _on_set_train(self, msg: P.SetTrain):
+        if msg.optimizer is not None and msg.optimizer != self.optimizer:
+            lookup(OPTIMIZERS, msg.optimizer, "optimizer")
+            self.optimizer = msg.optimizer
+            self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
+        if msg.penalty is not None:
+            if msg.penalty in ("", "none"):
+                self.penalty = None
+            else:
+                lookup(_penalties(), msg.penalty, "penalty")
+                self.penalty = msg.penalty
+        if msg.penalty_weight is not None:
+            self.penalty_weight = msg.penalty_weight
+        if msg.lr is not None:
+            self.lr = msg.lr
+        if msg.batch_size is not None:
+            self.batch_size = msg.batch_size or None
+        if msg.speed is not None:
+            self.speed = msg.speed
+        return [self.status()]
+
+    def _on_play(self, msg):
+        self.playing = True
+        return [self.status()]
+
+    def _on_pause(self, msg):
+        self.playing = False
+        return [self.status()]
+
+    def _on_step(self, msg: P.Step):
+        self.playing = False
+        self.train(max_steps=msg.steps)
+        return [self.status()]
+
+    def _on_reset(self, msg: P.Reset):
+        if msg.seed is not None:
+            self.net_seed = msg.seed
+        self.playing = False
+        self._build_network()
+        return [self.network_message(), self.status()]
+
+    def _on_view(self, msg: P.View):
+        n = len(self.net.stages)
+        if msg.stage > n:
+            raise InputError(f"stage {msg.stage} is out of range 0..{n} for this network")
+        self.stage_view = msg.stage
+        return [self.status()]
+
+    def _on_animate(self, msg: P.Animate):
+        from .animation import animation_frames, frames_json
+
+        fr = animation_frames(self, msg.kind, msg.frames, msg.stage)
+        return [{"type": "animation", "kind": msg.kind, "step": self.step_count,
+                 **frames_json(fr)}]
+
+    def _on_diagnostics(self, msg):
+        out = {"type": "diagnostics", "rows": diagnostics(self.net, self.X),
+               "step": self.step_count}
+        try:
+            from ..topology import betti_through_network
+        except ImportError:
+            return [out]
+        try:  # Betti numbers of each class's points at every representation
+            out["betti"] = betti_through_network(self.net, self.X, self.y, maxdim=1).to_dict()
+        except InputError as e:
+            out["betti_error"] = str(e)
+        if self.d_in == 2:
+            out["stretch"] = self.stretch_json()
+        return [out]
+
+    def stretch_json(self, res: int = 64) -> dict:
+        """How much input -> the viewed hidden stage stretches space around each point of the
+        input box: the spectral norm of the Jacobian on a res x res lattice (rows follow y)."""
+        from ..topology import stretch_grid
+
+        k = self.stage_view
+        stage = self.net.names[k - 1] if 1 <= k <= self._readout_in() else -1
+        g = stretch_grid(self.net, bounds=tuple(map(tuple, self.domain.T)), resolution=res,
+                         stage=stage)
+        return {"stage": g["stage"], "norm": g["norm"], "bounds": self.domain.tolist(),
+                "values": encode(g["values"])}
+
+    def _on_export(self, msg: P.Export):
+        if msg.what in ("gif", "mp4"):
+            from .animation import animation_bytes
+
+            data = animation_bytes(self, msg.kind, msg.what, frames=msg.frames, fps=msg.fps,
+                                   size=msg.size)
+            media = "image/gif" if msg.what == "gif" else "video/mp4"
+            name = f"isotopy-{msg.kind}-step{self.step_count}.{msg.what}"
+        elif msg.what == "weights":
+            data, media = self.weights_bytes(), "application/octet-stream"
+            name = f"isotopy-weights-step{self.step_count}.safetensors"
+        else:
+            data, media = self.data_csv().encode(), "text/csv"
+            name = "isotopy-data.csv"
+        return [{"type": "download", "what": msg.what, "filename": name, "media": media,
+                 "bytes": data}]
+
+    # ------------------------------------------------------------------------- exports
+    def weights_bytes(self) -> bytes:
+        """The network's parameters as safetensors, with its config and the step as metadata."""
+        from safetensors.torch import save
+
+        meta = {"network": json.dumps(self.net.config()), "step": str(self.step_count),
+                "data": json.dumps(self.data_info)}
+        return save({k: v.contiguous() for k, v in self.net.state_dict().items()}, meta)
+
+    def data_csv(self) -> str:
+        """The current points as CSV (features, then label), readable by ``load_points``."""
+        buf = io.StringIO()
+        cols = [f"x{i + 1}" for i in range(self.d_in)]
+        buf.write(",".join([*cols, "label"]) + "\n")
+        for x, lab in zip(self.X, self.y):
+            buf.write(",".join(f"{v:.6g}" for v in x) + f",{int(lab)}\n")
+        return buf.getvalue()
+
+    def freeze(self) -> Session:
+        """A copy that long jobs (animations, GIF / MP4) can read while this one trains on."""
+        f = copy.copy(self)
+        f.net = copy.deepcopy(self.net)
+        f.opt = None
+        for name in ("snapshots", "snap_steps", "evals"):
+            setattr(f, name, list(getattr(self, name)))
+        f.loss_curve, f.acc_curve = array("f", self.loss_curve), array("f", self.acc_curve)
+        return f
+
+    def network_at_snapshot(self, i: int):
+        net = copy.deepcopy(self.net)
+        net.load_state_dict(self.snapshots[i])
+        return net
+
+    def __repr__(self) -> str:
+        what = self.data_info.get("dataset") or self.data_info.get("file")
+        return (f"Session({what}, {self.net!r}, step={self.step_count}, "
+                f"{'playing' if self.playing else 'paused'})")
+
+
+def diagnostics(net, X) -> list[dict]:
+    """Per-stage numbers: shape, homeomorphism flag, det and singular values of affine maps,
+    the spread of each stage's output; where the library has a topology module, its own
+    per-stage diagnostics (condition numbers, near-singular flags, notes) are merged in."""
+    rows = _basic_diagnostics(net, X)
+    try:
+        from ..topology import diagnostics_to_json, stage_diagnostics
+    except ImportError:
+        return rows
+    for row, extra in zip(rows, diagnostics_to_json(stage_diagnostics(net))):
+        for key in ("det", "singular_values", "condition", "near_singular", "note",
+                    "homeomorphism"):
+            if extra.get(key) is not None:
+                row[key] = extra[key]
+    return rows
+
+
+@torch.no_grad()
+def _basic_diagnostics(net, X) -> list[dict]:
+    rows = []
+    h = torch.as_tensor(np.asarray(X, np.float32))[None]
+    for name, st in zip(net.names, net.stages):
+        row = {"name": name, "type": st.type_name, "d_in": st.d_in, "d_out": st.d_out,
+               "homeomorphism": bool(st.is_homeomorphism()[0])}
+        if isinstance(st, Affine):
+            W = st.weight[0].double()
+            sv = torch.linalg.svdvals(W)
+            row["singular_values"] = [float(s) for s in sv]
+            if st.d_in == st.d_out:
+                row["det"] = float(torch.linalg.det(W))
+        h = st(h)
+        spread = h[0].double().std(0)
+        row["spread"] = [float(s) for s in spread]
+        rows.append(row)
+    return rows

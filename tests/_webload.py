@@ -1,0 +1,124 @@
+"""Clients for load tests of the explorer: training sessions, a fuzzer, a latency probe.
+
+Used by tests/test_web_load.py (short) and benchmarks/web_load.py (the full 30 s run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import websockets
+
+OPEN = ["registry", "data", "network", "status"]
+
+
+async def _recv(ws, timeout=20.0):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 500) -> dict:
+    """One tab: a dataset of n points, a tanh network, play for ``seconds``; counts frames."""
+    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        await ws.send(json.dumps({"type": "set_data", "dataset": "disc_annulus", "n": n}))
+        await ws.send(json.dumps({"type": "set_network", "hidden": list(hidden)}))
+        await ws.send(json.dumps({"type": "view", "stage": 2 * len(hidden)}))
+        await ws.send(json.dumps({"type": "play"}))
+        frames, errors, first_step, last_step, nbytes = 0, [], None, 0, 0
+        t_first = None
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            raw = await asyncio.wait_for(ws.recv(), 20)
+            m = json.loads(raw)
+            if m["type"] == "frame" and m["playing"]:
+                frames += 1
+                nbytes += len(raw)
+                if t_first is None:
+                    t_first, first_step = time.perf_counter(), m["step"]
+                last_step = m["step"]
+            elif m["type"] == "error":
+                errors.append(m["message"])
+        elapsed = time.perf_counter() - (t_first or t0)
+        await ws.send(json.dumps({"type": "pause"}))
+    return {"frames": frames, "fps": frames / max(elapsed, 1e-9), "errors": errors,
+            "steps": last_step - (first_step or 0), "bytes": nbytes}
+
+
+BAD_MESSAGES = [
+    "not json at all",
+    '{"type": 5}',
+    '{"type": "set_network", "hidden": "wide"}',
+    '{"type": "set_network", "hidden": [1000000]}',
+    '{"type": "step", "steps": -3}',
+    '{"type": "play", "unknown_field": 1}',
+    json.dumps({"type": "add_point", "x": [0.5] * 200_000, "label": 0}),
+    json.dumps({"type": "set_data", "dataset": "spirals", "params": {f"p{i}": 1 for i in
+                                                                     range(100)}}),
+    json.dumps({"type": "upload_csv", "text": "1,2,0\n" * 10}),  # a single class
+    json.dumps({"type": "view", "stage": 17}),
+    '{"type": "export", "what": "../../../etc/passwd"}',
+    "[" * 10000 + "]" * 10000,
+    json.dumps({"type": "upload_csv", "text": "0.5,0.5,1\n" * 500_000}),  # 5 MB: too large
+]
+
+
+async def fuzz_client(url: str, rounds: int = 3, pause_s: float = 0.2) -> dict:
+    """Send every bad message ``rounds`` times; count the error replies, then check a ping."""
+    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        sent, errors = 0, 0
+        for _ in range(rounds):
+            for text in BAD_MESSAGES:
+                await ws.send(text)
+                sent += 1
+                while True:
+                    m = await _recv(ws)
+                    if m["type"] == "error":
+                        errors += 1
+                        break
+                await asyncio.sleep(pause_s / len(BAD_MESSAGES))
+        await ws.send(json.dumps({"type": "ping", "id": 5}))
+        while (m := await _recv(ws))["type"] != "pong":
+            pass
+    return {"sent": sent, "errors": errors, "alive": m.get("id") == 5}
+
+
+async def control_latency(url: str, tries: int = 20, hidden=(2, 2, 2)) -> list[float]:
+    """While training, time from sending a control to receiving its status reply (ms)."""
+    out = []
+    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        await ws.send(json.dumps({"type": "set_network", "hidden": list(hidden)}))
+        await ws.send(json.dumps({"type": "view", "stage": 2 * len(hidden)}))
+        await ws.send(json.dumps({"type": "play"}))
+        await asyncio.sleep(1.0)
+        for i in range(tries):
+            lr = 0.01 + 0.001 * i
+            t0 = time.perf_counter()
+            await ws.send(json.dumps({"type": "set_train", "lr": lr, "id": 1000 + i}))
+            while True:
+                m = await _recv(ws)
+                if m["type"] == "status" and m.get("id") == 1000 + i:
+                    break
+            out.append(1000 * (time.perf_counter() - t0))
+            await asyncio.sleep(0.05)
+        t0 = time.perf_counter()
+        await ws.send(json.dumps({"type": "pause", "id": 1}))
+        while True:
+            m = await _recv(ws)
+            if m["type"] == "status" and m.get("id") == 1:
+                break
+        out.append(1000 * (time.perf_counter() - t0))
+    return out
+
+
+async def wave(url: str, sessions: int, seconds: float, *, fuzz: bool = True):
+    tasks = [training_client(url, seconds) for _ in range(sessions)]
+    if fuzz:
+        tasks.append(fuzz_client(url))
+    return await asyncio.gather(*tasks)

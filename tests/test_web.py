@@ -1,0 +1,403 @@
+"""The web explorer in-process: messages and their bounds, sessions, the socket, downloads."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("fastapi")
+
+from isotopy.datasets import DATASETS, dataset_params, load_points, points_from_csv_text  # noqa: E402
+from isotopy.errors import InputError  # noqa: E402
+from isotopy.web.protocol import LIMITS, parse_message  # noqa: E402
+from isotopy.web.session import Session, diagnostics, registry  # noqa: E402
+
+
+def msg(**kw):
+    return parse_message(json.dumps(kw))
+
+
+def decode(a):
+    dt = np.uint8 if a["dtype"] == "uint8" else np.float32
+    return np.frombuffer(base64.b64decode(a["b64"]), dtype=dt).reshape(a["shape"])
+
+
+# ------------------------------------------------------------------------------ protocol
+@pytest.mark.parametrize("text, match", [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "JSON object"),
+    ('{"type": "fly"}', "unknown message type 'fly'"),
+    ('{"type": "play", "extra": 1}', "extra: Extra inputs are not permitted"),
+    ('{"type": "set_network", "hidden": [0]}', "greater than or equal to 1"),
+    ('{"type": "set_network", "hidden": [99]}', "less than or equal to 16"),
+    ('{"type": "set_network", "hidden": [2,2,2,2,2,2,2,2,2]}', "at most 8"),
+    ('{"type": "set_network", "hidden": "2,2"}', "valid list"),
+    ('{"type": "step", "steps": 100000000}', "less than or equal to 20000"),
+    ('{"type": "step", "steps": "many"}', "valid integer"),
+    ('{"type": "set_data", "dataset": "spirals", "n": 10000000}', "less than or equal"),
+    ('{"type": "set_train", "lr": -1}', "greater than 0"),
+    ('{"type": "set_train", "lr": NaN}', "finite"),
+    ('{"type": "animate", "kind": "isotopy", "frames": 100000}', "less than or equal to 240"),
+    ('{"type": "export", "what": "../../etc/passwd"}', "what"),
+    ('{"type": "add_point", "x": [0.1, 0.2], "label": 0, "path": "/tmp/x"}', "path"),
+])
+def test_bad_messages_are_one_sentence(text, match):
+    with pytest.raises(InputError, match=match):
+        parse_message(text)
+
+
+def test_huge_messages_are_refused_before_parsing():
+    big = json.dumps({"type": "add_point", "x": [0.0] * 10, "label": 0}) + " " * (
+        LIMITS["max_message_chars"] + 1)
+    with pytest.raises(InputError, match="message too large"):
+        parse_message(big)
+    with pytest.raises(InputError, match="at most 8"):
+        parse_message(json.dumps({"type": "add_point", "x": [0.0] * 100_000, "label": 0}))
+    with pytest.raises(InputError, match="binary"):
+        parse_message(b"\x00\x01")
+
+
+def test_registry_reads_the_library_registries():
+    reg = registry()
+    assert [d["name"] for d in reg["datasets"]] == list(DATASETS)
+    for d in reg["datasets"]:
+        assert d["params"] == {k: v for k, v in dataset_params(d["name"]).items()
+                               if k not in ("n", "seed")}
+    assert {"tanh", "relu"} <= {a["name"] for a in reg["activations"]}
+    assert "affine" in reg["stage_types"]
+
+
+# ------------------------------------------------------------------------------- session
+def test_session_trains_disc_annulus_width3_but_not_width2():
+    s = Session("disc_annulus", hidden=(3,))
+    s.handle(msg(type="set_train", lr=0.03))
+    s.train(max_steps=500)
+    f = s.frame()
+    assert f["step"] == 500 and len(decode(f["loss"])) == 500
+    assert s.evals[-1][2] > 0.95  # test accuracy
+    s.handle(msg(type="set_network", hidden=[2]))
+    assert s.step_count == 0
+    s.train(max_steps=1000)
+    s.frame()
+    assert s.evals[-1][2] < 0.95  # a 2-unit layer cannot separate a disc from an annulus
+
+
+def test_changing_lr_does_not_reset():
+    s = Session()
+    s.train(max_steps=20)
+    before = {k: v.clone() for k, v in s.net.state_dict().items()}
+    s.handle(msg(type="set_train", lr=0.001, batch_size=32, optimizer="adam"))
+    assert s.step_count == 20 and all(torch.equal(before[k], v)
+                                      for k, v in s.net.state_dict().items())
+    s.train(max_steps=5)
+    assert s.step_count == 25 and s.opt.param_groups[0]["lr"] == 0.001
+    replies = s.handle(msg(type="reset", seed=3))
+    assert s.step_count == 0 and replies[0]["seed"] == 3
+
+
+def test_penalties_come_from_the_library():
+    from isotopy.web.session import _penalties
+
+    names = list(_penalties())
+    assert registry()["penalties"] == names
+    if not names:
+        with pytest.raises(InputError, match="unknown penalty"):
+            Session().handle(msg(type="set_train", penalty="contractive"))
+        return
+    s = Session()
+    torch.manual_seed(0)
+    s.train(max_steps=1)
+    base = s.loss_curve[-1]
+    s.handle(msg(type="set_train", penalty=names[0], penalty_weight=5.0, lr=1e-9))
+    s.train(max_steps=1)
+    assert s.loss_curve[-1] > base + 1e-3  # the penalty adds to the loss it trains on
+    s.handle(msg(type="set_train", penalty="none"))
+    assert s.penalty is None
+
+
+def test_every_dataset_gives_views():
+    s = Session()
+    for name in DATASETS:
+        out = s.handle(msg(type="set_data", dataset=name, n=60, seed=1))
+        data = out[0]
+        assert data["type"] == "data" and data["dim"] == s.d_in
+        assert decode(data["points"]).shape == (60, s.d_in)
+        s.train(max_steps=3)
+        for k in range(len(s.net.stages) + 1):
+            s.handle(msg(type="view", stage=k))
+            f = s.frame()
+            if s.d_in <= 2:
+                assert f["input_field"]["kind"] == "probability"
+            if k > 0 or s.d_in > 2:
+                sc = f["stage"]
+                assert decode(sc["points"]).shape[0] == 60
+                assert decode(sc["grid"]).ndim == 3
+
+
+def test_dataset_parameters_are_checked():
+    s = Session()
+    with pytest.raises(InputError, match="has no parameter 'turns'"):
+        s.handle(msg(type="set_data", dataset="disc_annulus", params={"turns": 2}))
+    with pytest.raises(InputError, match="'dim' must be between 1 and 8"):
+        s.handle(msg(type="set_data", dataset="nested_spheres", params={"dim": 500}))
+    with pytest.raises(InputError, match="unknown dataset 'moons'"):
+        s.handle(msg(type="set_data", dataset="moons"))
+    with pytest.raises(InputError, match="inner_radius"):
+        s.handle(msg(type="set_data", dataset="disc_annulus", params={"gap": 5}))
+    out = s.handle(msg(type="set_data", dataset="nested_spheres", params={"dim": 3}, n=50))
+    assert out[0]["dim"] == 3
+
+
+def test_points_added_and_removed():
+    s = Session()
+    n = len(s.X)
+    s.handle(msg(type="add_point", x=[0.05, -0.02], label=1))
+    assert len(s.X) == n + 1 and s.y_train[-1] == 1
+    s.handle(msg(type="remove_point", x=[0.05, -0.02], radius=1e-4))
+    assert len(s.X) == n
+    out = s.handle(msg(type="remove_point", x=[50.0, 50.0], radius=0.1))
+    assert out[0]["type"] == "info" and len(s.X) == n
+    with pytest.raises(InputError, match="2 coordinates"):
+        s.handle(msg(type="add_point", x=[0.1, 0.2, 0.3], label=0))
+    with pytest.raises(InputError, match="label must be 0..1"):
+        s.handle(msg(type="add_point", x=[0.1, 0.2], label=5))
+
+
+def test_csv_upload_in_memory_with_the_library_rules():
+    s = Session()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    text = "a,b,label\n" + "\n".join(f"{a},{b},{c}" for (a, b), c in zip(X, y))
+    out = s.handle(msg(type="upload_csv", text=text))
+    assert out[0]["info"]["file"] == "uploaded CSV" and len(s.X) == 40
+    with pytest.raises(InputError, match="NaN"):
+        s.handle(msg(type="upload_csv", text="1,2,0\nnan,3,1\n"))
+    with pytest.raises(InputError, match="single class"):
+        s.handle(msg(type="upload_csv", text="1,2,0\n3,4,0\n"))
+    with pytest.raises(InputError, match="row 2, column 1 is not a number"):
+        s.handle(msg(type="upload_csv", text="1,2,0\nx,4,1\n"))
+    with pytest.raises(InputError, match="more than the limit 5000"):
+        s.handle(msg(type="upload_csv", text="".join(f"{i},{i % 2}\n" for i in range(6000))))
+
+
+def test_wide_uploads_are_shown_through_principal_axes():
+    s = Session()
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 5))
+    text = "\n".join(",".join(f"{v:.4f}" for v in x) + f",{int(x[0] > 0)}" for x in X)
+    s.handle(msg(type="upload_csv", text=text))
+    s.train(max_steps=5)
+    f = s.frame()
+    assert "input_field" not in f
+    assert f["stage"]["dim"] == 3 and "principal" in f["stage"]["meta"]["projection"]
+
+
+def test_csv_text_matches_file_reader(tmp_path):
+    text = "x,y,label\n0.5,1.5,3\n-1,2,7\n0,0,3\n"
+    p = tmp_path / "d.csv"
+    p.write_text(text)
+    Xa, ya = load_points(p)
+    Xb, yb = points_from_csv_text(text)
+    np.testing.assert_array_equal(Xa, Xb)
+    np.testing.assert_array_equal(ya, yb)
+
+
+def test_exports_weights_and_data():
+    from safetensors.torch import load
+
+    s = Session()
+    s.train(max_steps=10)
+    (w,) = s.handle(msg(type="export", what="weights"))
+    tensors = load(w["bytes"])
+    for k, v in s.net.state_dict().items():
+        assert torch.equal(tensors[k], v)
+    (d,) = s.handle(msg(type="export", what="data"))
+    X, y = points_from_csv_text(d["bytes"].decode())
+    np.testing.assert_allclose(X, s.X, atol=1e-5)
+    np.testing.assert_array_equal(y, s.y)
+
+
+def test_diagnostics_match_the_stages():
+    s = Session("disc_annulus", hidden=(2, 2), activation="relu")
+    rows = diagnostics(s.net, s.X)
+    assert [r["name"] for r in rows] == s.net.names
+    a2 = s.net.stages[2]
+    assert rows[2]["det"] == pytest.approx(float(torch.linalg.det(a2.weight[0].detach().double())))
+    assert rows[1]["homeomorphism"] is False  # relu collapses a half-line
+    assert rows[-1]["homeomorphism"] is False  # the read-out drops a dimension
+
+
+def test_diagnostics_message_has_betti_numbers_where_the_library_has_them():
+    s = Session("disc_annulus", hidden=(3,))
+    s.train(max_steps=5)
+    (out,) = s.handle(msg(type="diagnostics"))
+    assert [r["name"] for r in out["rows"]] == s.net.names
+    try:
+        import isotopy.topology  # noqa: F401
+    except ImportError:
+        assert "betti" not in out
+        return
+    b = out["betti"]
+    assert b["stages"][0] == "input" and b["classes"] == [0, 1]
+    assert b["betti"][0] == [[1, 0], [1, 1]]  # a disc; an annulus has one loop
+    st = out["stretch"]
+    assert st["stage"] == s.net.names[-2] and decode(st["values"]).shape == (64, 64)
+    assert (decode(st["values"]) > 0).all()
+
+
+def test_nonfinite_loss_pauses_and_restores():
+    s = Session()
+    s.handle(msg(type="set_train", lr=10.0, optimizer="sgd"))
+    s.playing = True
+    with pytest.raises(InputError, match="lower the learning rate"):
+        for _ in range(200):
+            s.train(max_steps=50)
+            s.handle(msg(type="set_train", lr=10.0))
+            with torch.no_grad():  # push the weights to overflow
+                s.net.stages[0].weight.mul_(1e10)
+    assert not s.playing
+    assert all(torch.isfinite(v).all() for v in s.net.state_dict().values())
+
+
+# ----------------------------------------------------------------------- the socket, HTTP
+@pytest.fixture
+def client(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from isotopy.web import create_app
+
+    with TestClient(create_app(export_dir=tmp_path / "exports")) as c:
+        yield c
+
+
+def roundtrip(ws, *messages, ping_id=424242):
+    """Send messages then a ping; return every message received before the pong."""
+    for m in messages:
+        ws.send_text(m if isinstance(m, str) else json.dumps(m))
+    ws.send_text(json.dumps({"type": "ping", "id": ping_id}))
+    out = []
+    while True:
+        m = json.loads(ws.receive_text())
+        if m["type"] == "pong" and m.get("id") == ping_id:
+            return out
+        out.append(m)
+
+
+def test_http_routes(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "isotopy explorer" in r.text
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/api/registry").json()["limits"]["max_width"] == LIMITS["max_width"]
+    for bad in ["nope", "../../etc/passwd", "%2e%2e%2fetc%2fpasswd", "a" * 40]:
+        assert client.get(f"/download/{bad}").status_code == 404
+    assert client.get("/static/../protocol.py").status_code == 404
+
+
+def test_socket_session_flow(client, tmp_path):
+    with client.websocket_connect("/ws") as ws:
+        first = [json.loads(ws.receive_text())["type"] for _ in range(4)]
+        assert first == ["registry", "data", "network", "status"]
+        out = roundtrip(ws, {"type": "set_network", "hidden": [2, 2, 2]},
+                        {"type": "view", "stage": 6}, {"type": "step", "steps": 30, "id": 7})
+        assert any(m["type"] == "network" and m["hidden"] == [2, 2, 2] for m in out)
+        assert any(m["type"] == "status" and m.get("id") == 7 and m["step"] == 30 for m in out)
+        # bad messages: an error each, and the session keeps serving
+        bad = ['{"type": "step", "steps": -1}', "{{{", '{"type": "view", "stage": 99}',
+               json.dumps({"type": "add_point", "x": [1.0] * 50_000, "label": 0}),
+               '{"type": "play", "surprise": true}']
+        out = roundtrip(ws, *bad)
+        assert sum(m["type"] == "error" for m in out) == len(bad)
+        ws.send_bytes(b"\x00\x01\x02")
+        out = roundtrip(ws, {"type": "play"})
+        assert any(m["type"] == "error" and "binary" in m["message"] for m in out)
+        frames = []
+        while len(frames) < 5:
+            m = json.loads(ws.receive_text())
+            if m["type"] == "frame":
+                frames.append(m)
+        assert frames[-1]["step"] > frames[0]["step"] > 30
+        assert decode(frames[-1]["stage"]["points"]).shape[1] == 2
+        out = roundtrip(ws, {"type": "set_train", "lr": 0.005})
+        status = [m for m in out if m["type"] == "status"][-1]
+        assert status["lr"] == 0.005 and status["playing"] and status["step"] > 30
+        roundtrip(ws, {"type": "pause"})
+        out = roundtrip(ws, {"type": "export", "what": "weights"})
+        dl = [m for m in out if m["type"] == "download"][0]
+        r = client.get(dl["url"])
+        assert r.status_code == 200 and len(r.content) == dl["size"]
+        assert "attachment" in r.headers["content-disposition"]
+        saved = list((tmp_path / "exports").iterdir())
+        assert len(saved) == 1 and saved[0].name.endswith(".safetensors")
+
+
+def test_sessions_are_isolated(client):
+    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+        roundtrip(a, {"type": "set_data", "dataset": "spirals", "n": 100})
+        roundtrip(a, {"type": "step", "steps": 25})
+        out = roundtrip(b, {"type": "step", "steps": 3})
+        st = [m for m in out if m["type"] == "status"][-1]
+        assert st["step"] == 3
+        frames = [m for m in roundtrip(b, {"type": "add_point", "x": [0.0, 0.0], "label": 0})
+                  if m["type"] == "data"]
+        assert frames[0]["info"]["dataset"] == "disc_annulus"
+        assert decode(frames[0]["points"]).shape[0] == 501
+
+
+def test_serve_port_in_use_is_one_sentence(cli):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        proc = cli("serve", "--port", port, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"isotopy: error: port {port} on 127.0.0.1 is already in "
+                                   f"use; stop what uses it or choose another with --port")
+    assert "Traceback" not in proc.stderr
+
+
+def test_serve_help_and_bad_port(cli_inproc):
+    code, out, _ = cli_inproc("serve", "--help")
+    assert code == 0 and "isotopy serve --port 8000" in out and "127.0.0.1" in out
+    code, _, err = cli_inproc("serve", "--port", "70000")
+    assert code == 2 and "--port must be between 0 and 65535" in err
+
+
+# ------------------------------------------------------------------------- animations
+def test_isotopy_and_replay_frames():
+    s = Session("disc_annulus", hidden=(2,))
+    s.train(max_steps=60)
+    (iso,) = s.handle(msg(type="animate", kind="isotopy", frames=12))
+    pts = decode(iso["points"])
+    assert iso["n_frames"] == 12 and pts.shape == (12, len(s.X), iso["dim"])
+    np.testing.assert_allclose(pts[0][:, :2], s.X, atol=1e-5)  # starts at the input
+    last = s.net.trace(s.X)[-2][1]  # the read-out's input
+    # it ends at the last layer, up to a swap of the two units that makes det W > 0
+    end = pts[-1][:, :2]
+    assert np.allclose(end, last, atol=1e-4) or np.allclose(end, last[:, ::-1], atol=1e-4)
+    assert decode(iso["grid"]).shape[:1] == (12,) and decode(iso["bounds"]).shape == (12, 2, 2)
+    assert not any(iso["flagged"])  # tanh and an invertible 2x2 map: an isotopy throughout
+    (rep,) = s.handle(msg(type="animate", kind="replay", frames=8))
+    assert rep["n_frames"] == 8 and len(rep["titles"]) == 8
+    s.handle(msg(type="set_network", hidden=[3], activation="relu"))
+    (iso,) = s.handle(msg(type="animate", kind="isotopy", frames=10))
+    assert any(iso["flagged"])  # relu is not injective: flagged, never passed off as isotopy
+    with pytest.raises(InputError, match="train for a few steps"):
+        s.handle(msg(type="animate", kind="replay", frames=8))
+
+
+def test_gif_and_mp4_exports():
+    import imageio.v3 as iio
+
+    s = Session("disc_annulus", hidden=(2,))
+    s.train(max_steps=20)
+    (gif,) = s.handle(msg(type="export", what="gif", kind="isotopy", frames=6, size=160))
+    assert gif["bytes"][:6] == b"GIF89a" and gif["filename"].endswith(".gif")
+    assert iio.imread(gif["bytes"], index=None, extension=".gif").shape[0] == 6
+    (mp4,) = s.handle(msg(type="export", what="mp4", kind="replay", frames=6, size=160))
+    assert mp4["bytes"][4:8] == b"ftyp" and mp4["media"] == "video/mp4"

@@ -1,0 +1,59 @@
+"""A bounded load test of a real server: 20 tabs training at once while a fuzzer sends bad
+messages; no errors for the tabs, an error reply for every bad message, memory stable.
+
+The full 30-second version with rates is ``python benchmarks/web_load.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+
+import pytest
+
+pytest.importorskip("websockets")
+pytest.importorskip("uvicorn")
+
+from _webload import BAD_MESSAGES, wave  # noqa: E402
+from _webserver import ServerProcess  # noqa: E402
+
+SESSIONS, SECONDS = 20, 8.0
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = ServerProcess(tmp_path / "exports", max_seconds=300)
+    yield srv
+    srv.stop()
+
+
+def _sessions(srv) -> int:
+    with urllib.request.urlopen(srv.url + "api/health", timeout=10) as r:
+        return json.loads(r.read())["sessions"]
+
+
+def _wait_idle(srv, timeout=20.0):
+    deadline = time.time() + timeout
+    while _sessions(srv) and time.time() < deadline:
+        time.sleep(0.2)
+    return _sessions(srv)
+
+
+@pytest.mark.slow
+def test_twenty_sessions_with_fuzzing(server):
+    results = asyncio.run(wave(server.ws_url, SESSIONS, SECONDS))
+    trainers, fuzz = results[:-1], results[-1]
+    assert all(r["errors"] == [] for r in trainers), [r["errors"] for r in trainers]
+    assert all(r["frames"] >= 3 and r["steps"] > 0 for r in trainers)
+    assert fuzz["sent"] == 3 * len(BAD_MESSAGES) and fuzz["errors"] == fuzz["sent"]
+    assert fuzz["alive"] and server.alive()
+    assert _wait_idle(server) == 0
+    rss_after_first = server.rss_mb()
+    results = asyncio.run(wave(server.ws_url, SESSIONS, SECONDS / 2, fuzz=False))
+    assert all(r["errors"] == [] for r in results)
+    assert _wait_idle(server) == 0
+    growth = server.rss_mb() - rss_after_first
+    # sessions leave nothing behind: a second wave costs (almost) no new memory
+    assert growth < 40, f"server memory grew by {growth:.1f} MB after a second wave"
