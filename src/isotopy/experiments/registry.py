@@ -37,6 +37,7 @@ _MODULES = [
     "betti_layers",
     "contractive",
     "open_question",
+    "knn",
 ]
 
 

@@ -13,6 +13,10 @@ how many networks share the program. A network whose loss becomes NaN or infinit
 alone: its parameters go back to those of the previous step (whose loss was finite) and stay
 there while the others keep training.
 
+A network with another objective than cross-entropy on logits (a k-NN head, say) supplies
+it as a method ``objective(xb, yb) -> (loss (N,), predicted labels (N, B))``; ``fit`` then
+uses it for the training steps, the recorded test metrics and the final accuracy.
+
 Speed: the hot loop is a handful of batched tensor ops per stage (no per-network Python);
 the data are kept point-last (d, n) so that the affine stages' outputs are contiguous along
 the point axis; the optimisers use their ``foreach`` (multi-tensor) implementations;
@@ -112,6 +116,9 @@ def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
     y = (y.detach() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))).long()
     if X.dim() == 1:
         X = X[:, None]
+    if getattr(net, "objective", None) is not None:  # the network's own classification
+        _, pred = net.objective(X, y)
+        return (pred == y).double().mean(-1).numpy()
     if X.dim() == 3:  # (N, B, d): each network its own points
         logits = net(X)
         return (net._labels_from_logits(logits) == y).double().mean(-1).numpy()
@@ -214,11 +221,17 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
     loss_hist = torch.zeros(steps, n_net)  # filled row by row, transposed at the end
     acc_hist = torch.zeros(steps, n_net)
     record_steps, snapshots, test_loss, test_acc = [], [], [], []
+    own = getattr(net, "objective", None)  # a network's own loss and predictions, if any
 
     def record(step):
         record_steps.append(step)
         snapshots.append({k: v.detach().clone() for k, v in net.state_dict().items()})
-        if has_test:
+        if has_test and own is not None:
+            with torch.no_grad():
+                loss, pred = own(X_test, y_test)
+                test_loss.append(loss.double().numpy())
+                test_acc.append((pred == y_test).double().mean(-1).numpy())
+        elif has_test:
             with torch.no_grad():
                 logits = net(X_test)
                 logits = logits.unsqueeze(0) if logits.dim() == 2 else logits
@@ -241,9 +254,12 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
             xb = Xt[:, idx].permute(1, 0, 2).contiguous().transpose(1, 2)  # (N, bs, d)
             yb = y[idx]  # (N, bs)
             y_bool = yb.bool()
-        logits = net(xb)
-        logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
-        per_net = net.loss(logits, yb)  # (N,)
+        if own is not None:
+            per_net, pred = own(xb, yb)  # (N,), (N, B)
+        else:
+            logits = net(xb)
+            logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
+            per_net = net.loss(logits, yb)  # (N,)
         if penalty is not None:
             per_net = per_net + penalty(net, xb)
         finite = torch.isfinite(per_net.detach())
@@ -262,11 +278,13 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         with torch.no_grad():
             torch._foreach_copy_(prev, [p.detach() for p in params])
             loss_hist[step] = per_net.detach()
-            if binary:  # (logit > 0) == label, counted without int64 temporaries
+            if own is not None:
+                hits = torch.count_nonzero(pred == yb, dim=-1)
+            elif binary:  # (logit > 0) == label, counted without int64 temporaries
                 hits = torch.count_nonzero((logits[..., 0] > 0) == y_bool, dim=-1)
             else:
                 hits = torch.count_nonzero(net._labels_from_logits(logits) == yb, dim=-1)
-            acc_hist[step] = hits / logits.shape[1]
+            acc_hist[step] = hits / xb.shape[-2]
         opt.zero_grad(set_to_none=True)
         (per_net.where(alive, 0.0) if first_stop else per_net).sum().backward()
         opt.step()

@@ -1,0 +1,106 @@
+"""Pictures of a vector-field stage: the field (arrows or streamlines) and the grid it bends.
+
+Drawing only: the arrays come from :func:`isotopy.nn.vector_field.field_on_grid` and
+:func:`isotopy.nn.vector_field.deformed_grid`. Every function takes ``ax=None`` (a new
+figure) and returns the figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["plot_vector_field", "plot_deformed_grid"]
+
+_CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+        return fig, ax
+    return ax.figure, ax
+
+
+def _scatter(ax, points, labels, s=6):
+    if points is None:
+        return
+    P = np.asarray(points)
+    c = None if labels is None else [_CLASS_COLOURS[int(v) % len(_CLASS_COLOURS)]
+                                     for v in np.asarray(labels)]
+    ax.scatter(P[:, 0], P[:, 1], s=s, c=c if c is not None else "k", lw=0, zorder=3)
+
+
+def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=None,
+                      labels=None, domain=None, resolution: int = 21, show_anchors: bool = True,
+                      ax=None):
+    """The field v(x) of a 2-D vector-field stage as arrows or streamlines.
+
+    Parameters
+    ----------
+    stage : VectorField
+    network : int
+        Which of the stage's N networks.
+    kind : {"arrows", "streamlines"}
+    points, labels : arrays (n, 2), (n,), optional
+        Data drawn on top (their box also sets the domain when ``domain`` is None).
+    domain : (xmin, xmax, ymin, ymax), optional
+    resolution : int
+        Grid samples per side.
+    show_anchors : bool
+        Mark the anchors c_i.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from ..nn.vector_field import field_on_grid
+
+    if kind not in ("arrows", "streamlines"):
+        raise InputError(f"unknown field view {kind!r}; choose one of: arrows, streamlines")
+    X, Y, U, V = field_on_grid(stage, network=network, domain=domain, points=points,
+                               resolution=resolution)
+    fig, ax = _axes(ax)
+    speed = np.hypot(U, V)
+    if kind == "arrows":
+        ax.quiver(X, Y, U, V, speed, cmap="viridis", angles="xy", scale_units="xy", scale=1,
+                  width=0.004)
+    else:
+        ax.streamplot(X, Y, U, V, color=speed, cmap="viridis", density=1.1, linewidth=0.8)
+    _scatter(ax, points, labels)
+    if show_anchors:
+        a = stage.anchors[network].detach().numpy()
+        ax.scatter(a[:, 0], a[:, 1], marker="x", c="k", s=25, lw=1, zorder=4, label="anchors")
+    ax.set_xlim(X.min(), X.max())
+    ax.set_ylim(Y.min(), Y.max())
+    ax.set_aspect("equal")
+    ax.set_title(f"field v(x), |v| up to {speed.max():.2f}", fontsize=9)
+    return fig
+
+
+def plot_deformed_grid(stage, *, network: int = 0, t: float = 1.0, points=None, labels=None,
+                       domain=None, n_lines: int = 15, ax=None):
+    """The grid and the data after the stage's path at time t (1 = the full stage).
+
+    Same options as :func:`plot_vector_field`; returns the figure.
+    """
+    import torch
+
+    from ..nn.vector_field import deformed_grid
+
+    lines = deformed_grid(stage, network=network, t=t, domain=domain, points=points,
+                          n_lines=n_lines)
+    fig, ax = _axes(ax)
+    for line in lines:
+        ax.plot(line[:, 0], line[:, 1], color="0.6", lw=0.6)
+    if points is not None:
+        P = torch.as_tensor(np.asarray(points), dtype=stage.vectors.dtype)
+        moved = stage.path(P.unsqueeze(0).expand(stage.n_networks, -1, -1), t)[network]
+        _scatter(ax, moved.detach().numpy(), labels)
+    ax.set_aspect("equal")
+    ax.set_title(f"space moved by the field, t = {t:g}", fontsize=9)
+    return fig
