@@ -75,6 +75,9 @@ def run(args) -> int:
     if args.n_points is not None:
         check_positive_int(args.n_points, "--n-points", minimum=2)
     atomic_dir(args.out, replace_if=is_run, what="run folder").check()
+    import torch
+
+    torch.set_num_threads(1)  # a network of a few units: extra threads only add overhead
     with progress_bar(args.steps, "training") as bar:
         result = train_run(args.dataset, data_file=args.data, n=args.n_points, hidden=hidden,
                            activation=args.activation, dataset_params=parse_params(args.param),

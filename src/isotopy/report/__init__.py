@@ -66,7 +66,21 @@ def build_report(out, *, quick: bool = False, seed: int = 0, only: list[str] | N
     if only:
         valid = {n: n for n in SECTIONS}
         names = [lookup(valid, n, "report section") for n in only]
+    import torch
+
     start = time.perf_counter()
+    threads = torch.get_num_threads()
+    # Networks of a few units: a second thread only adds synchronisation to every tiny op.
+    torch.set_num_threads(1)
+    try:
+        return _build(out, names, quick, seed, progress, start)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _build(out, names, quick, seed, progress, start) -> dict:
+    from ..train import atomic_dir
+
     with atomic_dir(out, replace_if=_is_report, what="report folder") as tmp:
         ctx = Context(tmp, quick=quick, seed=seed, progress=progress)
         parts, timings = [], {}

@@ -1,3 +1,3 @@
 """Report sections, in report order. Each is a module here with ``TITLE`` and ``build(ctx)``."""
 
-SECTIONS = ["first_examples", "animations", "topology", "open_question", "vector_fields", "knn"]
+SECTIONS = ["first_examples", "animations", "topology", "vector_fields", "knn", "open_question"]
