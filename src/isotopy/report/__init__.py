@@ -60,8 +60,6 @@ def build_report(out, *, quick: bool = False, seed: int = 0, only: list[str] | N
     dict
         ``{"metrics": ..., "claims": ..., "seconds": ..., "path": ...}``
     """
-    from ..train import atomic_dir
-
     names = list(SECTIONS)
     if only:
         valid = {n: n for n in SECTIONS}
