@@ -62,7 +62,7 @@ def test_faiss_backend_gives_the_same_neighbours(exclude_self):
     b = knn_search(X, Q, k=7, exclude_self=exclude_self, chunk_size=100, backend="faiss")
     np.testing.assert_array_equal(a[1], b[1])
     np.testing.assert_allclose(a[0], b[0])
-    with pytest.raises(InputError, match="choose one of: faiss, torch"):
+    with pytest.raises(InputError, match="choose one of: auto, faiss, torch"):
         knn_search(X, Q, k=1, backend="annoy")
 
 
