@@ -74,13 +74,24 @@ def run(args) -> int:
     check_positive_int(args.steps, "--steps")
     if args.n_points is not None:
         check_positive_int(args.n_points, "--n-points", minimum=2)
+    if not args.lr > 0 or args.lr == float("inf"):
+        raise InputError(f"--lr must be a finite number > 0, got {args.lr}")
+    if args.batch_size is not None:
+        check_positive_int(args.batch_size, "--batch-size")
+    if not 0 <= args.test_size < 1:
+        raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
+    params = parse_params(args.param)
+    if args.dataset is not None:
+        from ..datasets import check_params
+
+        check_params(args.dataset, params)
     atomic_dir(args.out, replace_if=is_run, what="run folder").check()
     import torch
 
     torch.set_num_threads(1)  # a network of a few units: extra threads only add overhead
     with progress_bar(args.steps, "training") as bar:
         result = train_run(args.dataset, data_file=args.data, n=args.n_points, hidden=hidden,
-                           activation=args.activation, dataset_params=parse_params(args.param),
+                           activation=args.activation, dataset_params=params,
                            steps=args.steps, lr=args.lr, batch_size=args.batch_size,
                            optimizer=args.optimizer, seed=args.seed,
                            test_size=args.test_size, progress=bar)

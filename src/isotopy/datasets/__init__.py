@@ -26,7 +26,8 @@ from .spheres import (
 )
 
 __all__ = [
-    "DATASETS", "DatasetSpec", "make_dataset", "dataset_params", "load_points", "link_cores",
+    "DATASETS", "DatasetSpec", "make_dataset", "dataset_params", "check_params", "load_points",
+    "link_cores",
     "points_from_csv_text",
     "make_two_curves", "make_spirals", "make_nested_spheres", "make_disc_annulus",
     "make_interval", "make_linked_tori", "make_unlink", "nested_spheres_labels", "MAX_POINTS",
@@ -86,6 +87,17 @@ def dataset_params(name: str) -> dict:
     return {k: p.default for k, p in sig.parameters.items()}
 
 
+def check_params(name: str, params: dict) -> None:
+    """Raise InputError if ``params`` names a parameter the generator ``name`` does not have."""
+    valid = set(dataset_params(name)) - {"n", "seed"}
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise InputError(
+            f"dataset {name!r} has no parameter {unknown[0]!r}; its parameters are: "
+            f"{', '.join(sorted(valid)) or 'none'}"
+        )
+
+
 def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **params):
     """Generate a registered dataset by name.
 
@@ -105,13 +117,7 @@ def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **
     y : ndarray of int64, shape (n,)
     """
     spec = lookup(DATASETS, name, "dataset")
-    valid = set(dataset_params(name)) - {"n", "seed"}
-    unknown = set(params) - valid
-    if unknown:
-        raise InputError(
-            f"dataset {name!r} has no parameter {sorted(unknown)[0]!r}; its parameters are: "
-            f"{', '.join(sorted(valid)) or 'none'}"
-        )
+    check_params(name, params)
     kwargs = dict(params, seed=seed)
     if n is not None:
         kwargs["n"] = n
