@@ -37,7 +37,7 @@ def test_disc_annulus_geometry():
     r = np.linalg.norm(X, axis=1)
     assert r[y == 0].max() <= 0.35 + 1e-6
     assert r[y == 1].min() >= 0.6 - 1e-6 and r[y == 1].max() <= 1.0 + 1e-6
-    # uniform by area: about a quarter of the disc's points lie beyond half its radius... 3/4
+    # uniform by area: three quarters of the disc's points lie beyond half its radius
     assert 0.70 < np.mean(r[y == 0] > 0.175) < 0.80
 
 
@@ -57,16 +57,24 @@ def test_nested_spheres_any_dimension(dim):
 
 
 def test_two_curves_not_linearly_separable_by_construction():
+    from sklearn.svm import LinearSVC
+
     X, y = make_dataset("two_curves", 400, seed=0)
-    # the curves are vertical translates: at every t the upper point lies above the lower one
-    assert X[y == 0, 1].min() < X[y == 1, 1].max()
+    # the upper curve lies above the lower one at every t ...
+    assert (X[y == 0, 1] - 0.6 * np.sin(np.pi * X[y == 0, 0]) > 0).all()
+    # ... yet even a nearly hard-margin linear classifier cannot separate them
+    line = LinearSVC(C=1e4, max_iter=200_000).fit(X, y)
+    assert line.score(X, y) < 0.95
 
 
-def test_spirals_turns_changes_entanglement():
-    X, y = make_dataset("spirals", 400, seed=0, noise=0.0, turns=2.0)
-    angle_spread = np.unwrap(np.sort(np.arctan2(X[y == 0, 1], X[y == 0, 0])))
+@pytest.mark.parametrize("turns", [0.6, 1.5, 2.0])
+def test_spirals_turns_sets_the_angle_each_arm_sweeps(turns):
+    X, y = make_dataset("spirals", 2000, seed=0, noise=0.0, turns=turns)
     assert np.linalg.norm(X, axis=1).max() <= 1.0 + 1e-6
-    assert angle_spread.size == 200
+    arm = X[y == 0]
+    arm = arm[np.argsort(np.linalg.norm(arm, axis=1))]  # along the arm, from the centre out
+    swept = np.unwrap(np.arctan2(arm[:, 1], arm[:, 0]))
+    assert abs(abs(swept[-1] - swept[0]) - 2 * np.pi * turns) < 0.05
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])

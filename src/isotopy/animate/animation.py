@@ -38,13 +38,8 @@ class Animation:
     def render(self, *, progress=None) -> list[np.ndarray]:
         """RGB frames (H, W, 3) uint8, rendered on first use."""
         if self._images is None:
-            r = FrameRenderer(self.frames, size=self.size, **self.render_kw)
-            images = []
-            for i in range(len(self.frames)):
-                images.append(r.draw(i))
-                if progress is not None:
-                    progress(i + 1, len(self.frames))
-            self._images = images
+            for _ in self._stream(progress):  # draws every frame and keeps them
+                pass
         return self._images
 
     def save(self, path, format: str | None = None, *, fps: float | None = None,
