@@ -2,19 +2,21 @@
 
 Setting (issue 6): 2 inputs, three hidden tanh layers of width 2, 1,000 points of
 disc_annulus, full-batch Adam (lr 0.02). For N = 1, 100, 1,000 and 10,000 networks trained
-as one program by ``isotopy.fit`` we report network-steps per second and peak memory, next
-to the same networks trained one after another by an ordinary PyTorch loop
-(``nn.Sequential`` of ``nn.Linear``/``nn.Tanh``, ``torch.optim.Adam``, ``BCEWithLogitsLoss``).
-Each measurement runs in its own subprocess so that its peak resident memory (VmHWM) is its
-own.
+as one program by ``isotopy.fit`` (uncompiled, and with ``compile=True``) we report
+network-steps per second and peak memory, next to networks trained one after another by an
+ordinary PyTorch loop (``nn.Sequential`` of ``nn.Linear``/``nn.Tanh``, ``torch.optim.Adam``,
+``BCEWithLogitsLoss``, one thread: its fastest setting, every op being tiny).
 
-    PYTHONPATH=src python benchmarks/batched_training.py
-    PYTHONPATH=src python benchmarks/batched_training.py --sizes 1,100,1000 --threads 2
+Each measurement runs in its own subprocess, so that its peak resident memory (VmHWM) is its
+own, and is repeated (``--repeats``); the best repetition counts, on both sides alike
+(timing noise on a shared machine only ever slows a run down). The loop is measured before
+and after the batched runs, and its best rate over all those repetitions is the reference.
 
-The loop runs with one thread (its fastest setting: every op is tiny); the batched trainer
-with ``--threads`` (default 1: on a machine shared with other work, a second OpenMP thread
-waits for a busy core and slows every op down). Numbers on a shared machine are
-pessimistic; the ratio is what matters, and both sides are measured in the same run.
+    PYTHONPATH=src python benchmarks/batched_training.py --threads 2
+    PYTHONPATH=src python benchmarks/batched_training.py --sizes 1000 --threads 2 --compile on
+
+``--threads`` sets the batched trainer's threads (2 uses both cores of a 2-core machine);
+compiling happens once per N before the timed runs (its time is the "warm-up" column).
 """
 
 from __future__ import annotations
@@ -50,36 +52,44 @@ def _data():
     return torch.as_tensor(X), torch.as_tensor(y)
 
 
-def measure_batched(n_networks: int, seconds: float) -> dict:
+def measure_batched(n_networks: int, seconds: float, repeats: int, compiled: bool) -> dict:
     import torch
 
     from isotopy import Network, fit
 
     X, y = _data()
     net = Network(2, HIDDEN, "tanh", 2, n_networks=n_networks, seed=0)
-    fit(net, X, y, steps=2, record_every=2)  # warm-up: allocator, first-call costs
+    t0 = time.perf_counter()
+    # warm-up: allocator, first-call costs and, with compile=True, the compilation
+    fit(net, X, y, steps=2, record_every=2, compile=compiled)
+    warmup = time.perf_counter() - t0
     base, _ = _mem_mb()
     t0 = time.perf_counter()
-    fit(net, X, y, steps=2, record_every=2)
+    fit(net, X, y, steps=2, record_every=2, compile=compiled)
     per_step = (time.perf_counter() - t0) / 2
-    steps = int(max(3, min(2000, seconds / max(per_step, 1e-6))))
-    t0 = time.perf_counter()
-    fit(net, X, y, steps=steps, record_every=steps)
-    dt = time.perf_counter() - t0
+    steps = int(max(3, min(2000, seconds / repeats / max(per_step, 1e-6))))
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fit(net, X, y, steps=steps, record_every=steps, compile=compiled)
+        best = min(best, time.perf_counter() - t0)
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps, "seconds": dt, "rate": n_networks * steps / dt,
-            "peak_mb": peak, "rss_before_mb": base, "threads": torch.get_num_threads()}
+    return {"n": n_networks, "steps": steps, "seconds": best, "rate": n_networks * steps / best,
+            "peak_mb": peak, "rss_before_mb": base, "threads": torch.get_num_threads(),
+            "compiled": compiled, "warmup_s": warmup}
 
 
 def measure_loop(n_networks: int, steps: int) -> dict:
+    """Trains ``n_networks`` networks one after another; the best network's rate counts."""
     import torch
     from torch import nn
 
     torch.set_num_threads(1)
     X, y = _data()
     yf = y.float()
-    t0 = time.perf_counter()
+    best = float("inf")
     for i in range(n_networks):
+        t0 = time.perf_counter()
         torch.manual_seed(i)
         layers, d = [], 2
         for w in HIDDEN:
@@ -93,55 +103,60 @@ def measure_loop(n_networks: int, steps: int) -> dict:
             loss = loss_fn(model(X)[:, 0], yf)
             loss.backward()
             opt.step()
-    dt = time.perf_counter() - t0
+        best = min(best, time.perf_counter() - t0)
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps, "seconds": dt, "rate": n_networks * steps / dt,
+    return {"n": n_networks, "steps": steps, "seconds": best, "rate": steps / best,
             "peak_mb": peak, "threads": 1}
 
 
-def _child(kind: str, n: int, arg: float, threads: int) -> dict:
+def _child(kind: str, threads: int, *args) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    code = (f"import json, torch; torch.set_num_threads({threads}); "
-            f"import benchmarks_batched as b; "
-            f"print(json.dumps(b.measure_{kind}({n}, {arg})))")
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", code.replace("benchmarks_batched",
-                                                              "batched_training")],
-                         env=env, capture_output=True, text=True, check=True)
+    code = (f"import json, torch; torch.set_num_threads({threads}); "
+            f"import batched_training as b; "
+            f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="1,100,1000,10000", help="numbers of networks N")
-    p.add_argument("--threads", type=int, default=1,
-                   help="threads of the batched trainer (1 is fastest on a loaded machine)")
-    p.add_argument("--seconds", type=float, default=8.0, help="target time per measurement")
-    p.add_argument("--loop-networks", type=int, default=5, help="networks the loop trains")
-    p.add_argument("--loop-steps", type=int, default=300, help="steps per network in the loop")
+    p.add_argument("--threads", type=int, default=1, help="threads of the batched trainer")
+    p.add_argument("--compile", choices=("off", "on", "both"), default="both",
+                   help="fit(compile=...) rows: uncompiled, compiled, or both")
+    p.add_argument("--seconds", type=float, default=8.0,
+                   help="target time per batched measurement (all repeats together)")
+    p.add_argument("--repeats", type=int, default=3, help="timed repetitions; the best counts")
+    p.add_argument("--loop-networks", type=int, default=3,
+                   help="networks the loop trains (each is one repetition)")
+    p.add_argument("--loop-steps", type=int, default=400, help="steps per network in the loop")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    modes = {"off": [False], "on": [True], "both": [False, True]}[args.compile]
 
-    # The loop is measured before and after the batched runs and the faster of the two is
-    # used for the ratios: on a shared machine the load changes during the run, and this
-    # choice can only understate the batched trainer's advantage.
-    loops = [_child("loop", args.loop_networks, args.loop_steps, 1)]
-    rows = [_child("batched", n, args.seconds, args.threads) for n in sizes]
-    loops.append(_child("loop", args.loop_networks, args.loop_steps, 1))
+    loops = [_child("loop", 1, args.loop_networks, args.loop_steps)]
+    rows = [_child("batched", args.threads, n, args.seconds, args.repeats, c)
+            for n in sizes for c in modes]
+    loops.append(_child("loop", 1, args.loop_networks, args.loop_steps))
     loop = max(loops, key=lambda r: r["rate"])
     load = os.getloadavg()
-    rates = ", ".join(f"{r['rate']:.0f}" for r in loops)
-    print(f"per-network PyTorch loop: {loop['rate']:.0f} network-steps/s (best of "
-          f"{rates}; {loop['n']} networks x "
-          f"{loop['steps']} steps, 1 thread, peak RSS {loop['peak_mb']:.0f} MiB)")
-    print(f"batched isotopy.fit, {args.threads} thread(s); load average {load[0]:.1f} on "
-          f"{os.cpu_count()} cores")
-    print(f"{'N':>7} {'steps':>6} {'net-steps/s':>12} {'x loop':>8} {'peak RSS MiB':>13} "
-          f"{'(+ over start)':>15}")
+    measured = ", ".join(f"{r['rate']:.0f}" for r in loops)
+    print(f"per-network PyTorch loop: {loop['rate']:.0f} network-steps/s (best network of "
+          f"{2 * args.loop_networks}, measured before and after: "
+          f"{measured}; {args.loop_steps} steps each, "
+          f"1 thread, peak RSS {loop['peak_mb']:.0f} MiB)")
+    print(f"batched isotopy.fit, {args.threads} thread(s), best of {args.repeats}; load "
+          f"average {load[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'N':>7} {'compile':>8} {'steps':>6} {'net-steps/s':>12} {'x loop':>8} "
+          f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}")
     for r in rows:
-        print(f"{r['n']:>7} {r['steps']:>6} {r['rate']:>12.0f} {r['rate'] / loop['rate']:>8.1f} "
-              f"{r['peak_mb']:>13.0f} {r['peak_mb'] - r['rss_before_mb']:>15.0f}")
+        print(f"{r['n']:>7} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
+              f"{r['rate']:>12.0f} {r['rate'] / loop['rate']:>8.1f} {r['peak_mb']:>13.0f} "
+              f"{r['peak_mb'] - r['rss_before_mb']:>15.0f} {r['warmup_s']:>10.1f}")
+
 
 if __name__ == "__main__":
     main()
