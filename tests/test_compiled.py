@@ -14,8 +14,16 @@ from isotopy import Network, fit, make_dataset
 from isotopy.nn.activations import TANH_CLAMP, tanh_rational
 from isotopy.train import compiled
 
-needs_cxx = pytest.mark.skipif(shutil.which("c++") is None and shutil.which("g++") is None,
-                               reason="torch.compile needs a C++ compiler on the CPU")
+
+@pytest.fixture(scope="module")
+def can_compile():
+    """Skips unless torch.compile works here at all (a C++ compiler, Python headers)."""
+    if shutil.which("c++") is None and shutil.which("g++") is None:
+        pytest.skip("torch.compile needs a C++ compiler on the CPU")
+    try:
+        torch.compile(lambda x: x * 2 + 1)(torch.ones(3))
+    except Exception as e:  # noqa: BLE001 - any failure means this machine cannot compile
+        pytest.skip(f"torch.compile cannot build C++ code on this machine ({e})")
 
 
 def test_rational_tanh_is_tanh():
@@ -42,9 +50,8 @@ def _train(compile, n_classes=2, batch_size=None):
     return net, hist
 
 
-@needs_cxx
 @pytest.mark.parametrize("n_classes,batch_size", [(2, None), (3, 32)])
-def test_compiled_training_equals_uncompiled(n_classes, batch_size):
+def test_compiled_training_equals_uncompiled(can_compile, n_classes, batch_size):
     from torch._dynamo.utils import counters
 
     graphs = counters["stats"]["unique_graphs"]
