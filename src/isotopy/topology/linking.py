@@ -141,8 +141,11 @@ def linking_number_crossings(a, b, *, chunk: int = 1_000_000, seed: int = 0) -> 
         hit = (den != 0) & (t >= 0) & (t < 1) & (u >= 0) & (u < 1)
         if not hit.any():
             continue
-        za = (p[..., 2] + t * r[..., 2])[hit]
-        zb = (qq[..., 2] + u * sv[..., 2])[hit]
+        shape = hit.shape  # depths at the crossings only (elsewhere t, u may be inf or NaN)
+        za = (np.broadcast_to(p[..., 2], shape)[hit]
+              + t[hit] * np.broadcast_to(r[..., 2], shape)[hit])
+        zb = (np.broadcast_to(qq[..., 2], shape)[hit]
+              + u[hit] * np.broadcast_to(sv[..., 2], shape)[hit])
         over = za > zb  # a passes over b (the viewer looks down the z axis)
         total += int(np.sign(den[hit][over]).sum())
     return total
