@@ -114,6 +114,28 @@ def test_dense_accuracy_sees_the_width_bound(tmp_path):
     assert (s["score"] == "dense_accuracy").all()
 
 
+def test_compile_reaches_every_chunk(tmp_path, monkeypatch):
+    """run_sweep(compile=...) is handed to fit for each chunk and leaves the chunk ids alone."""
+    from isotopy.sweep import chunk
+
+    seen = []
+    real_fit = chunk.fit
+
+    def spy(*args, compile=None, **kwargs):
+        seen.append(compile)
+        return real_fit(*args, compile=False, **kwargs)
+
+    monkeypatch.setattr(chunk, "fit", spy)
+    grid = SweepGrid(**{**SMALL, "seeds": (0, 1, 2)})
+    n_chunks = len(grid_chunks(grid))
+    run_sweep(grid, tmp_path / "a", plot=False, compile=True)
+    assert seen == [True] * n_chunks
+    run_sweep(grid, tmp_path / "b", plot=False)
+    assert seen[n_chunks:] == [None] * n_chunks
+    a = load_results(tmp_path / "a")
+    pd.testing.assert_frame_equal(a, load_results(tmp_path / "b"))
+
+
 def test_no_labels_fn_gives_nan_dense(tmp_path):
     grid = SweepGrid(**{**SMALL, "datasets": ("spirals",), "widths": (2,), "seeds": (0,)})
     table = run_sweep(grid, tmp_path / "sp")

@@ -81,6 +81,9 @@ def register(sub) -> None:
                    help="processes of the local executor (default: number of CPUs)")
     p.add_argument("--ray-address", default=None, metavar="auto|HOST:PORT",
                    help="Ray cluster to use (default: start a local Ray instance)")
+    p.add_argument("--compile", action="store_true",
+                   help="compile each chunk's training with torch.compile (worth it for large "
+                        "chunks; needs a C++ compiler)")
     p.add_argument("--no-plot", action="store_true", help="skip accuracy_vs_width.png")
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="folder for the results")
     p.set_defaults(func=run)
@@ -119,7 +122,8 @@ def run(args) -> int:
           + (" (resuming)" if resuming else ""))
     with progress_bar(total, "sweep", unit="net") as bar:
         table = run_sweep(grid, args.out, executor=args.executor, workers=workers,
-                          ray_address=args.ray_address, plot=not args.no_plot, progress=bar)
+                          ray_address=args.ray_address, plot=not args.no_plot, progress=bar,
+                          compile=True if args.compile else None)
     s = summarize(table)
     cols = [c for c in s.columns if c.startswith("param_")]
     print(f"{'cell':<40} {'median':>7} {'q25':>6} {'q75':>6} {'perfect':>8}  "

@@ -94,7 +94,8 @@ def _run(spec: dict) -> list[dict]:
                batch_size=spec["batch_size"], optimizer=spec["optimizer"], seed=seeds,
                record_every=spec["steps"], X_test=Xte if len(Xte) else None,
                y_test=yte if len(yte) else None,
-               penalty=contractive_penalty(lam) if lam > 0 else None)
+               penalty=contractive_penalty(lam) if lam > 0 else None,
+               compile=spec.get("compile"))
     labels_fn = DATASETS[spec["dataset"]].labels_fn
     dense = np.full(len(seeds), np.nan)
     n_dense = 0

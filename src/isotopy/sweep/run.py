@@ -74,7 +74,8 @@ def check_sweep_folder(out, grid: SweepGrid) -> bool:
 
 def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1,
               ray_address: str | None = None, plot: bool = True,
-              progress: Callable[[int, int], None] | None = None):
+              progress: Callable[[int, int], None] | None = None,
+              compile: bool | None = None):
     """Train every network of ``grid`` and write the results table into ``out``.
 
     Parameters
@@ -92,6 +93,10 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
         Also write accuracy_vs_width.png.
     progress : callable, optional
         ``progress(networks_done, networks_total)``, also for skipped chunks.
+    compile : bool or None
+        Passed to :func:`isotopy.fit` for every chunk (``compile=True``: compiled training,
+        worth it for large chunks; None: fit's own rule). Not part of the grid: a sweep
+        resumed with another setting gives the same table to float tolerance.
 
     Returns
     -------
@@ -116,7 +121,8 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
                 "chunks": [c["id"] for c in chunks], "networks": total}
     _atomic_write(out / MANIFEST,
                   lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
-    todo = [c for c in chunks if not (chunk_dir / f"{c['id']}.parquet").is_file()]
+    todo = [{**c, "compile": compile} for c in chunks
+            if not (chunk_dir / f"{c['id']}.parquet").is_file()]
     state = {"done": total - sum(len(c["seeds"]) for c in todo)}
     if progress is not None:
         progress(state["done"], total)
