@@ -95,8 +95,9 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
         ``progress(networks_done, networks_total)``, also for skipped chunks.
     compile : bool or None
         Passed to :func:`isotopy.fit` for every chunk (``compile=True``: compiled training,
-        worth it for large chunks; None: fit's own rule). Not part of the grid: a sweep
-        resumed with another setting gives the same table to float tolerance.
+        worth it for large chunks; None: fit's own rule). Not part of the grid: a sweep may
+        be resumed with another setting (its chunks then differ at float level, see
+        ``docs/sweeps.md``).
 
     Returns
     -------
