@@ -40,54 +40,122 @@ def test_rational_tanh_is_tanh():
         tanh_rational(torch.tensor(TANH_CLAMP)))
 
 
-def _train(compile, n_classes=2, batch_size=None):
+def test_log1p_series_is_log1p():
+    from isotopy.nn.network import _log1p_exp_neg_abs
+
+    z = torch.linspace(-80, 80, 400_001)
+    ref = torch.log1p(torch.exp(-z.double().abs()))
+    got = _log1p_exp_neg_abs(z).double()
+    assert float(((got - ref) / ref).abs().max()) < 3e-7
+    assert float(_log1p_exp_neg_abs(torch.tensor(500.0))) == 0.0  # e^-500 underflows: no NaN
+
+
+def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.float32,
+           penalty=None):
+    # every test uses its own n_networks: a distinct compiled program per test
     name = "disc_annulus" if n_classes == 2 else "spirals"
     X, y = make_dataset(name, 160, seed=1)
     y = y if n_classes == 2 else (y + (X[:, 0] > 0)) % 3
-    net = Network(2, (3, 2), "tanh", n_classes, n_networks=3, seed=4)
+    net = Network(2, (3, 2), "tanh", n_classes, n_networks=n_networks, seed=4).to(dtype)
     hist = fit(net, X, y, steps=40, lr=0.03, seed=2, batch_size=batch_size,
-               record_every=20, compile=compile)
+               record_every=20, compile=compile, penalty=penalty)
     return net, hist
 
 
-@pytest.mark.parametrize("n_classes,batch_size", [(2, None), (3, 32)])
-def test_compiled_training_equals_uncompiled(can_compile, n_classes, batch_size):
+@pytest.mark.parametrize("n_classes,batch_size,n_networks,dtype,tol", [
+    (2, None, 3, torch.float32, 1e-4),
+    (3, 32, 4, torch.float32, 1e-4),
+    (2, 16, 1, torch.float32, 1e-4),
+    (2, None, 2, torch.float64, 1e-9),  # float64 compiles with the exact tanh and loss
+])
+def test_compiled_training_equals_uncompiled(can_compile, n_classes, batch_size, n_networks,
+                                             dtype, tol):
     from torch._dynamo.utils import counters
 
     graphs = counters["stats"]["unique_graphs"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a fallback to eager would warn
-        net_c, h_c = _train(True, n_classes, batch_size)
+        net_c, h_c = _train(True, n_classes, batch_size, n_networks, dtype)
     assert counters["stats"]["unique_graphs"] > graphs  # it really was compiled
-    net_e, h_e = _train(False, n_classes, batch_size)
+    net_e, h_e = _train(False, n_classes, batch_size, n_networks, dtype)
     for a, b in zip(net_c.parameters(), net_e.parameters(), strict=True):
-        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
-    np.testing.assert_allclose(h_c.loss, h_e.loss, atol=1e-5)
+        assert a.dtype == dtype
+        torch.testing.assert_close(a, b, atol=tol, rtol=tol)
+    np.testing.assert_allclose(h_c.loss, h_e.loss, atol=tol / 10)
     np.testing.assert_allclose(h_c.train_accuracy, h_e.train_accuracy, atol=1 / 160 + 1e-9)
     np.testing.assert_allclose(h_c.final_train_accuracy, h_e.final_train_accuracy)
+    # a second set of networks of this architecture reuses the compiled code
+    graphs = counters["stats"]["unique_graphs"]
+    _train(True, n_classes, batch_size, n_networks, dtype)
+    assert counters["stats"]["unique_graphs"] == graphs
 
 
-def test_failed_compile_trains_uncompiled(monkeypatch):
-    def broken(fn, **kwargs):
-        def run(*args):
+def test_compiled_nan_stop_matches_uncompiled(can_compile):
+    def poisoned():
+        state = {"calls": 0}
+
+        def penalty(net, xb):
+            state["calls"] += 1
+            out = torch.zeros(net.n_networks)
+            if state["calls"] > 12:
+                out[1] = float("nan")
+            return out
+
+        return penalty
+
+    net_c, h_c = _train(True, n_networks=5, penalty=poisoned())
+    net_e, h_e = _train(False, n_networks=5, penalty=poisoned())
+    assert h_c.stopped == h_e.stopped and "network 1" in h_c.stopped
+    np.testing.assert_array_equal(h_c.stopped_at, h_e.stopped_at)
+    for a, b in zip(net_c.parameters(), net_e.parameters(), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_compiled_tanh_with_fma_is_tanh(can_compile):
+    from isotopy.nn.activations import _tanh
+
+    x = torch.linspace(-12, 12, 200_001)
+    y = torch.compile(_tanh, options=compiled._OPTIONS)(x)
+    assert float((y.double() - torch.tanh(x.double())).abs().max()) < 4e-7
+
+
+@pytest.mark.parametrize("where", ["forward", "backward"])
+def test_failed_compile_trains_uncompiled(monkeypatch, where):
+    monkeypatch.setattr(compiled, "_FAILED", set())  # this test's failures stay here
+    if where == "forward":
+        def broken(fn, **kwargs):
+            def run(*args):
+                raise RuntimeError("no C++ compiler found")
+            return run
+
+        monkeypatch.setattr(compiled.torch, "compile", broken)
+    else:  # the lazily compiled backward pass fails: seen on the first call
+        monkeypatch.setattr(compiled.torch, "compile", lambda fn, **kwargs: fn)
+
+        def broken_grad(*args, **kwargs):
             raise RuntimeError("no C++ compiler found")
-        return run
 
-    monkeypatch.setattr(compiled.torch, "compile", broken)
+        monkeypatch.setattr(compiled.torch.autograd, "grad", broken_grad)
     with pytest.warns(RuntimeWarning, match="torch.compile failed.*no C.. compiler"):
-        net_c, h_c = _train(True)
-    net_e, h_e = _train(False)
+        net_c, h_c = _train(True, n_networks=6)
+    assert len(compiled._FAILED) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # not tried again: no second warning
+        _train(True, n_networks=6)
+    net_e, h_e = _train(False, n_networks=6)
     for a, b in zip(net_c.parameters(), net_e.parameters(), strict=True):
         torch.testing.assert_close(a, b, atol=0, rtol=0)
     np.testing.assert_array_equal(h_c.loss, h_e.loss)
 
 
-def test_auto_compile_only_for_large_work(monkeypatch):
+def test_auto_compile_only_for_large_work_of_plain_stages(monkeypatch):
+    from isotopy.nn.vector_field import VectorField
+
     asked = []
     real = compiled.objective
 
-    def spy(net, shape, *, compile):
-        asked.append(compile)
+    def spy(net, shape, *, compile, quiet):
+        asked.append((compile, quiet))
         return real(net, shape, compile=False)
 
     fit_module = importlib.import_module("isotopy.train.fit")
@@ -97,4 +165,11 @@ def test_auto_compile_only_for_large_work(monkeypatch):
     monkeypatch.setattr(fit_module, "COMPILE_WORK", 500)
     fit(Network(2, (2,), n_networks=2), X, y, steps=3)
     fit(Network(2, (2,), n_networks=2), X, y, steps=3, compile=False)
-    assert asked == [False, True, False]
+    fit(Network(2, (2,), n_networks=2), X, y, steps=3, compile=True)
+    assert asked == [(False, True), (True, True), (False, False), (True, False)]
+    assert compiled.compilable(Network(2, (2, 2)))
+    flow = Network.from_stages([VectorField(2)])
+    assert not compiled.compilable(flow)
+    asked.clear()
+    fit(flow, X, y, steps=3)
+    assert asked == [(False, True)]
