@@ -11,9 +11,11 @@ Every step of both is time-stamped. On a shared machine the speed of the same co
 up to a factor of 2 within seconds, so the headline rate of each side is its best sustained
 rate over any window of ``--window`` seconds (0.3 s: a few hundred loop steps, a few dozen
 batched steps), the same rule for both; the rate over whole runs is printed next to it. The
-loop trains networks before and after the batched runs. Each measurement runs in its own
-subprocess, so that its peak resident memory (VmHWM) is its own; compiling happens once per
-N before the timed run (its time is the "warm-up" column).
+loop trains networks before and after the batched runs, and then, since the loop alone uses
+one core, in ``--threads`` processes at once: their combined whole-run rate is the reference
+of the last ratio column. Each measurement runs in its own subprocess, so that its peak
+resident memory (VmHWM) is its own; compiling happens once per N before the timed run and
+is left out of the rates (its time is the "warm-up" column).
 
     PYTHONPATH=src python benchmarks/batched_training.py --threads 2
     PYTHONPATH=src python benchmarks/batched_training.py --sizes 1000 --threads 2 --compile on
@@ -102,8 +104,10 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
     torch.set_num_threads(1)
     X, y = _data()
     yf = y.float()
-    best, t_all = float("inf"), time.perf_counter()
-    for i in range(n_networks):
+    best, t_all = float("inf"), None
+    for i in range(-1, n_networks):  # network -1 is a warm-up (first-call costs), not timed
+        if i == 0:
+            t_all = time.perf_counter()
         torch.manual_seed(i)
         layers, d = [], 2
         for w in HIDDEN:
@@ -113,29 +117,40 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
         opt = torch.optim.Adam(model.parameters(), lr=0.02)
         loss_fn = nn.BCEWithLogitsLoss()
         stamps = [time.perf_counter()]
-        for _ in range(steps):
+        for _ in range(steps if i >= 0 else 50):
             opt.zero_grad()
             loss = loss_fn(model(X)[:, 0], yf)
             loss.backward()
             opt.step()
             stamps.append(time.perf_counter())
-        best = min(best, _best_window(stamps, window))
+        if i >= 0:
+            best = min(best, _best_window(stamps, window))
     total = time.perf_counter() - t_all
     _, peak = _mem_mb()
     return {"n": n_networks, "steps": steps, "rate": 1 / best,
             "mean_rate": n_networks * steps / total, "peak_mb": peak, "threads": 1}
 
 
-def _child(kind: str, threads: int, *args) -> dict:
+def _start(kind: str, threads: int, *args) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
     code = (f"import json, torch; torch.set_num_threads({threads}); "
             f"import batched_training as b; "
             f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"a measurement failed:\n{err}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _child(kind: str, threads: int, *args) -> dict:
+    return _result(_start(kind, threads, *args))
 
 
 def main(argv=None) -> None:
@@ -159,6 +174,10 @@ def main(argv=None) -> None:
     rows = [_child("batched", args.threads, n, args.seconds, args.window, c)
             for n in sizes for c in modes]
     loops.append(_child("loop", 1, args.loop_networks, args.loop_steps, args.window))
+    # the loop on every core the batched trainer uses: that many loop processes at once
+    procs = [_start("loop", 1, args.loop_networks, args.loop_steps, args.window)
+             for _ in range(args.threads)]
+    parallel = sum(_result(p)["mean_rate"] for p in procs)
     loop = max(loops, key=lambda r: r["rate"])
     loop_mean = sum(r["mean_rate"] for r in loops) / len(loops)
     load = os.getloadavg()
@@ -166,15 +185,19 @@ def main(argv=None) -> None:
           f"{loop['rate']:.0f} network-steps/s, whole runs {loop_mean:.0f} "
           f"({2 * args.loop_networks} networks x {args.loop_steps} steps, before and after "
           f"the batched runs; peak RSS {loop['peak_mb']:.0f} MiB)")
+    if args.threads > 1:
+        print(f"the same loop in {args.threads} processes at once: {parallel:.0f} "
+              f"network-steps/s together, whole runs ('x {args.threads} loops' below)")
     print(f"batched isotopy.fit, {args.threads} thread(s); load average {load[0]:.1f} on "
           f"{os.cpu_count()} cores")
     print(f"{'N':>7} {'compile':>8} {'steps':>6} {'net-steps/s':>12} {'x loop':>7} "
-          f"{'whole run':>10} {'x loop':>7} {'peak RSS MiB':>13} {'(+ over start)':>15} "
-          f"{'warm-up s':>10}")
+          f"{'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
+          f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}")
     for r in rows:
         print(f"{r['n']:>7} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
               f"{r['rate']:>12.0f} {r['rate'] / loop['rate']:>7.1f} {r['mean_rate']:>10.0f} "
-              f"{r['mean_rate'] / loop_mean:>7.1f} {r['peak_mb']:>13.0f} "
+              f"{r['mean_rate'] / loop_mean:>7.1f} {r['mean_rate'] / parallel:>10.1f} "
+              f"{r['peak_mb']:>13.0f} "
               f"{r['peak_mb'] - r['rss_before_mb']:>15.0f} {r['warmup_s']:>10.1f}")
 
 
