@@ -52,17 +52,21 @@ TANH_P = (0.9999999834816525, 0.1298493892590867, 0.002992128091527027,
 TANH_Q = (1.0, 0.4631825692044926, 0.0240532215125096, 0.00023809106297532803)
 
 
-def tanh_rational(x: torch.Tensor) -> torch.Tensor:
-    """tanh by the rational approximation above (float32 error below 4e-7)."""
-    x = x.clamp(-TANH_CLAMP, TANH_CLAMP)
+def tanh_rational(x: torch.Tensor, p=TANH_P, q=TANH_Q, clamp: float = TANH_CLAMP):
+    """tanh by the rational approximation above (float32 error below 4e-7).
+
+    ``p``, ``q`` (coefficients of powers of x², as Python floats) and ``clamp`` default to
+    the fitted ones; ``tools/fit_tanh.py`` passes its candidates.
+    """
+    x = x.clamp(-clamp, clamp)
     t = x * x
-    p = TANH_P[-1]
-    for c in TANH_P[-2::-1]:
-        p = p * t + c
-    q = TANH_Q[-1]
-    for c in TANH_Q[-2::-1]:
-        q = q * t + c
-    return x * p / q
+    num = p[-1]
+    for c in p[-2::-1]:
+        num = num * t + c
+    den = q[-1]
+    for c in q[-2::-1]:
+        den = den * t + c
+    return x * num / den
 
 
 class _TanhCompiled(torch.autograd.Function):
