@@ -17,6 +17,12 @@ of the last ratio column. Each measurement runs in its own subprocess, so that i
 resident memory (VmHWM) is its own; compiling happens once per N before the timed run and
 is left out of the rates (its time is the "warm-up" column).
 
+With ``--threads`` T > 1 the sizes in ``--split`` are also measured as T one-thread processes
+that share the N networks (N/T each), the way ``isotopy sweep --workers T`` uses T cores:
+they warm up first, start their timed runs together, and their time-stamped steps are merged
+on one clock for the combined rates. OpenMP threads in one process synchronise a dozen times a
+step and run the Python part of each step on one core; separate processes do neither.
+
     PYTHONPATH=src python benchmarks/batched_training.py --threads 2
     PYTHONPATH=src python benchmarks/batched_training.py --sizes 1000 --threads 2 --compile on
 """
@@ -54,23 +60,37 @@ def _data():
     return torch.as_tensor(X), torch.as_tensor(y)
 
 
-def _best_window(stamps: list[float], window: float) -> float:
-    """Shortest time per step over any run of consecutive steps lasting >= ``window`` s.
+def _best_rate(starts: list[float], events: list[tuple[float, float]], window: float) -> float:
+    """Best rate (work per second) over any stretch of ``window`` seconds or more.
 
-    ``stamps`` are the times at which each step ended, after a start stamp.
+    ``events`` are (time, work) pairs, one per finished step, possibly from several processes
+    (``time.perf_counter`` is the system-wide monotonic clock on Linux); ``starts`` are the
+    times at which each process began its first timed step. A stretch runs from one event
+    (or the earliest start) to a later event and counts the work finished inside it.
     """
-    best, j = float("inf"), 0
-    for i in range(1, len(stamps)):
-        while j < i - 1 and stamps[i] - stamps[j + 1] >= window:
+    events = sorted(events)
+    times = [min(starts)] + [t for t, _ in events]
+    cum = [0.0]
+    for _, w in events:
+        cum.append(cum[-1] + w)
+    best, j = 0.0, 0
+    for i in range(1, len(times)):
+        while j < i - 1 and times[i] - times[j + 1] >= window:
             j += 1
-        if stamps[i] - stamps[j] >= window:
-            best = min(best, (stamps[i] - stamps[j]) / (i - j))
-    if best == float("inf"):  # the whole run is shorter than one window
-        best = (stamps[-1] - stamps[0]) / max(len(stamps) - 1, 1)
+        if times[i] - times[j] >= window:
+            best = max(best, (cum[i] - cum[j]) / (times[i] - times[j]))
+    if best == 0.0:  # the whole run is shorter than one window
+        best = cum[-1] / max(times[-1] - times[0], 1e-12)
     return best
 
 
-def measure_batched(n_networks: int, seconds: float, window: float, compiled: bool) -> dict:
+def measure_batched(n_networks: int, seconds: float, window: float, compiled: bool,
+                    wait: bool = False) -> dict:
+    """Trains ``n_networks`` networks with ``fit`` for about ``seconds``, timing every step.
+
+    With ``wait``, prints "ready" after the warm-up and starts the timed run only when a line
+    arrives on stdin, so that several processes can start their timed runs together.
+    """
     import torch
 
     from isotopy import Network, fit
@@ -86,14 +106,19 @@ def measure_batched(n_networks: int, seconds: float, window: float, compiled: bo
     fit(net, X, y, steps=2, record_every=2, compile=compiled)
     per_step = (time.perf_counter() - t0) / 2
     steps = int(max(3, min(5000, seconds / max(per_step, 1e-6))))
+    if wait:
+        print("ready", flush=True)
+        sys.stdin.readline()
     stamps = [time.perf_counter()]
     fit(net, X, y, steps=steps, record_every=steps, compile=compiled,
         progress=lambda step, total: stamps.append(time.perf_counter()))
     total = time.perf_counter() - stamps[0]
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps, "rate": n_networks / _best_window(stamps, window),
+    return {"n": n_networks, "steps": steps,
+            "rate": _best_rate(stamps[:1], [(t, n_networks) for t in stamps[1:]], window),
             "mean_rate": n_networks * steps / total, "peak_mb": peak, "rss_before_mb": base,
-            "threads": torch.get_num_threads(), "compiled": compiled, "warmup_s": warmup}
+            "threads": torch.get_num_threads(), "compiled": compiled, "warmup_s": warmup,
+            "stamps": stamps, "end": stamps[0] + total}
 
 
 def measure_loop(n_networks: int, steps: int, window: float) -> dict:
@@ -104,7 +129,7 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
     torch.set_num_threads(1)
     X, y = _data()
     yf = y.float()
-    best, t_all = float("inf"), None
+    best, t_all = 0.0, None
     for i in range(-1, n_networks):  # network -1 is a warm-up (first-call costs), not timed
         if i == 0:
             t_all = time.perf_counter()
@@ -124,14 +149,14 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
             opt.step()
             stamps.append(time.perf_counter())
         if i >= 0:
-            best = min(best, _best_window(stamps, window))
+            best = max(best, _best_rate(stamps[:1], [(t, 1) for t in stamps[1:]], window))
     total = time.perf_counter() - t_all
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps, "rate": 1 / best,
+    return {"n": n_networks, "steps": steps, "rate": best,
             "mean_rate": n_networks * steps / total, "peak_mb": peak, "threads": 1}
 
 
-def _start(kind: str, threads: int, *args) -> subprocess.Popen:
+def _start(kind: str, threads: int, *args, stdin=None) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
@@ -139,7 +164,7 @@ def _start(kind: str, threads: int, *args) -> subprocess.Popen:
             f"import batched_training as b; "
             f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))")
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, stdin=stdin, text=True)
 
 
 def _result(proc: subprocess.Popen) -> dict:
@@ -151,6 +176,37 @@ def _result(proc: subprocess.Popen) -> dict:
 
 def _child(kind: str, threads: int, *args) -> dict:
     return _result(_start(kind, threads, *args))
+
+
+def measure_split(n_networks: int, parts: int, seconds: float, window: float,
+                  compiled: bool) -> dict:
+    """``n_networks`` networks as ``parts`` one-thread processes of n_networks/parts each.
+
+    This is how ``isotopy sweep --workers P`` uses P cores: each worker trains its chunk
+    with one thread. The processes warm up (and compile) first, then start their timed runs
+    together; their steps are merged on one clock for the combined rates.
+    """
+    sizes = [n_networks // parts + (i < n_networks % parts) for i in range(parts)]
+    procs = [_start("batched", 1, n, seconds, window, compiled, True, stdin=subprocess.PIPE)
+             for n in sizes]
+    for p in procs:  # every process has warmed up (and compiled)
+        line = p.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"a measurement failed:\n{p.communicate()[1]}")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    rs = [_result(p) for p in procs]
+    starts = [r["stamps"][0] for r in rs]
+    events = [(t, r["n"]) for r in rs for t in r["stamps"][1:]]
+    work = sum(r["n"] * r["steps"] for r in rs)
+    return {"n": n_networks, "steps": min(r["steps"] for r in rs),
+            "rate": _best_rate(starts, events, window),
+            "mean_rate": work / (max(r["end"] for r in rs) - min(starts)),
+            "peak_mb": max(r["peak_mb"] for r in rs),
+            "rss_before_mb": max(r["rss_before_mb"] for r in rs), "threads": 1,
+            "compiled": compiled, "warmup_s": max(r["warmup_s"] for r in rs),
+            "parts": parts}
 
 
 def main(argv=None) -> None:
@@ -166,6 +222,10 @@ def main(argv=None) -> None:
     p.add_argument("--loop-networks", type=int, default=4,
                    help="networks the loop trains, before and after the batched runs each")
     p.add_argument("--loop-steps", type=int, default=800, help="steps per network in the loop")
+    p.add_argument("--split", default="1000",
+                   help="sizes N also measured as --threads one-thread processes of N/threads "
+                        "networks each, started together (as isotopy sweep --workers uses the "
+                        "cores); empty for none")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.compile]
@@ -173,6 +233,9 @@ def main(argv=None) -> None:
     loops = [_child("loop", 1, args.loop_networks, args.loop_steps, args.window)]
     rows = [_child("batched", args.threads, n, args.seconds, args.window, c)
             for n in sizes for c in modes]
+    split = [int(s) for s in args.split.split(",") if s.strip()] if args.threads > 1 else []
+    rows += [measure_split(n, args.threads, args.seconds, args.window, c)
+             for n in split if n >= args.threads for c in modes]
     loops.append(_child("loop", 1, args.loop_networks, args.loop_steps, args.window))
     # the loop on every core the batched trainer uses: that many loop processes at once
     procs = [_start("loop", 1, args.loop_networks, args.loop_steps, args.window)
@@ -188,13 +251,16 @@ def main(argv=None) -> None:
     if args.threads > 1:
         print(f"the same loop in {args.threads} processes at once: {parallel:.0f} "
               f"network-steps/s together, whole runs ('x {args.threads} loops' below)")
-    print(f"batched isotopy.fit, {args.threads} thread(s); load average {load[0]:.1f} on "
-          f"{os.cpu_count()} cores")
-    print(f"{'N':>7} {'compile':>8} {'steps':>6} {'net-steps/s':>12} {'x loop':>7} "
+    print(f"batched isotopy.fit on {args.threads} core(s): one process with {args.threads} "
+          f"thread(s), or (\"{args.threads} procs\") {args.threads} one-thread processes sharing "
+          f"the N networks; load average {load[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'N':>7} {'cores as':>10} {'compile':>8} {'steps':>6} {'net-steps/s':>12} {'x loop':>7} "
           f"{'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
           f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}")
     for r in rows:
-        print(f"{r['n']:>7} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
+        layout = (f"{r['parts']} procs" if r.get("parts") else
+                  f"{r['threads']} thread" + "s" * (r["threads"] > 1))
+        print(f"{r['n']:>7} {layout:>10} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
               f"{r['rate']:>12.0f} {r['rate'] / loop['rate']:>7.1f} {r['mean_rate']:>10.0f} "
               f"{r['mean_rate'] / loop_mean:>7.1f} {r['mean_rate'] / parallel:>10.1f} "
               f"{r['peak_mb']:>13.0f} "
