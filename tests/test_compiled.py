@@ -50,6 +50,25 @@ def test_log1p_series_is_log1p():
     assert float(_log1p_exp_neg_abs(torch.tensor(500.0))) == 0.0  # e^-500 underflows: no NaN
 
 
+def test_compiled_bce_is_bce_for_both_labels():
+    import torch.nn.functional as F
+
+    from isotopy.nn.network import _BCEWithLogits
+
+    z = torch.linspace(-60, 60, 24_001).repeat(2)
+    t = torch.cat([torch.zeros(24_001), torch.ones(24_001)])
+    zr = z.double().requires_grad_()
+    ref = F.binary_cross_entropy_with_logits(zr, t.double(), reduction="none")
+    (ref_grad,) = torch.autograd.grad(ref.sum(), zr)
+    zg = z.clone().requires_grad_()
+    got = _BCEWithLogits.apply(zg, t)
+    (grad,) = torch.autograd.grad(got.sum(), zg)
+    # relative where the loss is large, absolute (float32 rounding of z ~ 1) where it is tiny
+    err = (got.detach().double() - ref.detach()).abs() / ref.detach().clamp_min(1.0)
+    assert float(err.max()) < 4e-7
+    torch.testing.assert_close(grad.double(), ref_grad, rtol=0, atol=1e-7)
+
+
 def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.float32,
            penalty=None):
     # every test uses its own n_networks: a distinct compiled program per test
