@@ -6,7 +6,7 @@ backward pass) becomes a few generated C++ loops over (network, unit, point), wi
 activations written once and read back in the backward pass instead of recomputed
 (selective activation checkpointing with a "must save" policy for the activations' last
 operations, ``COMPILED_SAVE_OPS``). For a hundred to a thousand tiny networks this is about
-2.5 times faster than running the stages op by op (4 times for ten thousand).
+2.5 times faster than running the stages op by op (3 to 4 times for ten thousand).
 
 ``torch.compile`` caches what it generated per Python code object and, by default, gives up
 after 8 recompilations of one code object (and would then run it uncompiled). Each
