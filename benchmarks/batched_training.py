@@ -192,6 +192,9 @@ def measure_split(n_networks: int, parts: int, seconds: float, window: float,
     for p in procs:  # every process has warmed up (and compiled)
         line = p.stdout.readline()
         if line.strip() != "ready":
+            for q in procs:
+                if q is not p:
+                    q.kill()
             raise RuntimeError(f"a measurement failed:\n{p.communicate()[1]}")
     for p in procs:
         p.stdin.write("go\n")
@@ -254,8 +257,8 @@ def main(argv=None) -> None:
     print(f"batched isotopy.fit on {args.threads} core(s): one process with {args.threads} "
           f"thread(s), or (\"{args.threads} procs\") {args.threads} one-thread processes sharing "
           f"the N networks; load average {load[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'N':>7} {'cores as':>10} {'compile':>8} {'steps':>6} {'net-steps/s':>12} {'x loop':>7} "
-          f"{'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
+    print(f"{'N':>7} {'cores as':>10} {'compile':>8} {'steps':>6} {'net-steps/s':>12} "
+          f"{'x loop':>7} {'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
           f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}")
     for r in rows:
         layout = (f"{r['parts']} procs" if r.get("parts") else
