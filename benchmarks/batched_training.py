@@ -30,10 +30,12 @@ step and run the Python part of each step on one core; separate processes do nei
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 N_POINTS = 1000
@@ -60,27 +62,32 @@ def _data():
     return torch.as_tensor(X), torch.as_tensor(y)
 
 
-def _best_rate(starts: list[float], events: list[tuple[float, float]], window: float) -> float:
+def _best_rate(runs: list[tuple[list[float], float]], window: float) -> float:
     """Best rate (work per second) over any stretch of ``window`` seconds or more.
 
-    ``events`` are (time, work) pairs, one per finished step, possibly from several processes
-    (``time.perf_counter`` is the system-wide monotonic clock on Linux); ``starts`` are the
-    times at which each process began its first timed step. A stretch runs from one event
-    (or the earliest start) to a later event and counts the work finished inside it.
+    ``runs`` holds, per process, its time stamps (the start of its first timed step, then the
+    end of every step) and the work of one step; ``time.perf_counter`` is the system-wide
+    monotonic clock on Linux, so processes run at the same time share one time axis. A
+    stretch runs from a stamp to a later stamp, and counts only the steps that both began and
+    ended inside it. For each end stamp the shortest stretch of at least ``window`` seconds
+    counts; for one process this is the best rate over runs of consecutive steps.
     """
-    events = sorted(events)
-    times = [min(starts)] + [t for t, _ in events]
-    cum = [0.0]
-    for _, w in events:
-        cum.append(cum[-1] + w)
-    best, j = 0.0, 0
-    for i in range(1, len(times)):
-        while j < i - 1 and times[i] - times[j + 1] >= window:
-            j += 1
-        if times[i] - times[j] >= window:
-            best = max(best, (cum[i] - cum[j]) / (times[i] - times[j]))
+    bounds = sorted(t for stamps, _ in runs for t in stamps)
+    best = 0.0
+    for e in bounds:
+        k = bisect.bisect_right(bounds, e - window) - 1
+        if k < 0:
+            continue
+        s = bounds[k]
+        work = 0.0
+        for stamps, w in runs:  # steps k with stamps[k-1] >= s and stamps[k] <= e
+            first = bisect.bisect_left(stamps, s) + 1
+            last = bisect.bisect_right(stamps, e) - 1
+            work += w * max(0, last - first + 1)
+        best = max(best, work / (e - s))
     if best == 0.0:  # the whole run is shorter than one window
-        best = cum[-1] / max(times[-1] - times[0], 1e-12)
+        work = sum(w * (len(stamps) - 1) for stamps, w in runs)
+        best = work / max(bounds[-1] - bounds[0], 1e-12)
     return best
 
 
@@ -88,8 +95,9 @@ def measure_batched(n_networks: int, seconds: float, window: float, compiled: bo
                     wait: bool = False) -> dict:
     """Trains ``n_networks`` networks with ``fit`` for about ``seconds``, timing every step.
 
-    With ``wait``, prints "ready" after the warm-up and starts the timed run only when a line
-    arrives on stdin, so that several processes can start their timed runs together.
+    With ``wait``, prints "ready STEPS" (its own choice of steps) after the warm-up and starts
+    the timed run only when a line arrives on stdin, holding the number of steps to run: so
+    that several processes run the same number of steps, starting together.
     """
     import torch
 
@@ -107,15 +115,15 @@ def measure_batched(n_networks: int, seconds: float, window: float, compiled: bo
     per_step = (time.perf_counter() - t0) / 2
     steps = int(max(3, min(5000, seconds / max(per_step, 1e-6))))
     if wait:
-        print("ready", flush=True)
-        sys.stdin.readline()
+        print(f"ready {steps}", flush=True)
+        steps = int(sys.stdin.readline())
     stamps = [time.perf_counter()]
     fit(net, X, y, steps=steps, record_every=steps, compile=compiled,
         progress=lambda step, total: stamps.append(time.perf_counter()))
     total = time.perf_counter() - stamps[0]
     _, peak = _mem_mb()
     return {"n": n_networks, "steps": steps,
-            "rate": _best_rate(stamps[:1], [(t, n_networks) for t in stamps[1:]], window),
+            "rate": _best_rate([(stamps, n_networks)], window),
             "mean_rate": n_networks * steps / total, "peak_mb": peak, "rss_before_mb": base,
             "threads": torch.get_num_threads(), "compiled": compiled, "warmup_s": warmup,
             "stamps": stamps, "end": stamps[0] + total}
@@ -149,14 +157,15 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
             opt.step()
             stamps.append(time.perf_counter())
         if i >= 0:
-            best = max(best, _best_rate(stamps[:1], [(t, 1) for t in stamps[1:]], window))
+            best = max(best, _best_rate([(stamps, 1)], window))
     total = time.perf_counter() - t_all
     _, peak = _mem_mb()
     return {"n": n_networks, "steps": steps, "rate": best,
             "mean_rate": n_networks * steps / total, "peak_mb": peak, "threads": 1}
 
 
-def _start(kind: str, threads: int, *args, stdin=None) -> subprocess.Popen:
+def _start(kind: str, threads: int, *args, stdin=None,
+           stderr=subprocess.PIPE) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
@@ -164,7 +173,7 @@ def _start(kind: str, threads: int, *args, stdin=None) -> subprocess.Popen:
             f"import batched_training as b; "
             f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))")
     return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=stdin, text=True)
+                            stderr=stderr, stdin=stdin, text=True)
 
 
 def _result(proc: subprocess.Popen) -> dict:
@@ -183,28 +192,43 @@ def measure_split(n_networks: int, parts: int, seconds: float, window: float,
     """``n_networks`` networks as ``parts`` one-thread processes of n_networks/parts each.
 
     This is how ``isotopy sweep --workers P`` uses P cores: each worker trains its chunk
-    with one thread. The processes warm up (and compile) first, then start their timed runs
-    together; their steps are merged on one clock for the combined rates.
+    with one thread. The processes warm up (and compile) first, then run the same number of
+    steps, starting together; their steps are merged on one clock for the combined rates.
     """
     sizes = [n_networks // parts + (i < n_networks % parts) for i in range(parts)]
-    procs = [_start("batched", 1, n, seconds, window, compiled, True, stdin=subprocess.PIPE)
-             for n in sizes]
-    for p in procs:  # every process has warmed up (and compiled)
-        line = p.stdout.readline()
-        if line.strip() != "ready":
-            for q in procs:
-                if q is not p:
-                    q.kill()
-            raise RuntimeError(f"a measurement failed:\n{p.communicate()[1]}")
-    for p in procs:
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    rs = [_result(p) for p in procs]
+    logs = [tempfile.TemporaryFile("w+") for _ in sizes]
+    procs = [_start("batched", 1, n, seconds, window, compiled, True, stdin=subprocess.PIPE,
+                    stderr=log) for n, log in zip(sizes, logs, strict=True)]
+    try:
+        steps = []
+        for p, log in zip(procs, logs, strict=True):  # every process has warmed up
+            word, _, count = p.stdout.readline().partition(" ")
+            if word != "ready":
+                p.wait()
+                log.seek(0)
+                raise RuntimeError(f"a measurement failed:\n{log.read()}")
+            steps.append(int(count))
+        for p in procs:
+            p.stdin.write(f"{min(steps)}\n")
+            p.stdin.flush()
+        rs = []
+        for p, log in zip(procs, logs, strict=True):
+            out, _ = p.communicate()
+            if p.returncode:
+                log.seek(0)
+                raise RuntimeError(f"a measurement failed:\n{log.read()}")
+            rs.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for log in logs:
+            log.close()
     starts = [r["stamps"][0] for r in rs]
-    events = [(t, r["n"]) for r in rs for t in r["stamps"][1:]]
     work = sum(r["n"] * r["steps"] for r in rs)
-    return {"n": n_networks, "steps": min(r["steps"] for r in rs),
-            "rate": _best_rate(starts, events, window),
+    return {"n": n_networks, "steps": rs[0]["steps"],
+            "rate": _best_rate([(r["stamps"], r["n"]) for r in rs], window),
             "mean_rate": work / (max(r["end"] for r in rs) - min(starts)),
             "peak_mb": max(r["peak_mb"] for r in rs),
             "rss_before_mb": max(r["rss_before_mb"] for r in rs), "threads": 1,
