@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import sys
 
 import numpy as np
 import pytest
@@ -238,17 +239,25 @@ def test_diagnostics_message_has_betti_numbers_where_the_library_has_them():
     s.train(max_steps=5)
     (out,) = s.handle(msg(type="diagnostics"))
     assert [r["name"] for r in out["rows"]] == s.net.names
-    try:
-        import isotopy.topology  # noqa: F401
-    except ImportError:
-        assert "betti" not in out
-        return
+    pytest.importorskip("ripser")
     b = out["betti"]
     assert b["stages"][0] == "input" and b["classes"] == [0, 1]
     assert b["betti"][0] == [[1, 0], [1, 1]]  # a disc; an annulus has one loop
     st = out["stretch"]
     assert st["stage"] == s.net.names[-2] and decode(st["values"]).shape == (64, 64)
     assert (decode(st["values"]) > 0).all()
+
+
+def test_diagnostics_without_ripser_or_hidden_layers_still_answer(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ripser", None)  # import ripser raises ImportError
+    s = Session("disc_annulus", hidden=(3,))
+    (out,) = s.handle(msg(type="diagnostics"))
+    assert out["type"] == "diagnostics" and "betti" not in out
+    assert "ripser" in out["betti_error"] and "stretch" in out
+    s = Session("disc_annulus", hidden=())  # no hidden stage: nothing to stretch
+    (out,) = s.handle(msg(type="diagnostics"))
+    assert out["type"] == "diagnostics" and "stretch" not in out
+    assert [r["name"] for r in out["rows"]] == s.net.names
 
 
 def test_nonfinite_loss_pauses_and_restores():

@@ -464,15 +464,16 @@ class Session:
     def _on_diagnostics(self, msg):
         out = {"type": "diagnostics", "rows": diagnostics(self.net, self.X),
                "step": self.step_count}
-        try:
-            from ..topology import betti_through_network
-        except ImportError:
-            return [out]
+        from ..topology import betti_through_network
+
         try:  # Betti numbers of each class's points at every representation
             out["betti"] = betti_through_network(self.net, self.X, self.y, maxdim=1).to_dict()
+        except ImportError:  # ripser (the "topology" extra) is not installed
+            out["betti_error"] = ("Betti numbers need ripser: pip install "
+                                  "'isotopy[topology]'")
         except InputError as e:
             out["betti_error"] = str(e)
-        if self.d_in == 2:
+        if self.d_in == 2 and len(self.net.stages) > 1:  # a hidden stage to stretch
             out["stretch"] = self.stretch_json()
         return [out]
 
