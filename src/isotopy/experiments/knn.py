@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import InputError, check_positive_int, lookup
+from ._common import check_seeds, tick
 
 __all__ = ["KNNExperimentConfig", "knn_experiment", "mcnemar", "add_arguments", "run",
            "DEFAULTS", "NAME", "SUMMARY"]
@@ -59,10 +60,6 @@ class KNNExperimentConfig:
     temperature: float = 1.0  # the embedding's scale is learnt, so 1 is only a unit
     head_k: int | None = None  # (c) votes with the whole mini-batch, as in the essay
     essay_head: bool = True  # also train the essay's 1/distance in-batch head
-
-    def __repr__(self) -> str:
-        return "KNNExperimentConfig(" + ", ".join(f"{k}={v}" for k, v in asdict(self).items()) \
-            + ")"
 
 
 DEFAULTS = {
@@ -122,15 +119,13 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
     ({"per_seed": [...], "pooled": {...}} for softmax vs k-NN), "targets", "seconds",
     "config", and "summary" (a text table).
     """
-    import torch
-
     from ..datasets.images import IMAGE_DATASETS, load_image_data
     from ..knn import knn_classify
     from ..nn import conv_net
     from ..train import fit
 
     lookup(IMAGE_DATASETS, data, "image dataset")
-    seeds = check_positive_int(seeds, "the number of seeds")
+    seeds = check_seeds(seeds)
     cfg = config or DEFAULTS[data]
     if quick:  # tiny networks; keeps a --steps smaller than the quick one
         cfg = KNNExperimentConfig(**{**asdict(cfg), **_QUICK,
@@ -152,22 +147,14 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
     if cfg.essay_head:
         runs.append(("knn_trained_essay", {"mode": "inverse_distance"}))
     total = cfg.steps * len(runs)
-    done = [0]
-
-    def step_progress(step, _steps):
-        if progress is not None:
-            progress(done[0] + step, total)
-
     errors, correct, seconds = {}, {}, {}
-    for name, head in runs:
+    for i, (name, head) in enumerate(runs):
         t0 = time.perf_counter()
-        torch.manual_seed(seed)
         net = conv_net(ds.shape, ds.n_classes, channels=tuple(cfg.channels), hidden=cfg.hidden,
                        n_networks=seeds, seed=seed_list, head=head)
         fit(net, ds.X_train, ds.y_train, steps=cfg.steps, lr=cfg.lr,
             batch_size=cfg.batch_size, seed=seed, record_every=cfg.steps,
-            progress=step_progress)
-        done[0] += cfg.steps
+            progress=lambda step, _, done=i * cfg.steps: tick(progress, done + step, total))
         if head is None:
             pred = net.predict(ds.X_test).reshape(seeds, -1)
             correct["softmax"] = pred == ds.y_test

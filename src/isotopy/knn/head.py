@@ -104,7 +104,8 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
     """
     n, br = zr.shape[0], zr.shape[1]
     yr = torch.as_tensor(yr).long().expand(n, br)  # (N, Br)
-    logw = _log_weights(_sq_dists(zq, zr), mode, temperature, softening)  # (N, Bq, Br)
+    d2 = _sq_dists(zq, zr)  # (N, Bq, Br)
+    logw = _log_weights(d2, mode, temperature, softening)
     mask = torch.zeros_like(logw, dtype=torch.bool)
     if exclude_self:
         mask |= torch.eye(zq.shape[1], br, dtype=torch.bool).unsqueeze(0)
@@ -113,8 +114,8 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
         mask[:, rows, torch.as_tensor(self_index)] = True
     if k is not None:
         with torch.no_grad():  # which neighbours vote is a choice, not a function to diff.
-            d2 = _sq_dists(zq.detach(), zr.detach()).masked_fill(mask, math.inf)
-            near = torch.topk(d2, k, dim=-1, largest=False).indices  # (N, Bq, k)
+            near = torch.topk(d2.detach().masked_fill(mask, math.inf), k, dim=-1,
+                              largest=False).indices  # (N, Bq, k)
             keep = torch.zeros_like(mask).scatter_(-1, near, True)
         mask |= ~keep
     w = torch.softmax(logw.masked_fill(mask, -math.inf), dim=-1)  # (N, Bq, Br), rows sum to 1

@@ -147,7 +147,6 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         except ImportError:
             backend = "torch"
     kc = min(limit, k + _SPARE)
-    ref_sq = (ref * ref).sum(1)  # (n,)
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
     index = buffer = None
@@ -155,11 +154,12 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         # Pad the references to whole blocks of _BLOCK; padding scores +inf, never chosen.
         nb = -(-n // _BLOCK)
         pad = nb * _BLOCK - n
+        ref_sq = (ref * ref).sum(1)  # (n,)
         ref_p = torch.cat([ref, ref.new_zeros(pad, ref.shape[1])])
         ref_sq_p = torch.cat([ref_sq, ref_sq.new_full((pad,), math.inf)])
         buffer = torch.empty(min(chunk_size, query.shape[0]), nb * _BLOCK)
         blocked = kc <= nb // 4  # the block search pays off when few blocks are kept
-    if backend == "faiss":
+    else:  # faiss
         import faiss
 
         index = faiss.IndexFlatL2(ref.shape[1])
