@@ -10,28 +10,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from .mpl import _colors, _new_axes
+from .style import GRID_COLOR
 
 __all__ = ["plot_vector_field", "plot_deformed_grid"]
 
-_CLASS_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
-
 
 def _axes(ax):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
-        return fig, ax
-    return ax.figure, ax
+    return _new_axes(ax, 2, (4.5, 4.5))
 
 
 def _scatter(ax, points, labels, s=6):
+    """Data points in the package's class colours (black without labels)."""
     if points is None:
         return
     P = np.asarray(points)
-    c = None if labels is None else [_CLASS_COLOURS[int(v) % len(_CLASS_COLOURS)]
-                                     for v in np.asarray(labels)]
-    ax.scatter(P[:, 0], P[:, 1], s=s, c=c if c is not None else "k", lw=0, zorder=3)
+    c = "k" if labels is None else _colors(np.asarray(labels).astype(int))
+    ax.scatter(P[:, 0], P[:, 1], s=s, c=c, lw=0, zorder=3)
 
 
 def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=None,
@@ -96,7 +91,7 @@ def plot_deformed_grid(stage, *, network: int = 0, t: float = 1.0, points=None, 
                           n_lines=n_lines)
     fig, ax = _axes(ax)
     for line in lines:
-        ax.plot(line[:, 0], line[:, 1], color="0.6", lw=0.6)
+        ax.plot(line[:, 0], line[:, 1], color=GRID_COLOR, lw=0.6)
     if points is not None:
         P = torch.as_tensor(np.asarray(points), dtype=stage.vectors.dtype)
         moved = stage.path(P.unsqueeze(0).expand(stage.n_networks, -1, -1), t)[network]
