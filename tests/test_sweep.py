@@ -132,6 +132,9 @@ def test_compile_reaches_every_chunk(tmp_path, monkeypatch):
     assert seen == [True] * n_chunks
     run_sweep(grid, tmp_path / "b", plot=False)
     assert seen[n_chunks:] == [None] * n_chunks
+    # the same chunk files (ids do not depend on compile), so either run resumes the other
+    assert sorted(p.name for p in (tmp_path / "a" / "chunks").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "b" / "chunks").iterdir())
     a = load_results(tmp_path / "a")
     pd.testing.assert_frame_equal(a, load_results(tmp_path / "b"))
 

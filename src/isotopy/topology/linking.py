@@ -141,13 +141,11 @@ def linking_number_crossings(a, b, *, chunk: int = 1_000_000, seed: int = 0) -> 
         hit = (den != 0) & (t >= 0) & (t < 1) & (u >= 0) & (u < 1)
         if not hit.any():
             continue
-        shape = hit.shape  # depths at the crossings only (elsewhere t, u may be inf or NaN)
-        za = (np.broadcast_to(p[..., 2], shape)[hit]
-              + t[hit] * np.broadcast_to(r[..., 2], shape)[hit])
-        zb = (np.broadcast_to(qq[..., 2], shape)[hit]
-              + u[hit] * np.broadcast_to(sv[..., 2], shape)[hit])
+        ia, ib = np.nonzero(hit)  # depths at the crossings only (elsewhere t, u may be inf)
+        za = p[ia, 0, 2] + t[ia, ib] * r[ia, 0, 2]
+        zb = qq[0, ib, 2] + u[ia, ib] * sv[0, ib, 2]
         over = za > zb  # a passes over b (the viewer looks down the z axis)
-        total += int(np.sign(den[hit][over]).sum())
+        total += int(np.sign(den[ia, ib][over]).sum())
     return total
 
 
