@@ -525,7 +525,8 @@ class Session:
         return buf.getvalue()
 
     def freeze(self) -> Session:
-        """A copy that long jobs (animations, GIF / MP4) can read while this one trains on."""
+        """A copy that long jobs (animations, GIF / MP4, diagnostics) can read while this one
+        trains on."""
         f = copy.copy(self)
         f.net = copy.deepcopy(self.net)
         f.opt = None

@@ -58,6 +58,7 @@ class SessionWorker:
         self._lock = threading.Lock()
         self.frames_sent = 0
         self._long_job = None
+        self._long_kind = "request"  # what the running long job is, for the busy error
         self.thread = threading.Thread(target=self._run, name="isotopy-session", daemon=True)
 
     # ------------------------------------------------------------------ event-loop side
@@ -107,10 +108,12 @@ class SessionWorker:
         (one such job at a time)."""
         if self._long_job is not None and not self._long_job.done():
             self._send({"type": "error", "id": msg.id, "request": msg.type,
-                        "message": "still working on the previous animation; try again when "
-                                   "it is done"})
+                        "message": f"still working on the previous {self._long_kind}; try "
+                                   "again when it is done"})
             return
         frozen = self.session.freeze()
+        self._long_kind = {"animate": "animation", "export": "video export"}.get(msg.type,
+                                                                                 msg.type)
         self._long_job = _POOL.submit(self._reply, frozen, msg)
 
     def _reply(self, session, msg) -> None:

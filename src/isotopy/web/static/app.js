@@ -515,11 +515,13 @@ function drawStretch(st) {
   ctx.drawImage(off, x0, y0, x1 - x0, y1 - y0);
   if (S.data) {
     const d = S.data.d, pts = S.data.pts, labels = S.data.labels;
+    ctx.globalAlpha = 0.5;  // small dots in the class colours that leave the map readable
     for (let i = 0; i < labels.length; i++) {
       const [px, py] = view.to(pts[i * d], pts[i * d + 1]);
-      ctx.fillStyle = labels[i] === 0 ? "rgba(214,39,40,0.5)" : "rgba(31,119,180,0.5)";
+      ctx.fillStyle = COLORS[labels[i] % COLORS.length];
       ctx.fillRect(px - 1, py - 1, 2, 2);
     }
+    ctx.globalAlpha = 1;
   }
   $("stretch-range").textContent = `from ${Math.pow(10, lo).toPrecision(2)} or less (light) to ` +
     `${Math.pow(10, hi).toPrecision(2)} (dark)`;
