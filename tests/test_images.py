@@ -129,3 +129,4 @@ def test_download_from_a_mirror_then_load(tmp_path):
     assert load_mnist(target).X_train.shape == (12, 30)
     with pytest.raises(InputError, match="could not download MNIST"):
         download_mnist(tmp_path / "other", url=(tmp_path / "nothing").as_uri() + "/")
+    assert not list((tmp_path / "other").iterdir())  # a failed download leaves nothing

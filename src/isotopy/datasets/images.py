@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, lookup
+from ..files import atomic_write
 
 __all__ = ["ImageData", "IMAGE_DATASETS", "load_image_data", "load_digits", "load_mnist",
            "read_idx", "write_idx", "download_mnist", "MNIST_FILES"]
@@ -107,10 +107,12 @@ def write_idx(path, array) -> None:
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
     data = header + array.astype(_IDX_TYPES[code]).tobytes()
     path = Path(path)
-    tmp = path.with_name("." + path.name + ".tmp")
-    with (gzip.open if path.suffix == ".gz" else open)(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+
+    def write(tmp):
+        with (gzip.open if path.suffix == ".gz" else open)(tmp, "wb") as f:
+            f.write(data)
+
+    atomic_write(path, write)
 
 
 def _find(folder: Path, stem: str) -> Path:
@@ -128,13 +130,12 @@ def download_mnist(folder, *, url: str = MNIST_URL, progress=None) -> Path:
     for i, stem in enumerate(MNIST_FILES.values()):
         target = folder / (stem + ".gz")
         if not target.exists():
-            tmp = target.with_name("." + target.name + ".tmp")
-            try:
-                urllib.request.urlretrieve(url + stem + ".gz", tmp)
+            try:  # no partial file is left behind
+                source = url + stem + ".gz"
+                atomic_write(target, lambda tmp, src=source: urllib.request.urlretrieve(src, tmp))
             except OSError as e:
                 raise InputError(f"could not download MNIST from {url} ({e}); give "
                                  f"--mnist-dir with the four IDX files instead") from None
-            os.replace(tmp, target)
         if progress is not None:
             progress(i + 1, len(MNIST_FILES))
     return folder

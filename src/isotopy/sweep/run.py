@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError, lookup
+from ..files import atomic_write
 from .executors import EXECUTORS
 from .grid import SweepGrid, grid_chunks
 
@@ -27,16 +28,6 @@ __all__ = ["run_sweep", "load_results", "check_sweep_folder", "MANIFEST"]
 
 MANIFEST = "sweep.json"
 FORMAT = 1
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name("." + path.name + ".tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def check_sweep_folder(out, grid: SweepGrid) -> bool:
@@ -120,7 +111,7 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
     chunk_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "grid": grid.to_dict(),
                 "chunks": [c["id"] for c in chunks], "networks": total}
-    _atomic_write(out / MANIFEST,
+    atomic_write(out / MANIFEST,
                   lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
     todo = [{**c, "compile": compile} for c in chunks
             if not (chunk_dir / f"{c['id']}.parquet").is_file()]
@@ -130,7 +121,7 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
 
     def on_result(spec, rows):
         frame = pd.DataFrame(rows)
-        _atomic_write(chunk_dir / f"{spec['id']}.parquet",
+        atomic_write(chunk_dir / f"{spec['id']}.parquet",
                       lambda p: frame.to_parquet(p, index=False))
         state["done"] += len(rows)
         if progress is not None:
@@ -148,13 +139,13 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
                     _rmdir_quiet(out)
             raise
     table = load_results(out, _chunks=chunks)
-    _atomic_write(out / "results.csv", lambda p: table.to_csv(p, index=False))
-    _atomic_write(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
+    atomic_write(out / "results.csv", lambda p: table.to_csv(p, index=False))
+    atomic_write(out / "results.parquet", lambda p: table.to_parquet(p, index=False))
     if plot:
         from ..render.sweep import plot_accuracy_vs_width
 
         fig = plot_accuracy_vs_width(table)
-        _atomic_write(out / "accuracy_vs_width.png",
+        atomic_write(out / "accuracy_vs_width.png",
                       lambda p: fig.savefig(p, dpi=110, format="png"))
         import matplotlib.pyplot as plt
 
