@@ -141,9 +141,9 @@ class KNNHead(nn.Module):
         T of the temperature mode.
     softening : float
         Inverse-distance mode: weights 1 / sqrt(d² + ε²), ε = softening x the query's RMS
-        distance to the others. 0 is the plain 1 / d, which trains badly: two points of a class that
-        nearly coincide get weights and gradients without bound (on digits the loss stays
-        at ~2.1 and the test error at ~16%); the default 0.01 bounds them.
+        distance to the others. 0 is the plain 1 / d, which trains badly: two points of a class
+        that nearly coincide get weights and gradients without bound, and on digits its loss
+        stalls far above the bounded head's; the default 0.01 bounds them.
 
     ``head(z, y)`` gives the loss of each network (N,) on a batch of embeddings z (N, B, d)
     with labels y; ``head.log_probs(z, y)`` the class log probabilities (N, B, K) it is made
