@@ -26,6 +26,13 @@ def can_compile():
         pytest.skip(f"torch.compile cannot build C++ code on this machine ({e})")
 
 
+@pytest.fixture(autouse=True)
+def through_torch_compile(monkeypatch):
+    """These tests are about torch.compile's code: networks the fused kernel supports
+    (isotopy.train.fused, tested in test_fused.py) go through torch.compile here too."""
+    monkeypatch.setattr(compiled, "FUSED", False)
+
+
 def test_rational_tanh_is_tanh():
     x = torch.linspace(-30, 30, 600_001)
     y = tanh_rational(x)

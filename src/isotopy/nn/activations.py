@@ -33,6 +33,12 @@ class ActivationSpec:
     inverse: Callable[[torch.Tensor], torch.Tensor] | None
     is_homeomorphism: bool
     image: tuple[float, float]  # open interval that is the image of R, per coordinate
+    # The same function and its derivative as C expressions over vectors of points (type
+    # ``vf``), for the fused training kernel (:mod:`isotopy.train.fused`, which defines the
+    # helpers iso_tanh etc.): ``c_forward`` in the input {x}, ``c_derivative`` in the input
+    # {x} and the output {y}. None: networks with this activation train without it.
+    c_forward: str | None = None
+    c_derivative: str | None = None
 
     def __repr__(self) -> str:
         kind = "homeomorphism" if self.is_homeomorphism else "not injective"
@@ -149,13 +155,20 @@ inf = float("inf")
 ACTIVATIONS: dict[str, ActivationSpec] = {
     a.name: a
     for a in [
-        ActivationSpec("tanh", _tanh, torch.atanh, True, (-1.0, 1.0)),
-        ActivationSpec("sigmoid", torch.sigmoid, torch.logit, True, (0.0, 1.0)),
-        ActivationSpec("softplus", F.softplus, _softplus_inv, True, (0.0, inf)),
-        ActivationSpec("relu", F.relu, None, False, (0.0, inf)),
+        ActivationSpec("tanh", _tanh, torch.atanh, True, (-1.0, 1.0),
+                       "iso_tanh({x})", "1.0f - {y} * {y}"),
+        ActivationSpec("sigmoid", torch.sigmoid, torch.logit, True, (0.0, 1.0),
+                       "iso_sigmoid({x})", "{y} * (1.0f - {y})"),
+        ActivationSpec("softplus", F.softplus, _softplus_inv, True, (0.0, inf),
+                       "iso_softplus({x})", "iso_sigmoid({x})"),
+        # relu'(0) = 0 and leaky_relu'(0) = the slope, as in torch's autograd
+        ActivationSpec("relu", F.relu, None, False, (0.0, inf),
+                       "iso_relu({x})", "iso_leaky_d({x}, 0.0f)"),
         ActivationSpec("leaky_relu", lambda x: F.leaky_relu(x, LEAKY_SLOPE), _leaky_inv, True,
-                       (-inf, inf)),
-        ActivationSpec("identity", lambda x: x, lambda y: y, True, (-inf, inf)),
+                       (-inf, inf), f"iso_leaky({{x}}, {LEAKY_SLOPE!r}f)",
+                       f"iso_leaky_d({{x}}, {LEAKY_SLOPE!r}f)"),
+        ActivationSpec("identity", lambda x: x, lambda y: y, True, (-inf, inf),
+                       "{x}", "((vf){{}} + 1.0f)"),
     ]
 }
 

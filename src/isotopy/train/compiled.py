@@ -1,4 +1,9 @@
-"""A training step's objective, optionally compiled by ``torch.compile``.
+"""A training step's objective, optionally compiled.
+
+Compiled, float32 networks of affine and activation stages with one logit (two classes) run
+each step as one generated C loop per network (:mod:`isotopy.train.fused`): that code never
+writes anything of size networks × points, which bounds what follows. Other networks (softmax
+read-outs, float64, or with ``FUSED = False``) go through ``torch.compile``, described here.
 
 The objective of a step is the network's own forward pass and loss, the same stage code
 whether compiled or not. Compiled, the whole forward pass (and, through AOTAutograd, the
@@ -32,6 +37,7 @@ import warnings
 import torch
 
 from ..nn.activations import COMPILED_SAVE_OPS
+from . import fused
 
 __all__ = ["objective", "compilable", "COMPILE_WORK"]
 
@@ -93,6 +99,15 @@ def _compiled_for(key: str):
 
 
 _FAILED: set[str] = set()  # keys whose compilation failed in this process: not retried
+# Networks that :mod:`isotopy.train.fused` supports train through its kernel; False sends
+# them through torch.compile as well (tests of that path set it).
+FUSED = True
+
+
+def _first_line(e: Exception) -> str:
+    lines = [ln for ln in str(e).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    return (errors or lines or [""])[0].strip()
 
 
 def compilable(net) -> bool:
@@ -119,6 +134,17 @@ def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
     plain = functools.partial(_loss_hits, net)
     if not compile or getattr(net, "objective", None) is not None:
         return plain
+    if FUSED and fused.supports(net):
+        key = json.dumps(["fused", net.config()["stages"]])
+        if key not in _FAILED:
+            try:
+                return fused.objective(net)
+            except Exception as e:  # noqa: BLE001 - no compiler, a failed build: go on below
+                _FAILED.add(key)
+                if not quiet:
+                    warnings.warn(f"the fused training kernel could not be built ("
+                                  f"{type(e).__name__}: {_first_line(e)}); using "
+                                  "torch.compile", RuntimeWarning, stacklevel=3)
     key = json.dumps([net.config()["stages"], net.n_classes, net.n_networks,
                       list(xb_shape), str(next(net.parameters()).dtype)])
     if key in _FAILED:
@@ -144,8 +170,8 @@ def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
                 _FAILED.add(key)
                 if not quiet:
                     warnings.warn(f"torch.compile failed ({type(e).__name__}: "
-                                  f"{str(e).splitlines()[0] if str(e) else ''}); training "
-                                  "uncompiled", RuntimeWarning, stacklevel=3)
+                                  f"{_first_line(e)}); training uncompiled", RuntimeWarning,
+                                  stacklevel=3)
                 state["f"] = plain
         return plain(xb, yb, y_bool)
 
