@@ -117,6 +117,7 @@ def test_supports_only_what_it_computes():
     assert fused.supports(Network(2, (2, 2), "tanh", 2))
     assert not fused.supports(Network(2, (2, 2), "tanh", 3))  # softmax: torch.compile
     assert not fused.supports(Network(2, (2,), "tanh", 2).double())
+    assert not fused.supports(Network(2, (30, 30), "tanh", 2))  # 1,051 parameters
     from isotopy.nn.vector_field import VectorField
 
     flow = Network.from_stages([VectorField(2, 3), *Network(2, (2,)).stages], 2)

@@ -186,9 +186,9 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
     compile : bool or None
         Run each step's forward and backward pass as generated code. Float32 networks of
         affine and activation stages with two classes run one C loop per network generated
-        from the stage list (:mod:`isotopy.train.fused`; built in about half a second once
-        per architecture, then cached on disk): about 6 times faster than uncompiled for a
-        thousand networks. Other networks run the same stage code compiled by
+        from the stage list (:mod:`isotopy.train.fused`; built once per architecture, in
+        about half a second for a few units a layer, then cached on disk): about 5 times
+        faster than uncompiled for a thousand networks. Other networks run the same stage code compiled by
         ``torch.compile`` (:mod:`isotopy.train.compiled`): about 2.5 times faster, after 5 to
         15 seconds of compiling per architecture and data shape. Each step agrees with
         uncompiled training to float tolerance (tanh, the exponential and the loss are

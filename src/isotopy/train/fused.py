@@ -62,6 +62,11 @@ LANES = 8  # points per vector (AVX2: 8 floats)
 # four the values no longer fit the 16 registers (measured on a Zen 4 core).
 GROUPS = 3
 
+# Every weight is a named register value in the generated code, so the source grows with
+# the parameter count (three copies of each multiply-add): the essay's networks of two to
+# four units a layer have 10 to 100 parameters; wider ones go through torch.compile.
+MAX_PARAMETERS = 400
+
 _PRELUDE = r"""
 #include <stdint.h>
 #include <stdlib.h>
@@ -170,14 +175,17 @@ def supports(net) -> bool:
     """Whether ``net``'s training step can run as a fused kernel.
 
     Float32 networks of affine stages and activations with a C formula (all of the
-    registry's), one logit (two classes), ending in an affine read-out, and no objective of
-    their own; anything else trains through ``torch.compile``.
+    registry's), one logit (two classes), ending in an affine read-out, with at most
+    ``MAX_PARAMETERS`` parameters each and no objective of their own; anything else trains
+    through ``torch.compile``.
     """
     kinds = _stage_kinds(net)
-    if (kinds is None or not kinds or kinds[-1][0] != "affine" or net.n_classes != 2
-            or getattr(net, "objective", None) is not None):
+    if (kinds is None or not kinds or kinds[-1][0] != "affine" or kinds[-1][1].d_out != 1
+            or net.n_classes != 2 or getattr(net, "objective", None) is not None):
         return False
-    return all(p.dtype == torch.float32 for p in net.parameters())
+    params = list(net.parameters())
+    return (all(p.dtype == torch.float32 for p in params)
+            and sum(p[0].numel() for p in params) <= MAX_PARAMETERS)
 
 
 def kernel_source(net) -> str:
