@@ -99,25 +99,80 @@ def test_kernel_results_do_not_depend_on_the_other_networks(can_build):
             torch.testing.assert_close(a[0], b[i], rtol=0, atol=0)
 
 
-def test_non_finite_parameters_give_a_non_finite_loss(can_build):
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "relu", "leaky_relu",
+                                        "identity"])
+def test_non_finite_parameters_give_a_non_finite_loss(can_build, activation):
     """A diverging network must show as NaN/inf for fit to stop it (no fast-math here)."""
     X, y = make_dataset("disc_annulus", 40, seed=0)
     xb = torch.as_tensor(X).T.contiguous().T
     yb = torch.as_tensor(y)
-    net = Network(2, (2, 2), "tanh", 2, n_networks=4, seed=0)
+    net = Network(2, (2, 2), activation, 2, n_networks=4, seed=0)
     with torch.no_grad():
-        net.stages[0].weight[1, 0, 0] = float("nan")
+        net.stages[0].weight[1, :, :] = float("nan")  # every unit, so that relu cannot drop it
         net.stages[-1].weight[2, 0, 0] = float("inf")
     loss, _ = fused.objective(net)(xb, yb, yb.bool())
-    finite = torch.isfinite(loss)
-    assert finite.tolist() == [True, False, False, True]
+    ref_loss = _reference(net, torch.as_tensor(X), yb)[0]
+    assert torch.isfinite(loss).tolist() == torch.isfinite(ref_loss).tolist()
+    assert torch.isfinite(loss).tolist() == [True, False, False, True]
+
+
+def test_infinite_logits_give_a_non_finite_loss(can_build):
+    """Logits that overflow to ±inf have no finite loss in torch either (inf - inf)."""
+    X, y = make_dataset("disc_annulus", 40, seed=0)
+    xb = torch.as_tensor(X).T.contiguous().T
+    yb = torch.as_tensor(y)
+    net = Network(2, (2,), "identity", 2, n_networks=2, seed=0)
+    with torch.no_grad():
+        net.stages[0].weight[1] *= 1e30
+        net.stages[-1].weight[1] = 1e30
+    loss, _ = fused.objective(net)(xb, yb, yb.bool())
+    with torch.no_grad():  # uncompiled float32 training's loss
+        ref_loss = net.loss(net(torch.as_tensor(X)), yb)
+    assert torch.isfinite(loss).tolist() == torch.isfinite(ref_loss).tolist() == [True, False]
+
+
+def test_loss_and_gradients_keep_their_precision_over_many_points(can_build):
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(300_000, 2, generator=g)
+    y = (X.norm(dim=1) < 1.2).long()
+    net = Network(2, (2, 2), "tanh", 2, n_networks=2, seed=1)
+    loss, _ = fused.objective(net)(X.T.contiguous().T, y, y.bool())
+    grads = torch.autograd.grad(loss.sum(), list(net.parameters()))
+    ref_loss, _, ref_grads, _ = _reference(net, X, y)
+    np.testing.assert_allclose(loss.detach().double(), ref_loss, rtol=1e-6)
+    for got, want in zip(grads, ref_grads, strict=True):
+        np.testing.assert_allclose(got.double(), want, rtol=0,
+                                   atol=2e-6 * max(float(want.abs().max()), 1e-3))
+
+
+def test_fit_stops_a_broken_network_as_uncompiled_fit_does(can_build):
+    """relu networks too: a NaN weight must stop that network (relu(NaN) is NaN)."""
+    X, y = make_dataset("disc_annulus", 120, seed=1)
+
+    def run(compile):
+        net = Network(2, (3, 3), "relu", 2, n_networks=3, seed=5)
+
+        def breaker(step, steps):
+            if step == 10:
+                with torch.no_grad():
+                    net.stages[0].weight[1, 0, 0] = float("nan")
+
+        hist = fit(net, X, y, steps=25, lr=0.03, seed=2, compile=compile, progress=breaker)
+        return net, hist
+
+    net_f, h_f = run(True)
+    net_e, h_e = run(False)
+    assert h_f.stopped_at.tolist() == h_e.stopped_at.tolist() == [-1, 10, -1]
+    for a, b in zip(net_f.parameters(), net_e.parameters(), strict=True):
+        torch.testing.assert_close(a[[0, 2]], b[[0, 2]], atol=1e-4, rtol=1e-4)
 
 
 def test_supports_only_what_it_computes():
     assert fused.supports(Network(2, (2, 2), "tanh", 2))
     assert not fused.supports(Network(2, (2, 2), "tanh", 3))  # softmax: torch.compile
     assert not fused.supports(Network(2, (2,), "tanh", 2).double())
-    assert not fused.supports(Network(2, (30, 30), "tanh", 2))  # 1,051 parameters
+    assert fused.supports(Network(2, (17, 17), "tanh", 2))  # 375 parameters
+    assert not fused.supports(Network(2, (18, 18), "tanh", 2))  # 415: more than 400
     from isotopy.nn.vector_field import VectorField
 
     flow = Network.from_stages([VectorField(2, 3), *Network(2, (2,)).stages], 2)

@@ -36,7 +36,9 @@ class ActivationSpec:
     # The same function and its derivative as C expressions over vectors of points (type
     # ``vf``), for the fused training kernel (:mod:`isotopy.train.fused`, which defines the
     # helpers iso_tanh etc.): ``c_forward`` in the input {x}, ``c_derivative`` in the input
-    # {x} and the output {y}. None: networks with this activation train without it.
+    # {x} and the output {y}. None: networks with this activation train without it. The
+    # formulas may call helpers and use constants, but no names of their own: the kernel
+    # renames its per-point values (v…, e…, t, u, m, z) in the text it generates.
     c_forward: str | None = None
     c_derivative: str | None = None
 

@@ -1,9 +1,10 @@
 """A training step's objective, optionally compiled.
 
 Compiled, float32 networks of affine and activation stages with one logit (two classes) run
-each step as one generated C loop per network (:mod:`isotopy.train.fused`): that code never
-writes anything of size networks × points, which bounds what follows. Other networks (softmax
-read-outs, float64, or with ``FUSED = False``) go through ``torch.compile``, described here.
+each step as one generated C loop per network (:mod:`isotopy.train.fused`), which never writes
+anything of size networks × points to memory. The others (softmax read-outs, float64, more
+than ``fused.MAX_PARAMETERS`` parameters, a failed build, or ``FUSED = False``) go through
+``torch.compile``, described here; its speed is bounded by that memory traffic.
 
 The objective of a step is the network's own forward pass and loss, the same stage code
 whether compiled or not. Compiled, the whole forward pass (and, through AOTAutograd, the
@@ -125,10 +126,12 @@ def compilable(net) -> bool:
 def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
     """The step objective ``f(xb, yb, yb_bool) -> (loss (N,), hits (N,))`` for ``net``.
 
-    ``compile=True`` returns the compiled version. Its first call also runs the compiled
-    backward pass once (PyTorch compiles it lazily), so that any failure to compile shows
-    there; it then falls back to the plain version, with a warning unless ``quiet``, and
-    this process does not try that architecture and shape again. Networks with their own
+    ``compile=True`` returns the fused kernel's (:func:`isotopy.train.fused.objective`) where it
+    supports ``net`` and builds; a failed build warns (unless ``quiet``) and is not tried again in
+    this process. Otherwise it returns the version compiled by torch.compile. Its first call also
+    runs the compiled backward pass once (PyTorch compiles it lazily), so that any failure to
+    compile shows there; it then falls back to the plain version, with a warning unless ``quiet``,
+    and this process does not try that architecture and shape again. Networks with their own
     ``objective`` are never compiled.
     """
     plain = functools.partial(_loss_hits, net)

@@ -184,20 +184,19 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         (:func:`isotopy.train.penalties.contractive_penalty`), added to ``penalty``.
 
     compile : bool or None
-        Run each step's forward and backward pass as generated code. Float32 networks of
-        affine and activation stages with two classes run one C loop per network generated
-        from the stage list (:mod:`isotopy.train.fused`; built once per architecture, in
-        about half a second for a few units a layer, then cached on disk): about 5 times
-        faster than uncompiled for a thousand networks. Other networks run the same stage code compiled by
-        ``torch.compile`` (:mod:`isotopy.train.compiled`): about 2.5 times faster, after 5 to
-        15 seconds of compiling per architecture and data shape. Each step agrees with
-        uncompiled training to float tolerance (tanh, the exponential and the loss are
-        evaluated by other formulas, within 4e-7); over thousands of steps such differences
-        can grow along the trajectories of a few networks. None (the default) compiles only
-        networks of affine and activation stages, and only when steps × networks × points >=
-        3·10^9, where that pays off many times (silently falling back if compiling fails);
-        with ``compile=True``, a failure to build gives a warning and the next way down
-        (torch.compile, then uncompiled training).
+        Run each step's forward and backward pass as generated code. Float32 networks of affine and
+        activation stages with two classes run one C loop per network generated from the stage list
+        (:mod:`isotopy.train.fused`; built once per architecture, in about half a second for a few
+        units a layer, then cached on disk): about 5 times faster than uncompiled for a thousand
+        networks. Other networks run the same stage code compiled by ``torch.compile``
+        (:mod:`isotopy.train.compiled`): about 2.5 times faster, after 5 to 15 seconds of compiling
+        per architecture and data shape. Each step agrees with uncompiled training to float
+        tolerance (tanh, the exponential and the loss are evaluated by other formulas, within 4e-7);
+        over thousands of steps such differences can grow along the trajectories of a few networks.
+        None (the default) compiles only networks of affine and activation stages, and only when
+        steps × networks × points >= 3·10^9, where that pays off many times (silently falling back
+        if compiling fails); with ``compile=True``, a failure to build gives a warning and the next
+        way down (torch.compile, then uncompiled training).
 
     Returns
     -------

@@ -17,9 +17,9 @@ code ``torch.compile`` generates for these graphs (see :mod:`isotopy.train.compi
 source is generated from the network's stage list: each stage emits its lines, the
 activations from their ``c_forward``/``c_derivative`` entries in the activation registry
 (tanh by the same rational formula as compiled code, with the same coefficients); the
-exponential is e^x = 2^k·e^r with a degree-7 polynomial for e^r, which needs no library call
-and vectorises. Widths are compile-time constants, so every loop over units is unrolled and
-the compiler vectorises the loop over points (8 points per AVX2 instruction).
+exponential is e^x = 2^k·e^r with a degree-7 polynomial for e^r, which needs no library call.
+Widths are compile-time constants, so every loop over units is unrolled; the code works on
+GCC vector types of 8 points (one AVX2 register), three of them at a time.
 
 The source is compiled once per architecture with the system's C++ compiler into a shared
 library cached under ``$XDG_CACHE_HOME/isotopy/fused`` (or ``~/.cache``), keyed by the
@@ -46,7 +46,7 @@ import torch
 
 from ..nn.activations import TANH_CLAMP, TANH_P, TANH_Q
 
-__all__ = ["supports", "kernel_source", "FusedStep", "load"]
+__all__ = ["supports", "kernel_source", "FusedStep", "load", "objective"]
 
 # Nothing here assumes finite values (a diverging network's NaN or inf must reach ``fit``);
 # scheduling before register allocation, minding register pressure, interleaves the
@@ -61,6 +61,9 @@ LANES = 8  # points per vector (AVX2: 8 floats)
 # at once to stay busy; with three a step is about 1.5 times faster than with one, with
 # four the values no longer fit the 16 registers (measured on a Zen 4 core).
 GROUPS = 3
+# Each lane's float sums (loss, hits, gradients) go into a double every FLUSH steps, so that
+# their rounding error does not grow with the number of points.
+FLUSH = 64
 
 # Every weight is a named register value in the generated code, so the source grows with
 # the parameter count (three copies of each multiply-add): the essay's networks of two to
@@ -76,11 +79,12 @@ _PRELUDE = r"""
    instructions, two or more per operation, which gives the core independent work. */
 typedef float vf __attribute__((vector_size(4 * LANES)));
 typedef int32_t vi __attribute__((vector_size(4 * LANES)));
+typedef uint32_t vu __attribute__((vector_size(4 * LANES)));
 
 static inline vf vsel(vi m, vf a, vf b) { return m ? a : b; }
 
-static inline float iso_hsum(vf v) {
-    float s = 0.0f;
+static inline double iso_hsum(vf v) {
+    double s = 0.0;
     for (int l = 0; l < LANES; ++l) s += v[l];
     return s;
 }
@@ -90,7 +94,8 @@ static inline float iso_hsum(vf v) {
 static inline vf iso_exp_neg(vf x) {
     vf lo = (vf){} - 87.0f;
     x = vsel(x < lo, lo, x);
-    vi k = __builtin_convertvector(x * 1.44269504088896341f - 0.5f, vi);  /* round, x <= 0 */
+    vf xk = vsel(x == x, x, (vf){});  /* NaN: any k (r, and so the result, stay NaN) */
+    vi k = __builtin_convertvector(xk * 1.44269504088896341f - 0.5f, vi);  /* round, x <= 0 */
     vf kf = __builtin_convertvector(k, vf);
     vf r = x - kf * 0.693145751953125f - kf * 1.42860682030941723212e-6f;
     vf p = r * (1.0f / 5040.0f) + 1.0f / 720.0f;
@@ -100,7 +105,7 @@ static inline vf iso_exp_neg(vf x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    vi bits = (k + 127) << 23;
+    vu bits = (vu)(k + 127) << 23;
     return p * (vf)bits;
 }
 
@@ -137,7 +142,8 @@ static inline vf iso_log1p_exp_neg_abs(vf x) {
     return 2.0f * s * acc;
 }
 
-static inline vf iso_relu(vf x) { return vsel(x > 0.0f, x, (vf){}); }
+/* NaN stays NaN (as in torch), so that a broken network shows in its loss */
+static inline vf iso_relu(vf x) { return vsel(x < 0.0f, (vf){}, x); }
 
 static inline vf iso_softplus(vf x) { return iso_relu(x) + iso_log1p_exp_neg_abs(x); }
 
@@ -164,7 +170,8 @@ def _stage_kinds(net) -> list[tuple[str, object]] | None:
     for s in net.stages:
         if type(s) is Affine:
             kinds.append(("affine", s))
-        elif type(s) is Activation and s.act.c_forward is not None:
+        elif (type(s) is Activation and s.act.c_forward is not None
+              and s.act.c_derivative is not None):
             kinds.append(("act", s.act))
         else:
             return None
@@ -227,12 +234,14 @@ def kernel_source(net) -> str:
     fwd += [
         f"const vf z = v{last}_0;",
         "const vf u = z * (1.0f - 2.0f * t);",
-        "loss_acc += m * (iso_relu(u) + iso_log1p_exp_neg_abs(u));",
+        # + (z - z): 0, or NaN where z is infinite, whose loss torch gives as NaN
+        "loss_acc += m * (iso_relu(u) + iso_log1p_exp_neg_abs(u) + (z - z));",
         "hits_acc += vsel((z > 0.0f) == (t > 0.5f), m, (vf){});",
         f"const vf e{last}_0 = (iso_sigmoid(z) - t) * (m * inv_b);",
     ]
     # backward: e{s}_{j} is d loss / d v{s}_{j}. The per-point inputs and deltas of every
-    # affine stage go to a per-network scratch row (L1/L2-resident); a second pass sums
+    # affine stage go to a per-network scratch row (in L1/L2 for a few thousand points,
+    # reused for every network of a thread); a second pass sums
     # their products into the gradients, one output unit at a time, so that its few sums
     # stay in registers (summing all of them in the first pass spills them to the stack).
     bwd, rows = [], {}  # rows: C name of a per-point value -> its scratch row
@@ -270,6 +279,7 @@ def kernel_source(net) -> str:
         second += [
             "    {",
             f"      vf {', '.join(f'g{q} = {{}}' for q in range(len(ins) + 1))};",
+            f"      double {', '.join(f'd{q} = 0.0' for q in range(len(ins) + 1))};",
             "      for (int64_t b0 = 0; b0 < Bp; b0 += LANES) {",
             f"        vf e, {', '.join(f'x{q}' for q in range(len(ins)))};",
             f"        memcpy(&e, S + {rows[delta]} * Bp + b0, sizeof(vf));",
@@ -277,9 +287,13 @@ def kernel_source(net) -> str:
               for q, v in enumerate(ins)),
             *(f"        g{q} += e * x{q};" for q in range(len(ins))),
             f"        g{len(ins)} += e;",
+            "        if ((b0 / LANES) % FLUSH == FLUSH - 1 || b0 + LANES >= Bp) {",
+            *(f"          d{q} += iso_hsum(g{q}); g{q} = (vf){{}};"
+              for q in range(len(ins) + 1)),
+            "        }",
             "      }",
-            *(f"      {dst} = iso_hsum(g{q});" for q, dst in enumerate(w_dst)),
-            f"      {b_dst} = iso_hsum(g{len(ins)});",
+            *(f"      {dst} = (float)d{q};" for q, dst in enumerate(w_dst)),
+            f"      {b_dst} = (float)d{len(ins)};",
             "    }",
         ]
     groups = [chr(ord("a") + g) for g in range(GROUPS)]
@@ -303,20 +317,22 @@ def kernel_source(net) -> str:
                  f"  m_{g}[l] = p < B ? 1.0f : 0.0f;",
                  "}"]
     body = "\n".join([
-        'extern "C" void iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
+        'extern "C" int64_t iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
         "int64_t x_net, const float* Y, int64_t y_net, float* const* P, float* const* G, "
-        "float* loss, float* hits) {",
+        "float* loss, float* hits, int threads) {",
+        "  int64_t skipped = 0;  /* networks left out for want of scratch memory */",
         "  const float inv_b = 1.0f / (float)B;",
         "  const int64_t Bp = (B + STEP - 1) / STEP * STEP;",
-        "  #pragma omp parallel",
+        "  #pragma omp parallel num_threads(threads) reduction(+ : skipped)",
         "  {",
         f"  float* S = (float*)malloc(sizeof(float) * {max(len(rows), 1)} * Bp);",
         "  #pragma omp for schedule(static)",
         "  for (int64_t n = n0; n < n1; ++n) {",
-        "    if (!S) continue;  /* out of memory: the caller sees NaN losses */",
+        "    if (!S) { ++skipped; continue; }",
         "    const int64_t xo = n * x_net, yo = n * y_net;",
         *("    " + ln for ln in pre),
         "    vf loss_acc = {}, hits_acc = {};",
+        "    double loss_d = 0.0, hits_d = 0.0;",
         "    for (int64_t b0 = 0; b0 < B; b0 += STEP) {",
         f"      vf {declared};",
         "      if (b0 + STEP <= B) {",
@@ -325,20 +341,25 @@ def kernel_source(net) -> str:
         *("        " + ln for ln in tail),
         "      }",
         *("      " + ln for ln in interleaved(fwd + bwd)),
+        "      if ((b0 / STEP) % FLUSH == FLUSH - 1 || b0 + STEP >= B) {",
+        "        loss_d += iso_hsum(loss_acc); hits_d += iso_hsum(hits_acc);",
+        "        loss_acc = (vf){}; hits_acc = (vf){};",
+        "      }",
         "    }",
-        "    loss[n] = iso_hsum(loss_acc) * inv_b;",
-        "    hits[n] = iso_hsum(hits_acc);",
+        "    loss[n] = (float)(loss_d / (double)B);",
+        "    hits[n] = (float)hits_d;",
         *second,
         "  }",
         "  free(S);",
         "  }",
+        "  return skipped;",
         "}",
     ])
     prelude = (_PRELUDE.replace("TANH_CLAMP", f"{float(TANH_CLAMP)!r}f")
                .replace("TANH_NUM", _horner(TANH_P, "t"))
                .replace("TANH_DEN", _horner(TANH_Q, "t")))
-    return (f"#define LANES {LANES}\n#define STEP ({LANES} * {GROUPS})\n" + prelude + "\n"
-            + body + "\n")
+    return (f"#define LANES {LANES}\n#define STEP ({LANES} * {GROUPS})\n#define FLUSH {FLUSH}\n"
+            + prelude + "\n" + body + "\n")
 
 
 def _cache_dir() -> str:
@@ -368,6 +389,23 @@ def _compiler() -> str:
     return cxx
 
 
+def _build(cxx: str, source: str, path: str) -> None:
+    """Compiles ``source`` into the shared library ``path``, whole or not at all."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        src = os.path.join(tmp, "step.cpp")
+        with open(src, "w") as f:
+            f.write(source)
+        out = os.path.join(tmp, "step.so")
+        done = subprocess.run([cxx, *FLAGS, src, "-o", out], capture_output=True, text=True)
+        if done.returncode != 0:
+            msg = (done.stderr or done.stdout).strip().splitlines()
+            errors = [ln for ln in msg if "error" in ln] or msg or [str(done.returncode)]
+            raise RuntimeError(f"{os.path.basename(cxx)} failed: {errors[0].strip()}")
+        os.replace(out, path)  # also safe with several processes building at once
+
+
 def load(source: str) -> ctypes.CDLL:
     """The compiled library of ``source`` (compiled on first use, then cached on disk)."""
     cxx = _compiler()
@@ -377,28 +415,20 @@ def load(source: str) -> ctypes.CDLL:
         lib = _LIBS.get(key)
         if lib is not None:
             return lib
-        folder = _cache_dir()
-        path = os.path.join(folder, f"step_{key}.so")
+        path = os.path.join(_cache_dir(), f"step_{key}.so")
         if not os.path.exists(path):
-            os.makedirs(folder, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=folder) as tmp:
-                src = os.path.join(tmp, "step.cpp")
-                with open(src, "w") as f:
-                    f.write(source)
-                out = os.path.join(tmp, "step.so")
-                done = subprocess.run([cxx, *FLAGS, src, "-o", out], capture_output=True,
-                                      text=True)
-                if done.returncode != 0:
-                    msg = (done.stderr or done.stdout).strip().splitlines()
-                    raise RuntimeError(f"{os.path.basename(cxx)} failed: "
-                                       f"{msg[0] if msg else done.returncode}")
-                os.replace(out, path)  # whole or not at all, also with concurrent builders
-        lib = ctypes.CDLL(path)
+            _build(cxx, source, path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # a damaged file in the cache: build it again, once
+            os.remove(path)
+            _build(cxx, source, path)
+            lib = ctypes.CDLL(path)
         fn = lib.iso_step
-        fn.restype = None
+        fn.restype = ctypes.c_int64
         fn.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
                        ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
-                       ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+                       ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
         _LIBS[key] = lib
         return lib
 
@@ -415,14 +445,15 @@ class FusedStep(torch.autograd.Function):
     def forward(ctx, fn, X, x_net, Y, y_net, *params):
         n_net = params[0].shape[0]
         B = Y.shape[-1]
-        loss = torch.full((n_net,), float("nan"))  # stays NaN if the kernel cannot run
-        hits = torch.zeros(n_net)
+        loss = torch.empty(n_net)
+        hits = torch.empty(n_net)
         grads = [torch.empty_like(p, memory_format=torch.contiguous_format) for p in params]
         ptrs = (ctypes.c_void_p * len(params))(*[p.data_ptr() for p in params])
         gptrs = (ctypes.c_void_p * len(grads))(*[g.data_ptr() for g in grads])
         args = (B, X.data_ptr(), x_net, Y.data_ptr(), y_net, ptrs, gptrs, loss.data_ptr(),
                 hits.data_ptr())
-        fn(0, n_net, *args)  # OpenMP threads: torch's own runtime, torch's thread count
+        if fn(0, n_net, *args, torch.get_num_threads()):
+            raise MemoryError("the fused training kernel ran out of memory for its scratch rows")
         ctx.grads = grads
         ctx.mark_non_differentiable(hits)
         return loss, hits
@@ -445,7 +476,13 @@ def objective(net):
     if not all(p.is_contiguous() for p in params):
         raise RuntimeError("the fused kernel needs contiguous parameters")
 
+    n_net, d_in = net.n_networks, net.d_in
+
     def run(xb, yb, y_bool):
+        if xb.shape[-1] != d_in or xb.shape[-2] != yb.shape[-1] or (
+                xb.dim() == 3 and (xb.shape[0] != n_net or yb.shape[0] != n_net)):
+            raise ValueError(f"fused step: points {tuple(xb.shape)} and labels "
+                             f"{tuple(yb.shape)} do not fit {n_net} networks of {d_in} inputs")
         if xb.dim() == 2:
             xt, x_net = xb.T.contiguous(), 0  # (d, B): a view of fit's point-last data
         else:
