@@ -24,8 +24,9 @@ GCC vector types of 8 points (one AVX2 register), three of them at a time.
 The source is compiled once per architecture with the system's C++ compiler into a shared
 library cached under ``$XDG_CACHE_HOME/isotopy/fused`` (or ``~/.cache``), keyed by the
 source, the compiler flags and the CPU's instruction set, and called through ``ctypes``. Its
-networks are shared out by OpenMP, whose runtime (and thread count) is torch's own: the
-library links the libgomp torch has already loaded. Each network runs the same code on its
+networks are shared out by OpenMP over ``torch.get_num_threads()`` threads; where torch
+itself uses GNU OpenMP (its Linux wheels), the library links the libgomp torch has already
+loaded, so both share one pool of threads. Each network runs the same code on its
 own, so results do not depend on how many networks share a call. Tests check the loss, the
 hits and every gradient against the stage modules' own forward pass and autograd.
 """
