@@ -25,13 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..files import atomic_write
 
 __all__ = ["FORMATS", "save_frames", "write_gif", "write_mp4", "write_html", "write_pngs",
            "html_player", "check_output"]
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp")
 
 
 def _commit(tmp: Path, path: Path) -> Path:
@@ -111,14 +108,10 @@ def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0)
         im = Image.fromarray(lut[c], mode="P")
         im.putpalette(flat)
         imgs.append(im)
-    tmp = _tmp_name(path)
-    try:
-        imgs[0].save(tmp, format="GIF", save_all=True, append_images=imgs[1:],
-                     duration=int(round(1000 / fps)), loop=loop, optimize=False, disposal=1)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return _commit(tmp, path)
+    atomic_write(path, lambda tmp: imgs[0].save(
+        tmp, format="GIF", save_all=True, append_images=imgs[1:],
+        duration=int(round(1000 / fps)), loop=loop, optimize=False, disposal=1))
+    return path
 
 
 # ------------------------------------------------------------------------------------ MP4
@@ -215,13 +208,8 @@ def write_html(frames: list[np.ndarray], path, *, fps: float = 20, title: str = 
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>"
             f"{_html.escape(title or 'isotopy animation')}</title></head>"
             f"<body style='margin:1em'>{body}</body></html>\n")
-    tmp = _tmp_name(path)
-    try:
-        tmp.write_text(page, encoding="utf-8")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return _commit(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return path
 
 
 # ----------------------------------------------------------------------------------- PNGs

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from pathlib import Path
 
+from ..files import atomic_write
 from . import _Formatter, _Parser, add_command
 
 
@@ -41,10 +41,7 @@ def _write_json(path: str, obj) -> None:
     if path == "-":
         print(text, end="")
         return
-    target = Path(path)
-    tmp = target.with_name("." + target.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+    atomic_write(path, lambda tmp: tmp.write_text(text))
 
 
 def run(args) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write
 from ..scene import Scene
 from .style import GRID_COLOR, SEPARATOR_COLOR, class_color
 
@@ -77,7 +77,6 @@ def write_html(fig, path, *, plotlyjs: str | bool = True) -> Path:
     """Write a figure as an HTML file (atomically). ``plotlyjs=True`` embeds plotly.js so the
     file works offline; ``"directory"`` writes one shared plotly.min.js beside it."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.write_html(str(tmp), include_plotlyjs=plotlyjs, full_html=True)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.write_html(str(tmp), include_plotlyjs=plotlyjs,
+                                                  full_html=True))
     return path

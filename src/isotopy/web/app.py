@@ -35,6 +35,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import InputError
+from ..files import atomic_write
 from .protocol import parse_message
 from .session import Session, registry
 from .worker import SessionWorker
@@ -73,9 +74,7 @@ class DownloadStore:
             n = self.count
         if self.export_dir is not None:
             target = self.export_dir / f"{n:04d}-{filename}"
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            atomic_write(target, lambda tmp: tmp.write_bytes(data))
         return f"/download/{token}"
 
     def get(self, token: str):
