@@ -12,7 +12,8 @@ gradient sums:
     backward  δ_z = (sigmoid(z) - t) / B;  affine: ∂W_s += δ_s h_(s-1)^T, ∂b_s += δ_s,
               δ_(s-1) = W_s^T δ_s;  activation: δ_(s-1) = δ_s σ'(h_(s-1))
 
-Nothing of size (networks × points) is ever written to memory, which is what limits the
+Nothing of size (networks × points) is ever written to memory (each thread reuses a scratch
+of a few rows of B points for the gradient sums, see below), which is what limits the
 code ``torch.compile`` generates for these graphs (see :mod:`isotopy.train.compiled`). The C
 source is generated from the network's stage list: each stage emits its lines, the
 activations from their ``c_forward``/``c_derivative`` entries in the activation registry
@@ -199,17 +200,19 @@ def supports(net) -> bool:
 def kernel_source(net) -> str:
     """C++ source of the fused step for ``net``'s architecture (see the module docstring).
 
-    ``iso_step(n0, n1, B, X, x_net, Y, y_net, P, G, loss, hits)`` handles networks n0..n1-1:
-    X (network n, feature i, point b) at ``X[n*x_net + i*B + b]`` (x_net = 0: points shared
-    by all networks), labels 0/1 as floats at ``Y[n*y_net + b]``, parameter k of network n at
-    ``P[k] + n*size_k`` in ``net.parameters()`` order, its gradient likewise in ``G[k]``;
-    it writes each network's mean loss and number of correct labels.
+    ``iso_step(n0, n1, B, X, x_net, Y, y_net, P, G, loss, hits, threads)`` handles networks
+    n0..n1-1 on ``threads`` OpenMP threads: X (network n, feature i, point b) at
+    ``X[n*x_net + i*B + b]`` (x_net = 0: points shared by all networks), labels 0/1 as floats
+    at ``Y[n*y_net + b]``, parameter k of network n at ``P[k] + n*size_k`` in
+    ``net.parameters()`` order, its gradient likewise in ``G[k]``; it writes each network's
+    mean loss and number of correct labels and returns the number of networks it had to skip
+    for want of scratch memory (0 normally).
     """
     kinds = _stage_kinds(net)
     if kinds is None:
         raise ValueError("this network has stages the fused kernel does not support")
     d_in = net.d_in
-    params: list[tuple[str, int]] = []  # (C name of the parameter's base pointer, size)
+    n_params = 0  # parameter tensors so far: P[k] and G[k] in net.parameters() order
     widths = [d_in]
     for kind, s in kinds:
         widths.append(s.d_out if kind == "affine" else widths[-1])
@@ -219,8 +222,7 @@ def kernel_source(net) -> str:
     for s, (kind, st) in enumerate(kinds, start=1):
         d_prev, d = widths[s - 1], widths[s]
         if kind == "affine":
-            k = len(params)
-            params += [(f"P[{k}]", d * d_prev), (f"P[{k + 1}]", d)]
+            k, n_params = n_params, n_params + 2  # weight, bias
             for j in range(d):
                 for i in range(d_prev):
                     pre.append(f"const float w{s}_{j}_{i} = P[{k}][n * {d * d_prev} + "
@@ -252,7 +254,7 @@ def kernel_source(net) -> str:
         bwd.append(f"memcpy(S + {rows[name]} * Bp + b0, &{name}, sizeof(vf));")
 
     sums = []  # per (stage, unit): (inputs, delta, weight gradient targets, bias target)
-    k = len(params)
+    k = n_params
     for s in range(last, 0, -1):
         kind, st = kinds[s - 1]
         d_prev, d = widths[s - 1], widths[s]
@@ -400,10 +402,9 @@ def _build(cxx: str, source: str, path: str) -> None:
             f.write(source)
         out = os.path.join(tmp, "step.so")
         done = subprocess.run([cxx, *FLAGS, src, "-o", out], capture_output=True, text=True)
-        if done.returncode != 0:
-            msg = (done.stderr or done.stdout).strip().splitlines()
-            errors = [ln for ln in msg if "error" in ln] or msg or [str(done.returncode)]
-            raise RuntimeError(f"{os.path.basename(cxx)} failed: {errors[0].strip()}")
+        if done.returncode != 0:  # the caller's warning quotes its first "error" line
+            raise RuntimeError(f"{os.path.basename(cxx)} failed (exit status "
+                               f"{done.returncode}):\n{done.stderr or done.stdout}")
         os.replace(out, path)  # also safe with several processes building at once
 
 
