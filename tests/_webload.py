@@ -14,13 +14,22 @@ import websockets
 OPEN = ["registry", "data", "network", "status"]
 
 
+def origin_of(url: str) -> str:
+    """The page's own origin for a server's WebSocket URL (the server refuses any other)."""
+    return "http://" + url.split("://", 1)[1].split("/", 1)[0]
+
+
+def connect(url: str):
+    return websockets.connect(url, max_size=2**25, open_timeout=30, origin=origin_of(url))
+
+
 async def _recv(ws, timeout=20.0):
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
 async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 500) -> dict:
     """One tab: a dataset of n points, a tanh network, play for ``seconds``; counts frames."""
-    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+    async with connect(url) as ws:
         for _ in OPEN:
             await _recv(ws)
         await ws.send(json.dumps({"type": "set_data", "dataset": "disc_annulus", "n": n}))
@@ -67,7 +76,7 @@ BAD_MESSAGES = [
 
 async def fuzz_client(url: str, rounds: int = 3, pause_s: float = 0.2) -> dict:
     """Send every bad message ``rounds`` times; count the error replies, then check a ping."""
-    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+    async with connect(url) as ws:
         for _ in OPEN:
             await _recv(ws)
         sent, errors = 0, 0
@@ -90,7 +99,7 @@ async def fuzz_client(url: str, rounds: int = 3, pause_s: float = 0.2) -> dict:
 async def control_latency(url: str, tries: int = 20, hidden=(2, 2, 2)) -> list[float]:
     """While training, time from sending a control to receiving its status reply (ms)."""
     out = []
-    async with websockets.connect(url, max_size=2**25, open_timeout=30) as ws:
+    async with connect(url) as ws:
         for _ in OPEN:
             await _recv(ws)
         await ws.send(json.dumps({"type": "set_network", "hidden": list(hidden)}))

@@ -33,19 +33,22 @@ def decode(a):
     ("not json", "not valid JSON"),
     ("[1, 2]", "JSON object"),
     ('{"type": "fly"}', "unknown message type 'fly'"),
-    ('{"type": "play", "extra": 1}', "extra: Extra inputs are not permitted"),
-    ('{"type": "set_network", "hidden": [0]}', "greater than or equal to 1"),
-    ('{"type": "set_network", "hidden": [99]}', "less than or equal to 16"),
-    ('{"type": "set_network", "hidden": [2,2,2,2,2,2,2,2,2]}', "at most 8"),
-    ('{"type": "set_network", "hidden": "2,2"}', "valid list"),
-    ('{"type": "step", "steps": 100000000}', "less than or equal to 20000"),
-    ('{"type": "step", "steps": "many"}', "valid integer"),
-    ('{"type": "set_data", "dataset": "spirals", "n": 10000000}', "less than or equal"),
-    ('{"type": "set_train", "lr": -1}', "greater than 0"),
-    ('{"type": "set_train", "lr": NaN}', "finite"),
-    ('{"type": "animate", "kind": "isotopy", "frames": 100000}', "less than or equal to 240"),
-    ('{"type": "export", "what": "../../etc/passwd"}', "what"),
-    ('{"type": "add_point", "x": [0.1, 0.2], "label": 0, "path": "/tmp/x"}', "path"),
+    ('{"type": "play", "extra": 1}', "^a 'play' message has no field 'extra'$"),
+    ('{"type": "set_network", "hidden": [0]}', "^each hidden layer's width must be at least 1, "
+                                               "got 0$"),
+    ('{"type": "set_network", "hidden": [99]}', "width must be at most 16, got 99$"),
+    ('{"type": "set_network", "hidden": [2.5]}', "width must be a whole number, got 2.5$"),
+    ('{"type": "set_network", "hidden": [2,2,2,2,2,2,2,2,2]}', "may have at most 8 entries"),
+    ('{"type": "set_network", "hidden": "2,2"}', "^the hidden widths must be a list$"),
+    ('{"type": "step", "steps": 100000000}', "steps must be at most 20000"),
+    ('{"type": "step", "steps": "many"}', "steps must be a whole number, got many"),
+    ('{"type": "set_data", "dataset": "spirals", "n": 10000000}', "points must be at most 5000"),
+    ('{"type": "set_train", "lr": -1}', "^the learning rate must be more than 0, got -1$"),
+    ('{"type": "set_train", "lr": NaN}', "learning rate must be a finite number"),
+    ('{"type": "animate", "kind": "isotopy", "frames": 100000}', "frames must be at most 240"),
+    ('{"type": "export", "what": "../../etc/passwd"}', "export must be one of: 'gif'"),
+    ('{"type": "add_point", "x": [0.1, 0.2], "label": 0, "path": "/tmp/x"}', "no field 'path'"),
+    ('{"type": "add_point", "x": [0.1, 1e300], "label": 0}', "must be at most 10000"),
 ])
 def test_bad_messages_are_one_sentence(text, match):
     with pytest.raises(InputError, match=match):
@@ -57,7 +60,7 @@ def test_huge_messages_are_refused_before_parsing():
         LIMITS["max_message_chars"] + 1)
     with pytest.raises(InputError, match="message too large"):
         parse_message(big)
-    with pytest.raises(InputError, match="at most 8"):
+    with pytest.raises(InputError, match="at most 8 entries"):
         parse_message(json.dumps({"type": "add_point", "x": [0.0] * 100_000, "label": 0}))
     with pytest.raises(InputError, match="binary"):
         parse_message(b"\x00\x01")
@@ -281,8 +284,14 @@ def client(tmp_path):
 
     from isotopy.web import create_app
 
-    with TestClient(create_app(export_dir=tmp_path / "exports")) as c:
+    app = create_app(export_dir=tmp_path / "exports", allowed_hosts=["testserver"])
+    with TestClient(app) as c:
         yield c
+
+
+def connect(client, path="/ws", origin="http://testserver", **kw):
+    """The page's own WebSocket: it always carries the page's Origin."""
+    return client.websocket_connect(path, headers={"origin": origin, **kw})
 
 
 def roundtrip(ws, *messages, ping_id=424242):
@@ -298,6 +307,18 @@ def roundtrip(ws, *messages, ping_id=424242):
         out.append(m)
 
 
+def until(ws, pred, already=(), limit=2000):
+    """The first message (among ``already``, then new ones) for which ``pred`` holds."""
+    for m in already:
+        if pred(m):
+            return m
+    for _ in range(limit):
+        m = json.loads(ws.receive_text())
+        if pred(m):
+            return m
+    raise AssertionError("no such message")
+
+
 def test_http_routes(client):
     r = client.get("/")
     assert r.status_code == 200 and "isotopy explorer" in r.text
@@ -309,13 +330,14 @@ def test_http_routes(client):
 
 
 def test_socket_session_flow(client, tmp_path):
-    with client.websocket_connect("/ws") as ws:
+    with connect(client) as ws:
         first = [json.loads(ws.receive_text())["type"] for _ in range(4)]
         assert first == ["registry", "data", "network", "status"]
         out = roundtrip(ws, {"type": "set_network", "hidden": [2, 2, 2]},
                         {"type": "view", "stage": 6}, {"type": "step", "steps": 30, "id": 7})
         assert any(m["type"] == "network" and m["hidden"] == [2, 2, 2] for m in out)
-        assert any(m["type"] == "status" and m.get("id") == 7 and m["step"] == 30 for m in out)
+        st = until(ws, lambda m: m["type"] == "status" and m.get("id") == 7, out)
+        assert st["step"] == 30 and "stopped" not in st
         # bad messages: an error each, and the session keeps serving
         bad = ['{"type": "step", "steps": -1}', "{{{", '{"type": "view", "stage": 99}',
                json.dumps({"type": "add_point", "x": [1.0] * 50_000, "label": 0}),
@@ -346,11 +368,12 @@ def test_socket_session_flow(client, tmp_path):
 
 
 def test_sessions_are_isolated(client):
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with connect(client) as a, connect(client) as b:
         roundtrip(a, {"type": "set_data", "dataset": "spirals", "n": 100})
-        roundtrip(a, {"type": "step", "steps": 25})
-        out = roundtrip(b, {"type": "step", "steps": 3})
-        st = [m for m in out if m["type"] == "status"][-1]
+        out = roundtrip(a, {"type": "step", "steps": 25, "id": 1})
+        until(a, lambda m: m["type"] == "status" and m.get("id") == 1, out)
+        out = roundtrip(b, {"type": "step", "steps": 3, "id": 2})
+        st = until(b, lambda m: m["type"] == "status" and m.get("id") == 2, out)
         assert st["step"] == 3
         frames = [m for m in roundtrip(b, {"type": "add_point", "x": [0.0, 0.0], "label": 0})
                   if m["type"] == "data"]

@@ -10,8 +10,12 @@ def register(sub) -> None:
                     example="isotopy serve --port 8000 --open")
     p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on; anything but 127.0.0.1 exposes the page to "
-                        "the network")
+                   help="address to listen on; anything but a loopback address exposes the "
+                        "page to the network and then requires the secret token printed in "
+                        "its URL")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a further name the page may be addressed by (a DNS name or proxy in "
+                        "front of this machine); repeatable")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.add_argument("--export-dir", default=None, metavar="DIR",
                    help="also keep a copy of every export (GIF, MP4, weights, data) here")
@@ -29,10 +33,16 @@ def run(args) -> int:
     except ImportError:
         raise InputError("the web explorer needs fastapi and uvicorn: "
                          "pip install 'isotopy[web]'") from None
+    import sys
+
     from ..web import serve
 
     def ready(url):
         print(f"isotopy explorer at {url}  (Ctrl+C stops it)", flush=True)
 
-    serve(args.host, args.port, open_browser=args.open, export_dir=args.export_dir, ready=ready)
+    def warn(text):
+        print(f"isotopy: warning: {text}", file=sys.stderr, flush=True)
+
+    serve(args.host, args.port, open_browser=args.open, export_dir=args.export_dir, ready=ready,
+          warn=warn, allow_hosts=args.allow_host)
     return 0

@@ -10,6 +10,7 @@ build step, nothing fetched from the internet).
 from __future__ import annotations
 
 import errno
+import secrets
 import socket
 import sys
 import threading
@@ -17,7 +18,9 @@ import webbrowser
 
 from ..errors import InputError
 
-__all__ = ["create_app", "serve", "bind_socket"]
+__all__ = ["create_app", "serve", "bind_socket", "public_names", "access_plan"]
+
+_WILDCARD = ("0.0.0.0", "::", "")
 
 
 def create_app(**kwargs):
@@ -52,9 +55,63 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def public_names(host: str) -> tuple[list[str], str]:
+    """Names by which other machines may address a server listening on ``host``, and the
+    one to print in its URL (for a wildcard address: this machine's outward address)."""
+    names = {host.strip("[]").lower()} - {""}
+    shown = host
+    if host in _WILDCARD:
+        names -= {"0.0.0.0", "::"}
+        try:
+            hostname = socket.gethostname()
+            names |= {hostname.lower(), socket.getfqdn().lower()}
+            for info in socket.getaddrinfo(hostname, None):
+                names.add(str(info[4][0]).lower())
+        except OSError:
+            hostname = None
+        shown = hostname or "127.0.0.1"
+        try:  # the address of the interface that leads outward; no packet is sent
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("10.255.255.255", 1))
+                shown = probe.getsockname()[0]
+                names.add(shown)
+        except OSError:
+            pass
+    return sorted(names), shown
+
+
+def access_plan(host: str, port: int, *, allow_hosts=(), token: str | None = None) -> dict:
+    """Who may use a server on (host, port): {"names": Host names accepted, "token": the
+    secret required (None on loopback), "url": the address to print, "warning": a sentence
+    to show when the page is reachable from other machines (else None)}."""
+    from .guard import LOOPBACK_NAMES, is_loopback
+
+    names = list(LOOPBACK_NAMES) + [h.strip().lower() for h in allow_hosts if h.strip()]
+    warning = None
+    if is_loopback(host):
+        shown, token = host, None
+    else:
+        more, shown = public_names(host)
+        names += more
+        token = token or secrets.token_urlsafe(24)
+        warning = (f"the explorer listens on {host or 'every address'} port {port}: anyone "
+                   f"who can reach this machine and has the URL below (it holds the access "
+                   f"token) can drive it and download what it computes; use --host 127.0.0.1 "
+                   f"to keep it on this machine")
+    shown = f"[{shown}]" if ":" in shown else shown
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    return {"names": sorted(set(names)), "token": token, "url": url, "warning": warning}
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          export_dir=None, log_level: str = "warning", ready=None) -> None:
+          export_dir=None, log_level: str = "warning", ready=None, warn=None,
+          allow_hosts=(), token: str | None = None) -> None:
     """Run the explorer until interrupted.
+
+    On a loopback address (the default) the page answers only this machine's browsers and
+    only its own origin. On any other address a secret token is made (unless given), is
+    required on every request, and is part of the URL passed to ``ready``; ``warn`` receives
+    a sentence saying that the page is reachable from the network.
 
     Parameters
     ----------
@@ -66,6 +123,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
         A folder that also receives a copy of every export.
     ready : callable(url), optional
         Called once the server listens (the CLI prints the address).
+    warn : callable(text), optional
+        Called once with the warning when serving beyond loopback.
+    allow_hosts : iterable of str
+        Further names the Host header may carry (a DNS name or proxy in front).
+    token : str, optional
+        The secret to require beyond loopback (default: a new random one).
     """
     import uvicorn
 
@@ -74,9 +137,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     # event loop take a message or send a view within a millisecond instead of five.
     sys.setswitchinterval(0.001)
     port = sock.getsockname()[1]
-    app = create_app(export_dir=export_dir)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}/"
+    plan = access_plan(host, port, allow_hosts=allow_hosts, token=token)
+    if plan["warning"] and warn is not None:
+        warn(plan["warning"])
+    app = create_app(export_dir=export_dir, allowed_hosts=plan["names"], port=port,
+                     token=plan["token"])
+    url = plan["url"]
     # frames above 16 MiB are refused by the WebSocket layer itself (close code 1009); below
     # that, anything over the protocol's limit gets an error reply and the tab stays open
     config = uvicorn.Config(app, log_level=log_level, ws_max_size=16 * 2**20,

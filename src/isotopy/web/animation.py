@@ -17,10 +17,35 @@ import numpy as np
 
 from ..errors import InputError
 from ..train import History
-from .session import GRID_SAMPLES, encode
+from .session import GRID_SAMPLES, encode, grid_plan
 
 __all__ = ["animation_frames", "morph_frames", "replay_frames", "frames_json",
-           "animation_bytes"]
+           "animation_bytes", "check_export_size", "MAX_ANIMATION_VALUES", "MAX_EXPORT_BYTES"]
+
+# An animation sent to the page holds frames x (points + grid vertices) x 3 numbers: at most
+# this many, whatever the data's dimension.
+MAX_ANIMATION_VALUES = 6_000_000  # 24 MB of float32 (32 MB as base64)
+# A GIF / MP4 is rendered into memory frame by frame before encoding: cap those frames.
+MAX_EXPORT_BYTES = 180 * 2**20
+
+
+def _grid_for(session, n_frames: int) -> tuple[int, int]:
+    """Grid lines and samples for an animation of ``n_frames`` frames of this session's
+    data, within :data:`MAX_ANIMATION_VALUES`."""
+    per_frame = MAX_ANIMATION_VALUES // (3 * max(n_frames, 1)) - len(session.X)
+    return grid_plan(session.d_in, GRID_SAMPLES, max_vertices=max(per_frame, 400))
+
+
+def check_export_size(frames: int, size: int) -> None:
+    """Refuse, before any work, a GIF / MP4 whose rendered frames would not fit the cap."""
+    side = max(16, size // 16 * 16)
+    need = frames * side * side * 3
+    if need > MAX_EXPORT_BYTES:
+        most = max(2, MAX_EXPORT_BYTES // (side * side * 3))
+        raise InputError(f"a video of {frames} frames at {size} pixels would need "
+                         f"{need / 2**20:.0f} MB to render, more than the "
+                         f"{MAX_EXPORT_BYTES // 2**20} MB the explorer allows; choose at most "
+                         f"{most} frames at this size, or a smaller size")
 
 
 def _animate():
@@ -34,8 +59,9 @@ def _animate():
 
 def morph_frames(session, n_frames: int):
     """Frames of the whole network applied continuously to the data and the input grid."""
+    lines, samples = _grid_for(session, n_frames)
     return _animate().morph_frames(session.net, session.X, session.y, frames=n_frames,
-                                   domain=session.domain, samples=GRID_SAMPLES)
+                                   domain=session.domain, lines=lines, samples=samples)
 
 
 def replay_frames(session, n_frames: int, stage: int | None = None):
@@ -51,9 +77,10 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
     k = session._readout_in() if stage is None else int(stage)
     if not 0 <= k <= session._readout_in():
         raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")
+    lines, samples = _grid_for(session, n_frames)
     fr = _animate().training_frames(session.net, hist, session.X, session.y, stage=k,
-                                    frames=n_frames, domain=session.domain,
-                                    samples=GRID_SAMPLES)
+                                    frames=n_frames, domain=session.domain, lines=lines,
+                                    samples=samples)
     return fr
 
 
@@ -77,14 +104,18 @@ def frames_json(fr) -> dict:
 
 
 def animation_bytes(session, kind: str, fmt: str, *, frames: int = 60, fps: int = 20,
-                    size: int = 480, stage: int | None = None) -> bytes:
-    """GIF or MP4 of the current animation, rendered by the library, as bytes."""
+                    size: int = 480, stage: int | None = None, progress=None) -> bytes:
+    """GIF or MP4 of the current animation, rendered by the library, as bytes.
+
+    ``progress(i, n)`` is called after each rendered frame (a long job's cancellation check
+    raises from it)."""
     if fmt not in ("gif", "mp4"):
         raise InputError(f"unknown animation format {fmt!r}; choose one of: gif, mp4")
+    check_export_size(frames, size)
     fr = animation_frames(session, kind, frames, stage)
     anim = _animate().Animation(fr, fps=fps, size=size)
     with tempfile.TemporaryDirectory(prefix="isotopy-web-") as tmp:
         path = os.path.join(tmp, f"animation.{fmt}")  # a name made here, never by the page
-        anim.save(path)
+        anim.save(path, progress=progress)
         with open(path, "rb") as f:
             return f.read()

@@ -10,10 +10,13 @@ Routes
 ``WS  /ws``                the session: messages of :mod:`.protocol` in, JSON replies and
                            view updates out
 
-Safety: every message is validated before it reaches a session; a bad one gets an
-``error`` reply and the connection stays open. No request names a file: the page's CSV
-arrives as text, exports are held in memory (and, when the server was started with an
-export folder, also written there under names the server makes).
+Safety: :class:`~.guard.Guard` lets through only requests addressed to the server by one
+of its own names, WebSockets only from its own page, and (beyond loopback) only requests
+carrying the secret token. Every message is validated before it reaches a session; a bad
+one gets an ``error`` reply and the connection stays open. No request names a file: the
+page's CSV arrives as text, exports are held in memory (and, when the server was started
+with an export folder, also written there under new names the server makes, never over an
+existing file).
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import InputError
 from ..files import atomic_write
+from .guard import LOOPBACK_NAMES, Guard
 from .protocol import parse_message
+from .scheduler import FairGate
 from .session import Session, registry
-from .worker import SessionWorker
+from .worker import SessionWorker, make_pools
 
 __all__ = ["create_app", "DownloadStore"]
 
@@ -51,10 +56,11 @@ class DownloadStore:
     """Exports kept in memory under random tokens, oldest dropped beyond ``max_bytes``.
 
     When ``export_dir`` is given every export is also written there, under a name made from
-    a counter and the server-made file name (never a name from the page).
+    the date and time, a counter and the server-made file name (never a name from the page);
+    a name already taken (by this run or an earlier one) is never reused.
     """
 
-    def __init__(self, *, max_bytes: int = 256 * 2**20, export_dir: Path | None = None):
+    def __init__(self, *, max_bytes: int = 192 * 2**20, export_dir: Path | None = None):
         self.max_bytes = max_bytes
         self.items: OrderedDict[str, tuple[bytes, str, str, float]] = OrderedDict()
         self.lock = threading.Lock()
@@ -73,9 +79,22 @@ class DownloadStore:
             self.count += 1
             n = self.count
         if self.export_dir is not None:
-            target = self.export_dir / f"{n:04d}-{filename}"
-            atomic_write(target, lambda tmp: tmp.write_bytes(data))
+            self._write_copy(data, filename, n)
         return f"/download/{token}"
+
+    def _write_copy(self, data: bytes, filename: str, n: int) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for extra in range(1000):
+            name = f"{stamp}-{n:04d}{'-' + str(extra) if extra else ''}-{filename}"
+            target = self.export_dir / name
+            try:  # claim the name first: an existing file is never replaced
+                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            atomic_write(target, lambda tmp: tmp.write_bytes(data))
+            return target
+        raise InputError(f"no free file name for {filename!r} in the export folder")
 
     def get(self, token: str):
         if not _TOKEN.match(token):
@@ -90,8 +109,9 @@ class DownloadStore:
 
 
 def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64,
-               slice_s: float = 0.01):
-    """The explorer as an ASGI app.
+               slice_s: float = 0.01, allowed_hosts=LOOPBACK_NAMES, port: int | None = None,
+               token: str | None = None, slots: int | None = None):
+    """The explorer as an ASGI app, behind its :class:`~.guard.Guard`.
 
     Parameters
     ----------
@@ -102,7 +122,15 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
     max_sessions : int
         Tabs served at once; more are told so and closed.
     slice_s : float
-        Length of one training slice between two looks at a session's inbox.
+        Longest training slice between two looks at a session's inbox.
+    allowed_hosts : iterable of str
+        Names the Host header may carry (loopback names by default).
+    port : int, optional
+        The port served; when given, Host and Origin must name it.
+    token : str, optional
+        A secret every request must carry (required when serving beyond loopback).
+    slots : int, optional
+        Sessions that train or draw at once (default: the number of cores, at most 4).
     """
     if export_dir is not None:
         export_dir = Path(export_dir)
@@ -118,6 +146,9 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
     store = DownloadStore(export_dir=export_dir)
     app.state.store = store
     app.state.workers = set()
+    gate = FairGate(slots or min(os.cpu_count() or 1, 4))
+    pools = make_pools()
+    app.state.gate, app.state.pools = gate, pools
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", response_class=HTMLResponse)
@@ -173,7 +204,8 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
             return url
 
         session = await asyncio.to_thread(Session)
-        worker = SessionWorker(session, emit, keep, max_fps=max_fps, slice_s=slice_s)
+        worker = SessionWorker(session, emit, keep, gate=gate, pools=pools, max_fps=max_fps,
+                               slice_s=slice_s)
         app.state.workers.add(worker)
         worker.start()
 
@@ -216,4 +248,6 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
             await asyncio.to_thread(worker.stop)
             store.drop(tokens)
 
-    return app
+    guard = Guard(app, allowed_hosts=allowed_hosts, port=port, token=token)
+    guard.state = app.state
+    return guard

@@ -183,6 +183,70 @@ def parse_message(text: str | bytes):
     try:
         return _ADAPTER.validate_python(obj)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"][1:]) or "message"
-        raise InputError(f"bad {kind!r} message: {loc}: {err['msg']}") from None
+        raise InputError(_sentence(kind, e.errors()[0])) from None
+
+
+# what each field is called in sentences shown on the page
+_FIELD_NAMES = {
+    "hidden": "each hidden layer's width", "lr": "the learning rate",
+    "batch_size": "the batch size", "penalty_weight": "the penalty weight",
+    "speed": "the speed", "steps": "the number of steps", "n": "the number of points",
+    "seed": "the seed", "test_size": "the test fraction", "frames": "the number of frames",
+    "fps": "frames per second", "size": "the video size", "stage": "the stage",
+    "x": "a point's coordinates", "label": "the class", "radius": "the radius",
+    "params": "the dataset parameters", "text": "the CSV text", "dataset": "the dataset name",
+    "activation": "the activation", "optimizer": "the optimizer", "penalty": "the penalty",
+    "what": "what to export", "kind": "the animation kind", "id": "the request id",
+}
+
+
+def _num(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _sentence(kind: str, err: dict) -> str:
+    """One pydantic error as a plain sentence ("the learning rate must be more than 0")."""
+    loc = [p for p in err["loc"][1:]]
+    field = str(loc[0]) if loc else ""
+    if kind == "set_network" and field == "hidden" and len(loc) == 1:
+        what = "the hidden widths"
+    else:
+        what = _FIELD_NAMES.get(field, f"field {field!r}" if field else "the message")
+    ctx = err.get("ctx") or {}
+    t = err["type"]
+    got = err.get("input")
+    shown = f", got {str(got)[:40]}" if isinstance(got, (int, float, str)) and not isinstance(
+        got, bool) else ""
+    if t == "extra_forbidden":
+        return f"a {kind!r} message has no field {field!r}"
+    if t == "missing":
+        return f"a {kind!r} message needs {what}"
+    if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        word = {"greater_than_equal": "at least", "greater_than": "more than",
+                "less_than_equal": "at most", "less_than": "less than"}[t]
+        bound = next(iter(ctx.values())) if ctx else "?"
+        return f"{what} must be {word} {_num(bound)}{shown}"
+    if t in ("int_parsing", "int_from_float", "int_type"):
+        return f"{what} must be a whole number{shown}"
+    if t in ("float_parsing", "float_type"):
+        return f"{what} must be a number{shown}"
+    if t == "finite_number":
+        return f"{what} must be a finite number"
+    if t in ("too_long", "too_short"):
+        word = "at most" if t == "too_long" else "at least"
+        n = ctx.get("max_length", ctx.get("min_length"))
+        unit = "characters" if t.startswith("too") and isinstance(got, str) else "entries"
+        return f"{what} may have {word} {n} {unit}" if t == "too_long" else (
+            f"{what} needs {word} {n} {unit}")
+    if t in ("string_too_long", "string_too_short"):
+        n = ctx.get("max_length", ctx.get("min_length"))
+        return f"{what} must have {'at most' if t == 'string_too_long' else 'at least'} {n} " \
+               f"characters"
+    if t == "literal_error":
+        return f"{what} must be one of: {ctx.get('expected', '?').replace(' or ', ', ')}" \
+               f"{shown}"
+    if t == "list_type":
+        return f"{what} must be a list"
+    if t in ("string_type", "dict_type", "bool_type"):
+        return f"{what} must be a {t.split('_')[0].replace('dict', 'JSON object')}"
+    return f"{what} is not valid here ({err['msg'].lower()})"

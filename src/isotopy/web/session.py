@@ -33,10 +33,11 @@ from ..train import OPTIMIZERS, train_test_split
 from . import protocol as P
 from .protocol import LIMITS
 
-__all__ = ["Session", "registry", "encode"]
+__all__ = ["Session", "registry", "encode", "grid_plan"]
 
 FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
 GRID_SAMPLES = 40  # vertices per grid line in streamed views (enough to show the bending)
+MAX_GRID_VERTICES = 20_000  # per view, any dimension: keeps a view update well under 1 MB
 MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halves beyond)
 
 
@@ -84,6 +85,23 @@ def registry() -> dict:
     }
 
 
+def grid_plan(d: int, samples: int = GRID_SAMPLES,
+              max_vertices: int = MAX_GRID_VERTICES) -> tuple[int, int]:
+    """Grid lines per axis and vertices per line for a d-dimensional input box, such that
+    the grid (d · lines^(d-1) polylines of ``samples`` vertices) has at most ``max_vertices``
+    vertices: 17 lines in 2-D, 5 in 3-D and 4-D, fewer above (down to the box's edges, 2),
+    then fewer vertices per line (at least 2)."""
+    lines = {1: 1, 2: 17}.get(d, 5)
+
+    def n_lines(k: int) -> int:
+        return 1 if d == 1 else d * k ** (d - 1)
+
+    while lines > 2 and n_lines(lines) * samples > max_vertices:
+        lines -= 1
+    samples = max(2, min(samples, max_vertices // n_lines(lines)))
+    return lines, samples
+
+
 def _int_param_ok(name, value, default):
     if isinstance(default, int) and not isinstance(default, bool):
         if value != int(value):
@@ -113,6 +131,8 @@ class Session:
         self.lr, self.batch_size, self.optimizer = 0.03, None, "adam"
         self.penalty, self.penalty_weight = None, 0.0
         self.speed = 20  # optimiser steps per training slice
+        self.steps_left, self.step_id = 0, None  # a "step" request still being worked off
+        self.progress = None  # progress(i, n) hook of long jobs (a cancellation check)
         self.hidden, self.activation, self.net_seed = tuple(hidden), activation, 0
         self.data_info: dict = {}
         self.data_version = 0
@@ -129,6 +149,16 @@ class Session:
         if len(X) > LIMITS["max_points"]:
             raise InputError(f"data has {len(X)} points; the explorer takes at most "
                              f"{LIMITS['max_points']}")
+        X = np.asarray(X, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            X32 = X.astype(np.float32)
+        bad = ~np.isfinite(X32)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise InputError(f"point {i + 1} has value {X[i, j]:g} in column {j + 1}, which "
+                             f"is not a finite 32-bit number; the explorer takes values up "
+                             f"to about 3.4e38")
+        X = X32
         if split:
             Xtr, ytr, Xte, yte = train_test_split(X, y, info.get("test_size", 0.25),
                                                   info.get("seed", 0))
@@ -210,14 +240,19 @@ class Session:
             row += [acc, float(self.net.loss(logits, y)[0])]
         self.evals.append([row[0], row[1], row[3], row[2], row[4]])
 
-    def train(self, budget_s: float = 0.01, max_steps: int | None = None,
+    def train(self, budget_s: float | None = None, max_steps: int | None = None,
               interrupt=None) -> int:
-        """Run optimiser steps for about ``budget_s`` seconds (at least one); returns how many.
+        """Run optimiser steps (at least one); returns how many.
 
-        ``interrupt()``, when given, is asked after every step whether to stop early (a
-        message is waiting), so controls never wait for a whole slice.
+        Without ``max_steps``: at most ``speed`` steps within about ``budget_s`` seconds.
+        With ``max_steps``: that many steps, or fewer when ``budget_s`` (if given) runs
+        out. Without either, the slice is 10 ms. ``interrupt()``, when given, is asked after
+        every step whether to stop early (a message is waiting), so controls never wait for
+        a whole slice.
         """
         t0, done = time.perf_counter(), 0
+        timed = max_steps is None or budget_s is not None
+        budget_s = 0.01 if budget_s is None else budget_s
         limit = max_steps if max_steps is not None else self.speed
         penalty = None
         if self.penalty and self.penalty_weight > 0:
@@ -261,7 +296,7 @@ class Session:
             done += 1
             if self.step_count % self.snap_every == 0:
                 self._snapshot()
-            if max_steps is None and (time.perf_counter() - t0 > budget_s or (
+            if timed and (time.perf_counter() - t0 > budget_s or (
                     interrupt is not None and interrupt())):
                 break
         return done
@@ -287,7 +322,8 @@ class Session:
         """Representation k as plain arrays (points, grid, bounds, separator, field)."""
         net = net or self.net
         X = self.X
-        sc = stage_scene(net, X, self.y, k, domain=self.domain, samples=GRID_SAMPLES,
+        lines, samples = grid_plan(self.d_in)
+        sc = stage_scene(net, X, self.y, k, domain=self.domain, lines=lines, samples=samples,
                          regions=False)
         out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": {
             m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))},
@@ -362,9 +398,10 @@ class Session:
         return self._after_data()
 
     def _after_data(self):
+        out = self._stop_steps("the data changed")
         self.playing = False
         self._build_network()
-        return [self.data_message(), self.network_message(), self.status()]
+        return [*out, self.data_message(), self.network_message(), self.status()]
 
     def _edit_done(self):
         # the network keeps its parameters and optimiser state; only the data tensors change
@@ -402,9 +439,10 @@ class Session:
     def _on_set_network(self, msg: P.SetNetwork):
         lookup(ACTIVATIONS, msg.activation, "activation")
         self.hidden, self.activation, self.net_seed = tuple(msg.hidden), msg.activation, msg.seed
+        out = self._stop_steps("the network changed")
         self.playing = False
         self._build_network()
-        return [self.network_message(), self.status()]
+        return [*out, self.network_message(), self.status()]
 
     def _on_set_train(self, msg: P.SetTrain):
         if msg.optimizer is not None and msg.optimizer != self.optimizer:
@@ -428,24 +466,67 @@ class Session:
         return [self.status()]
 
     def _on_play(self, msg):
+        out = self._stop_steps("training plays on")
         self.playing = True
-        return [self.status()]
+        return [*out, self.status()]
 
     def _on_pause(self, msg):
+        out = self._stop_steps("paused")
         self.playing = False
-        return [self.status()]
+        return [*out, self.status()]
 
     def _on_step(self, msg: P.Step):
+        """Queue the steps; :meth:`advance` works them off in slices (the server checks for
+        Pause between slices) and replies when they are done."""
         self.playing = False
-        self.train(max_steps=msg.steps)
-        return [self.status()]
+        out = self._stop_steps("replaced by a new step request")
+        self.steps_left, self.step_id = msg.steps, msg.id
+        return out
+
+    def _stop_steps(self, why: str) -> list[dict]:
+        """End a pending step request early; its reply says how far it got."""
+        if not self.steps_left:
+            return []
+        sid = self.step_id
+        self.steps_left, self.step_id = 0, None
+        return [self.status(id=sid, stopped=why)]
+
+    @property
+    def busy(self) -> bool:
+        """Whether there is training to do (playing, or steps left of a step request)."""
+        return self.playing or self.steps_left > 0
+
+    def advance(self, budget_s: float = 0.01, interrupt=None) -> list[dict]:
+        """One slice of the pending work: training while playing, or the next part of a step
+        request (its reply once it is complete)."""
+        if self.steps_left > 0:
+            try:
+                done = self.train(budget_s, max_steps=self.steps_left, interrupt=interrupt)
+            except InputError:
+                self.steps_left, self.step_id = 0, None
+                raise
+            self.steps_left -= done
+            if self.step_count >= LIMITS["max_total_steps"]:
+                self.steps_left = 0
+            if self.steps_left <= 0:
+                sid, self.steps_left, self.step_id = self.step_id, 0, None
+                return [self.status(id=sid)] if sid is not None else [self.status()]
+            return []
+        if self.playing:
+            self.train(budget_s, interrupt=interrupt)
+        return []
+
+    def run_steps(self, n: int) -> None:
+        """Train ``n`` steps at once (for scripts and tests; the server uses advance)."""
+        self.train(max_steps=n, budget_s=None)
 
     def _on_reset(self, msg: P.Reset):
         if msg.seed is not None:
             self.net_seed = msg.seed
+        out = self._stop_steps("the network was reset")
         self.playing = False
         self._build_network()
-        return [self.network_message(), self.status()]
+        return [*out, self.network_message(), self.status()]
 
     def _on_view(self, msg: P.View):
         n = len(self.net.stages)
@@ -494,7 +575,7 @@ class Session:
             from .animation import animation_bytes
 
             data = animation_bytes(self, msg.kind, msg.what, frames=msg.frames, fps=msg.fps,
-                                   size=msg.size)
+                                   size=msg.size, progress=self.progress)
             media = "image/gif" if msg.what == "gif" else "video/mp4"
             name = f"isotopy-{msg.kind}-step{self.step_count}.{msg.what}"
         elif msg.what == "weights":

@@ -1,10 +1,18 @@
 """One thread per browser tab: it owns the tab's :class:`Session`, applies its messages in
 order, trains while playing, and hands finished JSON text to the event loop.
 
-The loop alternates short training slices (about 10 ms) with the inbox, so a control (pause,
-a new learning rate) waits at most one slice plus one view computation. View updates are
-capped at ``max_fps`` and never pile up: at most ``pipeline`` (2) frames are on their way at
-once (``frame_sent`` counts them out), so a slow page gets fewer, fresher frames.
+The loop alternates short training slices with the inbox, so a control (pause, a new
+learning rate) waits at most one slice plus one view computation. Training slices and views
+take a slot of the server's :class:`~.scheduler.FairGate`, so many tabs take turns; a tab
+with a message waiting answers it without waiting for a slot. A ``step`` request is worked
+off in slices too, so Pause stops it. View updates are capped at ``max_fps`` and never pile
+up: at most ``pipeline`` (2) frames are on their way at once (``frame_sent`` counts them
+out), so a slow page gets fewer, fresher frames.
+
+Animations, GIF / MP4 exports and diagnostics run on a frozen copy of the session in the
+server's :class:`~.scheduler.JobPool` of their kind; a job is cancelled when the tab leaves
+or changes the data or network. Nothing that goes wrong ends the thread: every exception
+becomes an ``error`` message to the tab, and the session keeps answering.
 """
 
 from __future__ import annotations
@@ -15,16 +23,32 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
 from ..errors import InputError
+from .scheduler import Cancelled, FairGate, Job, JobPool
 from .session import Session, registry
 
-__all__ = ["SessionWorker"]
+__all__ = ["SessionWorker", "make_pools", "LONG_KINDS", "MAX_FRAME_CHARS"]
 
 log = logging.getLogger("isotopy.web")
+
+MAX_FRAME_CHARS = 1_200_000  # a streamed view update above this is refused (a bug if ever)
+# messages after which a running long job is computing something the tab no longer shows
+_CHANGES = {"set_data", "upload_csv", "set_network", "reset", "add_point", "remove_point"}
+LONG_KINDS = {"animate": "animation", "export": "video export", "diagnostics": "diagnostics"}
+
+
+def make_pools() -> dict[str, JobPool]:
+    """One pool per kind of long job, one thread each: a tab's GIF never waits behind
+    another tab's diagnostics."""
+    return {kind: JobPool(kind) for kind in LONG_KINDS}
+
+
+def _is_long(msg) -> bool:
+    return msg.type in ("animate", "diagnostics") or (
+        msg.type == "export" and msg.what in ("gif", "mp4"))
 
 
 class SessionWorker:
@@ -37,18 +61,26 @@ class SessionWorker:
         Thread-safe: queue one JSON message for the socket.
     store_download : callable(data: bytes, filename: str, media: str) -> str
         Keep an export in memory and return the URL the page fetches it from.
+    gate : FairGate, optional
+        Shared slots for training slices and views (a private one when not given).
+    pools : dict of JobPool, optional
+        Shared pools for long jobs, by message type (private ones when not given).
     max_fps : float
         Cap on streamed view updates per second.
     slice_s : float
-        Length of one training slice.
+        Longest training slice.
     """
 
     def __init__(self, session: Session, emit: Callable[[str, bool], None],
-                 store_download: Callable[[bytes, str, str], str], *, max_fps: float = 30.0,
-                 slice_s: float = 0.01, inbox_size: int = 256, pipeline: int = 2):
+                 store_download: Callable[[bytes, str, str], str], *,
+                 gate: FairGate | None = None, pools: dict[str, JobPool] | None = None,
+                 max_fps: float = 30.0, slice_s: float = 0.01, inbox_size: int = 256,
+                 pipeline: int = 2):
         self.session = session
         self.emit = emit
         self.store_download = store_download
+        self.gate = gate or FairGate(1)
+        self.pools = pools or make_pools()
         self.min_interval = 1.0 / max_fps
         self.slice_s = slice_s
         self.pipeline = pipeline  # frames that may be on their way at once
@@ -57,8 +89,10 @@ class SessionWorker:
         self._in_flight = 0
         self._lock = threading.Lock()
         self.frames_sent = 0
-        self._long_job = None
-        self._long_kind = "request"  # what the running long job is, for the busy error
+        self.generation = 0  # bumped when the data or network changes: stale jobs are dropped
+        self.jobs: dict[str, Job] = {}
+        self._waiter = self.gate.waiter()
+        self._dirty, self._last_frame = True, 0.0
         self.thread = threading.Thread(target=self._run, name="isotopy-session", daemon=True)
 
     # ------------------------------------------------------------------ event-loop side
@@ -70,9 +104,10 @@ class SessionWorker:
         """Queue a validated message; False when the inbox is full (the page floods)."""
         try:
             self.inbox.put_nowait(msg)
-            return True
         except queue.Full:
             return False
+        self.gate.poke(self._waiter)
+        return True
 
     def frame_sent(self) -> None:
         with self._lock:
@@ -81,57 +116,113 @@ class SessionWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self.cancel_jobs()
         try:
             self.inbox.put_nowait(None)
         except queue.Full:
             pass
+        self.gate.poke(self._waiter)
         if self.thread.is_alive() and threading.current_thread() is not self.thread:
             self.thread.join(timeout)
 
+    def cancel_jobs(self) -> None:
+        for pool in self.pools.values():
+            pool.cancel(self)
+
     # ---------------------------------------------------------------------- thread side
     def _send(self, obj: dict, is_frame: bool = False) -> None:
-        if obj.get("type") == "download":
-            obj = dict(obj)
-            data = obj.pop("bytes")
-            obj["url"] = self.store_download(data, obj["filename"], obj["media"])
-            obj["size"] = len(data)
-        self.emit(json.dumps(obj, allow_nan=False, default=_json_default), is_frame)
+        """Encode and queue one message; anything that cannot be sent becomes an error."""
+        try:
+            if obj.get("type") == "download":
+                obj = dict(obj)
+                data = obj.pop("bytes")
+                obj["url"] = self.store_download(data, obj["filename"], obj["media"])
+                obj["size"] = len(data)
+            text = json.dumps(obj, allow_nan=False, default=_json_default)
+        except (TypeError, ValueError, OverflowError) as e:
+            log.exception("cannot encode a %s message", obj.get("type"))
+            text = json.dumps({"type": "error", "id": obj.get("id"), "request": obj.get(
+                "request"), "message": f"the server could not send its {obj.get('type')} "
+                f"reply ({e}); nothing was changed"})
+            is_frame = False
+        if is_frame and len(text) > MAX_FRAME_CHARS:
+            log.error("view update of %d characters refused", len(text))
+            text = json.dumps({"type": "error", "message": f"the view is too large to send "
+                               f"({len(text) / 1e6:.1f} MB); choose a smaller network or "
+                               f"fewer points"})
+            is_frame = False
+        if is_frame:
+            with self._lock:
+                self._in_flight += 1
+        self.emit(text, is_frame)
+
+    def _report(self, e: BaseException, msg=None) -> None:
+        """Tell the tab about an exception that is not bad input (a bug), and carry on."""
+        log.error("session error on %s", getattr(msg, "type", "update"), exc_info=e)
+        self._send({"type": "error", "id": getattr(msg, "id", None),
+                    "request": getattr(msg, "type", None),
+                    "message": f"internal error ({type(e).__name__}): {e}; the session "
+                               f"keeps running"})
 
     def _apply(self, msg) -> None:
         if _is_long(msg):
             return self._apply_long(msg)
-        self._reply(self.session, msg)
+        if self._reply(self.session, msg) and msg.type in _CHANGES:
+            self.generation += 1
+            self.cancel_jobs()
 
     def _apply_long(self, msg) -> None:
-        """Animations, GIF / MP4 and diagnostics (Betti numbers) run on a frozen copy in the
-        shared pool, so that this session keeps training and answering controls meanwhile
-        (one such job at a time)."""
-        if self._long_job is not None and not self._long_job.done():
-            self._send({"type": "error", "id": msg.id, "request": msg.type,
-                        "message": f"still working on the previous {self._long_kind}; try "
-                                   "again when it is done"})
-            return
-        frozen = self.session.freeze()
-        self._long_kind = {"animate": "animation", "export": "video export"}.get(msg.type,
-                                                                                 msg.type)
-        self._long_job = _POOL.submit(self._reply, frozen, msg)
+        """Queue an animation, a GIF / MP4 or diagnostics on a frozen copy in the pool of
+        its kind; this session keeps training and answering controls meanwhile."""
+        if msg.type == "export":
+            from .animation import check_export_size
 
-    def _reply(self, session, msg) -> None:
+            check_export_size(msg.frames, msg.size)  # refused before any work
+        pool = self.pools[msg.type]
+        pool.cancel(self)  # a new request of the same kind replaces the old one
+        frozen = self.session.freeze()
+        generation = self.generation
+
+        def run(job: Job):
+            frozen.progress = job.check
+            return frozen.handle(msg)
+
+        def done(result, error):
+            if self._stop.is_set():
+                return
+            if isinstance(error, Cancelled) or (error is None and
+                                                generation != self.generation):
+                self._send({"type": "cancelled", "id": msg.id, "request": msg.type,
+                            "message": f"the {LONG_KINDS[msg.type]} was cancelled: the data "
+                                       f"or network changed"})
+            elif isinstance(error, InputError):
+                self._send({"type": "error", "message": str(error), "id": msg.id,
+                            "request": msg.type})
+            elif error is not None:
+                self._report(error, msg)
+            else:
+                for r in result:
+                    self._send(r)
+
+        job = pool.submit(Job(self, msg.type, run, done))
+        ahead = pool.position(job)
+        if ahead:
+            self._send({"type": "queued", "id": msg.id, "request": msg.type, "ahead": ahead})
+
+    def _reply(self, session, msg) -> bool:
+        """Apply ``msg`` and send its replies; False when it was refused."""
+        ok = True
         try:
             replies = session.handle(msg)
         except InputError as e:
             replies = [{"type": "error", "message": str(e), "id": msg.id,
                         "request": msg.type}, self.session.status()]
-            if session is not self.session:
-                replies.pop()
-        except Exception as e:  # a bug: say so, keep the session alive
-            log.exception("session error on %s", msg.type)
-            replies = [{"type": "error", "message": f"internal error ({type(e).__name__}): "
-                        f"{e}", "id": msg.id, "request": msg.type}]
+            ok = False
         if self._stop.is_set():
-            return
+            return ok
         for r in replies:
             self._send(r)
+        return ok
 
     def _run(self) -> None:
         torch.set_num_threads(1)
@@ -141,65 +232,82 @@ class SessionWorker:
             for m in (s.data_message(), s.network_message(), s.status()):
                 self._send(m)
         except Exception:  # pragma: no cover - the socket went away at once
+            log.exception("session start failed")
             return
-        dirty, last_frame = True, 0.0
         while not self._stop.is_set():
-            now = time.perf_counter()
-            due = last_frame + self.min_interval - now
-            if s.playing:
-                timeout = 0.0
-            elif dirty:
-                timeout = max(due, 0.0) + 0.001
-            else:
-                timeout = 0.5
+            msg = None
             try:
-                msg = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
-            except queue.Empty:
-                msg = None
-            if msg is None and self._stop.is_set():
-                break
-            if msg is not None:
-                self._apply(msg)
-                dirty = True
-                if not self.inbox.empty():
-                    continue
-            if s.playing:
-                # train until the next view is due (at most one slice), so views keep pace
-                due = last_frame + self.min_interval - time.perf_counter()
+                msg = self._next_message()
+                if msg is None and self._stop.is_set():
+                    break
+                if msg is not None:
+                    self._apply(msg)
+                    self._dirty = True
+                    if not self.inbox.empty():
+                        continue
+                self._work()
+            except InputError as e:  # refused before any work (e.g. an export too large)
+                self._send({"type": "error", "message": str(e), "id": getattr(msg, "id", None),
+                            "request": getattr(msg, "type", None)})
+            except Exception as e:  # a bug: report it to the tab and keep serving
+                s.playing, s.steps_left = False, 0
+                self._dirty = False
+                self._report(e, msg)
                 try:
-                    s.train(min(self.slice_s, max(due, 0.002)),
-                            interrupt=lambda: not self.inbox.empty())
-                except InputError as e:
-                    self._send({"type": "error", "message": str(e), "request": "train"})
                     self._send(s.status())
-                dirty = True
-            with self._lock:
-                free = self._in_flight < self.pipeline
-            if dirty and free and time.perf_counter() - last_frame >= self.min_interval:
+                except Exception:  # pragma: no cover
+                    log.exception("status after an error")
+
+    def _next_message(self):
+        s = self.session
+        due = self._last_frame + self.min_interval - time.perf_counter()
+        if s.busy:
+            timeout = 0.0
+        elif self._dirty:
+            timeout = max(due, 0.0) + 0.001
+        else:
+            timeout = 0.5
+        try:
+            return self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _frame_due(self) -> bool:
+        with self._lock:
+            free = self._in_flight < self.pipeline
+        return (self._dirty and free
+                and time.perf_counter() - self._last_frame >= self.min_interval)
+
+    def _work(self) -> None:
+        """Under a slot of the gate: a training slice (when busy) and a view (when due)."""
+        s = self.session
+        if not (s.busy or self._frame_due()):
+            return
+        waiting = self.inbox.qsize
+        if not self.gate.acquire(self._waiter, interrupt=lambda: waiting() > 0):
+            return  # a message arrived (or a long wait): answer it first
+        try:
+            if s.busy:
+                due = self._last_frame + self.min_interval - time.perf_counter()
+                budget = min(self.gate.share(self.slice_s), max(due, 0.002))
+                try:
+                    replies = s.advance(budget, interrupt=lambda: waiting() > 0)
+                except InputError as e:
+                    replies = [{"type": "error", "message": str(e), "request": "train"},
+                               s.status()]
+                for r in replies:
+                    self._send(r)
+                self._dirty = True
+            if self._frame_due():
                 started = time.perf_counter()
                 try:
                     frame = s.frame()
-                except Exception as e:  # pragma: no cover - a bug in a view; keep going
-                    log.exception("frame error")
-                    self._send({"type": "error", "message": f"internal error drawing the view "
-                                f"({type(e).__name__}): {e}"})
-                    dirty = False
-                    continue
-                with self._lock:
-                    self._in_flight += 1
+                finally:
+                    self._dirty = False
                 self._send(frame, True)
-                last_frame, dirty = started, False
-            elif s.playing and not free:
-                time.sleep(0.0)  # let the sender run; training continues next pass
-
-
-# Long jobs of all sessions share two threads: two cores, and a GIF render is mostly Python.
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="isotopy-render")
-
-
-def _is_long(msg) -> bool:
-    return msg.type in ("animate", "diagnostics") or (
-        msg.type == "export" and msg.what in ("gif", "mp4"))
+                self._last_frame = started
+        finally:
+            self.gate.release()
 
 
 def _json_default(o):
