@@ -265,3 +265,71 @@ def test_head_takes_per_network_labels():
         for i in range(2):
             torch.testing.assert_close(both[i], head.log_probs(z[i:i + 1], y[i])[0])
         torch.testing.assert_close(head(z, y)[1], head(z[1:], y[1])[0])
+
+
+# ------------------------------------------------------------------- ties and precision
+def _grid_data(seed, n=1000, m=1000, side=20):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, side, (n, 2)).astype(np.float64)
+    return X, rng.integers(0, 3, n), rng.integers(0, side, (m, 2)).astype(np.float64)
+
+
+def _lowest_index_neighbours(X, Q, k, exclude_self=False):
+    d2 = ((Q[:, None, :] - X[None, :, :]) ** 2).sum(-1)  # exact for small integers
+    if exclude_self:
+        np.fill_diagonal(d2, np.inf)
+    return np.argsort(d2, axis=1, kind="stable")[:, :k]  # ties: lower index first
+
+
+@pytest.mark.parametrize("backend", ["torch", "faiss"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ties_at_the_kth_neighbour_go_to_the_lowest_index(backend, dtype):
+    if backend == "faiss":
+        pytest.importorskip("faiss")
+    X, _, Q = _grid_data(0)  # 400 grid nodes for 1,000 points: ties at many k-th places
+    d, i = knn_search(X.astype(dtype), Q.astype(dtype), k=5, backend=backend, chunk_size=300)
+    np.testing.assert_array_equal(i, _lowest_index_neighbours(X, Q, 5))
+    d, i = knn_search(X.astype(dtype), X.astype(dtype), k=4, exclude_self=True,
+                      backend=backend)
+    np.testing.assert_array_equal(i, _lowest_index_neighbours(X, X, 4, exclude_self=True))
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_grid_data_agrees_with_sklearn_except_at_ties_across_the_kth(weights):
+    tied_total = differ_tied = 0
+    for seed in range(2):
+        X, y, Q = _grid_data(seed)
+        clf = KNeighborsClassifier(5, weights=weights, algorithm="brute").fit(X, y)
+        ref_d, ref_i = clf.kneighbors(Q)
+        d, i = knn_search(X, Q, k=5)
+        np.testing.assert_array_equal(d, ref_d)  # integer data: every distance is exact
+        d2 = np.sort(((Q[:, None, :] - X[None]) ** 2).sum(-1), axis=1)
+        tied = d2[:, 4] == d2[:, 5]  # the 5th and 6th nearest at the same distance
+        assert 100 < tied.sum() < len(Q)  # both kinds of query occur
+        np.testing.assert_array_equal(np.sort(i[~tied], 1), np.sort(ref_i[~tied], 1))
+        ours, ref = knn_predict(X, y, Q, k=5, weights=weights), clf.predict(Q)
+        np.testing.assert_array_equal(ours[~tied], ref[~tied])
+        tied_total += int(tied.sum())
+        differ_tied += int((ours[tied] != ref[tied]).sum())
+    assert differ_tied < tied_total  # at ties the two rules may part, not always
+
+
+def test_float64_inputs_below_float32_resolution_are_ranked_exactly():
+    # offset 1000, spread 1e-4: float32 cannot tell these points apart (its step is 6e-5)
+    rng = np.random.default_rng(3)
+    Xc, Qc = rng.normal(size=(800, 3)) * 1e-4, rng.normal(size=(500, 3)) * 1e-4
+    y = rng.integers(0, 2, 800)
+    X, Q = Xc + 1000.0, Qc + 1000.0
+    d, i = knn_search(X, Q, k=5)
+    exact = np.sqrt(((Qc[:, None, :] - Xc[None]) ** 2).sum(-1))  # centred: no cancellation
+    np.testing.assert_array_equal(i, np.argsort(exact, axis=1, kind="stable")[:, :5])
+    np.testing.assert_allclose(d, np.take_along_axis(exact, i, 1), rtol=1e-6)
+    # scikit-learn agrees on the centred copy, where its float64 expansion is accurate
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        ref = KNeighborsClassifier(5, algorithm="brute").fit(Xc, y).predict(Qc)
+    np.testing.assert_array_equal(knn_predict(X, y, Q, k=5, weights="uniform"), ref)
+    # the same data rounded to float32 would not do: most neighbours collapse
+    lost = knn_search(X.astype(np.float32), Q.astype(np.float32), k=5)[1]
+    assert (np.sort(lost, 1) != np.sort(i, 1)).any(1).mean() > 0.5

@@ -5,12 +5,28 @@ For queries q (m, d) and references r (n, d) the squared Euclidean distances are
     |q - r|² = |q|² - 2 q·r + |r|²,
 
 computed a chunk of queries at a time as one matrix product (float32 BLAS), followed by
-a two-stage partial sort (block minima, then ``torch.topk`` inside the best blocks).
-Rounding in that expansion can swap neighbours whose distances differ by about 1e-6 of
-their size, so the search keeps a few more candidates than asked for, recomputes their
-distances directly as |q - r| in float64 and sorts those: the result is the exact k
-nearest neighbours up to float64 rounding, the same set scikit-learn's brute force search
-returns.
+a two-stage partial sort (block minima, then ``torch.topk`` inside the best blocks). Both
+sets are first moved by the references' mean (in float64 when they come in float64), which
+leaves distances alone but keeps the expansion from cancelling on data far from the origin.
+The search keeps a few more candidates than asked for, recomputes their distances directly
+as |q - r| in float64 from the inputs as given (float64 inputs are never rounded to float32
+for this step) and sorts them by (distance, reference index). The float32 step has a known
+error bound E (a multiple of the float32 unit roundoff times (|q| + max|r|)²); when the
+farthest kept candidate is not farther than the k-th by more than 2E, a reference outside
+the candidates could still belong to the k nearest (exact ties, or gaps below float32
+resolution), and that query is answered by a float64 pass over every reference instead.
+The result is the exact k nearest neighbours under float64 distances, and among references
+at exactly the same distance at the k-th place the ones with the lowest indices.
+
+scikit-learn (``KNeighborsClassifier(..., algorithm="brute")``) has no fixed rule there:
+it keeps the k nearest in a bounded max-heap and, when a nearer reference arrives, drops
+whichever tied reference sits at the heap's root, and with several threads it merges the
+threads' heaps; which of the tied references survive depends on the heap's layout and on
+the thread split. So the two agree on the distances of the k nearest, and on the labels of
+every query without a tie across its k-th neighbour, and may differ on the others.
+scikit-learn also computes distances with the expansion above in float64 without centring,
+so on data whose spread is far below its distance from the origin its neighbours can be
+wrong; ours are ranked on |q - r| directly.
 
 Classification follows scikit-learn's ``KNeighborsClassifier``:
 
@@ -47,6 +63,7 @@ DEFAULT_CHUNK = 1024  # queries per block: 1024 x 60000 float32 scores = 245 MB
 
 
 def _as_matrix(a, what: str) -> torch.Tensor:
+    """A 2-D float tensor: float64 stays float64 (integers become float64), else float32."""
     if isinstance(a, torch.Tensor):
         t = a.detach()
     else:
@@ -58,7 +75,8 @@ def _as_matrix(a, what: str) -> torch.Tensor:
                          f"{tuple(t.shape)}")
     if t.shape[0] == 0:
         raise InputError(f"{what} is empty")
-    t = t.to(torch.float32).contiguous()
+    wide = t.dtype in (torch.float64, torch.int32, torch.int64)
+    t = t.cpu().to(torch.float64 if wide else torch.float32).contiguous()
     if not torch.isfinite(t).all():
         raise InputError(f"{what} contains NaN or infinite values")
     return t
@@ -85,6 +103,29 @@ def _check_pair(ref, query):
     return ref, query
 
 
+def _centred32(t: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
+    """t - centre in t's own precision, then float32 for the candidate search."""
+    return (t - centre.to(t.dtype)).to(torch.float32).contiguous()
+
+
+def _exact_rows(ref: torch.Tensor, q: torch.Tensor, k: int, skip: int | None):
+    """The k nearest references of one query q (d,) by direct float64 distances.
+
+    Equal distances are ordered by reference index. ``skip``: a reference row to leave out.
+    Returns (distances (k,) float64, indices (k,) int64).
+    """
+    d2 = (ref.double() - q.double()).pow(2).sum(1)  # (n,)
+    if skip is not None:
+        d2[skip] = math.inf
+    kth = torch.kthvalue(d2, k).values
+    below = torch.nonzero(d2 < kth).flatten()  # ascending indices
+    tied = torch.nonzero(d2 == kth).flatten()[:k - len(below)]
+    pick = torch.cat([below, tied])
+    pick = pick.sort().values
+    dist, order = d2[pick].sort(stable=True)
+    return dist.sqrt(), pick[order]
+
+
 def _smallest(score: torch.Tensor, kc: int, nb: int) -> torch.Tensor:
     """Columns of the kc smallest entries of each row of score (c, nb·_BLOCK).
 
@@ -104,11 +145,13 @@ def _smallest(score: torch.Tensor, kc: int, nb: int) -> torch.Tensor:
 
 def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
                exclude_self: bool = False, backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
-    """The exact k nearest references of every query.
+    """The exact k nearest references of every query, ties to the lowest reference index.
 
     Parameters
     ----------
     ref : array, shape (n, d)
+        float64 (or integer) inputs are ranked in float64 as given; others in float32
+        converted exactly to float64.
     query : array, shape (m, d)
     k : int
         1 <= k <= n (n - 1 with ``exclude_self``).
@@ -127,10 +170,11 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
     dist : ndarray float64, shape (m, k)
         Euclidean distances, ascending.
     index : ndarray int64, shape (m, k)
-        Row numbers into ``ref``.
+        Row numbers into ``ref``; among equal distances the lower row number comes first
+        and is the one kept at the k-th place.
     """
     ref, query = _check_pair(ref, query)
-    n = ref.shape[0]
+    n, dim = ref.shape
     if exclude_self and query.shape[0] != n:
         raise InputError("exclude_self needs the queries to be the reference points themselves")
     limit = n - 1 if exclude_self else n
@@ -147,6 +191,14 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         except ImportError:
             backend = "torch"
     kc = min(limit, k + _SPARE)
+    # the float32 candidate search runs on centred copies; the ranking uses ref and query
+    centre = ref.double().mean(0)  # (d,)
+    ref32, query32 = _centred32(ref, centre), _centred32(query, centre)
+    # bound on the error of a float32 squared distance (expansion, centring and rounding):
+    # (2d + 16) u (|q| + max|r|)², u the float32 unit roundoff
+    ref_norm = float(ref32.double().norm(dim=1).max())
+    q_norm = query32.double().norm(dim=1)  # (m,)
+    err = (2 * dim + 16) * 2.0 ** -24 * (q_norm + ref_norm) ** 2  # (m,)
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
     index = buffer = None
@@ -154,22 +206,22 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         # Pad the references to whole blocks of _BLOCK; padding scores +inf, never chosen.
         nb = -(-n // _BLOCK)
         pad = nb * _BLOCK - n
-        ref_sq = (ref * ref).sum(1)  # (n,)
-        ref_p = torch.cat([ref, ref.new_zeros(pad, ref.shape[1])])
+        ref_sq = (ref32 * ref32).sum(1)  # (n,)
+        ref_p = torch.cat([ref32, ref32.new_zeros(pad, dim)])
         ref_sq_p = torch.cat([ref_sq, ref_sq.new_full((pad,), math.inf)])
         buffer = torch.empty(min(chunk_size, query.shape[0]), nb * _BLOCK)
         blocked = kc <= nb // 4  # the block search pays off when few blocks are kept
     else:  # faiss
         import faiss
 
-        index = faiss.IndexFlatL2(ref.shape[1])
-        index.add(ref.numpy())
+        index = faiss.IndexFlatL2(dim)
+        index.add(ref32.numpy())
         # one call for every query: FAISS blocks queries and references itself
-        _, found_all = index.search(query.numpy(), kc + (1 if exclude_self else 0))
+        _, found_all = index.search(query32.numpy(), kc + (1 if exclude_self else 0))
         found_all = torch.from_numpy(found_all)
     with torch.no_grad():
         for s in range(0, query.shape[0], chunk_size):
-            q = query[s:s + chunk_size]  # (c, d)
+            q = query32[s:s + chunk_size]  # (c, d)
             if index is not None:
                 cand = found_all[s:s + chunk_size]
                 if exclude_self:  # drop each point itself (or, if absent, the farthest)
@@ -187,14 +239,23 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
                     score[rows, rows + s] = math.inf
                 cand = _smallest(score, kc, nb) if blocked else \
                     torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
-            diff = ref[cand].double() - q.double().unsqueeze(1)  # (c, kc, d), float64
-            d = diff.pow(2).sum(-1).sqrt()  # (c, kc)
+            qx = query[s:s + chunk_size].double()  # (c, d), the inputs as given
+            d2 = (ref[cand].double() - qx.unsqueeze(1)).pow(2).sum(-1)  # (c, kc), float64
             # stable sort on (distance, index) so equal distances resolve to the lower index
             cand, order0 = cand.sort(dim=1)
-            d = d.gather(1, order0)
-            d, order = d.sort(dim=1, stable=True)
-            out_d[s:s + chunk_size] = d[:, :k].numpy()
-            out_i[s:s + chunk_size] = cand.gather(1, order)[:, :k].numpy()
+            d2 = d2.gather(1, order0)
+            d2, order = d2.sort(dim=1, stable=True)
+            cand = cand.gather(1, order)
+            out_d[s:s + chunk_size] = d2[:, :k].sqrt().numpy()
+            out_i[s:s + chunk_size] = cand[:, :k].numpy()
+            if kc == limit:
+                continue  # every reference was a candidate
+            # a reference left out is farther than every candidate up to 2 err; where the
+            # farthest candidate is not clearly beyond the k-th, search every reference
+            doubt = d2[:, -1] - 2 * err[s:s + chunk_size] <= d2[:, k - 1]  # (c,)
+            for j in torch.nonzero(doubt).flatten().tolist():
+                dist, idx = _exact_rows(ref, query[s + j], k, s + j if exclude_self else None)
+                out_d[s + j], out_i[s + j] = dist.numpy(), idx.numpy()
     return out_d, out_i
 
 
@@ -244,9 +305,14 @@ def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = 
     Returns
     -------
     labels : ndarray int64, shape (m,)
-        Predicted labels (values taken from ``ref_labels``), identical to
-        ``KNeighborsClassifier(k, weights=weights, algorithm="brute").predict`` up to
-        neighbours at exactly equal distances.
+        Predicted labels (values taken from ``ref_labels``), those of
+        ``KNeighborsClassifier(k, weights=weights, algorithm="brute").predict`` for every
+        query whose k-th and (k+1)-th nearest references are not at exactly the same
+        distance. At such a tie this function keeps the lowest reference indices, while
+        scikit-learn keeps whichever its heap and thread split leave (no fixed rule), so
+        the labels there may differ. Where scikit-learn's float64 distance expansion is
+        coarser than the gaps between neighbours (data far from the origin compared with
+        its spread), its neighbours can differ from these exact ones.
     """
     lookup(KNN_WEIGHTS, weights, "k-NN weighting")
     ref, query = _check_pair(ref_repr, query_repr)
