@@ -433,3 +433,118 @@ def test_gif_and_mp4_exports():
     assert iio.imread(gif["bytes"], index=None, extension=".gif").shape[0] == 6
     (mp4,) = s.handle(msg(type="export", what="mp4", kind="replay", frames=6, size=160))
     assert mp4["bytes"][4:8] == b"ftyp" and mp4["media"] == "video/mp4"
+
+
+# ---------------------------------------------------------------- bounded work, robustness
+def test_grid_is_capped_in_every_dimension():
+    from isotopy.web.session import MAX_GRID_VERTICES, grid_plan
+
+    for d in range(1, LIMITS["max_dim"] + 1):
+        lines, samples = grid_plan(d)
+        n_lines = 1 if d == 1 else d * lines ** (d - 1)
+        assert n_lines * samples <= MAX_GRID_VERTICES and lines >= 2 - (d == 1) and samples >= 2
+    assert grid_plan(2) == (17, 40) and grid_plan(3) == (5, 40)  # as before in 2-D and 3-D
+
+
+def test_values_beyond_float32_are_one_sentence():
+    s = Session()
+    with pytest.raises(InputError, match=r"^point 2, column 1 is not a finite 32-bit number "):
+        s.handle(msg(type="upload_csv", text="0.1,0.2,0\n1e300,0.5,1\n0.3,0.1,1\n"))
+    assert s.data_info["dataset"] == "disc_annulus"  # the old data is kept
+
+
+def test_export_memory_is_capped_before_any_work():
+    from isotopy.web.animation import MAX_EXPORT_BYTES, check_export_size
+
+    check_export_size(240, 480)  # the largest default-size video fits
+    with pytest.raises(InputError, match=r"240 frames at 1000 pixels would need 676 MB.* at "
+                                         r"most 63 frames at this size"):
+        check_export_size(240, 1000)
+    assert MAX_EXPORT_BYTES < 256 * 2**20
+
+
+def test_export_dir_never_overwrites(tmp_path):
+    from isotopy.web.app import DownloadStore
+
+    for run in range(2):  # two server runs write the same export names
+        store = DownloadStore(export_dir=tmp_path)
+        for _ in range(2):
+            store.put(b"run%d" % run, "isotopy-data.csv", "text/csv")
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 4 and sorted(f.read_bytes() for f in files) == [b"run0"] * 2 + [
+        b"run1"] * 2
+
+
+def test_bad_data_and_high_dimensions_keep_the_session_answering(client):
+    with connect(client) as ws:
+        for _ in range(4):
+            ws.receive_text()
+        out = roundtrip(ws, {"type": "upload_csv", "text": "0,0,0\n1e300,1,1\n2,2,1\n",
+                             "id": 3})
+        errors = [m for m in out if m["type"] == "error"]
+        assert len(errors) == 1 and errors[0]["id"] == 3 and "32-bit" in errors[0]["message"]
+        # 8-D nested spheres: the grid is capped, so the views stay small and quick
+        out = roundtrip(ws, {"type": "set_data", "dataset": "nested_spheres",
+                             "params": {"dim": 8}, "id": 4},
+                        {"type": "set_network", "hidden": [16] * 8})
+        assert [m for m in out if m["type"] == "error"] == []
+        assert [m for m in out if m["type"] == "data"][0]["dim"] == 8
+        stage = until(ws, lambda m: m["type"] == "frame" and "stage" in m)
+        grid = stage["stage"]["grid"]["shape"]
+        assert grid[0] * grid[1] <= 20_000 and grid[2] == 3  # through principal axes
+        # every streamed view is well under 1 MB
+        out = roundtrip(ws, {"type": "play"})
+        sizes = []
+        while len(sizes) < 3:
+            raw = ws.receive_text()
+            if json.loads(raw)["type"] == "frame":
+                sizes.append(len(raw))
+        assert max(sizes) < 1_000_000
+        roundtrip(ws, {"type": "pause"})
+        out = roundtrip(ws, {"type": "view", "stage": 3})
+        assert any(m["type"] == "status" and m["stage"] == 3 for m in out)
+
+
+def test_a_long_step_request_stops_at_pause(client):
+    with connect(client) as ws:
+        for _ in range(4):
+            ws.receive_text()
+        roundtrip(ws, {"type": "set_network", "hidden": [16] * 8})
+        ws.send_text(json.dumps({"type": "step", "steps": 20000, "id": 11}))
+        until(ws, lambda m: m["type"] == "frame" and m["step"] > 0)
+        ws.send_text(json.dumps({"type": "pause", "id": 12}))
+        got = {}
+        for _ in range(500):
+            m = json.loads(ws.receive_text())
+            if m["type"] == "status" and m.get("id") in (11, 12):
+                got[m["id"]] = m
+            if len(got) == 2:
+                break
+        assert got[11]["stopped"] == "paused" and 0 < got[11]["step"] < 20000
+        assert not got[12]["playing"]
+        step = got[12]["step"]
+        out = roundtrip(ws, {"type": "ping"})
+        assert [m["step"] for m in out if m["type"] == "status"] in ([], [step])
+
+
+def test_exceptions_are_reported_and_the_session_lives(client, monkeypatch):
+    def broken_frame(self):
+        return {"type": "frame", "step": 0, "loss": float("inf")}  # json refuses inf
+
+    def broken_handle(self, m):
+        raise RuntimeError("boom")
+
+    with connect(client) as ws:
+        for _ in range(4):
+            ws.receive_text()
+        monkeypatch.setattr(Session, "frame", broken_frame)
+        out = roundtrip(ws, {"type": "view", "stage": 1})
+        err = until(ws, lambda m: m["type"] == "error", out)
+        assert "could not send its frame" in err["message"]
+        monkeypatch.setattr(Session, "_on_reset", broken_handle)
+        out = roundtrip(ws, {"type": "reset", "id": 9})
+        err = [m for m in out if m["type"] == "error" and m.get("id") == 9]
+        assert len(err) == 1 and "internal error (RuntimeError): boom" in err[0]["message"]
+        monkeypatch.undo()
+        out = roundtrip(ws, {"type": "step", "steps": 2, "id": 10})
+        assert until(ws, lambda m: m["type"] == "status" and m.get("id") == 10, out)["step"] == 2

@@ -155,9 +155,9 @@ class Session:
         bad = ~np.isfinite(X32)
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise InputError(f"point {i + 1} has value {X[i, j]:g} in column {j + 1}, which "
-                             f"is not a finite 32-bit number; the explorer takes values up "
-                             f"to about 3.4e38")
+            raise InputError(f"point {i + 1}, column {j + 1} is not a finite 32-bit number "
+                             f"(values beyond about ±3.4e38 overflow); the explorer takes "
+                             f"finite values only")
         X = X32
         if split:
             Xtr, ytr, Xte, yte = train_test_split(X, y, info.get("test_size", 0.25),
@@ -391,8 +391,9 @@ class Session:
         return self._after_data()
 
     def _on_upload_csv(self, msg: P.UploadCSV):
-        X, y = points_from_csv_text(msg.text, name="uploaded CSV",
-                                    max_points=LIMITS["max_points"])
+        with np.errstate(over="ignore", invalid="ignore"):  # checked in _set_data
+            X, y = points_from_csv_text(msg.text, name="uploaded CSV",
+                                        max_points=LIMITS["max_points"])
         self._set_data(X, y, {"file": "uploaded CSV", "n": int(len(X)), "seed": msg.seed,
                               "test_size": msg.test_size})
         return self._after_data()
