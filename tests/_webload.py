@@ -131,3 +131,60 @@ async def wave(url: str, sessions: int, seconds: float, *, fuzz: bool = True):
     if fuzz:
         tasks.append(fuzz_client(url))
     return await asyncio.gather(*tasks)
+
+
+async def export_client(url: str, what: str = "gif", frames: int = 120, size: int = 480,
+                        timeout: float = 120.0) -> dict:
+    """One tab that trains a little, then asks for a GIF / MP4 and waits for its download."""
+    async with connect(url) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        await ws.send(json.dumps({"type": "step", "steps": 50, "id": 1}))
+        t0 = time.perf_counter()
+        await ws.send(json.dumps({"type": "export", "what": what, "frames": frames,
+                                  "size": size, "id": 2}))
+        while True:
+            m = await _recv(ws, timeout)
+            if m.get("id") == 2 and m["type"] in ("download", "error", "cancelled"):
+                return {"type": m["type"], "seconds": time.perf_counter() - t0,
+                        "size": m.get("size"), "message": m.get("message")}
+
+
+async def control_probe(url: str, start: asyncio.Event, tries: int = 10,
+                        gap_s: float = 0.3) -> list[float]:
+    """A training tab that, once ``start`` is set, times ``tries`` learning-rate changes (ms)
+    from sending each to its status reply."""
+    out = []
+    async with connect(url) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        await ws.send(json.dumps({"type": "play"}))
+        await start.wait()
+        for i in range(tries):
+            t0 = time.perf_counter()
+            await ws.send(json.dumps({"type": "set_train", "lr": 0.02 + 0.001 * i,
+                                      "id": 500 + i}))
+            while True:
+                m = await _recv(ws)
+                if m["type"] == "status" and m.get("id") == 500 + i:
+                    break
+            out.append(1000 * (time.perf_counter() - t0))
+            await asyncio.sleep(gap_s)
+        await ws.send(json.dumps({"type": "pause"}))
+    return out
+
+
+async def exports_and_controls(url: str, exporters: int = 2, frames: int = 120,
+                               size: int = 480, tries: int = 10) -> dict:
+    """``exporters`` tabs render GIFs while another tab changes a control now and then."""
+    start = asyncio.Event()
+
+    async def exports():
+        tasks = [asyncio.create_task(export_client(url, frames=frames, size=size))
+                 for _ in range(exporters)]
+        await asyncio.sleep(1.0)  # the renders are under way
+        start.set()
+        return await asyncio.gather(*tasks)
+
+    lat, done = await asyncio.gather(control_probe(url, start, tries), exports())
+    return {"latency_ms": lat, "exports": done}

@@ -1,5 +1,6 @@
-"""A bounded load test of a real server: 20 tabs training at once while a fuzzer sends bad
-messages; no errors for the tabs, an error reply for every bad message, memory stable.
+"""Bounded load tests of a real server: 20 tabs training at once while a fuzzer sends bad
+messages (no errors for the tabs, an error reply for every bad message, memory stable), and
+a tab's controls answered promptly while two other tabs render GIFs.
 
 The full 30-second version with rates is ``python benchmarks/web_load.py``.
 """
@@ -16,7 +17,7 @@ import pytest
 pytest.importorskip("websockets")
 pytest.importorskip("uvicorn")
 
-from _webload import BAD_MESSAGES, wave  # noqa: E402
+from _webload import BAD_MESSAGES, exports_and_controls, wave  # noqa: E402
 from _webserver import ServerProcess  # noqa: E402
 
 SESSIONS, SECONDS = 20, 8.0
@@ -57,3 +58,15 @@ def test_twenty_sessions_with_fuzzing(server):
     growth = server.rss_mb() - rss_after_first
     # sessions leave nothing behind: a second wave costs (almost) no new memory
     assert growth < 40, f"server memory grew by {growth:.1f} MB after a second wave"
+
+
+@pytest.mark.slow
+def test_controls_stay_quick_while_two_tabs_export_gifs(server):
+    """Bound: median answer to a control at most 250 ms, none slower than 2 s, while two
+    other tabs render 120-frame 480 px GIFs (the renders take about 5 s each)."""
+    r = asyncio.run(exports_and_controls(server.ws_url, exporters=2, frames=120, size=480,
+                                         tries=10))
+    assert [e["type"] for e in r["exports"]] == ["download", "download"], r["exports"]
+    lat = sorted(r["latency_ms"])
+    assert lat[len(lat) // 2] <= 250 and lat[-1] <= 2000, lat
+    assert server.alive()
