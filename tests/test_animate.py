@@ -225,7 +225,8 @@ def test_export_gif_mp4_read_back(small_anim, tmp_path):
     frames = [f for f in reader]
     assert reader.get_meta_data()["fps"] == pytest.approx(12)
     reader.close()
-    assert len(frames) == 12 and frames[0].shape == (h, w, 3)
+    # the last frame is held for small_anim.hold (1 s) = 12 more frames at 12 fps
+    assert len(frames) == 12 + 12 and frames[0].shape == (h, w, 3)
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no temporary left
 
 
@@ -234,7 +235,8 @@ def test_export_html_self_contained(small_anim, tmp_path):
     text = path.read_text()
     blob = re.search(r'<script type="application/json">(.*?)</script>', text, re.S).group(1)
     frames = json.loads(blob)
-    assert len(frames) == 12
+    assert len(frames) == 12 + 10  # the last frame held 1 s at 10 fps
+    assert frames[-1] == frames[11]
     import base64
     import io
 

@@ -22,15 +22,19 @@ class Animation:
     frames : Frames
     fps : float
         Playback speed of exports.
+    hold : float
+        Seconds the last frame stays on screen in exports (GIF, MP4, HTML).
     size : int
         Image width in pixels (rounded down to a multiple of 16).
     **render_kw
         Passed to :class:`FrameRenderer` (point_size, elev, azim).
     """
 
-    def __init__(self, frames: Frames, *, fps: float = 20, size: int = 480, **render_kw):
+    def __init__(self, frames: Frames, *, fps: float = 20, size: int = 480, hold: float = 1.0,
+                 **render_kw):
         self.frames = frames
         self.fps = float(fps)
+        self.hold = float(hold)  # seconds the last frame stays: the end state is what counts
         self.size = int(size)
         self.render_kw = render_kw
         self._images: list[np.ndarray] | None = None
@@ -53,13 +57,21 @@ class Animation:
             raise InputError(f"unknown animation format {fmt!r}; choose one of: "
                              f"{', '.join(FORMATS)}")
         check_output(path, fmt)
+        fps = fps or self.fps
         if fmt == "mp4" and self._images is None:
             # stream: ffmpeg encodes frame i while frame i + 1 is drawn
             from .export import write_mp4
 
-            return write_mp4(self._stream(progress), path, fps=fps or self.fps)
+            def held():
+                last = None
+                for last in self._stream(progress):
+                    yield last
+                for _ in range(int(round(self.hold * fps))):
+                    yield last
+
+            return write_mp4(held(), path, fps=fps)
         images = self.render(progress=progress)
-        return save_frames(images, path, fmt, fps=fps or self.fps, title=self.caption)
+        return save_frames(images, path, fmt, fps=fps, title=self.caption, hold=self.hold)
 
     def _stream(self, progress):
         r = FrameRenderer(self.frames, size=self.size, **self.render_kw)
@@ -76,7 +88,7 @@ class Animation:
         m = self.frames.meta
         if m.get("kind") == "layers":
             return f"isotopy: stages {m['stages'][0]}..{m['stages'][-1]} applied gradually"
-        return f"isotopy: representation {m.get('stage')} during training"
+        return f"isotopy: {m.get('words', 'a representation')} during training"
 
     def _repr_html_(self) -> str:
         return html_player(self.render(), fps=self.fps)

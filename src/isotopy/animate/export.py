@@ -94,8 +94,12 @@ def _lookup_table(pal: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
     return lut
 
 
-def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0) -> Path:
-    """Animated GIF, one shared palette; returns the path."""
+def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0,
+              hold: float = 0.0) -> Path:
+    """Animated GIF, one shared palette; the last frame stays ``hold`` seconds longer.
+
+    Returns the path.
+    """
     from PIL import Image
 
     path = Path(path)
@@ -108,9 +112,13 @@ def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0)
         im = Image.fromarray(lut[c], mode="P")
         im.putpalette(flat)
         imgs.append(im)
+    frame_ms = int(round(1000 / fps))
+    durations = [frame_ms] * len(imgs)
+    durations[-1] += int(round(1000 * max(float(hold), 0.0)))
     atomic_write(path, lambda tmp: imgs[0].save(
         tmp, format="GIF", save_all=True, append_images=imgs[1:],
-        duration=int(round(1000 / fps)), loop=loop, optimize=False, disposal=1))
+        duration=durations if len(imgs) > 1 else durations[0], loop=loop, optimize=False,
+        disposal=1))
     return path
 
 
@@ -228,8 +236,12 @@ FORMATS = {"gif": write_gif, "mp4": write_mp4, "html": write_html, "png": write_
 
 
 def save_frames(frames: list[np.ndarray], path, fmt: str | None = None, *, fps: float = 20,
-                title: str = "") -> Path:
-    """Write rendered frames as ``fmt`` (default: from the path's extension; a folder is png)."""
+                title: str = "", hold: float = 0.0) -> Path:
+    """Write rendered frames as ``fmt`` (default: from the path's extension; a folder is png).
+
+    ``hold``: seconds the last frame stays on screen beyond its own frame time (GIF: a longer
+    last frame; MP4 and HTML: the last frame repeated; PNG folders: ignored).
+    """
     path = Path(path)
     if fmt is None:
         fmt = path.suffix.lstrip(".").lower() or "png"
@@ -243,6 +255,11 @@ def save_frames(frames: list[np.ndarray], path, fmt: str | None = None, *, fps: 
     check_output(path, fmt)
     if fmt == "png":
         return write_pngs(frames, path)
+    if hold < 0 or not np.isfinite(hold):
+        raise InputError(f"the hold time must be a number >= 0 seconds, got {hold}")
+    if fmt == "gif":
+        return write_gif(frames, path, fps=fps, hold=hold)
+    extra = [frames[-1]] * int(round(hold * fps))
     if fmt == "html":
-        return write_html(frames, path, fps=fps, title=title)
-    return FORMATS[fmt](frames, path, fps=fps)
+        return write_html(list(frames) + extra, path, fps=fps, title=title)
+    return FORMATS[fmt](list(frames) + extra, path, fps=fps)

@@ -37,6 +37,7 @@ import torch
 from ..errors import InputError, check_positive_int
 from ..paths import orient_network, pad, stage_path
 from ..scene import Scene, domain_bounds, input_grid, separator_geometry
+from ..scene.build import stage_words, swapped_at
 
 __all__ = ["Frames", "morph_frames", "training_frames", "view_boxes", "even_spacing"]
 
@@ -284,7 +285,6 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         pos = np.linspace(0, S, n_move) if n_move > 1 else np.array([float(S)])
     pos = np.r_[pos, np.full(n_hold, float(S))]
     pts, grids, titles, notes, flagged, ts, stage_of = [], [], [], [], [], [], []
-    names = net.names
     for u in pos:
         j, t, cur = at(u)
         if u >= S:
@@ -294,10 +294,11 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         grids.append(cur[n:].reshape(L, P, -1))
         k = a + j
         p = paths[j]
-        titles.append(f"stage {k + 1}: {names[k]} ({net.stages[k].short()})")
+        titles.append(stage_words(net, k + 1))
         note = p.note
-        if k in swaps:
-            i1, i2 = swaps[k]
+        pair = swapped_at(net, swaps, k + 1)
+        if pair is not None:
+            i1, i2 = pair
             note = (f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
                     f"same function, det W > 0. " + note)
         notes.append(note)
@@ -310,7 +311,8 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
     if sep is not None:
         for i in range(frames - max(n_hold, 1), frames):
             seps[i] = sep(bounds[i])
-        titles[-1] = f"{names[b]}: final representation and the read-out's separator"
+        for i in range(frames - max(n_hold, 1), frames):
+            titles[i] = f"{stage_words(net, b + 1)}: the read-out's separator"
     meta = {"kind": "layers", "stages": list(range(a + 1, b + 2)), "t": np.array(ts),
             "stage_of_frame": np.array(stage_of), "swaps": {int(k): v for k, v in swaps.items()},
             "projection": None if proj is None else
@@ -414,7 +416,7 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
         grids.append(cur[n:].reshape(L, P, -1))
         step = float(np.interp(u, np.arange(n_s), steps))
         a = acc[min(max(int(round(step)) - 1, 0), len(acc) - 1)]
-        titles.append(f"{(['input', *net.names])[k]} at step {int(round(step))} "
+        titles.append(f"{stage_words(work, k)}, step {int(round(step))} "
                       f"(batch accuracy {a:.2f})")
         step_of.append(step)
         if k == n_rep - 1 and net.n_classes == 2 and proj is None:
@@ -429,7 +431,8 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
             for i, s in enumerate(seps_fn)]
     note = ("the read-out's separating " + {1: "threshold", 2: "line", 3: "plane"}.get(d, "set")
             if seps_fn[0] is not None else "")
-    meta = {"kind": "training", "stage": k, "steps": np.array(step_of),
+    meta = {"kind": "training", "stage": k, "words": stage_words(work, k),
+            "steps": np.array(step_of),
             "progress": np.array(step_of) / max(steps[-1], 1.0),
             "projection": None if proj is None else "top 3 principal axes of the last snapshot"}
     return Frames(pts, np.asarray(y), grids, bounds, titles, [note] * frames, seps,

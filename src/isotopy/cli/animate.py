@@ -28,6 +28,13 @@ def register(sub) -> None:
     p.add_argument("--size", type=int, default=480, metavar="PX", help="image width in pixels")
     p.add_argument("--limits", default="smooth", metavar="smooth|fixed",
                    help="view box: following the data smoothly, or fixed for all frames")
+    p.add_argument("--at", default="readable", metavar="final|readable|STEP",
+                   help="layers: the training state animated: readable (default: the earliest "
+                        "recorded step that classifies as well as the run ever does, with a "
+                        "margin, before tanh layers saturate), final or a step number; "
+                        "training: the last step shown (default: the whole run)")
+    p.add_argument("--hold", type=float, default=1.0, metavar="S",
+                   help="seconds the last frame stays on screen (GIF, MP4, HTML)")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="file to write (a folder for --format png)")
     p.set_defaults(func=run)
@@ -61,15 +68,35 @@ def run(args) -> int:
     if size > 2048:
         raise InputError(f"--size must be at most 2048 pixels, got {size}")
     lookup({m: m for m in ("smooth", "fixed")}, args.limits, "--limits mode")
+    from ..train.readable import parse_at, state_at
+
+    at = parse_at(args.at)
+    if not (math.isfinite(args.hold) and 0 <= args.hold <= 60):
+        raise InputError(f"--hold must be a number of seconds in [0, 60], got {args.hold}")
     check_output(args.out, fmt)
     run_ = load_run(args.run_dir)
     X, y = run_.X, run_.y
     if what == "layers":
-        fr = morph_frames(run_.net, X, y, frames=frames, stage=args.stage, limits=args.limits)
+        state = state_at(run_.net, run_.history, run_.X_train, run_.y_train, at, X_corner=X)
+        fr = morph_frames(state.net, X, y, frames=frames, stage=args.stage,
+                          limits=args.limits)
+        fr.titles = [f"{t} ({state.label()})" for t in fr.titles]
+        print(f"animated at the {state.describe()}")
     else:
-        fr = training_frames(run_.net, run_.history, X, y, stage=args.stage, frames=frames,
+        hist = run_.history
+        if at != "readable":
+            last = hist.steps_done if at == "final" else at
+            if last > hist.steps_done:
+                raise InputError(f"step {last} is beyond this run's last step "
+                                 f"{hist.steps_done}")
+            keep = [i for i, s in enumerate(hist.record_steps) if s <= last]
+            from dataclasses import replace
+
+            hist = replace(hist, record_steps=[hist.record_steps[i] for i in keep],
+                           snapshots=[hist.snapshots[i] for i in keep])
+        fr = training_frames(run_.net, hist, X, y, stage=args.stage, frames=frames,
                              limits=args.limits)
-    anim = Animation(fr, fps=args.fps, size=size)
+    anim = Animation(fr, fps=args.fps, size=size, hold=args.hold)
     with progress_bar(len(fr), "rendering", unit="frame") as bar:
         path = anim.save(args.out, fmt, progress=bar)
     flagged = int(fr.flagged.sum())

@@ -13,6 +13,10 @@ def register(sub) -> None:
     p.add_argument("--size", type=int, default=500, metavar="PX",
                    help="pixel size of each square panel")
     p.add_argument("--no-html", action="store_true", help="skip the plotly HTML of 3-D layers")
+    p.add_argument("--at", default="readable", metavar="final|readable|STEP",
+                   help="the training state drawn: readable (default: the earliest recorded "
+                        "step that classifies as well as the run ever does, with a margin, "
+                        "before tanh layers saturate), final (the last step) or a step number")
     p.set_defaults(func=run)
 
 
@@ -23,8 +27,10 @@ def _is_plot_dir(path) -> bool:
 def run(args) -> int:
     from ..errors import check_positive_int
     from ..train import atomic_dir, load_run
+    from ..train.readable import parse_at
     from .plotting import write_run_figures
 
+    at = parse_at(args.at)
     check_positive_int(args.size, "--size", minimum=50)
     if args.size > 4000:
         from ..errors import InputError
@@ -34,6 +40,8 @@ def run(args) -> int:
     target.check()
     run_ = load_run(args.run)
     with target as tmp:
-        written = write_run_figures(run_, tmp, size=args.size, html=not args.no_html)
+        written, state = write_run_figures(run_, tmp, size=args.size, html=not args.no_html,
+                                           at=at)
+    print(f"drawn at the {state.describe()}")
     print(f"wrote {len(written)} files to {args.out}: {', '.join(written)}")
     return 0

@@ -85,9 +85,12 @@ def _draw_1d(scene: Scene, ax, point_size, show_grid):
                   cmap=_region_cmap(f.kind), vmin=0, vmax=1, aspect="auto", alpha=0.85,
                   zorder=0)
     ax.axhline(0, color=GRID_COLOR, lw=0.8, zorder=1)
-    # stack the classes slightly apart so that overlapping points stay visible
-    offsets = np.where(scene.labels == 0, 0.06, -0.06)
-    ax.scatter(scene.points[:, 0], offsets, c=_colors(scene.labels), s=point_size,
+    # Each class in its own band, points spread vertically at random (a fixed seed) so that
+    # points the layer pushed onto one spot stay visible as a column instead of one dot.
+    labels = np.asarray(scene.labels)
+    jitter = np.random.default_rng(0).uniform(-0.07, 0.07, len(labels))
+    offsets = np.where(labels == labels.min(), 0.12, -0.12) + jitter
+    ax.scatter(scene.points[:, 0], offsets, c=_colors(labels), s=point_size,
                edgecolors="white", linewidths=0.3, zorder=3)
     if scene.separator is not None and scene.separator.shape == (1,):
         ax.axvline(scene.separator[0], color=SEPARATOR_COLOR, lw=2, zorder=4)
@@ -114,6 +117,11 @@ def _draw_3d(scene: Scene, ax, point_size, show_grid):
     ax.set_ylim(b[0, 1], b[1, 1])
     ax.set_zlim(b[0, 2], b[1, 2])
     ax.set_box_aspect(tuple(b[1] - b[0]))
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # few, small ticks: no overlapping labels
+        axis.set_major_locator(MaxNLocator(3))
+    ax.tick_params(labelsize=6, pad=0)
 
 
 def draw_scene(scene: Scene, ax=None, *, point_size: float = 10, show_grid: bool = True,
@@ -142,8 +150,12 @@ def plot_decision_regions(net, X, y, ax=None, **kwargs):
     return plot_scene(net, X, y, 0, ax, **kwargs)
 
 
-def plot_layer_strip(net, X, y, *, panel_size: float = 3.6, point_size: float = 6, **kwargs):
+def plot_layer_strip(net, X, y, *, panel_size: float = 3.6, point_size: float = 6,
+                     state: str | None = None, **kwargs):
     """One panel per representation: input, every hidden layer, output.
+
+    ``state`` (e.g. ``State.describe()``) is written above the panels: which training state
+    and step they show.
 
     Returns
     -------
@@ -155,12 +167,17 @@ def plot_layer_strip(net, X, y, *, panel_size: float = 3.6, point_size: float = 
     for i, sc in enumerate(scenes, start=1):
         ax = fig.add_subplot(1, len(scenes), i, projection="3d" if sc.dim == 3 else None)
         draw_scene(sc, ax, point_size=point_size)
+    if state:
+        fig.suptitle(state, fontsize=10, color="#444444")
     fig.tight_layout()
     return fig
 
 
-def plot_training_curves(history, ax=None, *, index: int = 0):
-    """Loss and accuracy against step (training every step, test at recorded steps)."""
+def plot_training_curves(history, ax=None, *, index: int = 0, mark=None):
+    """Loss and accuracy against step (training every step, test at recorded steps).
+
+    ``mark``: a :class:`~isotopy.train.readable.State` whose step gets a dashed line.
+    """
     plt = _mpl()
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -178,7 +195,11 @@ def plot_training_curves(history, ax=None, *, index: int = 0):
                  label="test accuracy")
     ax2.set_ylim(0, 1.02)
     ax2.set_ylabel("accuracy")
+    if mark is not None:
+        ax.axvline(mark.step, color="#777777", ls="--", lw=1, label=mark.label())
     lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
+    # below the axes: a legend inside would cover the curves
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper center", fontsize=8,
+              bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     fig.tight_layout()
     return fig

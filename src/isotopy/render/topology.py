@@ -52,8 +52,11 @@ def plot_width_sweep(result: dict, *, axes=None):
         ax.set_xlabel("units per hidden layer")
         ax.set_title(f"ball in a shell, R^{r['dim']}")
     axes[0].set_ylabel(f"accuracy ({len(res[0]['sample_accuracy'])} seeds; band = range)")
-    axes[-1].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    # one legend under the panels: inside, it covered the data or the "bound" label
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels),
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 

@@ -62,10 +62,12 @@ def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=N
     fig, ax = _axes(ax)
     speed = np.hypot(U, V)
     if kind == "arrows":
-        ax.quiver(X, Y, U, V, speed, cmap="viridis", angles="xy", scale_units="xy", scale=1,
-                  width=0.004)
+        mappable = ax.quiver(X, Y, U, V, speed, cmap="viridis", angles="xy",
+                             scale_units="xy", scale=1, width=0.004)
     else:
-        ax.streamplot(X, Y, U, V, color=speed, cmap="viridis", density=1.1, linewidth=0.8)
+        mappable = ax.streamplot(X, Y, U, V, color=speed, cmap="viridis", density=1.1,
+                                 linewidth=0.8).lines
+    fig.colorbar(mappable, ax=ax, label="|v(x)|", shrink=0.8)
     _scatter(ax, points, labels)
     if show_anchors:
         a = stage.anchors[network].detach().numpy()

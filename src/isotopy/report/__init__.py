@@ -25,6 +25,7 @@ margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
 h1{font-weight:600}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 figure{margin:1em 0;display:inline-block;vertical-align:top}
 figure img,figure video{max-width:100%;border:1px solid #eee}
+figure:target{outline:3px solid #f0c040}
 figcaption{font-size:.9em;color:#555;max-width:900px}
 table{border-collapse:collapse;margin:1em 0;font-size:.92em}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f4f4f4}
@@ -95,7 +96,8 @@ def _build(out, names, quick, seed, progress, start) -> dict:
         page = _page(parts, ctx, names, seconds, quick)
         (tmp / "index.html").write_text(page)
         (tmp / "metrics.json").write_text(json.dumps(
-            {"metrics": ctx.metrics, "claims": ctx.claims, "section_seconds": timings,
+            {"metrics": ctx.metrics, "claims": ctx.claims, "figures": ctx.figures,
+             "section_seconds": timings,
              "seconds": seconds, "quick": quick, "seed": seed}, indent=2, default=float) + "\n")
     return {"metrics": ctx.metrics, "claims": ctx.claims, "seconds": seconds, "path": Path(out)}
 
@@ -112,12 +114,19 @@ def _page(parts, ctx, names, seconds, quick) -> str:
     summary = (f"<h2>The essay's claims, measured</h2><table><thead><tr><th>claim</th>"
                f"<th>measured</th><th>verdict</th></tr></thead><tbody>{rows}</tbody></table>"
                if rows else "")
+    figs = "".join(f'<tr><td>{html.escape(f["essay"])}</td><td><a href="#{html.escape(f["id"])}">'
+                   f'{html.escape(f["id"])}</a></td><td>{html.escape(f["shows"])}</td></tr>'
+                   for f in ctx.figures)
+    index = (f"<h2>The essay's figures and their counterparts here</h2><table><thead><tr>"
+             f"<th>the essay's figure</th><th>here</th><th>what it shows here</th></tr>"
+             f"</thead><tbody>{figs}</tbody></table>" if figs else "")
     toc = "".join(f'<li><a href="#{n}">{html.escape(importlib.import_module(f"{__name__}.sections.{n}").TITLE)}</a></li>' for n in names)  # noqa: E501
     note = " (quick settings: not the report's numbers)" if quick else ""
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>isotopy report</title>"
             f"<style>{_CSS}</style></head><body><h1>Neural networks, manifolds and topology, "
             f"reproduced</h1><p class='meta'>isotopy {__version__}; seed {ctx.seed}; built in "
             f"{seconds} s{note}. Every number below was measured by this build; the essay is "
-            f"\"Neural Networks, Manifolds, and Topology\" (2014).</p><ul>{toc}</ul>{summary}"
+            f"\"Neural Networks, Manifolds, and Topology\" (2014).</p><ul>{toc}</ul>{index}"
+            f"{summary}"
             f"{''.join(parts)}</body></html>\n")
 

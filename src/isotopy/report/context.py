@@ -25,7 +25,9 @@ class Context:
     progress: object = None  # callable(message) or None
     metrics: dict = field(default_factory=dict)
     claims: list = field(default_factory=list)
+    figures: list = field(default_factory=list)  # the essay's figures and their counterparts
     section: str = ""
+    last_figure: str = ""  # id of the last embedded figure
 
     def __post_init__(self):
         (self.out / "figures").mkdir(parents=True, exist_ok=True)
@@ -50,6 +52,8 @@ class Context:
 
     def embed(self, rel: str, *, caption: str = "", width: int | None = None) -> str:
         w = f' style="max-width:{width}px"' if width else ""
+        fid = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        self.last_figure = fid
         if rel.endswith((".png", ".gif", ".jpg", ".svg")):
             body = f'<img src="{rel}" alt="{html.escape(caption)}"{w}>'
         elif rel.endswith(".mp4"):
@@ -57,7 +61,15 @@ class Context:
         else:
             body = f'<a href="{rel}">{html.escape(rel)}</a>'
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        return f"<figure>{body}{cap}</figure>"
+        return f'<figure id="{html.escape(fid)}">{body}{cap}</figure>'
+
+    def index(self, essay: str | None, _tag: str = "", *, shows: str = "") -> None:
+        """List the last embedded figure in the report's figure index as the counterpart of
+        the essay's figure described by ``essay`` (None: not an essay figure); ``shows``
+        says in a few words what the reader sees in it."""
+        if essay:
+            self.figures.append({"essay": essay, "id": self.last_figure,
+                                 "section": self.section, "shows": shows})
 
     def record(self, key: str, value) -> None:
         """Keep a measured number under ``<section>.<key>`` in metrics.json."""

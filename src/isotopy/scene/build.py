@@ -20,7 +20,7 @@ from ..errors import InputError
 from .scene import Field, Scene
 
 __all__ = ["domain_bounds", "input_grid", "stage_scene", "layer_scenes", "decision_field",
-           "separator_geometry", "representation_index"]
+           "separator_geometry", "representation_index", "stage_words", "swapped_at"]
 
 
 def domain_bounds(X, margin: float = 0.1) -> np.ndarray:
@@ -70,6 +70,38 @@ def representation_index(net, which) -> int:
     if not 0 <= k < len(names):
         raise InputError(f"stage index {which} is out of range 0..{len(names) - 1}")
     return k
+
+
+def stage_words(net, k: int) -> str:
+    """Representation ``k`` named in words: "input", "hidden layer 1, tanh", "output logit"."""
+    if k == 0:
+        return "input"
+    stage = net.stages[k - 1]
+    if k == len(net.stages):
+        return "output logit" if net.n_classes == 2 else "output logits"
+    layer = 1 + sum(1 for e in net.layer_ends() if e < k - 1)
+    act = getattr(stage, "act", None)
+    if act is not None:
+        return f"hidden layer {layer}, {act.name}"
+    short = stage.short()
+    if short.startswith("affine"):
+        return f"hidden layer {layer}, {short.replace('affine', 'affine map')}"
+    return f"stage {k}, {short}"
+
+
+def swapped_at(net, swaps: dict, k: int):
+    """The unit pair (i, j) swapped in representation ``k`` by ``orient_network``'s ``swaps``
+    (a swap at affine stage s shows in the representations after s up to the next affine
+    stage, whose inputs are swapped back), else None."""
+    from ..nn.stages import Affine
+
+    for s, pair in swaps.items():
+        nxt = s + 1
+        while nxt < len(net.stages) and not isinstance(net.stages[nxt], Affine):
+            nxt += 1
+        if s < k <= nxt:
+            return tuple(pair)
+    return None
 
 
 @torch.no_grad()
@@ -174,7 +206,8 @@ def decision_field(net, bounds, *, res: int = 200, stage: int = 0) -> Field:
 
 
 def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
-                samples: int = 120, regions: bool = True, title: str | None = None) -> Scene:
+                samples: int = 120, regions: bool = True, title: str | None = None,
+                orient: bool = True, state: str | None = None) -> Scene:
     """The scene of representation ``stage`` (index into ``net.trace`` or a stage name).
 
     Parameters
@@ -191,6 +224,12 @@ def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
     regions : bool
         Add the decision field where it is exact: the input space (the whole network) and
         the last hidden representation (the read-out alone), for 1-D and 2-D.
+    orient : bool
+        Show the network as :func:`isotopy.paths.orient_network` orients it (two units of a
+        square layer with det W < 0 swapped, the function unchanged), the coordinates the
+        animations use; the title says where units were swapped.
+    state : str, optional
+        Which training state the network is at (e.g. ``State.label()``), added to the title.
 
     Returns
     -------
@@ -200,13 +239,20 @@ def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
     if X.ndim == 1:
         X = X[:, None]
     k = representation_index(net, stage)
+    swaps = {}
+    if orient:
+        from ..paths import orient_network
+
+        net, swaps = orient_network(net if net.n_networks == 1 else net.select(0))
     domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
     grid0 = input_grid(domain, lines=lines, samples=samples)
     L, P, _ = grid0.shape
     pts = _push(net, X, k)
     grid = _push(net, grid0.reshape(L * P, -1), k).reshape(L, P, -1)
     names = ["input", *net.names]
-    meta = {"stage": names[k], "index": k, "n_stages": len(names) - 1}
+    swapped = swapped_at(net, swaps, k)
+    meta = {"stage": names[k], "index": k, "n_stages": len(names) - 1,
+            "words": stage_words(net, k), "swapped": swapped, "state": state}
     pts, grid, proj = _project(pts, grid, pts.shape[1])
     if proj is not None:
         meta["projection"] = "top 3 principal axes of the points"
@@ -221,8 +267,14 @@ def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
         field = decision_field(net, bounds, stage=k)
     if k == len(names) - 1 and net.n_classes == 2:
         separator = np.array([0.0])  # the output logit: class 1 where z > 0
-    label = title if title is not None else (
-        "input" if k == 0 else f"{names[k]} (stage {k} of {len(names) - 1})")
+    if title is not None:
+        label = title
+    else:
+        label = stage_words(net, k)
+        if swapped is not None:
+            label += f" (units {swapped[0] + 1}↔{swapped[1] + 1} swapped)"
+        if state:
+            label += f"\n{state}"
     return Scene(pts, np.asarray(y), grid, bounds, separator, field, label, meta)
 
 

@@ -85,14 +85,29 @@ def build(ctx) -> str:
         "of both core curves correctly, per linking number and kind of instance. Right: "
         "dense-check accuracy of every network."))
 
+    from ...render.style import CLASS_COLORS
+
     inst = next((i for i in insts if i.kind == "unlink"), insts[0])
-    fig3 = plt.figure(figsize=(4.2, 4))
-    ax3 = fig3.add_subplot(projection="3d")
-    for c, color in zip(_cores(inst, 400), ["tab:blue", "tab:orange"], strict=True):
-        c = np.vstack([c, c[:1]])
-        ax3.plot(c[:, 0], c[:, 1], c[:, 2], color=color, lw=2)
-    ax3.set_title(f"one random instance: {inst.kind}", fontsize=9)
-    fig3_html = ctx.figure(fig3, "instance", caption=f"Core curves of {inst!r}.", width=380)
+    # three views of the same pair of closed curves: large enough to see how they pass
+    fig3 = plt.figure(figsize=(13, 4.6))
+    cores = [np.vstack([c, c[:1]]) for c in _cores(inst, 600)]
+    for j, (elev, azim) in enumerate(((25, -60), (80, -90), (5, 0))):
+        ax3 = fig3.add_subplot(1, 3, j + 1, projection="3d")
+        for c, color in zip(cores, CLASS_COLORS[:2], strict=True):
+            ax3.plot(c[:, 0], c[:, 1], c[:, 2], color=color, lw=2.5)
+        ax3.view_init(elev=elev, azim=azim)
+        allc = np.concatenate(cores)
+        ax3.set_box_aspect(tuple(np.ptp(allc, axis=0) + 1e-3))
+        ax3.set_xticks([])
+        ax3.set_yticks([])
+        ax3.set_zticks([])
+        ax3.set_title(f"elevation {elev}°, azimuth {azim}°", fontsize=9)
+    fig3.tight_layout()
+    fig3_html = ctx.figure(fig3, "instance", caption=(
+        f"The core curves of one random instance of kind '{inst.kind}' (linking number "
+        f"{inst.linking}), seen from three directions (red: class A, blue: class B)."))
+    ctx.index("A relatively simple unlink", shows=f"a random '{inst.kind}' instance, three "
+              "views")
 
     rows = [[int(r.linking), r.kind, int(r.instances), int(r.networks), float(r.separated),
              float(r.instances_separated), float(r.best_dense), float(r.train_perfect)]

@@ -58,6 +58,9 @@ def build(ctx) -> str:
         "as streamlines (crosses: anchors, the k-means centres of the training points), and "
         "the grid and points after x -> x + v(x). The field's Lipschitz bound is kept at 0.9, "
         "so the stage is a homeomorphism.")))
+    ctx.index("A learnt vector field, and space deformed along it",
+              shows="arrows and streamlines of the field with a colour bar of |v|, and the "
+                    "deformed grid")
     note = ("<p>Each network is a stack of vector-field stages x -> x + Σ v_i exp(-|x - c_i|²"
             " / 2σ²) (16 anchors each, Lipschitz bound ≤ 0.9) and a linear read-out; "
             f"{res['n_networks']} networks per row, {res['steps']} full-batch Adam steps. "
