@@ -58,8 +58,9 @@ function showError(text, info = false) {
 }
 
 function onMessage(m) {
-  if (S.jobId && m.id === S.jobId && m.type !== "status") setTimeout(nextJob, 0);
-  if (m.id !== undefined && m.id !== null && S.waiting[m.id] && m.type !== "status") {
+  const final = m.type !== "status" && m.type !== "queued";
+  if (S.jobId && m.id === S.jobId && final) setTimeout(nextJob, 0);
+  if (m.id !== undefined && m.id !== null && S.waiting[m.id] && final) {
     const resolve = S.waiting[m.id]; delete S.waiting[m.id]; resolve(m);
   }
   switch (m.type) {
@@ -71,7 +72,10 @@ function onMessage(m) {
     case "animation": onAnimation(m); break;
     case "diagnostics": onDiagnostics(m); break;
     case "download": triggerDownload(m.url, m.filename); break;
-    case "error": showError(m.message); break;
+    case "error": showError(m.message); restoreFields(m.request); break;
+    case "queued": setBusy(`${$("anim-note").textContent.replace(/ \(.*\)$/, "")} ` +
+      `(${m.ahead} other job${m.ahead > 1 ? "s" : ""} first)`); break;
+    case "cancelled": break;
     case "info": showError(m.message, true); break;
     default: break;
   }
@@ -91,7 +95,7 @@ function buildControls() {
   if (r.penalties.length) {
     const p = $("penalty"); p.innerHTML = ""; p.add(new Option("none", "none"));
     for (const name of r.penalties) p.add(new Option(name, name));
-    $("penalty-row").hidden = false;
+    $("penalty-row").hidden = false; $("penalty-weight-row").hidden = false;
   }
   $("n").max = r.limits.max_points;
   $("anim-frames").max = r.limits.max_frames;
@@ -125,42 +129,68 @@ function readParams() {
 }
 
 function regenerate() {
-  S.edits = [];
-  const n = parseInt($("n").value, 10);
+  S.edits = []; S.csv = null;
+  const seed = numField("data-seed");
   send({ type: "set_data", dataset: $("dataset").value, params: readParams(),
-    n: Number.isFinite(n) ? n : null, seed: intOr($("data-seed").value, 0) });
+    n: numField("n"), seed: seed === null ? 0 : seed });
 }
 
 function intOr(v, d) { const x = parseInt(v, 10); return Number.isFinite(x) && x >= 0 ? x : d; }
 
+// a number field as typed (the server checks it and answers with one sentence if it is
+// refused); an empty or unreadable field is null
+function numField(id) { const v = $(id).value.trim(); return v === "" || !Number.isFinite(Number(v)) ? null : Number(v); }
+
+// after a refused message, show again the values the server uses
+function restoreFields(request) {
+  if (request === "set_network" && S.network) {
+    $("hidden").value = S.network.hidden.join(",");
+    $("activation").value = S.network.activation; $("net-seed").value = S.network.seed;
+  } else if ((request === "set_data" || request === "upload_csv") && S.data && S.data.info.dataset) {
+    const info = S.data.info;
+    $("dataset").value = info.dataset;
+    showParams(info.dataset, { ...datasetSpec(info.dataset).params, ...info.params });
+    $("n").value = info.n; $("data-seed").value = info.seed;
+  } else if (request === "upload_csv" && S.data) {
+    setUploadedMenu();
+  } else if (request === "animate" || request === "export") {
+    $("anim-frames").value = animFrames();
+  }
+  if (S.status) showStatus(S.status, true);
+}
+
 function parseHidden(text) {
   const t = text.trim();
   if (!t) return [];
-  return t.split(/[ ,]+/).map((s) => parseInt(s, 10));
+  return t.split(/[ ,]+/).map((s) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : NaN));
 }
 
 function buildNetwork() {
   const hidden = parseHidden($("hidden").value);
-  if (hidden.some((w) => !Number.isFinite(w))) {
+  if (hidden.some((w) => Number.isNaN(w))) {
     showError("hidden widths must be whole numbers separated by commas, such as 2,2,2");
     return;
   }
   closeAnimation();
+  const seed = numField("net-seed");
   send({ type: "set_network", hidden, activation: $("activation").value,
-    seed: intOr($("net-seed").value, 0) });
+    seed: seed === null ? 0 : seed });
 }
 
 function sendTrain() {
-  const lr = parseFloat($("lr").value);
-  const msg = { type: "set_train", batch_size: intOr($("batch").value, 0),
-    optimizer: $("optimizer").value, speed: parseInt($("speed").value, 10) };
-  if (Number.isFinite(lr) && lr > 0) msg.lr = lr;
+  // every field as typed: the server refuses what it cannot use, and its status reply puts
+  // the values in use back into the fields
+  const msg = { type: "set_train", optimizer: $("optimizer").value,
+    speed: parseInt($("speed").value, 10) };
+  const lr = numField("lr"), batch = numField("batch");
+  if (lr !== null) msg.lr = lr; else if (S.status) $("lr").value = S.status.lr;
+  msg.batch_size = batch === null ? 0 : batch;
   if (!$("penalty-row").hidden) {
     msg.penalty = $("penalty").value;
-    msg.penalty_weight = parseFloat($("penalty-weight").value) || 0;
+    const w = numField("penalty-weight");
+    msg.penalty_weight = w === null ? 0 : w;
   }
   send(msg);
-  saveHash();
 }
 
 function setPlaying(on) {
@@ -198,7 +228,6 @@ function wire() {
   for (const id of ["lr", "batch", "optimizer", "penalty", "penalty-weight"]) {
     $(id).addEventListener("change", sendTrain);
   }
-  $("lr").addEventListener("input", sendTrain);
   $("speed").addEventListener("input", sendTrain);
   $("play").addEventListener("click", () => {
     const on = $("play").dataset.playing === "1";
@@ -210,7 +239,7 @@ function wire() {
     closeAnimation(); send({ type: "reset", seed: intOr($("net-seed").value, 0) });
   });
   $("stage").addEventListener("change", () => {
-    send({ type: "view", stage: parseInt($("stage").value, 10) }); saveHash();
+    send({ type: "view", stage: parseInt($("stage").value, 10) });
   });
   $("csv").addEventListener("change", async (e) => {
     const f = e.target.files[0]; e.target.value = "";
@@ -221,14 +250,17 @@ function wire() {
       return;
     }
     S.edits = [];
-    send({ type: "upload_csv", text: await f.text(), seed: intOr($("data-seed").value, 0) });
+    const text = await f.text();
+    S.csvPending = { text, name: f.name };
+    send({ type: "upload_csv", text, seed: intOr($("data-seed").value, 0) });
   });
   $("dl-data").addEventListener("click", () => send({ type: "export", what: "data" }));
   $("dl-weights").addEventListener("click", () => send({ type: "export", what: "weights" }));
   $("copy-link").addEventListener("click", async () => {
     saveHash();
-    try { await navigator.clipboard.writeText(location.href); showError("link copied", true); } catch (e) {
-      showError("copy the address bar: it holds the whole state", true);
+    const note = S.linkNote ? `; note: ${S.linkNote}` : "";
+    try { await navigator.clipboard.writeText(location.href); showError(`link copied${note}`, true); } catch (e) {
+      showError(`copy the address bar: it holds the whole state${note}`, true);
     }
   });
   for (const b of document.querySelectorAll("button.png")) {
@@ -296,8 +328,10 @@ function nextJob() {
   send({ ...job.msg, id: S.jobId });
 }
 
-function animFrames() {
-  return Math.max(2, Math.min(intOr($("anim-frames").value, 60), S.registry.limits.max_frames));
+function animFrames() {  // the frames used: the field is clamped to what the server allows
+  const n = Math.max(2, Math.min(intOr($("anim-frames").value, 60), S.registry.limits.max_frames));
+  $("anim-frames").value = n;
+  return n;
 }
 
 function computeAnimation() {
@@ -321,7 +355,21 @@ function closeAnimation() {
   $("anim-label").textContent = "–";
   $("anim-note").textContent = animHint();
   $("anim-note").className = "note";
-  clearCanvas($("anim-canvas"));
+  placeholder($("anim-canvas"), animKind() === "isotopy" ? "press Compute isotopy to see every " +
+    "stage applied continuously" : "press Compute replay to see training replayed");
+}
+
+function placeholder(c, text) {
+  const ctx = setupCanvas(c);
+  ctx.fillStyle = "#8a9099"; ctx.textAlign = "center";
+  ctx.font = `${Math.round(13 * c.width / 440)}px system-ui`;
+  const words = text.split(" "), lines = [""];
+  for (const w of words) {
+    if (ctx.measureText(lines[lines.length - 1] + " " + w).width > c.width * 0.8) lines.push(w);
+    else lines[lines.length - 1] += (lines[lines.length - 1] ? " " : "") + w;
+  }
+  lines.forEach((l, i) => ctx.fillText(l, c.width / 2, c.height / 2 + (i - (lines.length - 1) / 2) * 18 * c.width / 440));
+  ctx.textAlign = "left";
 }
 
 function triggerDownload(url, filename) {
@@ -343,6 +391,14 @@ function onData(m) {
   S.data = { ...m, pts: pts.data, labels: labels.data, d: m.dim };
   S.inputField = null;
   const info = m.info;
+  if (info.file) {
+    if (S.csvPending) { S.csv = S.csvPending; S.csvPending = null; }
+    setUploadedMenu();
+  } else {
+    const up = $("dataset").querySelector("option[value='__csv']");
+    if (up) up.remove();
+    if (!info.edited) S.csv = null;
+  }
   if (info.dataset) {
     if ($("dataset").value !== info.dataset) $("dataset").value = info.dataset;
     const current = readParams();
@@ -359,9 +415,23 @@ function onData(m) {
     "2-D inputs; points are added by clicking in 1-D and 2-D only." : "Inputs wider than 3 " +
     "are shown in the stage view through their principal axes.");
   closeAnimation();
-  if (S.pendingHash) applyEdits();
+  if (info.file && S.ready && !S.pendingHash) {
+    saveHash();
+    if (S.linkNote) showError(`points loaded; ${S.linkNote}`, true);
+  }
+  if (S.pendingHash && S.pendingHash.waitData === (info.file ? "csv" : "dataset")) applyEdits();
   saveHash();
   drawInput();
+}
+
+function setUploadedMenu() {  // the menu names the uploaded file while its points are shown
+  const ds = $("dataset");
+  let up = ds.querySelector("option[value='__csv']");
+  if (!up) { up = new Option("", "__csv"); ds.add(up, 0); }
+  up.textContent = `uploaded: ${S.csv ? S.csv.name : "CSV"}`;
+  ds.value = "__csv";
+  $("params").innerHTML = "";
+  $("dataset-summary").textContent = `${S.data ? S.data.n_train + (S.data.labels.length - S.data.n_train) : ""} points from an uploaded CSV file`;
 }
 
 function onNetwork(m) {
@@ -376,13 +446,19 @@ function onNetwork(m) {
     const what = st.index === 0 ? "input" : `${st.index}. ${st.name}`;
     sel.add(new Option(`${what} (${st.dim}-D)`, st.index));
   }
-  const pick = keep !== null && keep < m.stages.length ? keep : m.readout_in;
+  let pick = keep !== null && keep < m.stages.length ? keep : m.readout_in;
+  if (S.wantView !== undefined && S.wantView !== null && S.wantView < m.stages.length) {
+    pick = S.wantView;  // the view a shared link asked for
+    if (!S.pendingHash) S.wantView = null;
+  }
   sel.value = pick;
   send({ type: "view", stage: pick });
   S.curves = { loss: [], acc: [], evals: [] };
   S.stage = null;
   closeAnimation();
-  $("diagnostics").innerHTML = "";
+  $("diagnostics").innerHTML = `<p class="hint">Press Diagnose for, per stage: the shape, ` +
+    `whether it is a homeomorphism onto its image, det W of square affine maps and their ` +
+    `singular values, and the Betti numbers of each class through the network.</p>`;
   saveHash();
 }
 
@@ -390,12 +466,21 @@ function onStatus(m) {
   const was = S.status && S.status.playing;
   S.status = m;
   if (was && !m.playing && !S.anim && S.ready) computeAnimation();  // fill the empty panel
+  showStatus(m, false);
+  saveHash();
+}
+
+// the training fields show what the server uses (a field being typed in is left alone
+// unless `force`, after the server refused what it held)
+function showStatus(m, force) {
   setPlaying(m.playing);
   $("step").textContent = m.step;
-  if (document.activeElement !== $("lr")) $("lr").value = m.lr;
-  $("batch").value = m.batch_size;
-  $("optimizer").value = m.optimizer;
-  $("speed").value = m.speed;
+  const put = (id, v) => { if (force || document.activeElement !== $(id)) $(id).value = v; };
+  put("lr", m.lr); put("batch", m.batch_size); put("optimizer", m.optimizer);
+  put("speed", m.speed);
+  if (!$("penalty-row").hidden) {
+    put("penalty", m.penalty || "none"); put("penalty-weight", m.penalty_weight);
+  }
   if ($("stage").options.length > m.stage) $("stage").value = m.stage;
 }
 
@@ -530,6 +615,17 @@ function drawStretch(st) {
 // ------------------------------------------------------------------------------ drawing
 function setupCanvas(c) {
   const dpr = window.devicePixelRatio || 1;
+  const box = c.parentElement;
+  if (box && box.classList.contains("cbox")) {  // square views fill their box; curves fill it all
+    const bw = box.clientWidth, bh = box.clientHeight;
+    if (bw > 0 && bh > 0) {
+      const side = Math.floor(Math.min(bw, bh));
+      const w = box.classList.contains("free") ? bw : side;
+      const h = box.classList.contains("free") ? bh : side;
+      if (c.style.width !== `${w}px`) c.style.width = `${w}px`;
+      if (c.style.height !== `${h}px`) c.style.height = `${h}px`;
+    }
+  }
   const w = Math.round(c.clientWidth * dpr) || c.width;
   const h = Math.round(c.clientHeight * dpr) || c.height;
   if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
@@ -807,11 +903,13 @@ function drawStage() {
   const st = S.status ? S.status.stage : 0;
   const sc0 = st === 0 && S.data && S.data.d <= 3 ? inputScene() : null;
   if (sc0 || !S.stage) {
+    c.classList.toggle("rot", !!sc0 && sc0.dim === 3);
     if (sc0) drawScene(c, sc0); else clearCanvas(c);
     $("stage-note").textContent = sc0 ? "the input space (choose a stage above)" : "";
     return;
   }
   const sc = S.stage;
+  c.classList.toggle("rot", sc.dim === 3);
   drawScene(c, { dim: sc.dim, pts: sc.pts, labels: S.data.labels, grid: sc.grid,
     bounds: sc.bounds, separator: sc.separator, fieldData: sc.fieldData,
     nTrain: S.data.n_train, nClasses: S.data.n_classes });
@@ -840,23 +938,60 @@ function drawAnim() {
   note.className = a.flagged[i] ? "note flag" : "note";
 }
 
+// tick values for [lo, hi]: about `count` round numbers
+function niceTicks(lo, hi, count) {
+  const span = Math.max(hi - lo, 1e-12), raw = span / Math.max(count, 1);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((st) => st >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+
+// a short label: 0.5, 12, 1.2k, 3e-5 (never cut to a tail of digits)
+function shortNum(v) {
+  const a = Math.abs(v);
+  if (a === 0) return "0";
+  if (a >= 1e4) return a >= 1e6 ? `${+(v / 1e6).toPrecision(2)}M` : `${+(v / 1e3).toPrecision(3)}k`;
+  if (a < 1e-2) return v.toExponential(0).replace("e-", "e−");
+  return `${+v.toPrecision(2)}`;
+}
+
 function drawCurves() {
   const c = $("curves-canvas"); const ctx = setupCanvas(c);
-  const W = c.width, H = c.height, k = W / 440;
+  const W = c.width, H = c.height, dpr = window.devicePixelRatio || 1, k = dpr;
   const loss = S.curves.loss, ev = S.curves.evals;
   const n = loss.length;
-  const L = 44 * k, Rm = 12 * k, top1 = 22 * k, h1 = H * 0.42, top2 = top1 + h1 + 34 * k,
-    h2 = H - top2 - 26 * k;
   ctx.font = `${Math.round(11 * k)}px system-ui`; ctx.textBaseline = "middle";
+  const L = 46 * k, Rm = 10 * k, gap = 30 * k, top1 = 20 * k, bottomAxis = 30 * k;
+  const hAll = H - top1 - gap - bottomAxis;
+  const h1 = hAll * 0.55, top2 = top1 + h1 + gap, h2 = hAll - h1;
   const xmax = Math.max(n, ev.length ? ev[ev.length - 1][0] : 1, 1);
   const X = (s) => L + (W - L - Rm) * s / xmax;
-  // panel frames
   for (const [t, h, name] of [[top1, h1, "loss (log scale)"], [top2, h2, "accuracy"]]) {
-    ctx.strokeStyle = "#e2e6ea"; ctx.strokeRect(L, t, W - L - Rm, h);
-    ctx.fillStyle = "#66707c"; ctx.fillText(name, L, t - 9 * k);
+    ctx.strokeStyle = "#e2e6ea"; ctx.lineWidth = 1; ctx.strokeRect(L, t, W - L - Rm, h);
+    ctx.fillStyle = "#66707c"; ctx.textAlign = "left"; ctx.fillText(name, L, t - 9 * k);
   }
+  // x ticks (steps) under both panels, labels under the lower one
+  ctx.textAlign = "center";
+  for (const v of niceTicks(0, xmax, Math.max(2, Math.floor((W - L) / (70 * k))))) {
+    if (v !== Math.round(v)) continue;  // steps are whole numbers
+    const x = X(v);
+    ctx.strokeStyle = "#f0f2f4";
+    for (const [t, h] of [[top1, h1], [top2, h2]]) { ctx.beginPath(); ctx.moveTo(x, t); ctx.lineTo(x, t + h); ctx.stroke(); }
+    ctx.fillStyle = "#66707c"; ctx.fillText(shortNum(v), x, top2 + h2 + 10 * k);
+  }
+  ctx.fillText("step", L + (W - L - Rm) / 2, top2 + h2 + 23 * k);
+  // legend: train solid, test dashed
+  const legend = [["#1d232b", "train", []], ["#e08a00", "test", [5 * k, 3 * k]]];
+  ctx.textAlign = "left";
+  legend.forEach(([col, name, dash], j) => {
+    const x = W - Rm - (100 - j * 50) * k, y = top1 - 9 * k;
+    ctx.strokeStyle = col; ctx.lineWidth = 2 * k; ctx.setLineDash(dash);
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 14 * k, y); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = "#1d232b"; ctx.fillText(name, x + 18 * k, y);
+  });
   if (!n && !ev.length) return;
-  // loss: per step (mini-batch or full), and test loss at the evaluations
   let lo = Infinity, hi = -Infinity;
   for (const v of loss) { if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
   for (const e of ev) for (const v of [e[3], e[4]]) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -865,29 +1000,34 @@ function drawCurves() {
   const mid = (Math.log10(hi) + Math.log10(lo)) / 2;
   const llo = mid - span / 2 - 0.05, lhi = mid + span / 2 + 0.05;
   const Y1 = (v) => top1 + h1 * (1 - (Math.log10(Math.max(v, 1e-12)) - llo) / Math.max(lhi - llo, 1e-9));
-  const stride = Math.max(1, Math.floor(n / 800));
-  ctx.lineWidth = 1.4 * k;
-  line(ctx, n, stride, (i) => X(i + 1), (i) => Y1(loss[i]), "#1d232b");
-  line(ctx, ev.length, 1, (i) => X(ev[i][0]), (i) => Y1(ev[i][4]), "#e08a00", (i) => ev[i][4] !== null);
-  ctx.fillStyle = "#66707c";
+  // y ticks of the loss: decades when the range is wide, else round values in between
+  let ticks = [];
+  for (let d = Math.ceil(llo); d <= Math.floor(lhi); d++) ticks.push(Math.pow(10, d));
+  if (ticks.length < 2) ticks = niceTicks(Math.pow(10, llo), Math.pow(10, lhi), 3).filter((v) => v > 0);
   ctx.textAlign = "right";
-  ctx.fillText(hi.toPrecision(2), L - 4 * k, Y1(hi));
-  if (Y1(lo) - Y1(hi) > 14 * k) ctx.fillText(lo.toPrecision(2), L - 4 * k, Y1(lo));
+  for (const v of ticks) {
+    const y = Y1(v);
+    ctx.strokeStyle = "#f0f2f4"; ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - Rm, y); ctx.stroke();
+    ctx.fillStyle = "#66707c"; ctx.fillText(shortNum(v), L - 4 * k, y);
+  }
+  const stride = Math.max(1, Math.floor(n / 800));
+  // train under test: train solid and wider, test dashed on top, so both show where they meet
+  ctx.lineWidth = 2.2 * k;
+  line(ctx, n, stride, (i) => X(i + 1), (i) => Y1(loss[i]), "#1d232b");
+  ctx.lineWidth = 1.6 * k; ctx.setLineDash([5 * k, 3 * k]);
+  line(ctx, ev.length, 1, (i) => X(ev[i][0]), (i) => Y1(ev[i][4]), "#e08a00", (i) => ev[i][4] !== null);
+  ctx.setLineDash([]);
   // accuracy
   const Y2 = (v) => top2 + h2 * (1 - v);
-  ctx.fillText("1.0", L - 4 * k, Y2(1)); ctx.fillText("0.5", L - 4 * k, Y2(0.5));
-  ctx.strokeStyle = "#f0f2f4"; ctx.beginPath(); ctx.moveTo(L, Y2(0.5)); ctx.lineTo(W - Rm, Y2(0.5)); ctx.stroke();
+  for (const v of [0, 0.5, 1]) {
+    ctx.strokeStyle = "#f0f2f4"; ctx.beginPath(); ctx.moveTo(L, Y2(v)); ctx.lineTo(W - Rm, Y2(v)); ctx.stroke();
+    ctx.fillStyle = "#66707c"; ctx.fillText(v.toFixed(1), L - 4 * k, Y2(v));
+  }
+  ctx.lineWidth = 2.2 * k;
   line(ctx, ev.length, 1, (i) => X(ev[i][0]), (i) => Y2(ev[i][1]), "#1d232b");
+  ctx.lineWidth = 1.6 * k; ctx.setLineDash([5 * k, 3 * k]);
   line(ctx, ev.length, 1, (i) => X(ev[i][0]), (i) => Y2(ev[i][2]), "#e08a00", (i) => ev[i][2] !== null);
-  ctx.textAlign = "left";
-  const legend = [["#1d232b", "train"], ["#e08a00", "test"]];
-  legend.forEach(([col, name], j) => {
-    const x = W - Rm - (110 - j * 55) * k, y = top1 + 10 * k;
-    ctx.fillStyle = col; ctx.fillRect(x, y - 1.5 * k, 14 * k, 3 * k);
-    ctx.fillStyle = "#1d232b"; ctx.fillText(name, x + 18 * k, y);
-  });
-  ctx.textAlign = "right"; ctx.fillStyle = "#66707c";
-  ctx.fillText(`step ${xmax}`, W - Rm, H - 10 * k);
+  ctx.setLineDash([]);
   ctx.textAlign = "left";
 }
 
@@ -914,34 +1054,63 @@ function onCanvasClick(e, remove) {
   const pt = S.data.d === 1 ? [x] : [x, y];
   const round = (v) => Math.round(v * 1e4) / 1e4;
   const p = pt.map(round);
+  // an edit enters the link only once the server has made it (a click beside every point
+  // removes nothing and is not replayed)
+  let edit, msg;
   if (remove) {
-    const radius = 14 * c.width / rect.width / S.inputView.s;
-    S.edits.push(["r", p, round(radius)]);
-    send({ type: "remove_point", x: p, radius: round(radius) });
+    const radius = round(14 * c.width / rect.width / S.inputView.s);
+    edit = ["r", p, radius]; msg = { type: "remove_point", x: p, radius };
   } else {
     const label = parseInt(document.querySelector("input[name=cls]:checked").value, 10);
-    S.edits.push(["a", p, label]);
-    send({ type: "add_point", x: p, label });
+    edit = ["a", p, label]; msg = { type: "add_point", x: p, label };
   }
+  request(msg).then((reply) => { if (reply.type === "data") { S.edits.push(edit); saveHash(); } });
 }
 
 // ---------------------------------------------------------------- the state in the URL
 const MAX_EDITS_IN_URL = 300;
+const MAX_CSV_IN_URL = 6000;  // characters of base64: links stay usable in chats and mail
+
+function b64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = ""; for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function unb64url(s) {
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  return new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+}
 
 function saveHash() {
-  if (!S.ready || !S.data || !S.network) return;
+  if (!S.ready || !S.data || !S.network || S.pendingHash) return;
   const q = new URLSearchParams();
   const info = S.data.info;
+  S.linkNote = "";
   if (info.dataset) {
-    q.set("data", info.dataset); q.set("n", $("n").value); q.set("seed", $("data-seed").value);
-    for (const [k, v] of Object.entries(readParams())) q.set(`p.${k}`, v);
+    q.set("data", info.dataset); q.set("n", info.n); q.set("seed", info.seed);
+    for (const [k, v] of Object.entries(info.params || {})) q.set(`p.${k}`, v);
+  } else if (S.csv) {
+    const enc = b64url(S.csv.text);
+    if (enc.length <= MAX_CSV_IN_URL) {
+      q.set("csv", enc); q.set("csvname", S.csv.name); q.set("seed", info.seed);
+    } else {
+      S.linkNote = `the uploaded file (${S.csv.text.length} characters) is too large to ` +
+        `carry in the link; share the file with it`;
+    }
   }
   q.set("hidden", S.network.hidden.join(","));
   q.set("act", S.network.activation); q.set("init", S.network.seed);
-  q.set("lr", $("lr").value); q.set("batch", $("batch").value); q.set("opt", $("optimizer").value);
-  if (S.status) q.set("view", S.status.stage);
+  const st = S.status;
+  if (st) {
+    q.set("lr", st.lr); q.set("batch", st.batch_size); q.set("opt", st.optimizer);
+    q.set("speed", st.speed); q.set("view", st.stage);
+    if (st.penalty) { q.set("pen", st.penalty); q.set("pw", st.penalty_weight); }
+  }
   if (S.edits.length && S.edits.length <= MAX_EDITS_IN_URL) {
     q.set("edits", S.edits.map((e) => `${e[0]}${e[1].join(" ")} ${e[2]}`).join(";"));
+  } else if (S.edits.length) {
+    S.linkNote = `the link holds at most ${MAX_EDITS_IN_URL} point edits`;
   }
   history.replaceState(null, "", "#" + q.toString());
 }
@@ -951,13 +1120,24 @@ function loadHash() {
   if (!h) return false;
   const q = new URLSearchParams(h);
   const ds = q.get("data");
-  if (ds && datasetSpec(ds)) {
+  let waitData = null;
+  if (q.has("csv")) {
+    try {
+      S.csvPending = { text: unb64url(q.get("csv")), name: q.get("csvname") || "shared.csv" };
+      waitData = "csv";
+      send({ type: "upload_csv", text: S.csvPending.text, seed: intOr(q.get("seed"), 0) });
+    } catch (e) {
+      showError("the data in this link is damaged; showing the default data set instead");
+    }
+  } else if (ds && datasetSpec(ds)) {
     $("dataset").value = ds;
     const params = {};
     for (const [k, v] of q.entries()) if (k.startsWith("p.")) params[k.slice(2)] = parseFloat(v);
     showParams(ds, { ...datasetSpec(ds).params, ...params });
     $("n").value = q.get("n") || datasetSpec(ds).n;
     $("data-seed").value = q.get("seed") || 0;
+    waitData = "dataset";
+    regenerate();
   }
   if (q.has("hidden")) $("hidden").value = q.get("hidden");
   if (q.has("act")) $("activation").value = q.get("act");
@@ -965,28 +1145,42 @@ function loadHash() {
   if (q.has("lr")) $("lr").value = q.get("lr");
   if (q.has("batch")) $("batch").value = q.get("batch");
   if (q.has("opt")) $("optimizer").value = q.get("opt");
-  S.pendingHash = { view: q.has("view") ? parseInt(q.get("view"), 10) : null,
-    edits: (q.get("edits") || "").split(";").filter(Boolean).map((s) => {
-      const kind = s[0]; const nums = s.slice(1).split(" ").map(Number);
-      return [kind, nums.slice(0, -1), nums[nums.length - 1]];
-    }) };
-  if (ds && datasetSpec(ds)) regenerate();
+  if (q.has("speed")) $("speed").value = q.get("speed");
+  if (q.has("pen") && !$("penalty-row").hidden) {
+    $("penalty").value = q.get("pen"); $("penalty-weight").value = q.get("pw") || 0;
+  }
+  const view = q.has("view") ? parseInt(q.get("view"), 10) : null;
+  S.wantView = Number.isFinite(view) ? view : null;
+  S.pendingHash = { waitData, edits: (q.get("edits") || "").split(";").filter(Boolean).map((s) => {
+    const kind = s[0]; const nums = s.slice(1).split(" ").map(Number);
+    return [kind, nums.slice(0, -1), nums[nums.length - 1]];
+  }) };
   buildNetwork();
   sendTrain();
+  if (!waitData) applyEdits();
   return true;
 }
 
 function applyEdits() {
-  const p = S.pendingHash; S.pendingHash = null;
+  const p = S.pendingHash;
+  if (p.applied) return;
+  p.applied = true;
+  const last = { type: "ping" };
   for (const e of p.edits) {
     S.edits.push(e);
     if (e[0] === "a") send({ type: "add_point", x: e[1], label: e[2] });
     else send({ type: "remove_point", x: e[1], radius: e[2] });
   }
-  if (p.view !== null && Number.isFinite(p.view)) {
-    S.status = { ...(S.status || {}), stage: p.view };
-    send({ type: "view", stage: p.view });
-  }
+  // the link is restored once the server has answered everything it asked for
+  request(last).then(() => {
+    S.pendingHash = null;
+    if (S.wantView !== null && S.wantView !== undefined && S.network &&
+        S.wantView < S.network.stages.length) {
+      send({ type: "view", stage: S.wantView });
+    }
+    S.wantView = null;
+    saveHash();
+  });
 }
 
 // ---------------------------------------------------------------------------- startup
@@ -996,12 +1190,12 @@ connect();
 const boot = setInterval(() => {
   if (S.registry && S.data && S.network && S.status) {
     clearInterval(boot);
+    S.ready = true;
     if (!loadHash()) {
       const spec = datasetSpec(S.data.info.dataset);
       if (spec) { showParams(spec.name, { ...spec.params, ...S.data.info.params }); $("n").value = S.data.info.n; }
+      saveHash();
     }
-    S.ready = true;
-    saveHash();
     redrawAll();
   }
 }, 30);
