@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,10 @@ from ..errors import InputError, lookup
 from ..files import atomic_write
 
 __all__ = ["ImageData", "IMAGE_DATASETS", "load_image_data", "load_digits", "load_mnist",
-           "read_idx", "write_idx", "download_mnist", "MNIST_FILES"]
+           "read_idx", "write_idx", "download_mnist", "MNIST_FILES", "MNIST_ENV",
+           "mnist_dir_from_env", "subset"]
+
+MNIST_ENV = "ISOTOPY_MNIST_DIR"  # environment variable naming a folder of the MNIST files
 
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
               0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -141,12 +145,20 @@ def download_mnist(folder, *, url: str = MNIST_URL, progress=None) -> Path:
     return folder
 
 
+def mnist_dir_from_env() -> Path | None:
+    """The folder named by ``$ISOTOPY_MNIST_DIR``, or None when it is unset or empty."""
+    value = os.environ.get(MNIST_ENV, "").strip()
+    return Path(value) if value else None
+
+
 def load_mnist(folder=None, *, download: bool = False) -> ImageData:
     """MNIST from a folder of the four IDX files (plain or .gz).
 
     With ``download=True`` missing files are fetched first (needs the internet); without a
-    folder, ``~/.cache/isotopy/mnist`` is used.
+    folder, ``$ISOTOPY_MNIST_DIR`` is used when set, else ``~/.cache/isotopy/mnist``.
     """
+    if folder is None:
+        folder = mnist_dir_from_env()
     folder = Path(folder) if folder is not None else Path.home() / ".cache/isotopy/mnist"
     if download:
         download_mnist(folder)
@@ -188,6 +200,28 @@ def load_digits(*, test_size: float = 0.25, seed: int = 0) -> ImageData:
     X, y = _digits_arrays()
     Xtr, ytr, Xte, yte = train_test_split(X, y, test_size=test_size, seed=seed)
     return ImageData("digits", Xtr, ytr, Xte, yte, (1, 8, 8))
+
+
+def subset(data: ImageData, *, n_train: int | None = None, n_test: int | None = None,
+           seed: int = 0) -> ImageData:
+    """A random subset of the training and test images (each kept whole when None).
+
+    Draws without replacement with ``np.random.default_rng(seed)`` and keeps the images'
+    order; asking for more images than there are keeps them all.
+    """
+    from ..errors import check_positive_int
+
+    rng = np.random.default_rng(seed)
+
+    def pick(X, y, k, what):
+        if k is None or check_positive_int(k, what) >= len(X):
+            return X, y
+        idx = np.sort(rng.choice(len(X), size=k, replace=False))
+        return X[idx], y[idx]
+
+    Xtr, ytr = pick(data.X_train, data.y_train, n_train, "n_train")
+    Xte, yte = pick(data.X_test, data.y_test, n_test, "n_test")
+    return ImageData(data.name, Xtr, ytr, Xte, yte, data.shape)
 
 
 IMAGE_DATASETS = {"digits": "scikit-learn's 8x8 digits, 1797 images (bundled, no download)",

@@ -7,14 +7,24 @@ makes stretching expensive. We expect the width-2 networks' stretch (the largest
 percentile spectral norm of the Jacobian input -> last hidden layer, over a dense grid of
 the two sets) to fall with λ, taking their accuracy with it, while width-3 networks, which
 separate without tearing anything, keep their accuracy for moderate λ.
+
+:func:`run_stretch_claims` measures the same claims over many seeds with a statistic that
+a tiny median cannot carry: the share of the two sets' area (a dense grid over them) where
+the relative stretch ||J||_2 / (diam h(P) / diam P) of input -> last hidden layer exceeds a
+threshold (:func:`isotopy.topology.stretch.stretch_fraction`), and judges the orderings
+(width 2 above width 3; λ > 0 below λ = 0) with
+:func:`~isotopy.experiments.verdicts.ordering_verdict`.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 from ..errors import InputError, parse_int_list
-from ._common import check_seeds, grid_accuracy, grid_points, tick, train_seeds
+from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, train_seeds
+from .verdicts import ordering_verdict
 
 NAME = "contractive"
 SUMMARY = ("contractive penalty swept over λ for width-2 against width-3 networks on "
@@ -32,10 +42,119 @@ def _floats(text, what):
     return vals
 
 
+@dataclass(frozen=True)
+class StretchSettings:
+    """Settings of :func:`run_stretch_claims` (full defaults; ``QUICK_STRETCH`` for tests)."""
+
+    widths: tuple[int, ...] = (2, 3)  # cannot separate / can separate disc from annulus
+    lambdas: tuple[float, ...] = (0.0, 0.01, 0.1)  # contractive penalty strengths
+    seeds: int = 12  # networks per (width, λ): enough for a bootstrap interval of a median
+    steps: int = 1500  # Adam steps (width 3 separates within ~1,000)
+    n: int = 400  # training points
+    lr: float = 0.02
+    threshold: float = 10.0  # relative stretch counted as "torn": 10 times the average
+    resolution: int = 81  # grid points per axis over [-1, 1]^2 (~3,400 inside the sets)
+
+
+QUICK_STRETCH = StretchSettings(lambdas=(0.0, 0.1), seeds=3, steps=60, n=200, resolution=31)
+
+
+def run_stretch_claims(*, quick: bool = False, seed: int = 0,
+                       settings: StretchSettings | None = None, progress=None) -> dict:
+    """Stretch over seeds: width 2 against width 3, and the contractive penalty, on disc_annulus.
+
+    Parameters
+    ----------
+    quick : bool
+        Tiny settings for tests (3 seeds: every verdict is "not resolved").
+    seed : int
+        Data sample seed and first network seed.
+    settings : StretchSettings, optional
+    progress : callable, optional
+        ``progress(done, total)`` over (width, λ) pairs.
+
+    Returns
+    -------
+    dict
+        ``settings``; ``rows``: one per (width, λ) with per-seed ``stretch_fraction`` (the
+        statistic), ``relative_median`` and ``relative_p99`` (of ρ over the grid),
+        ``grid_accuracy``, and the statistic's ``median``/``min``/``max``; ``verdicts``
+        {"width 2 stretches more than width 3": Verdict dict, "λ = ... lowers width w's
+        stretch": ...}; ``seconds``; ``summary`` lines.
+    """
+    import time
+
+    from ..topology.stretch import relative_stretch
+
+    cfg = settings or (QUICK_STRETCH if quick else StretchSettings())
+    seeds = check_seeds(cfg.seeds)
+    widths = parse_int_list(cfg.widths, "widths")
+    lams = _floats(",".join(str(v) for v in cfg.lambdas), "lambdas")
+    P, labels = grid_points("disc_annulus", resolution=cfg.resolution)
+    start, done, total = time.perf_counter(), 0, len(widths) * len(lams)
+    rows, stat = [], {}
+    for w in widths:
+        for lam in lams:
+            with one_thread():
+                net, X, y, hist = train_seeds("disc_annulus", hidden=(w,), seeds=seeds,
+                                              steps=cfg.steps, lr=cfg.lr, n=cfg.n, seed=seed,
+                                              contractive=lam)
+            rho = relative_stretch(net, P)  # (seeds, m)
+            frac = (rho > cfg.threshold).mean(1)  # (seeds,)
+            stat[w, lam] = frac
+            rows.append({"width": w, "lambda": lam, "stretch_fraction": frac.tolist(),
+                         "median": float(np.median(frac)), "min": float(frac.min()),
+                         "max": float(frac.max()),
+                         "relative_median": np.median(rho, 1).tolist(),
+                         "relative_p99": np.percentile(rho, 99, axis=1).tolist(),
+                         "grid_accuracy": grid_accuracy(net, P, labels).tolist()})
+            done += 1
+            tick(progress, done, total)
+    what = f"the share of the grid with relative stretch > {cfg.threshold:g}"
+    verdicts = {}
+    lo_w, hi_w = min(widths), max(widths)
+    if lo_w != hi_w:
+        verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g})"] = \
+            ordering_verdict(stat[lo_w, lams[0]], stat[hi_w, lams[0]], expect="a_greater",
+                             names=(f"width {lo_w}", f"width {hi_w}"), statistic=what)
+    for w in widths:
+        for lam in lams[1:]:
+            verdicts[f"λ = {lam:g} lowers width {w}'s stretch (against λ = {lams[0]:g})"] = \
+                ordering_verdict(stat[w, lams[0]], stat[w, lam], expect="a_greater",
+                                 names=(f"λ = {lams[0]:g}", f"λ = {lam:g}"), statistic=what)
+    out = {"experiment": NAME, "mode": "stretch", "settings": asdict(cfg), "rows": rows,
+           "grid_points": int(len(P)), "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
+           "seconds": round(time.perf_counter() - start, 1)}
+    out["summary"] = stretch_summary(out)
+    return out
+
+
+def stretch_summary(res: dict) -> list[str]:
+    """Readable lines of :func:`run_stretch_claims`'s result."""
+    c = res["settings"]
+    lines = [f"disc_annulus, one hidden layer of tanh units, {c['seeds']} seeds, {c['steps']} "
+             f"steps, {c['n']} points; statistic: share of a grid of {res['grid_points']} "
+             f"points over the sets with relative stretch ρ > {c['threshold']:g} "
+             "(median [min, max] over seeds)"]
+    for r in res["rows"]:
+        lines.append(f"  width {r['width']}, λ = {r['lambda']:<5g}: {r['median']:.4f} "
+                     f"[{r['min']:.4f}, {r['max']:.4f}]  ρ p99 (median over seeds) "
+                     f"{np.median(r['relative_p99']):.3g}  grid accuracy (median) "
+                     f"{np.median(r['grid_accuracy']):.3f}")
+    for claim, v in res["verdicts"].items():
+        lines.append(f"{claim}: {v['verdict']} ({v['resolution']})")
+    lines.append(f"({res['seconds']} s)")
+    return lines
+
+
 def run(*, widths="2,3", lambdas="0,0.01,0.1,1", seeds: int = 4, steps: int = 1500,
         depth: int = 1, n: int = 400, lr: float = 0.02, seed: int = 0,
-        progress=None) -> dict:
+        stretch_claims: bool = False, progress=None) -> dict:
     """Train ``seeds`` networks per (width, λ); measure accuracy and stretch.
+
+    With ``stretch_claims=True`` runs :func:`run_stretch_claims` (its settings, with
+    ``widths``, ``lambdas``, ``seeds``, ``steps`` and ``n`` from the arguments given here when
+    they differ from this function's defaults).
 
     Returns
     -------
@@ -46,6 +165,17 @@ def run(*, widths="2,3", lambdas="0,0.01,0.1,1", seeds: int = 4, steps: int = 15
     """
     from ..topology import stretch
 
+    if stretch_claims:
+        cfg = StretchSettings()
+        changes = {}
+        for key, val, default in (("widths", widths, "2,3"), ("lambdas", lambdas,
+                                  "0,0.01,0.1,1"), ("seeds", seeds, 4), ("steps", steps, 1500),
+                                  ("n", n, 400)):
+            if val != default:
+                changes[key] = (parse_int_list(val, "widths") if key == "widths" else
+                                tuple(_floats(val, "lambdas")) if key == "lambdas" else val)
+        return run_stretch_claims(seed=seed, settings=StretchSettings(
+            **{**asdict(cfg), **changes}), progress=progress)
     widths = parse_int_list(widths, "widths")
     lams = _floats(lambdas, "lambdas")
     seeds = check_seeds(seeds)
@@ -92,6 +222,10 @@ def add_arguments(p) -> None:
     p.add_argument("--depth", type=int, default=1, help="hidden layers")
     p.add_argument("--n", type=int, default=400, help="training points")
     p.add_argument("--seed", type=int, default=0, help="base seed")
+    p.add_argument("--stretch-claims", action="store_true",
+                   help="stretch over seeds with verdicts: share of the sets' area stretched "
+                        "over 10 times the network's average (12 seeds, λ 0, 0.01, 0.1 unless "
+                        "given)")
 
 
 add_arguments.example = " --widths 2,3 --lambdas 0,0.1,1"

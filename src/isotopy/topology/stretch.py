@@ -13,6 +13,18 @@ shows up as very large derivatives in small regions of the input. A network wide
 separate honestly needs no such stretch. We summarise each stage by the maximum and the
 99th percentile of the per-point norms over the data or over a grid of the input space.
 
+Raw norms depend on the representation's overall size (a network whose hidden values span
+[-1, 1]^d stretches more than one whose values span a tiny corner), so for comparing
+networks we divide by the representation's own scale: the *relative stretch* at x is
+
+    ρ(x) = ||J(x)||_2 / (diam F(P) / diam P)
+
+over the points P where it is evaluated, i.e. how much harder x's neighbourhood is
+stretched than the map stretches the whole set on average. :func:`stretch_fraction` is the
+share of P where ρ exceeds a threshold: a network that tears a thin region open has a
+visible share of its input far above its own average; one that bends space smoothly has
+almost none. Unlike a ratio of percentiles it cannot be driven by a tiny median.
+
 Jacobians are computed exactly by forward-mode differentiation, one Jacobian-vector product
 per input dimension (d_in <= 3 here), for every stage at once.
 """
@@ -26,7 +38,8 @@ import torch
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["input_jacobians", "StretchResult", "stretch", "stretch_grid"]
+__all__ = ["input_jacobians", "StretchResult", "stretch", "stretch_grid", "relative_stretch",
+           "stretch_fraction", "diameter"]
 
 
 def input_jacobians(net, X, *, directions: torch.Tensor | None = None,
@@ -173,3 +186,84 @@ def stretch_grid(net, *, bounds=(-1.2, 1.2), resolution: int = 120, stage: int |
         s = stage % len(names)
     vals = (res.spectral if norm == "spectral" else res.frobenius)[s].reshape(gx.shape)
     return {"xs": xs, "ys": ys, "values": vals, "stage": names[s], "norm": norm}
+
+
+def diameter(P) -> float:
+    """Largest distance between two of the points P (m, d), exact.
+
+    Computed on the convex hull's vertices when the points span their space (d >= 2), else
+    on all pairs (in blocks, so memory stays small).
+    """
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2 or len(P) == 0:
+        raise InputError(f"points must have shape (m, d) with m >= 1, got {P.shape}")
+    if P.shape[1] == 1:
+        return float(P.max() - P.min())
+    Q = P
+    if P.shape[1] <= 8 and len(P) > P.shape[1] + 1:
+        try:
+            from scipy.spatial import ConvexHull
+
+            Q = P[ConvexHull(P).vertices]
+        except Exception:  # flat (degenerate) point sets: fall back to all pairs
+            Q = P
+    best = 0.0
+    for i in range(0, len(Q), 2048):
+        block = Q[i:i + 2048]
+        d2 = ((block[:, None, :] - Q[None, :, :]) ** 2).sum(-1)  # (b, m)
+        best = max(best, float(d2.max()))
+    return float(np.sqrt(best))
+
+
+def relative_stretch(net, X, *, stage: int = -1) -> np.ndarray:
+    """ρ = ||J||_2 / (diam F(X) / diam X) of input -> one hidden stage, for every network.
+
+    Parameters
+    ----------
+    net : Network of N networks
+    X : array (B, d_in)
+        The points (a dense grid over the data's region, or the data); also the set whose
+        diameter and image's diameter set the scale.
+    stage : int
+        Index into the hidden stages (``net.names`` without the read-out); -1 is the last.
+
+    Returns
+    -------
+    ndarray (N, B): each network's relative stretch at every point (inf where a network
+    maps X to a single point but still stretches somewhere, 0 where it does not stretch).
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim == 1 and net.d_in == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != net.d_in or len(X) < 2:
+        raise InputError(f"points must have shape (B, {net.d_in}) with B >= 2, got {X.shape}")
+    n_hidden = len(net.names) - 1
+    if n_hidden < 1:
+        raise InputError("the network has no hidden stage whose stretch could be measured")
+    if not -n_hidden <= stage < n_hidden:
+        raise InputError(f"stage {stage} out of range for {n_hidden} hidden stages")
+    s = stage % n_hidden
+    with torch.no_grad():
+        H = net.forward_all(torch.as_tensor(X), upto=s + 1)[-1].double().numpy()  # (N, B, d)
+    J = input_jacobians(net, X, upto=s + 1)[s].detach().double()  # (N, B, d_s, d_in)
+    sp = torch.linalg.matrix_norm(J, ord=2).numpy()  # (N, B)
+    d_in = diameter(X)
+    out = np.empty_like(sp)
+    for i in range(len(sp)):
+        scale = diameter(H[i]) / d_in
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[i] = np.where(sp[i] > 0, sp[i] / scale, 0.0) if scale > 0 else \
+                np.where(sp[i] > 0, np.inf, 0.0)
+    return out
+
+
+def stretch_fraction(net, X, *, threshold: float = 10.0, stage: int = -1) -> np.ndarray:
+    """Share of the points X where the relative stretch exceeds ``threshold``: (N,).
+
+    With X a regular grid over the data's region this is the share of that area (volume)
+    that the network stretches more than ``threshold`` times its own average.
+    """
+    threshold = float(threshold)
+    if not np.isfinite(threshold) or threshold <= 0:
+        raise InputError(f"threshold must be a finite number > 0, got {threshold!r}")
+    return (relative_stretch(net, X, stage=stage) > threshold).mean(axis=1)
