@@ -217,3 +217,154 @@ def test_bad_input_on_the_page_is_one_sentence(server, page):
                                    "rs => rs.map(r => r.children[0].textContent)")
     assert rows == pg.evaluate("window.isotopy.network.stages.slice(1).map(s => s.name)")
     shot(pg, "05-diagnostics")
+
+
+# ------------------------------------------------------------------ interactions (issue 15)
+CONTROLS = ("aside input:not([type=file]), aside select, aside button, aside label.filebtn, "
+            "header button, #views button, #views select, #views input")
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1400, 900)])
+def test_every_control_is_inside_the_viewport(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    pg = ctx.new_page()
+    try:
+        pg.goto(server.url)
+        ready(pg)
+        pg.wait_for_timeout(300)
+        boxes = pg.evaluate("""sel => [...document.querySelectorAll(sel)]
+            .filter(e => !e.closest('[hidden]'))
+            .map(e => { const r = e.getBoundingClientRect();
+                        return {id: e.id || e.textContent.trim() || e.name, l: r.left, t: r.top,
+                                r: r.right, b: r.bottom, w: r.width, h: r.height}; })""",
+                            CONTROLS)
+        assert len(boxes) > 30
+        outside = [b["id"] for b in boxes if b["w"] <= 0 or b["h"] <= 0 or b["l"] < 0
+                   or b["t"] < 0 or b["r"] > width or b["b"] > height]
+        assert outside == [], outside
+        # buttons keep to one line (Reset does not wrap)
+        for sel in ["#play", "#reset", "#regenerate", "#anim-compute"]:
+            h = pg.eval_on_selector(sel, "e => e.getBoundingClientRect().height")
+            assert h < 34, (sel, h)
+        assert pg.evaluate("document.documentElement.scrollHeight") <= height
+        shot(pg, f"06-layout-{width}x{height}")
+    finally:
+        ctx.close()
+
+
+def test_drag_turns_the_3d_stage_view(server, page):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    build(pg, "3")  # tanh 2 -> 3: the stage view shows a 3-D representation
+    pg.wait_for_function("window.isotopy.stage && window.isotopy.stage.dim === 3")
+    pg.wait_for_timeout(300)
+    assert "rot" in pg.get_attribute("#stage-canvas", "class")
+    before = pg.evaluate("document.getElementById('stage-canvas').toDataURL()")
+    box = pg.locator("#stage-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.mouse.move(x + 80, y + 30, steps=8)
+    pg.mouse.up()
+    after = pg.evaluate("document.getElementById('stage-canvas').toDataURL()")
+    assert after != before
+    assert pg.evaluate("window.isotopy.rot['stage-canvas'].yaw") == pytest.approx(-0.9 + 0.8)
+
+
+def _state(pg):
+    return pg.evaluate("""() => { const s = window.isotopy;
+        return {info: s.data.info, hidden: s.network.hidden, act: s.network.activation,
+                seed: s.network.seed, lr: s.status.lr, batch: s.status.batch_size,
+                opt: s.status.optimizer, speed: s.status.speed, stage: s.status.stage,
+                penalty: s.status.penalty, pw: s.status.penalty_weight,
+                points: s.data.points.b64, menu: document.getElementById('dataset').value}; }""")
+
+
+def _linked(browser, url, expect_points):
+    other = browser.new_page(viewport={"width": 1400, "height": 900})
+    other.goto(url)
+    other.wait_for_function("n => window.isotopy && window.isotopy.ready && window.isotopy.data"
+                            " && window.isotopy.data.labels.length === n && "
+                            "location.hash.length > 0 && !window.isotopy.pendingHash",
+                            arg=expect_points)
+    other.wait_for_timeout(500)
+    return other
+
+
+def test_a_link_round_trips_every_control(server, page, browser):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    pg.select_option("#dataset", "spirals")
+    pg.wait_for_function("window.isotopy.data.info.dataset === 'spirals'")
+    pg.fill("#params input[data-param=turns]", "1.1")
+    pg.dispatch_event("#params input[data-param=turns]", "change")
+    pg.wait_for_function("window.isotopy.data.info.params.turns === 1.1")
+    build(pg, "4,2")
+    pg.select_option("#activation", "relu")
+    pg.wait_for_function("window.isotopy.network.activation === 'relu'")
+    for sel, value in [("#lr", "0.02"), ("#batch", "16")]:
+        pg.fill(sel, value)
+        pg.dispatch_event(sel, "change")
+    pg.select_option("#optimizer", "sgd")
+    set_speed(pg, 55)
+    penalties = pg.evaluate("window.isotopy.registry.penalties")
+    if penalties:
+        pg.select_option("#penalty", penalties[0])
+        pg.fill("#penalty-weight", "0.25")
+        pg.dispatch_event("#penalty-weight", "change")
+    pg.select_option("#stage", "2")
+    pg.wait_for_function("s => { const t = window.isotopy.status; return t.stage === 2 && "
+                         "t.speed === 55 && t.optimizer === 'sgd' && t.batch_size === 16 && "
+                         "t.lr === 0.02 && (!s || t.penalty_weight === 0.25); }",
+                         arg=bool(penalties))
+    # a click that removes nothing does not enter the link
+    box = pg.locator("#input-canvas").bounding_box()
+    pg.mouse.click(box["x"] + 3, box["y"] + 3, button="right")
+    pg.wait_for_function("document.getElementById('error').textContent.includes('no training')")
+    assert "edits" not in pg.evaluate("location.hash")
+    want = _state(pg)
+    assert "view=2" in pg.url and "speed=55" in pg.url
+    other = _linked(browser, pg.url, len(pg.evaluate("Array.from(window.isotopy.data.labels)")))
+    got = _state(other)
+    other.close()
+    assert got == want
+
+    # an uploaded data set small enough travels in the link, and the menu names it
+    csv = "x,y,label\n" + "".join(f"{0.1 * i:.1f},{(-1) ** i * 0.3:.1f},{i % 2}\n"
+                                  for i in range(40))
+    pg.set_input_files("#csv", files=[{"name": "mine.csv", "mimeType": "text/csv",
+                                       "buffer": csv.encode()}])
+    pg.wait_for_function("window.isotopy.data.info.file && location.hash.includes('csv=')")
+    assert pg.evaluate("document.getElementById('dataset').selectedOptions[0].textContent") == (
+        "uploaded: mine.csv")
+    want = _state(pg)
+    other = _linked(browser, pg.url, 40)
+    got = _state(other)
+    menu = other.evaluate("document.getElementById('dataset').selectedOptions[0].textContent")
+    other.close()
+    assert got == want and menu == "uploaded: mine.csv"
+    assert pg.problems == [], pg.problems
+
+
+def test_a_refused_field_shows_the_value_in_use(server, page):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    for value in ["-1", "0"]:
+        pg.fill("#lr", value)
+        pg.dispatch_event("#lr", "change")
+        pg.wait_for_function("document.getElementById('error').textContent.includes("
+                             "'learning rate must be more than 0')")
+        pg.wait_for_function("document.getElementById('lr').value === '0.03'")
+    for value, words in [("20", "at most 16, got 20"), ("0", "at least 1, got 0"),
+                         ("2.5", "whole number, got 2.5")]:
+        pg.fill("#hidden", value)
+        pg.click("#apply-net")
+        pg.wait_for_function("w => document.getElementById('error').textContent.includes(w)",
+                             arg=words)
+        assert pg.input_value("#hidden") == "3"
+        msg = pg.text_content("#error")
+        assert msg.count(".") <= 1 and "Input should" not in msg and ":" not in msg, msg
+    assert pg.evaluate("window.isotopy.network.hidden") == [3]

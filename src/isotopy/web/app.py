@@ -108,6 +108,24 @@ class DownloadStore:
                 self.items.pop(t, None)
 
 
+def _request_of(text: str | None) -> dict:
+    """The type and id of a refused message, when they can be read, for the error reply."""
+    if not text or len(text) > 100_000:
+        return {}
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(obj, dict):
+        return {}
+    out = {}
+    if isinstance(obj.get("type"), str):
+        out["request"] = obj["type"][:40]
+    if isinstance(obj.get("id"), int) and 0 <= obj["id"] <= 2**53:
+        out["id"] = obj["id"]
+    return out
+
+
 def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64,
                slice_s: float = 0.01, allowed_hosts=LOOPBACK_NAMES, port: int | None = None,
                token: str | None = None, slots: int | None = None):
@@ -218,8 +236,10 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
 
         send_task = asyncio.create_task(sender())
 
-        def reply_error(message: str) -> None:
-            put(json.dumps({"type": "error", "message": message}), False)
+        def reply_error(message: str, text: str | None = None) -> None:
+            out = {"type": "error", "message": message}
+            out.update(_request_of(text))  # the page restores the fields of that request
+            put(json.dumps(out), False)
 
         try:
             while True:
@@ -236,7 +256,7 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
                     else:
                         msg = parse_message(text)
                 except InputError as e:
-                    reply_error(str(e))
+                    reply_error(str(e), text)
                     continue
                 if not worker.submit(msg):
                     reply_error("too many messages at once; this one was dropped")
