@@ -1,12 +1,15 @@
 """Speed and load of the web explorer, on a real server on 127.0.0.1 (run by hand).
 
-    OMP_NUM_THREADS=1 python benchmarks/web_load.py                # 20 tabs x 30 s
+    OMP_NUM_THREADS=1 python benchmarks/web_load.py                # 30 tabs x 30 s
     OMP_NUM_THREADS=1 python benchmarks/web_load.py --sessions 5 --seconds 10
 
 Prints: view updates per second streamed to one tab training a 2-2-2-2 tanh network on 500
 points (target >= 20), the time a control takes to answer while training (target <= 100
 ms), then N tabs training at once while a fuzzer sends bad messages: updates per second per
-tab, errors, and the server's memory before, after, and after a second wave.
+tab, errors, and the server's memory before, after, and after a second wave; then the
+control-change latency of one more tab while the N tabs train (target: median <= 250 ms,
+every training tab >= 3 updates/s), and the server's peak memory through a wave of N tabs
+of which a third also export GIFs (target < 1.5 GB).
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from _webload import control_latency, training_client, wave  # noqa: E402
+from _webload import control_latency, export_client, training_client, wave  # noqa: E402
 from _webserver import ServerProcess  # noqa: E402
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--single-seconds", type=float, default=10.0)
     args = ap.parse_args()
@@ -67,9 +70,50 @@ def main() -> int:
                   f"the wave {rss2:.0f} MB, after a second wave {rss3:.0f} MB "
                   f"(growth {rss3 - rss2:+.1f} MB); second-wave errors "
                   f"{sum(len(r['errors']) for r in res2)}; server alive: {srv.alive()}")
+            crowd = asyncio.run(crowded(srv, args.sessions, args.seconds))
+            lat = crowd["latency"]
+            fps = [r["fps"] for r in crowd["trainers"]]
+            print(f"{args.sessions} tabs training + 1 probing: control answered median "
+                  f"{statistics.median(lat):.0f} ms, max {max(lat):.0f} ms over {len(lat)} "
+                  f"(target median <= 250 ms); updates/s per tab min {min(fps):.1f} median "
+                  f"{statistics.median(fps):.1f} (target >= 3)")
+            print(f"{args.sessions} tabs, {crowd['exporters']} of them exporting GIFs: "
+                  f"exports {crowd['exports']}, server memory peak {crowd['peak_mb']:.0f} MB "
+                  f"(target < 1500), after {srv.rss_mb():.0f} MB; server alive: {srv.alive()}")
         finally:
             srv.stop()
     return 0
+
+
+async def crowded(srv, sessions: int, seconds: float) -> dict:
+    """N tabs training while one more tab times its controls; then N tabs again, a third of
+    them exporting 120-frame 480 px GIFs, sampling the server's memory every 0.2 s."""
+    trainers = [training_client(srv.ws_url, seconds) for _ in range(sessions)]
+
+    async def probe():
+        await asyncio.sleep(min(5.0, seconds / 3))
+        return await control_latency(srv.ws_url, tries=20)
+
+    *tr, lat = await asyncio.gather(*trainers, probe())
+    peak = [srv.rss_mb()]
+    stop = asyncio.Event()
+
+    async def sample():
+        while not stop.is_set():
+            peak.append(srv.rss_mb())
+            await asyncio.sleep(0.2)
+
+    sampler = asyncio.create_task(sample())
+    exporters = max(1, sessions // 3)
+    jobs = [export_client(srv.ws_url, frames=120, size=480, timeout=600)
+            for _ in range(exporters)]
+    jobs += [training_client(srv.ws_url, seconds / 2) for _ in range(sessions - exporters)]
+    res = await asyncio.gather(*jobs)
+    stop.set()
+    await sampler
+    kinds = [r["type"] for r in res[:exporters]]
+    return {"latency": lat, "trainers": tr, "exporters": exporters, "peak_mb": max(peak),
+            "exports": {k: kinds.count(k) for k in set(kinds)}}
 
 
 if __name__ == "__main__":
