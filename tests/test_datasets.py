@@ -114,3 +114,45 @@ def test_bad_dataset_inputs():
         make_dataset("linked_tori", thickness=0.6)
     with pytest.raises(InputError, match="not a link dataset"):
         link_cores("spirals")
+
+
+# ---------------------------------------------------------------- link datasets: dense labels
+@pytest.mark.parametrize("name, params", [("linked_tori", {}), ("linked_tori", {"linking": 2,
+                         "thickness": 0.08}), ("unlink", {})])
+def test_link_labels_agree_with_the_samples(name, params):
+    X, y = make_dataset(name, 2000, seed=3, **params)
+    labels = DATASETS[name].labels_fn(X, **params)
+    np.testing.assert_array_equal(labels, y)  # every sampled point lies in its own torus
+    far = np.array([[5.0, 5.0, 5.0], [0.0, 0.0, 3.0]])
+    assert (DATASETS[name].labels_fn(far, **params) == -1).all()
+
+
+def test_link_labels_stop_at_the_thickness():
+    from isotopy.datasets import link_cores
+
+    a, _ = link_cores("linked_tori", samples=50)
+    t = np.roll(a, -1, 0) - np.roll(a, 1, 0)  # tangents at the vertices
+    out = np.cross(t, [0.0, 0.0, 1.0])
+    out /= np.linalg.norm(out, axis=1, keepdims=True)  # a unit normal at each vertex
+    labels = DATASETS["linked_tori"].labels_fn
+    assert (labels(a + 0.149 * out) == 0).all()
+    assert (labels(a + 0.151 * out) == -1).all()
+    assert (labels(a + 0.151 * out, thickness=0.2) == 0).all()
+
+
+def test_sweep_has_a_dense_accuracy_for_link_datasets():
+    from isotopy.sweep import dense_grid
+
+    X, _ = make_dataset("linked_tori", 600, seed=0)
+    pts, labs = dense_grid(DATASETS["linked_tori"].labels_fn, X, 20000, {})
+    assert len(pts) > 800 and set(np.unique(labs)) == {0, 1}
+    assert abs((labs == 0).mean() - 0.5) < 0.1  # two tori of the same size
+
+
+def test_sweep_rows_for_linked_tori_carry_a_dense_accuracy(tmp_path):
+    from isotopy.sweep import SweepGrid, run_sweep
+
+    grid = SweepGrid(datasets=("linked_tori",), widths=(3,), depths=(1,), seeds=(0,),
+                     steps=20, n_points=200, chunk_size=1, dense_points=8000)
+    table = run_sweep(grid, tmp_path / "lt", plot=False)
+    assert table["dense_accuracy"].notna().all() and (table["dense_points"] > 300).all()

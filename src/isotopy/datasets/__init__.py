@@ -17,7 +17,13 @@ import numpy as np
 from ..errors import InputError, lookup
 from .curves import make_spirals, make_two_curves
 from .files import MAX_POINTS, load_points, points_from_csv_text
-from .links import link_cores, make_linked_tori, make_unlink
+from .links import (
+    link_cores,
+    linked_tori_labels,
+    make_linked_tori,
+    make_unlink,
+    unlink_labels,
+)
 from .spheres import (
     make_disc_annulus,
     make_interval,
@@ -72,10 +78,10 @@ DATASETS: dict[str, DatasetSpec] = {
                     labels_fn=nested_spheres_labels),
         DatasetSpec("linked_tori", make_linked_tori, 3,
                     "two solid tori linked 'linking' times: needs a 4-unit layer",
-                    is_link=True),
+                    labels_fn=linked_tori_labels, is_link=True),
         DatasetSpec("unlink", make_unlink, 3,
                     "two solid tori that look tangled but come apart: 3 units can do it",
-                    is_link=True),
+                    labels_fn=unlink_labels, is_link=True),
     ]
 }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import check_positive_int, parse_int_list
+from ..topology.linking import linking_labels
 from ._common import check_seeds, link_certificate, tick, train_seeds
 
 NAME = "linked_tori"
@@ -69,12 +70,11 @@ def run(*, widths="3,4", depth: int = 3, seeds: int = 8, steps: int = 1500, n: i
         tick(progress, i + 1, len(widths))
     lines = [f"linked_tori (linking number {linking}), {depth} hidden layers of {activation}, "
              f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense} "
-             "(* = the image curves touch numerically there: linking number undefined)"]
+             "(a stage's linking number is shown only where it is certified; 'touching': the "
+             "image cores meet in floating point, 'unresolved': the refinement budget ran out)"]
     for r in results:
         c = r["best"]
-        lk = ", ".join("n/a" if v is None else f"{v:+d}" + ("*" if t else "")
-                       for v, t in zip(c["linking"]["linking"], c["linking"]["touching"],
-                                       strict=True))
+        lk = ", ".join(linking_labels(c["linking"]))
         lines.append(f"width {r['width']}: samples mean {np.mean(r['sample_accuracy']):.3f} "
                      f"max {max(r['sample_accuracy']):.3f} (100% for "
                      f"{r['sample_perfect']:.0%} of seeds); dense mean "
@@ -82,6 +82,9 @@ def run(*, widths="3,4", depth: int = 3, seeds: int = 8, steps: int = 1500, n: i
         lines.append(f"  best seed {r['best_seed']}: linking number per stage [{lk}]; all "
                      f"stages homeomorphisms: {c['all_homeomorphisms']}; core vertices "
                      f"misclassified {c['core_misclassified']} of {c['core_vertices']} each")
+        unsure = c["linking"]["unresolved_stages"] + c["linking"]["touching_stages"]
+        if unsure:
+            lines.append(f"  no certified linking number at: {', '.join(unsure)}")
     return {"experiment": NAME, "linking": int(linking), "depth": depth, "seeds": seeds,
             "steps": steps, "results": results, "summary": lines}
 

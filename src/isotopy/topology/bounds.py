@@ -60,7 +60,7 @@ def width_bound(dataset: str, **params) -> WidthBound:
     spec = lookup(DATASETS, dataset, "dataset")
     defaults = dataset_params(dataset)
     dim = spec.dim or int(params.get("dim", defaults.get("dim", 2)))
-    if spec.labels_fn is not None:  # the nested-spheres family
+    if spec.labels_fn is not None and not spec.is_link:  # the nested-spheres family
         return WidthBound(
             dataset, dim, dim + 1,
             f"no network whose hidden layers all have at most {dim} units separates the ball "

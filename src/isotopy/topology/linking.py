@@ -51,7 +51,7 @@ from ..errors import InputError, check_positive_int
 TOUCH_RTOL = 1e-6  # closer than this fraction of their extent, two curves count as touching
 
 __all__ = ["linking_number", "linking_number_crossings", "LinkingTrace",
-           "linking_through_network", "curve_distance"]
+           "linking_through_network", "curve_distance", "linking_labels"]
 
 
 def _closed_curve(c, what) -> np.ndarray:
@@ -328,6 +328,20 @@ class LinkingTrace:
         shown = {n: (self.values[s] if self.status[s] == "resolved" else self.label(s))
                  for s, n in enumerate(self.names)}
         return f"LinkingTrace({shown})"
+
+
+def linking_labels(d: dict) -> list[str]:
+    """Per-stage labels from :meth:`LinkingTrace.to_dict`: "+1", "n/a", "touching (closest
+    2.7e-08)", "unresolved (closest 1e-05)"; never a number where the value is not certain."""
+    out = []
+    for v, st, dist in zip(d["linking"], d["status"], d["closest_approach"], strict=True):
+        if st == "resolved":
+            out.append(f"{v:+d}")
+        elif st == "n/a":
+            out.append("n/a")
+        else:
+            out.append(f"{st} (closest {dist:.2g})")
+    return out
 
 
 def _refine(c: np.ndarray, marked: np.ndarray) -> np.ndarray:
