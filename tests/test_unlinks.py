@@ -62,3 +62,18 @@ def test_tangled_unlink_bad_input():
         unlink_cores("whitehead", 0)
     with pytest.raises(InputError, match="makes the two tori touch"):
         make_tangled_unlink(100, kind="threaded", thickness=0.5)
+
+
+def test_tangled_unlink_experiment_quick():
+    from isotopy.experiments.unlink import tangled_unlinks
+
+    r = tangled_unlinks(quick=True)
+    assert set(r["per_kind"]) == set(UNLINK_KINDS)
+    assert r["setting"]["width"] == 3 and r["setting"]["steps"] == 100
+    for row in r["instances"]:
+        assert row["separated"] == (max(row["dense_accuracy"]) == 1.0)
+    for kind, v in r["per_kind"].items():
+        mine = [row for row in r["instances"] if row["kind"] == kind]
+        assert v["instances"] == len(mine) == 1
+        assert v["separated"] == np.mean([row["separated"] for row in mine])
+    assert len(r["summary"]) == 1 + len(UNLINK_KINDS)
