@@ -43,6 +43,20 @@ def results_final_corner(run) -> float:
     return float(max(vals)) if vals else 0.0
 
 
+def train_showcase(key: str, *, quick: bool = False, seed: int = 0):
+    """Train the showcase network ``key`` of ``RUNS`` as the report does; return the run and
+    its readable state (:func:`isotopy.train.readable.state_at`)."""
+    from ...train import train_run
+    from ...train.readable import state_at
+
+    _, dataset, hidden, _ = next(r for r in RUNS if r[0] == key)
+    kwargs = {"steps": 300, "n": 120} if quick else {}
+    run = train_run(dataset, hidden=hidden, seed=seed, record_every=20, **kwargs)
+    state = state_at(run.net, run.history, run.X_train, run.y_train, "readable",
+                     X_corner=run.X)
+    return run, state
+
+
 def build(ctx) -> str:
     import matplotlib
 
@@ -50,19 +64,12 @@ def build(ctx) -> str:
     from ...render import plot_layer_strip, plot_training_curves
     from ...render.plotly3d import scene_figure, write_html
     from ...scene import stage_scene
-    from ...train import train_run
-    from ...train.readable import state_at
 
-    steps = 300 if ctx.quick else None
-    n = 120 if ctx.quick else None
     results, parts = {}, []
     for key, dataset, hidden, note in RUNS:
         ctx.say(f"training {dataset} with hidden {hidden or 'none'}")
-        kwargs = {"steps": steps} if steps else {}
-        run = train_run(dataset, n=n, hidden=hidden, seed=ctx.seed, record_every=20, **kwargs)
+        run, state = train_showcase(key, quick=ctx.quick, seed=ctx.seed)
         m = run.metrics()
-        state = state_at(run.net, run.history, run.X_train, run.y_train, "readable",
-                         X_corner=run.X)
         m["state"] = state.to_dict()
         results[key] = m
         ctx.record(f"{key}.train_accuracy", m["train_accuracy"])
