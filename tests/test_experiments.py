@@ -78,3 +78,47 @@ def test_unlink_certificate_fields():
     assert set(cert) >= {"linking", "all_homeomorphisms", "core_misclassified", "determinants"}
     assert all(v == 0 for v in cert["linking_3d"])  # no homeomorphism links an unlink
     assert isinstance(r["separated"], bool)
+
+
+def test_width_claims_quick_structure_and_verdicts():
+    from isotopy.experiments.width_sweep import QUICK_CLAIMS, run_width_claims
+
+    r = run_width_claims(settings=QUICK_CLAIMS.__class__(dims=(1,), seeds=3, steps=100, n=200,
+                                                         boundary=100))
+    (res,) = r["results"]
+    assert res["dim"] == 1 and res["steps"] == [100, 200] and set(res["widths"]) == {1, 2}
+    w1, w2 = res["widths"][1]["at"], res["widths"][2]["at"]
+    # a single tanh unit is monotone on the line: it never gets the interval right
+    assert all(a["grid_perfect"] == 0 and a["grid_max"] < 1.0 for a in w1)
+    assert w2[1]["grid_perfect"] >= 1  # two units do, for some seed
+    for a in w1 + w2:
+        assert len(a["grid_accuracy"]) == 3 and a["fraction"] == a["grid_perfect"] / 3
+    # 3 seeds are below the rule's minimum of 10: nothing is claimed either way
+    assert {v["verdict"] for v in r["verdicts"].values()} == {"not resolved"}
+    assert "one seed = 33%" in res["verdicts"]["fail"]["resolution"]
+    assert any("cannot separate" in line for line in r["summary"])
+
+
+def test_width_claims_from_the_cli(tmp_path, capsys):
+    out = tmp_path / "c.json"
+    assert main(["experiment", "width_sweep", "--claims", "--dims", "1", "--seeds", "3",
+                 "--steps", "60", "--n", "200", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["mode"] == "claims" and data["settings"]["seeds"] == 3
+    assert data["results"][0]["steps"] == [60, 120]
+
+
+def test_stretch_claims_quick():
+    from isotopy.experiments.contractive import run_stretch_claims
+
+    r = run_stretch_claims(quick=True)
+    assert [(row["width"], row["lambda"]) for row in r["rows"]] == [
+        (2, 0.0), (2, 0.1), (3, 0.0), (3, 0.1)]
+    for row in r["rows"]:
+        f = np.array(row["stretch_fraction"])
+        assert f.shape == (3,) and ((0 <= f) & (f <= 1)).all()
+        assert row["median"] == np.median(f)
+    assert set(r["verdicts"]) == {"width 2 stretches more than width 3 (λ = 0)",
+                                  "λ = 0.1 lowers width 2's stretch (against λ = 0)",
+                                  "λ = 0.1 lowers width 3's stretch (against λ = 0)"}
+    assert {v["verdict"] for v in r["verdicts"].values()} == {"not resolved"}  # 3 seeds < 5

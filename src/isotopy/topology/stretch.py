@@ -191,25 +191,31 @@ def stretch_grid(net, *, bounds=(-1.2, 1.2), resolution: int = 120, stage: int |
 def diameter(P) -> float:
     """Largest distance between two of the points P (m, d), exact.
 
-    Computed on the convex hull's vertices when the points span their space (d >= 2), else
-    on all pairs (in blocks, so memory stays small).
+    The points are first written in their own principal axes, dropping axes along which
+    they do not extend (a flat set); then one axis gives max - min, more axes the largest
+    distance between vertices of the convex hull (all pairs, in blocks, where there is no
+    hull).
     """
     P = np.asarray(P, dtype=np.float64)
     if P.ndim != 2 or len(P) == 0:
         raise InputError(f"points must have shape (m, d) with m >= 1, got {P.shape}")
-    if P.shape[1] == 1:
-        return float(P.max() - P.min())
-    Q = P
-    if P.shape[1] <= 8 and len(P) > P.shape[1] + 1:
+    C = P - P.mean(0)
+    _, sv, Vt = np.linalg.svd(C, full_matrices=False)  # (d,), (d, d)
+    if sv.size == 0 or sv[0] == 0:
+        return 0.0
+    Q = C @ Vt[sv > sv[0] * 1e-9].T  # (m, rank): same distances up to rounding
+    if Q.shape[1] == 1:
+        return float(Q.max() - Q.min())
+    if Q.shape[1] <= 8 and len(Q) > Q.shape[1] + 1:
         try:
             from scipy.spatial import ConvexHull
 
-            Q = P[ConvexHull(P).vertices]
-        except Exception:  # flat (degenerate) point sets: fall back to all pairs
-            Q = P
+            Q = Q[ConvexHull(Q).vertices]
+        except Exception:  # nearly flat sets qhull refuses: all pairs
+            pass
     best = 0.0
-    for i in range(0, len(Q), 2048):
-        block = Q[i:i + 2048]
+    for i in range(0, len(Q), 1024):
+        block = Q[i:i + 1024]
         d2 = ((block[:, None, :] - Q[None, :, :]) ** 2).sum(-1)  # (b, m)
         best = max(best, float(d2.max()))
     return float(np.sqrt(best))
