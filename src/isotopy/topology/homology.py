@@ -53,7 +53,7 @@ from ..errors import InputError, check_positive_int
 
 __all__ = ["MAX_DIM", "persistence", "reading_scale", "betti_numbers", "betti_from_diagrams",
            "BettiTrace", "betti_through_network", "diameter", "sampling_spacing", "thin_cloud",
-           "farthest_point_sample"]
+           "farthest_point_sample", "READINGS"]
 
 MAX_DIM = 2  # Rips H_3 of clouds this size is slow and no dataset here has 3-D holes
 REL_SCALE = 0.1  # features shorter than a tenth of the cloud's size count as noise
@@ -63,6 +63,12 @@ DENSITY_K = 10  # neighbours defining the sampling spacing s_10
 COVER_FACTOR = 2.0  # ε >= 2 covering radii keeps a subsample's parts connected
 MAX_POINTS = 1000  # larger clouds are subsampled to this many points
 THIN = 0.25  # thinning cell: points within THIN · ε of a kept point are dropped
+
+# how a cloud is read: in its own coordinates, or whitened first (see isotopy.topology.robust)
+READINGS = {
+    "euclidean": "Rips complex of the points as they are",
+    "robust": "Rips complex of the whitened points (unchanged by invertible affine maps)",
+}
 
 
 def _check_maxdim(maxdim) -> int:
@@ -195,7 +201,7 @@ def betti_from_diagrams(diagrams, scale: float) -> np.ndarray:
 def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
                   rel_scale: float = REL_SCALE, density_factor: float = DENSITY_FACTOR,
                   max_points: int | None = MAX_POINTS, thin: float = THIN,
-                  return_details: bool = False):
+                  reading: str = "euclidean", return_details: bool = False):
     """Betti numbers β_0..β_maxdim of a point cloud, read at a scale chosen from the data.
 
     Parameters
@@ -212,16 +218,28 @@ def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
         Farthest-point subsample size for larger clouds (None: never subsample).
     thin : float
         Thin the cloud to cells of side thin · ε / √d first (0: keep every point).
+    reading : {"euclidean", "robust"}
+        ``"robust"`` whitens the cloud first (:func:`isotopy.topology.robust.whiten`), so an
+        invertible affine map of X gives the same numbers; ``scale`` is then in whitened
+        units.
     return_details : bool
-        Also return ``{"scale", "diagrams", "r_cover", "diameter"}``.
+        Also return ``{"scale", "diagrams", "r_cover", "diameter", "points_used",
+        "reading"}``.
 
     Returns
     -------
     betti : ndarray of int64, shape (maxdim + 1,)
     details : dict, only with ``return_details``
     """
+    from ..errors import lookup
+
+    lookup(READINGS, reading, "Betti reading")
     X = _as_cloud(X)
     maxdim = _check_maxdim(maxdim)
+    if reading == "robust":
+        from .robust import whiten
+
+        X = whiten(X)
     diam = diameter(X)
     eps = float(scale) if scale is not None else reading_scale(
         X, rel_scale=rel_scale, density_factor=density_factor)
@@ -240,7 +258,8 @@ def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
     betti = betti_from_diagrams(dgms, eps)
     if return_details:
         return betti, {"scale": eps, "diagrams": dgms, "r_cover": r_cover, "diameter": diam,
-                       "points_used": int(min(len(X), max_points or len(X)))}
+                       "points_used": int(min(len(X), max_points or len(X))),
+                       "reading": reading}
     return betti
 
 
@@ -249,8 +268,8 @@ class BettiTrace:
     """Betti numbers of each class at each stage of one network.
 
     ``betti[s, c, k]`` is β_k of class c's points after stage s (stage 0 is the input);
-    ``scales[s, c]`` is the ε it was read at; ``diagrams[s][c]`` the persistence diagrams
-    (built up to ε only).
+    ``scales[s, c]`` is the ε it was read at (in whitened units for ``reading="robust"``);
+    ``diagrams[s][c]`` the persistence diagrams (built up to ε only).
     """
 
     names: list[str]
@@ -258,10 +277,11 @@ class BettiTrace:
     betti: np.ndarray  # (S, C, maxdim + 1) int64
     scales: np.ndarray  # (S, C)
     diagrams: list = field(default_factory=list, repr=False)
+    reading: str = "euclidean"
 
     def to_dict(self) -> dict:
         return {"stages": self.names, "classes": self.classes, "betti": self.betti.tolist(),
-                "scales": self.scales.tolist()}
+                "scales": self.scales.tolist(), "reading": self.reading}
 
     def table(self) -> str:
         """One line per stage: ``name  class c: (β0, β1, ...)``."""
@@ -275,7 +295,8 @@ class BettiTrace:
 
     def __repr__(self) -> str:
         k = self.betti.shape[2] - 1
-        return (f"BettiTrace({len(self.names)} stages, classes={self.classes}, "
+        return (f"BettiTrace({len(self.names)} stages, {self.reading} reading, "
+                f"classes={self.classes}, "
                 f"β0..β{k} of input {self.betti[0].tolist()}, of last "
                 f"{self.betti[-1].tolist()})")
 
@@ -283,7 +304,8 @@ class BettiTrace:
 def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_SCALE,
                           density_factor: float = DENSITY_FACTOR,
                           max_points: int | None = MAX_POINTS, include_input: bool = True,
-                          include_readout: bool = False, progress=None) -> BettiTrace:
+                          include_readout: bool = False, reading: str = "euclidean",
+                          progress=None) -> BettiTrace:
     """Betti numbers of every class's points at every stage of a (single) network.
 
     Parameters
@@ -296,6 +318,8 @@ def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_
         As in :func:`betti_numbers`; each cloud gets its own scale from its own size.
     include_input, include_readout : bool
         Whether the input and the 1-D read-out are among the stages.
+    reading : {"euclidean", "robust"}
+        As in :func:`betti_numbers`.
     progress : callable, optional
         ``progress(done, total)`` after each cloud.
 
@@ -303,6 +327,9 @@ def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_
     -------
     BettiTrace
     """
+    from ..errors import lookup
+
+    lookup(READINGS, reading, "Betti reading")
     maxdim = _check_maxdim(maxdim)
     if net.n_networks != 1:
         raise InputError(f"Betti numbers need a single network, this one holds "
@@ -323,10 +350,10 @@ def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_
         for i, c in enumerate(classes):
             b, det = betti_numbers(Z[y == c], maxdim=maxdim, rel_scale=rel_scale,
                                    density_factor=density_factor, max_points=max_points,
-                                   return_details=True)
+                                   reading=reading, return_details=True)
             betti[s, i], scales[s, i] = b, det["scale"]
             row.append(det["diagrams"])
             if progress is not None:
                 progress(s * C + i + 1, S * C)
         diagrams.append(row)
-    return BettiTrace([n for n, _ in reps], classes, betti, scales, diagrams)
+    return BettiTrace([n for n, _ in reps], classes, betti, scales, diagrams, reading)
