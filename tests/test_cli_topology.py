@@ -40,3 +40,40 @@ def test_topology_bad_input(runs, tmp_path, capsys, cli):
     (tmp_path / "empty").mkdir()
     proc = cli("topology", str(tmp_path / "empty"), check=2)
     assert "not an isotopy run folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_topology_flags_betti_changes_at_homeomorphisms(runs, capsys):
+    """An affine stage squashing the annulus 1e4 times: the Euclidean reading loses the hole
+    there, the CLI calls it a sampling effect and names the condition number; the robust
+    reading (the default) does not change at that stage."""
+    import numpy as np
+    import torch
+
+    from isotopy.cli.topology import sampling_flags
+    from isotopy.nn import Network
+    from isotopy.topology import betti_through_network, stage_diagnostics
+
+    rng = np.random.default_rng(0)
+    a, r = rng.uniform(0, 2 * np.pi, 600), np.sqrt(rng.uniform(0.49, 1.0, 600))
+    X = np.c_[r * np.cos(a), r * np.sin(a)].astype(np.float32)
+    y = np.zeros(len(X), dtype=np.int64)
+    net = Network(2, (2,), "tanh", seed=0)
+    with torch.no_grad():
+        net.stages[0].weight[0] = torch.tensor([[1.0, 0.0], [0.0, 1e-4]])
+        net.stages[0].bias.zero_()
+    diags = stage_diagnostics(net)
+    euc = betti_through_network(net, X, y, reading="euclidean")
+    assert euc.betti[0, 0].tolist() == [1, 1] and euc.betti[1, 0].tolist() == [1, 0]
+    flags = sampling_flags(euc, diags, net, X, y)
+    assert flags[0]["stage"] == "affine1" and "condition number" in flags[0]["cause"]
+    assert "sampling effect" in flags[0]["message"]
+    rob = betti_through_network(net, X, y, reading="robust")
+    assert rob.betti[1, 0].tolist() == [1, 1]
+    assert not [f for f in sampling_flags(rob, diags, net, X, y) if f["stage"] == "affine1"]
+    da, _ = runs
+    assert main(["topology", str(da), "--betti", "--reading", "euclidean", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["betti"]["reading"] == "euclidean" and "sampling_flags" in data["betti"]
+    with pytest.raises(SystemExit) as exc:
+        main(["topology", str(da), "--betti", "--reading", "bogus"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err

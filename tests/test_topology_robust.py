@@ -66,7 +66,8 @@ def test_whiten_undoes_affine_maps():
 def test_robust_reading_survives_affine_stretches_where_euclidean_fails():
     """60 clouds of 5 known shapes through random affine maps, condition number 1 to 1e3.
 
-    Measured (this test's seeds): robust 60 of 60 right; Euclidean wrong on 26 of 60.
+    Measured (this test's seeds): robust right on 60 of 60; Euclidean wrong on 38 of 60
+    (circles 12 of 12, two circles 9, annulus 8, sphere 9, disc 0).
     """
     robust_ok = euclid_ok = total = 0
     for case in range(60):
@@ -81,7 +82,7 @@ def test_robust_reading_survives_affine_stretches_where_euclidean_fails():
         total += 1
     assert total >= 50
     assert robust_ok >= 0.95 * total
-    assert total - euclid_ok >= 0.3 * total  # the Euclidean reading fails in >= 30% of them
+    assert total - euclid_ok >= 0.5 * total  # the Euclidean reading fails in >= 50% of them
 
 
 def test_reading_option_and_errors():

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+from ..topology.homology import READINGS
 from . import add_command
+
+COND_FLAG = 100.0  # an affine stage this badly conditioned can hide a hole from the sample
+SATURATION_FLAG = 0.5  # share of points in the corners of the activation's image
 
 
 def register(sub) -> None:
@@ -24,6 +28,10 @@ def register(sub) -> None:
                    help="Betti numbers of each class at every stage")
     p.add_argument("--maxdim", type=int, default=1,
                    help="highest Betti number with --betti (0, 1 or 2)")
+    p.add_argument("--reading", choices=sorted(READINGS), default="robust",
+                   help="how Betti numbers are read: 'robust' whitens each cloud first, so an "
+                        "invertible affine stage cannot change them; 'euclidean' reads the "
+                        "points as they are (default robust)")
     p.add_argument("--rel-scale", type=float, default=None,
                    help="read Betti numbers at this fraction of each cloud's diameter "
                         "(default 0.1; the scale never drops below 2 sampling spacings)")
@@ -75,8 +83,10 @@ def run(args) -> int:
         out["width"] = check_width(net, dataset, **params)
     if args.betti:
         rel = REL_SCALE if args.rel_scale is None else args.rel_scale
-        bt = betti_through_network(net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel)
+        bt = betti_through_network(net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel,
+                                   reading=args.reading)
         out["betti"] = bt.to_dict()
+        out["betti"]["sampling_flags"] = sampling_flags(bt, diags, net, run_.X, run_.y)
     if is_link:
         out["linking"] = linking_through_network(net, dataset, **params).to_dict()
     if args.stretch:
@@ -99,8 +109,11 @@ def run(args) -> int:
         for src in w["bound"]["sources"]:
             print(f"  source: {src}")
     if args.betti:
-        print(f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage:")
+        print(f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage "
+              f"({args.reading} reading):")
         print(bt.table())
+        for f in out["betti"]["sampling_flags"]:
+            print(f"  note: {f['message']}")
     if "linking" in out:
         lk = linking_through_network(net, dataset, **params)
         print("\nlinking number of the two core curves at every stage:")
@@ -110,3 +123,45 @@ def run(args) -> int:
         for name, s in out["stretch"].items():
             print(f"  {name:<12} max {s['max']:9.3g}  p99 {s['p99']:9.3g}")
     return 0
+
+
+def sampling_flags(bt, diags, net, X, y) -> list[dict]:
+    """Betti changes at stages the diagnostics call homeomorphisms, with their likely cause.
+
+    A homeomorphism cannot change Betti numbers, so such a change is an effect of reading a
+    finite sample: a badly conditioned affine map squeezing a hole below the sample's
+    resolution, saturation crowding points into the corners of the activation's image, or
+    too few points. Returns one dict per flagged stage: ``stage``, ``classes``, ``cause``,
+    ``message``.
+    """
+    import numpy as np
+
+    by_name = {d.name: d for d in diags}
+    try:
+        from ..topology.saturation import saturation_by_stage
+
+        sat = saturation_by_stage(net, X)
+    except Exception:  # saturation numbers are an aid to the message, never a failure
+        sat = {}
+    counts = {int(c): int(np.sum(np.asarray(y) == c)) for c in bt.classes}
+    flags = []
+    for s in range(1, len(bt.names)):
+        name, d = bt.names[s], by_name.get(bt.names[s])
+        changed = [c for i, c in enumerate(bt.classes)
+                   if (bt.betti[s, i] != bt.betti[s - 1, i]).any()]
+        if not changed or d is None or not d.homeomorphism:
+            continue
+        frac = sat.get(name)
+        if d.condition is not None and d.condition > COND_FLAG:
+            cause = f"large condition number ({d.condition:.3g}) of the affine map"
+        elif frac is not None and float(frac) > SATURATION_FLAG:
+            cause = f"saturation ({100 * float(frac):.0f}% of points in the corners)"
+        else:
+            n = min(counts[c] for c in changed)
+            cause = f"too few points ({n} in the smallest changed class)"
+        cls = ", ".join(str(c) for c in changed)
+        flags.append({"stage": name, "classes": changed, "cause": cause,
+                      "message": f"{name} is a homeomorphism, yet the Betti numbers of class "
+                                 f"{cls} change there: a sampling effect, not a change of "
+                                 f"topology; likely cause: {cause}"})
+    return flags
