@@ -548,3 +548,71 @@ def test_exceptions_are_reported_and_the_session_lives(client, monkeypatch):
         monkeypatch.undo()
         out = roundtrip(ws, {"type": "step", "steps": 2, "id": 10})
         assert until(ws, lambda m: m["type"] == "status" and m.get("id") == 10, out)["step"] == 2
+
+
+# ------------------------------------------------------------------ the readable state
+def test_readable_state_is_the_library_rule_on_the_session_snapshots():
+    from types import SimpleNamespace
+
+    from isotopy.scene import stage_scene
+    from isotopy.train.readable import state_at
+
+    s = Session("disc_annulus", hidden=(3,))
+    s.handle(msg(type="set_train", lr=0.1))
+    s.handle(msg(type="view", stage=2))  # the tanh layer
+    s.train(max_steps=300)  # Adam grows the weights long after every point is right
+    live = s.frame()
+    assert live["state"]["kind"] == "live" and live["state"]["label"] == "live network, step 300"
+    (status,) = s.handle(msg(type="show", state="readable"))
+    assert status["show"] == "readable"
+    f = s.frame()
+    run = SimpleNamespace(snapshots=list(s.snapshots), record_steps=list(s.snap_steps),
+                          steps_done=s.step_count)
+    ref = state_at(s.net, run, s.X_train, s.y_train, "readable")
+    assert f["state"]["step"] == ref.step < 300 and f["state"]["label"] == ref.label()
+    assert ref.label() in f["stage"]["title"] and "hidden layer 1, tanh" in f["stage"]["title"]
+    for k, v in ref.net.state_dict().items():
+        assert torch.equal(s.view_net().state_dict()[k], v)
+    sc = stage_scene(ref.net, s.X, s.y, 2, domain=s.domain, lines=17, samples=40)
+    np.testing.assert_allclose(decode(f["stage"]["points"]), sc.points, atol=1e-6)
+    # the readable state is far less saturated than the live network
+    assert f["stage"]["corner"] == pytest.approx(ref.corner["tanh1"])
+    assert f["state"]["max_corner"] < 0.2 < live["state"]["max_corner"]
+    assert f["stage"]["corner"] < live["stage"]["corner"]
+    # training on keeps the state; pausing (nothing left to do) recomputes it
+    s.playing = True
+    s.train(max_steps=20)
+    assert s.frame()["state"]["final_step"] == 300
+    s.handle(msg(type="pause"))
+    assert s.frame()["state"]["final_step"] == 320
+    # animations, diagnostics and exports show the readable network
+    (anim,) = s.handle(msg(type="animate", kind="isotopy", frames=4))
+    assert anim["state"] == s.state.label() and anim["step"] == s.state.step
+    (diag,) = s.handle(msg(type="diagnostics"))
+    assert diag["rows"][1]["corner"] == pytest.approx(s.state.corner["tanh1"])
+    (w,) = s.handle(msg(type="export", what="weights"))
+    assert w["filename"] == f"isotopy-weights-readable-step{s.state.step}.safetensors"
+    s.handle(msg(type="show", state="live"))
+    assert s.view_net() is s.net and s.frame()["state"]["kind"] == "live"
+
+
+def test_stage_views_use_the_oriented_coordinates():
+    from isotopy.paths import orient_network
+
+    s = Session("disc_annulus", hidden=(2,))
+    s.train(max_steps=5)
+    W = s.net.stages[0].weight[0]
+    if torch.linalg.det(W) > 0:  # make the first layer orientation-reversing
+        with torch.no_grad():
+            s.net.stages[0].weight[0] = W[[1, 0]]
+            s.net.stages[0].bias[0] = s.net.stages[0].bias[0][[1, 0]]
+    k = s._readout_in()
+    sc = s.scene_json(k, state=s.shown_state())
+    assert sc["meta"]["swapped"] == [0, 1] and "swapped" in sc["title"]
+    onet = orient_network(s.net)[0]
+    np.testing.assert_allclose(decode(sc["points"]), onet.trace(s.X)[k][1], atol=1e-5)
+    # the read-out's decision field is drawn in the same (swapped) coordinates
+    ref = s.field_json(k, sc["bounds"], onet)
+    assert sc["field"]["values"]["b64"] == ref["values"]["b64"]
+    words = [st["words"] for st in s.network_message()["stages"]]
+    assert words[0] == "input" and words[2] == "hidden layer 1, tanh"

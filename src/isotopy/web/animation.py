@@ -3,8 +3,10 @@
 Both come from the library's animation module (:mod:`isotopy.animate`): ``morph_frames``
 applies every stage along its own path from the identity (affine maps through GL+(n),
 activations as (1 - t)x + t·σ(x)), and ``training_frames`` replays the recorded snapshots.
-This module only turns those frames into plain arrays for the page and into GIF / MP4
-bytes for download; files are written inside a private temporary folder under names made
+Both show the session's shown network (:meth:`Session.view_net`): when the page shows the
+readable state, the isotopy is that state's network and the replay ends at its step. This
+module only turns those frames into plain arrays for the page and into GIF / MP4 bytes for
+download; files are written inside a private temporary folder under names made
 here, read back, and removed.
 """
 
@@ -60,20 +62,25 @@ def _animate():
 def morph_frames(session, n_frames: int):
     """Frames of the whole network applied continuously to the data and the input grid."""
     lines, samples = _grid_for(session, n_frames)
-    return _animate().morph_frames(session.net, session.X, session.y, frames=n_frames,
+    return _animate().morph_frames(session.view_net(), session.X, session.y, frames=n_frames,
                                    domain=session.domain, lines=lines, samples=samples)
 
 
 def replay_frames(session, n_frames: int, stage: int | None = None):
-    """Frames of representation ``stage`` over training (default: the read-out's input)."""
-    if len(session.snapshots) < 2:
+    """Frames of representation ``stage`` over training (default: the read-out's input), up
+    to the shown state's step."""
+    snaps, steps = list(session.snapshots), list(session.snap_steps)
+    if session.show == "readable":
+        session.view_net()  # the readable state, computed when it is missing
+        keep = sum(1 for s in steps if s <= session.state.step)
+        snaps, steps = snaps[:keep], steps[:keep]
+    if len(snaps) < 2:
         raise InputError("nothing to replay yet: train for a few steps first")
     loss = np.asarray(session.loss_curve if len(session.loss_curve) else [np.nan],
                       dtype=np.float64)[None]
     acc = np.asarray(session.acc_curve if len(session.acc_curve) else [np.nan],
                      dtype=np.float64)[None]
-    hist = History(loss=loss, train_accuracy=acc, record_steps=list(session.snap_steps),
-                   snapshots=list(session.snapshots))
+    hist = History(loss=loss, train_accuracy=acc, record_steps=steps, snapshots=snaps)
     k = session._readout_in() if stage is None else int(stage)
     if not 0 <= k <= session._readout_in():
         raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")

@@ -127,6 +127,14 @@ class View(_Msg):
     stage: Annotated[int, Field(ge=0, le=2 * LIMITS["max_depth"] + 2)]
 
 
+class Show(_Msg):
+    """What the views show: the live network, or the run's readable state (recomputed each
+    time it is asked for); "final" is the live network."""
+
+    type: Literal["show"]
+    state: Literal["live", "readable", "final"]
+
+
 class Animate(_Msg):
     """Frames of an animation: the isotopy of the whole network, or training replayed."""
 
@@ -156,11 +164,11 @@ class Ping(_Msg):
 
 
 _MODELS = [SetData, UploadCSV, AddPoint, RemovePoint, SetNetwork, SetTrain, Play, Pause, Step,
-           Reset, View, Animate, Diagnostics, Export, Ping]
+           Reset, View, Show, Animate, Diagnostics, Export, Ping]
 MESSAGE_TYPES = [m.model_fields["type"].annotation.__args__[0] for m in _MODELS]
 _ADAPTER = TypeAdapter(Annotated[
     SetData | UploadCSV | AddPoint | RemovePoint | SetNetwork | SetTrain | Play | Pause | Step
-    | Reset | View | Animate | Diagnostics | Export | Ping, Field(discriminator="type")])
+    | Reset | View | Show | Animate | Diagnostics | Export | Ping, Field(discriminator="type")])
 
 
 def parse_message(text: str | bytes):
@@ -197,6 +205,7 @@ _FIELD_NAMES = {
     "params": "the dataset parameters", "text": "the CSV text", "dataset": "the dataset name",
     "activation": "the activation", "optimizer": "the optimizer", "penalty": "the penalty",
     "what": "what to export", "kind": "the animation kind", "id": "the request id",
+    "state": "the state the views show",
 }
 
 

@@ -11,6 +11,16 @@ read-out, Adam / SGD / RMSprop from ``OPTIMIZERS``), stepped interactively: the 
 rate, batch size and optimiser can change between steps without resetting the network.
 Views come from the library as Scenes (``stage_scene``, ``decision_field``) and go to the
 page as plain arrays (float32 / uint8, base64).
+
+What the views show is a choice of the page (``show``): the *live* network as it trains, or
+the run's *readable state* (:func:`isotopy.train.readable.state_at` on the session's
+snapshots and training points: the earliest snapshot that classifies as well as the run ever
+does, with a margin, before growing weights crowd the points into the corners of the tanh
+cube). The readable state is computed when the page asks for it and again whenever training
+stops with new steps, never on every frame; while training plays on, the views keep the
+state last computed. Every view, animation and export of the network uses the shown
+network, and every frame says which state and step it shows and the corner fraction
+(:mod:`isotopy.topology.saturation`) of each bounded activation stage.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import io
 import json
 import time
 from array import array
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -28,17 +39,22 @@ import torch
 from ..datasets import DATASETS, dataset_params, make_dataset, points_from_csv_text
 from ..errors import InputError, lookup
 from ..nn import ACTIVATIONS, STAGE_TYPES, Affine, Network
+from ..paths import orient_network
 from ..scene import decision_field, domain_bounds, stage_scene
+from ..scene.build import stage_words
+from ..topology.saturation import saturation_by_stage
 from ..train import OPTIMIZERS, train_test_split
+from ..train.readable import state_at
 from . import protocol as P
 from .protocol import LIMITS
 
-__all__ = ["Session", "registry", "encode", "grid_plan"]
+__all__ = ["Session", "registry", "encode", "grid_plan", "SHOW_CHOICES"]
 
 FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
 GRID_SAMPLES = 40  # vertices per grid line in streamed views (enough to show the bending)
 MAX_GRID_VERTICES = 20_000  # per view, any dimension: keeps a view update well under 1 MB
 MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halves beyond)
+SHOW_CHOICES = ("live", "readable", "final")  # what the views show; "final" is the live net
 
 
 def encode(arr, dtype=np.float32) -> dict:
@@ -136,6 +152,7 @@ class Session:
         self.hidden, self.activation, self.net_seed = tuple(hidden), activation, 0
         self.data_info: dict = {}
         self.data_version = 0
+        self.show = "live"  # what the views show: one of SHOW_CHOICES
         X, y = make_dataset(dataset, seed=0)
         self._set_data(X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0,
                               "test_size": 0.25})
@@ -212,6 +229,8 @@ class Session:
         self._ytr = torch.as_tensor(self.y_train)
         self._Xte = torch.as_tensor(self.X_test)
         self._yte = torch.as_tensor(self.y_test)
+        self.state = None  # the readable state (State) last computed, if any
+        self._state_key = None  # (step, data version) it was computed at
         self._snapshot()
         self._evaluate()
         self.curves_reset = True
@@ -301,6 +320,67 @@ class Session:
                 break
         return done
 
+    # ------------------------------------------------------------------ the shown state
+    def run_history(self) -> SimpleNamespace:
+        """This run's snapshots as :func:`isotopy.train.readable.state_at` reads them
+        (``snapshots``, ``record_steps``, ``steps_done``); shares the session's lists."""
+        return SimpleNamespace(snapshots=self.snapshots, record_steps=self.snap_steps,
+                               steps_done=self.step_count)
+
+    def readable_state(self):
+        """The readable state of this run, computed afresh from the snapshots.
+
+        The current parameters are recorded first when they are not a snapshot yet, so the
+        state is chosen among every step recorded so far, the last one included.
+
+        Returns
+        -------
+        State
+        """
+        if self.snap_steps[-1] != self.step_count:
+            self._snapshot()
+        self.state = state_at(self.net, self.run_history(), self.X_train, self.y_train,
+                              "readable")
+        self._state_key = (self.step_count, self.data_version)
+        return self.state
+
+    def _refresh_state(self) -> None:
+        """Compute the readable state where the page shows it and it is missing, or out of
+        date while training stands still (paused, or a step request done)."""
+        if self.show != "readable":
+            return
+        if self.state is None or (not self.busy and self._state_key != (
+                self.step_count, self.data_version)):
+            self.readable_state()
+
+    def view_net(self):
+        """The network every view, animation and export shows: the live one, or the
+        readable state's copy."""
+        if self.show != "readable":
+            return self.net
+        if self.state is None:
+            self.readable_state()
+        return self.state.net
+
+    def shown_state(self) -> dict:
+        """Which state the views show: kind, step, label and corner fractions (by stage
+        name, on the training points)."""
+        if self.show == "readable":
+            self.view_net()  # computes the readable state when it is missing
+            st = self.state
+            out = {**st.to_dict(), "label": st.label(), "describe": st.describe()}
+        else:
+            corner = saturation_by_stage(self.net, self.X_train)
+            finite = [v for v in corner.values() if np.isfinite(v)]
+            what = "final state" if self.show == "final" else "live network"
+            out = {"kind": self.show, "step": self.step_count, "final_step": self.step_count,
+                   "corner": corner, "max_corner": float(max(finite)) if finite else 0.0,
+                   "label": f"{what}, step {self.step_count}"}
+        out["corner"] = {k: (float(v) if np.isfinite(v) else None)
+                         for k, v in out["corner"].items()}
+        out["show"] = self.show
+        return out
+
     # ----------------------------------------------------------------------------- views
     def _readout_in(self) -> int:
         return len(self.net.stages) - 1
@@ -311,55 +391,73 @@ class Session:
     def network_message(self) -> dict:
         names = self.stage_names()
         dims = [self.d_in, *[s.d_out for s in self.net.stages]]
-        return {"type": "network", "stages": [{"index": i, "name": n, "dim": d}
-                                              for i, (n, d) in enumerate(zip(names, dims))],
+        return {"type": "network", "stages": [
+                    {"index": i, "name": n, "dim": d, "words": stage_words(self.net, i)}
+                    for i, (n, d) in enumerate(zip(names, dims))],
                 "readout_in": self._readout_in(), "layer_ends": [0, *[
                     i + 1 for i in self.net.layer_ends()]],
                 "repr": repr(self.net), "hidden": list(self.hidden),
                 "activation": self.activation, "seed": self.net_seed}
 
-    def scene_json(self, k: int, net=None) -> dict:
-        """Representation k as plain arrays (points, grid, bounds, separator, field)."""
-        net = net or self.net
+    def scene_json(self, k: int, net=None, state: dict | None = None) -> dict:
+        """Representation k as plain arrays (points, grid, bounds, separator, field).
+
+        The view is in the oriented coordinates of the library's static views and
+        animations (:func:`isotopy.paths.orient_network`: two units swapped where a square
+        layer has det W < 0), named in words; ``state`` (:meth:`shown_state`) puts the state
+        into the title and the stage's corner fraction into the reply.
+        """
+        net = net or self.view_net()
         X = self.X
         lines, samples = grid_plan(self.d_in)
         sc = stage_scene(net, X, self.y, k, domain=self.domain, lines=lines, samples=samples,
-                         regions=False)
-        out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": {
-            m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))},
-            "points": encode(sc.points), "grid": encode(sc.grid), "bounds": sc.bounds.tolist(),
-            "separator": None if sc.separator is None else sc.separator.tolist()}
+                         regions=False, state=state["label"] if state else None)
+        meta = {m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))}
+        if sc.meta.get("swapped") is not None:
+            meta["swapped"] = [int(u) for u in sc.meta["swapped"]]
+        out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": meta,
+               "points": encode(sc.points), "grid": encode(sc.grid), "bounds": sc.bounds.tolist(),
+               "separator": None if sc.separator is None else sc.separator.tolist()}
+        if state and 1 <= k <= len(net.stages):
+            out["corner"] = state["corner"].get(net.names[k - 1])
         if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
-            out["field"] = self.field_json(k, sc.bounds if k else self.domain, net)
+            # the read-out alone, in the same oriented coordinates as the points
+            onet = orient_network(net)[0] if k else net
+            out["field"] = self.field_json(k, sc.bounds if k else self.domain, onet)
         return out
 
     def field_json(self, k: int, bounds, net=None) -> dict:
-        f = decision_field(net or self.net, bounds, res=FIELD_RES, stage=k)
+        f = decision_field(net or self.view_net(), bounds, res=FIELD_RES, stage=k)
         vals = f.values if f.kind == "probability" else f.values / max(self.n_classes - 1, 1)
         return {"kind": f.kind, "bounds": np.asarray(f.bounds).tolist(),
                 "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8)}
 
     def frame(self) -> dict:
-        """The view update: new curve points, the input's decision regions, the chosen stage."""
+        """The view update: new curve points, the shown state, the input's decision regions
+        and the chosen stage (both of the shown network)."""
         self._evaluate()
+        self._refresh_state()
+        state = self.shown_state()
+        net = self.view_net()
         msg = {"type": "frame", "step": self.step_count, "playing": self.playing,
                "reset": self.curves_reset,
                "loss": encode(self.loss_curve[self.sent_steps:]),
                "acc": encode(self.acc_curve[self.sent_steps:]),
-               "from_step": self.sent_steps, "evals": self.evals[self.sent_evals:]}
+               "from_step": self.sent_steps, "evals": self.evals[self.sent_evals:],
+               "state": state}
         self.curves_reset = False
         self.sent_steps, self.sent_evals = len(self.loss_curve), len(self.evals)
         if self.d_in <= 2:
-            msg["input_field"] = self.field_json(0, self.domain)
+            msg["input_field"] = self.field_json(0, self.domain, net)
         if self.stage_view > 0 or self.d_in > 2:
-            msg["stage"] = self.scene_json(self.stage_view)
+            msg["stage"] = self.scene_json(self.stage_view, net, state)
         return msg
 
     def status(self, **extra) -> dict:
         return {"type": "status", "playing": self.playing, "step": self.step_count,
                 "lr": self.lr, "batch_size": self.batch_size or 0, "optimizer": self.optimizer,
                 "speed": self.speed, "stage": self.stage_view, "penalty": self.penalty,
-                "penalty_weight": self.penalty_weight, **extra}
+                "penalty_weight": self.penalty_weight, "show": self.show, **extra}
 
     # ------------------------------------------------------------------------- messages
     def handle(self, msg) -> list[dict]:
@@ -536,20 +634,33 @@ class Session:
         self.stage_view = msg.stage
         return [self.status()]
 
+    def _on_show(self, msg: P.Show):
+        """Choose what the views show; choosing the readable state (again) recomputes it."""
+        self.show = msg.state
+        if self.show == "readable":
+            self.readable_state()
+        return [self.status()]
+
     def _on_animate(self, msg: P.Animate):
         from .animation import animation_frames, frames_json
 
         fr = animation_frames(self, msg.kind, msg.frames, msg.stage)
-        return [{"type": "animation", "kind": msg.kind, "step": self.step_count,
-                 **frames_json(fr)}]
+        state = self.shown_state()
+        return [{"type": "animation", "kind": msg.kind, "step": state["step"],
+                 "state": state["label"], **frames_json(fr)}]
 
     def _on_diagnostics(self, msg):
-        out = {"type": "diagnostics", "rows": diagnostics(self.net, self.X),
-               "step": self.step_count}
+        net, state = self.view_net(), self.shown_state()
+        rows = diagnostics(net, self.X)
+        for row in rows:
+            if row["name"] in state["corner"]:
+                row["corner"] = state["corner"][row["name"]]
+        out = {"type": "diagnostics", "rows": rows, "step": state["step"],
+               "state": state["label"]}
         from ..topology import betti_through_network
 
         try:  # Betti numbers of each class's points at every representation
-            out["betti"] = betti_through_network(self.net, self.X, self.y, maxdim=1).to_dict()
+            out["betti"] = betti_through_network(net, self.X, self.y, maxdim=1).to_dict()
         except ImportError:  # ripser (the "topology" extra) is not installed
             out["betti_error"] = ("Betti numbers need ripser: pip install "
                                   "'isotopy[topology]'")
@@ -564,9 +675,9 @@ class Session:
         input box: the spectral norm of the Jacobian on a res x res lattice (rows follow y)."""
         from ..topology import stretch_grid
 
-        k = self.stage_view
-        stage = self.net.names[k - 1] if 1 <= k <= self._readout_in() else -1
-        g = stretch_grid(self.net, bounds=tuple(map(tuple, self.domain.T)), resolution=res,
+        k, net = self.stage_view, self.view_net()
+        stage = net.names[k - 1] if 1 <= k <= self._readout_in() else -1
+        g = stretch_grid(net, bounds=tuple(map(tuple, self.domain.T)), resolution=res,
                          stage=stage)
         return {"stage": g["stage"], "norm": g["norm"], "bounds": self.domain.tolist(),
                 "values": encode(g["values"])}
@@ -578,10 +689,10 @@ class Session:
             data = animation_bytes(self, msg.kind, msg.what, frames=msg.frames, fps=msg.fps,
                                    size=msg.size, progress=self.progress)
             media = "image/gif" if msg.what == "gif" else "video/mp4"
-            name = f"isotopy-{msg.kind}-step{self.step_count}.{msg.what}"
+            name = f"isotopy-{msg.kind}-{self._file_tag()}.{msg.what}"
         elif msg.what == "weights":
             data, media = self.weights_bytes(), "application/octet-stream"
-            name = f"isotopy-weights-step{self.step_count}.safetensors"
+            name = f"isotopy-weights-{self._file_tag()}.safetensors"
         else:
             data, media = self.data_csv().encode(), "text/csv"
             name = "isotopy-data.csv"
@@ -589,13 +700,22 @@ class Session:
                  "bytes": data}]
 
     # ------------------------------------------------------------------------- exports
+    def _file_tag(self) -> str:
+        """``step120`` for the live network, ``readable-step40`` for the readable state."""
+        if self.show == "readable":
+            self.view_net()  # computes the readable state when it is missing
+            return f"readable-step{self.state.step}"
+        return f"step{self.step_count}"
+
     def weights_bytes(self) -> bytes:
-        """The network's parameters as safetensors, with its config and the step as metadata."""
+        """The shown network's parameters as safetensors, with its config, step and state
+        as metadata."""
         from safetensors.torch import save
 
-        meta = {"network": json.dumps(self.net.config()), "step": str(self.step_count),
-                "data": json.dumps(self.data_info)}
-        return save({k: v.contiguous() for k, v in self.net.state_dict().items()}, meta)
+        net, state = self.view_net(), self.shown_state()
+        meta = {"network": json.dumps(net.config()), "step": str(state["step"]),
+                "state": state["label"], "data": json.dumps(self.data_info)}
+        return save({k: v.contiguous() for k, v in net.state_dict().items()}, meta)
 
     def data_csv(self) -> str:
         """The current points as CSV (features, then label), readable by ``load_points``."""

@@ -238,6 +238,10 @@ function wire() {
   $("reset").addEventListener("click", () => {
     closeAnimation(); send({ type: "reset", seed: intOr($("net-seed").value, 0) });
   });
+  $("show").addEventListener("change", () => {
+    send({ type: "show", state: $("show").value });
+  });
+  $("state-refresh").addEventListener("click", () => send({ type: "show", state: "readable" }));
   $("stage").addEventListener("change", () => {
     send({ type: "view", stage: parseInt($("stage").value, 10) });
   });
@@ -409,11 +413,12 @@ function onData(m) {
   }
   $("input-canvas").classList.toggle("rot", m.dim === 3);
   $("input-title").textContent = m.dim <= 2 ? "Input space and decision regions" : "Input space";
-  $("input-note").textContent = "Class A red, class B blue; ringed points are held out for " +
+  S.inputNote = "Class A red, class B blue; ringed points are held out for " +
     "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
     "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
     "2-D inputs; points are added by clicking in 1-D and 2-D only." : "Inputs wider than 3 " +
     "are shown in the stage view through their principal axes.");
+  setInputNote();
   closeAnimation();
   if (info.file && S.ready && !S.pendingHash) {
     saveHash();
@@ -422,6 +427,11 @@ function onData(m) {
   if (S.pendingHash && S.pendingHash.waitData === (info.file ? "csv" : "dataset")) applyEdits();
   saveHash();
   drawInput();
+}
+
+function setInputNote() {
+  const st = S.shown && S.data && S.data.dim <= 2 ? `Decisions of the ${S.shown.label}. ` : "";
+  $("input-note").textContent = st + (S.inputNote || "");
 }
 
 function setUploadedMenu() {  // the menu names the uploaded file while its points are shown
@@ -443,7 +453,7 @@ function onNetwork(m) {
   const sel = $("stage"); const keep = S.status ? S.status.stage : null;
   sel.innerHTML = "";
   for (const st of m.stages) {
-    const what = st.index === 0 ? "input" : `${st.index}. ${st.name}`;
+    const what = st.index === 0 ? "input" : `${st.index}. ${st.words || st.name}`;
     sel.add(new Option(`${what} (${st.dim}-D)`, st.index));
   }
   let pick = keep !== null && keep < m.stages.length ? keep : m.readout_in;
@@ -482,6 +492,35 @@ function showStatus(m, force) {
     put("penalty", m.penalty || "none"); put("penalty-weight", m.penalty_weight);
   }
   if ($("stage").options.length > m.stage) $("stage").value = m.stage;
+  if (m.show) {
+    if (document.activeElement !== $("show") || force) $("show").value = m.show === "readable" ? "readable" : "live";
+    $("state-refresh").hidden = m.show !== "readable";
+  }
+  showState();
+}
+
+// which state the views show, next to the views: "readable state, step 160 of 3000"
+function stateText() {
+  const st = S.shown;
+  if (!st) return "";
+  const corners = Object.values(st.corner || {}).filter((v) => v !== null);
+  let text = st.label;
+  if (corners.length) text += ` · corner fraction ${Math.max(...corners).toFixed(2)}`;
+  return text;
+}
+
+function showState() {
+  const st = S.shown, el = $("state-label");
+  if (!st) { el.textContent = ""; return; }
+  let text = stateText();
+  const now = S.status ? S.status.step : st.step;
+  if (st.kind === "readable" && now > st.final_step) {
+    text += ` (training is at step ${now}: pause or Recompute to update)`;
+  }
+  el.textContent = text;
+  el.title = st.describe || text;
+  el.className = st.kind === "readable" ? "readable" : "";
+  setInputNote();
 }
 
 function onFrame(m) {
@@ -498,6 +537,7 @@ function onFrame(m) {
     $("test-acc").textContent = last[2] === null ? "–" : last[2].toFixed(3);
     $("loss").textContent = last[3] === null ? "–" : last[3].toFixed(4);
   }
+  if (m.state) { S.shown = m.state; showState(); }
   if (m.input_field) S.inputField = { ...m.input_field, vals: decode(m.input_field.values).data };
   if (m.stage) S.stage = sceneFrom(m.stage);
   else if (S.status && S.status.stage === 0) S.stage = null;
@@ -528,6 +568,7 @@ function onDiagnostics(m) {
     `<th>det W</th><th>singular values</th>` +
     (m.rows.some((r) => r.condition !== undefined) ? `<th>condition</th>` : "") +
     `<th>spread of the output</th>` +
+    (m.rows.some((r) => r.corner !== undefined) ? `<th>corner fraction</th>` : "") +
     (m.rows.some((r) => r.note) ? `<th>note</th>` : "") + `</tr></thead><tbody>`;
   const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   for (const r of m.rows) {
@@ -539,6 +580,8 @@ function onDiagnostics(m) {
         r.condition === null ? "" : (typeof r.condition === "number" ? fmt(r.condition)
         : esc(r.condition))}${r.near_singular ? " (near singular)" : ""}</td>` : "") +
       `<td>${r.spread.map(fmt).join(", ")}</td>` +
+      (m.rows.some((q) => q.corner !== undefined) ? `<td>${r.corner === undefined ||
+        r.corner === null ? "" : r.corner.toFixed(2)}</td>` : "") +
       (m.rows.some((q) => q.note) ? `<td>${esc(r.note || "")}</td>` : "") + `</tr>`;
   }
   html += `</tbody></table>`;
@@ -565,7 +608,9 @@ function onDiagnostics(m) {
       `Jacobian, log scale, <span id="stretch-range"></span>. Dark is where it stretches ` +
       `space most, light where it squeezes it (e.g. saturated units).</p></div>`;
   }
-  html += `<p class="hint">at step ${m.step}</p>`;
+  html += `<p class="hint">${m.state ? esc(m.state) : `at step ${m.step}`}` +
+    (m.rows.some((r) => r.corner !== undefined) ? "; corner fraction: the share of " +
+    "training points with every unit within 0.05 of a bound of the activation" : "") + `</p>`;
   $("diagnostics").innerHTML = html;
   if (m.stretch) drawStretch(m.stretch);
 }
@@ -914,9 +959,15 @@ function drawStage() {
     bounds: sc.bounds, separator: sc.separator, fieldData: sc.fieldData,
     nTrain: S.data.n_train, nClasses: S.data.n_classes });
   const notes = [];
+  if (sc.corner !== undefined && sc.corner !== null) {
+    notes.push(`corner fraction ${sc.corner.toFixed(2)}`);
+  }
+  if (sc.meta && sc.meta.swapped) {
+    notes.push("units swapped where det W < 0, as in the animations and static views");
+  }
   if (sc.separator) notes.push("black: where the read-out changes its answer");
   if (sc.meta && sc.meta.projection) notes.push(`shown through the ${sc.meta.projection}`);
-  $("stage-note").textContent = `${sc.title}${notes.length ? " — " + notes.join("; ") : ""}`;
+  $("stage-note").textContent = `${sc.title.replace(/\n/g, " — ")}${notes.length ? " — " + notes.join("; ") : ""}`;
 }
 
 function drawAnim() {
@@ -934,7 +985,7 @@ function drawAnim() {
   $("anim-label").textContent = `${i + 1}/${F}`;
   const note = $("anim-note");
   note.textContent = `${a.titles[i]}${a.notes[i] ? " — " + a.notes[i] : ""}` +
-    (a.step !== undefined ? ` [network at step ${a.step}]` : "");
+    (a.state ? ` [${a.state}]` : a.step !== undefined ? ` [network at step ${a.step}]` : "");
   note.className = a.flagged[i] ? "note flag" : "note";
 }
 
@@ -1105,6 +1156,7 @@ function saveHash() {
   if (st) {
     q.set("lr", st.lr); q.set("batch", st.batch_size); q.set("opt", st.optimizer);
     q.set("speed", st.speed); q.set("view", st.stage);
+    if (st.show && st.show !== "live") q.set("show", st.show);
     if (st.penalty) { q.set("pen", st.penalty); q.set("pw", st.penalty_weight); }
   }
   if (S.edits.length && S.edits.length <= MAX_EDITS_IN_URL) {
@@ -1157,6 +1209,8 @@ function loadHash() {
   }) };
   buildNetwork();
   sendTrain();
+  const show = q.get("show");
+  if (show === "readable" || show === "final") send({ type: "show", state: show });
   if (!waitData) applyEdits();
   return true;
 }
