@@ -368,3 +368,32 @@ def test_a_refused_field_shows_the_value_in_use(server, page):
         msg = pg.text_content("#error")
         assert msg.count(".") <= 1 and "Input should" not in msg and ":" not in msg, msg
     assert pg.evaluate("window.isotopy.network.hidden") == [3]
+
+
+def test_the_readable_state_control_labels_the_views(server, page):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    build(pg, "3")
+    pg.click("#step100")
+    pg.wait_for_function("window.isotopy.status.step === 100 && !window.isotopy.status.playing")
+    pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.step === 100")
+    assert pg.text_content("#state-label").startswith("live network, step 100")
+    pg.select_option("#show", "readable")
+    pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.kind === 'readable'")
+    label = pg.text_content("#state-label")
+    step = pg.evaluate("window.isotopy.shown.step")
+    assert label.startswith(f"readable state, step {step} of 100"), label
+    assert "corner fraction" in label
+    assert pg.is_visible("#state-refresh")
+    pg.wait_for_function("document.getElementById('stage-note').textContent"
+                         ".includes('readable state')")
+    assert "hidden layer 1, tanh" in pg.text_content("#stage-note")
+    assert "corner fraction" in pg.text_content("#stage-note")
+    assert "readable state" in pg.text_content("#input-note")
+    pg.wait_for_function("location.hash.includes('show=readable')")
+    shot(pg, "07-readable-state")
+    pg.select_option("#show", "live")
+    pg.wait_for_function("window.isotopy.shown.kind === 'live'")
+    assert "show=" not in pg.evaluate("location.hash")
+    assert pg.problems == [], pg.problems
