@@ -55,6 +55,9 @@ def register(sub) -> None:
     p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for data, split and init")
     p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
+    p.add_argument("--weight-penalty", type=float, default=d.weight_penalty, metavar="LAMBDA",
+                   help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss (0.01 keeps "
+                        "tanh layers out of saturation, so pictures stay readable)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
     p.set_defaults(func=run)
 
@@ -78,6 +81,11 @@ def run(args) -> int:
         raise InputError(f"--lr must be a finite number > 0, got {args.lr}")
     if args.batch_size is not None:
         check_positive_int(args.batch_size, "--batch-size")
+    import math
+
+    if not (math.isfinite(args.weight_penalty) and args.weight_penalty >= 0):
+        raise InputError(f"--weight-penalty must be a finite number >= 0, got "
+                         f"{args.weight_penalty}")
     if not 0 <= args.test_size < 1:
         raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
     params = parse_params(args.param)
@@ -94,7 +102,8 @@ def run(args) -> int:
                            activation=args.activation, dataset_params=params,
                            steps=args.steps, lr=args.lr, batch_size=args.batch_size,
                            optimizer=args.optimizer, seed=args.seed,
-                           test_size=args.test_size, progress=bar)
+                           test_size=args.test_size, weight_penalty=args.weight_penalty,
+                           progress=bar)
     save_run(result, args.out)
     m = result.metrics()
     if result.history.stopped:

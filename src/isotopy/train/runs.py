@@ -48,6 +48,7 @@ class TrainConfig:
     seed: int = 0  # one seed for data, split, initialisation and batch order
     record_every: int | None = None  # None: about 100 snapshots, enough for smooth replay
     test_size: float = 0.25  # held-out fraction reported beside training accuracy
+    weight_penalty: float = 0.0  # λ·Σ(|W|²+|b|²) of hidden layers; 0.01 keeps tanh readable
 
 
 @dataclass
@@ -140,10 +141,15 @@ def train_run(dataset: str | None = None, *, data_file=None, n: int | None = Non
     if net is None:
         net = Network(X.shape[1], hidden, activation, n_classes, seed=train.seed)
     Xtr, ytr, Xte, yte = train_test_split(X, y, train.test_size, train.seed)
+    penalty = None
+    if train.weight_penalty:
+        from .penalties import weight_penalty
+
+        penalty = weight_penalty(train.weight_penalty)
     hist = fit(net, Xtr, ytr, steps=train.steps, lr=train.lr, batch_size=train.batch_size,
                optimizer=train.optimizer, seed=train.seed, record_every=train.record_every,
                X_test=Xte if len(Xte) else None, y_test=yte if len(yte) else None,
-               progress=progress)
+               progress=progress, penalty=penalty)
     return Run(net, hist, Xtr, ytr, Xte, yte, train, data)
 
 

@@ -57,7 +57,9 @@ def build(ctx) -> str:
     from ...nn import Network
     from ...paths import gl_plus_path, orient_network
     from ...train import fit
+    from ...train.penalties import weight_penalty
     from ...train.readable import state_at
+    from .first_examples import SHOWCASE_PENALTY
 
     torch.set_num_threads(1)
     s = _settings(ctx.quick)
@@ -166,7 +168,7 @@ def build(ctx) -> str:
         X, y = make_dataset(dataset, s["n"], seed=seed, **params)
         net = Network(X.shape[1], hidden, "tanh", seed=seed)
         hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=seed,
-                   record_every=s["record_every"])
+                   record_every=s["record_every"], penalty=weight_penalty(SHOWCASE_PENALTY))
         acc = float(hist.final_train_accuracy[0])
         # Training is watched up to the readable state: the run's best accuracy is reached
         # there; later steps only grow the weights into the corners of the tanh square.
@@ -205,7 +207,8 @@ def build(ctx) -> str:
     ctx.say("disc_annulus, 3 units, morph")
     X, y = make_dataset("disc_annulus", s["n"], seed=seed)
     net = Network(2, (3,), "tanh", seed=seed)
-    hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=seed, record_every=s["record_every"])
+    hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=seed, record_every=s["record_every"],
+               penalty=weight_penalty(SHOWCASE_PENALTY))
     acc3 = float(hist.final_train_accuracy[0])
     state = state_at(net, hist, X, y, "readable")
     _, tag = morph(state.net, X, y, "disc_annulus_3_morph",
@@ -226,5 +229,7 @@ def build(ctx) -> str:
              "0, two hidden units are swapped together with the next layer's inputs, which "
              "leaves the network's function unchanged; paths that are not homeomorphisms "
              "are flagged in red. Frames are spaced evenly in the amount of deformation. "
+             "The disc, interval and 3-unit networks are trained with the showcase weight "
+             "penalty (λ = 0.01, see the first section) and shown at their readable state. "
              "Regenerate any of them with <code>isotopy animate RUN_DIR</code>.</p>")
     return intro + "".join(out) + f"<p class='meta'>{html.escape(_describe(s))}</p>"
