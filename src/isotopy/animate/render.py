@@ -18,7 +18,7 @@ import numpy as np
 from ..render.style import CLASS_COLORS, GRID_COLOR, SEPARATOR_COLOR
 from .frames import Frames
 
-__all__ = ["FrameRenderer", "render_frames", "camera"]
+__all__ = ["FrameRenderer", "render_frames", "camera", "camera_showing"]
 
 FLAG_COLOR = "#b00020"
 
@@ -30,6 +30,24 @@ def camera(elev: float = 22.0, azim: float = -58.0) -> np.ndarray:
     toward = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
     up = np.cross(toward, right)
     return np.stack([right, up, toward])
+
+
+def camera_showing(points) -> tuple[float, float]:
+    """(elevation, azimuth) in degrees of a camera for a cloud (n, 3) that is close to a bent
+    sheet: with u1, u2, u3 its principal axes (longest first), the camera looks along
+    (u2 + u3)/√2, so the longest axis lies across the picture and both the sheet's face and
+    its bending out of its plane are seen at 45°; from above (elevation >= 0)."""
+    P = np.asarray(points, dtype=np.float64)
+    _, _, vt = np.linalg.svd(P - P.mean(0), full_matrices=False)
+    d = vt[1] + vt[2]
+    n = np.linalg.norm(d)
+    if n < 1e-12:
+        return 22.0, -58.0
+    d = d / n
+    if d[2] < 0:
+        d = -d
+    return float(np.degrees(np.arcsin(np.clip(d[2], -1, 1)))), float(
+        np.degrees(np.arctan2(d[1], d[0])))
 
 
 def _box_edges(b):

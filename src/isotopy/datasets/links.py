@@ -417,7 +417,7 @@ def tangled_unlink_labels(points, *, kind: str = "threaded", instance: int = 0,
 
 
 def plane_separable(a, b) -> bool:
-    """Whether some plane strictly separates the point sets (polygons) a (m, 3) and b (k, 3).
+    """Whether some (hyper)plane strictly separates the point sets a (m, d) and b (k, d).
 
     Solves the linear programme w·a_i - c >= 1, w·b_j - c <= -1 (feasible exactly when a
     plane separates them; the scale of w absorbs the margin). For closed polygons the
@@ -431,6 +431,7 @@ def plane_separable(a, b) -> bool:
     a, b = (a - centre) / scale, (b - centre) / scale  # a well-scaled programme
     # variables (w, c); constraints in the form A x <= -1
     A = np.r_[np.c_[-a, np.ones(len(a))], np.c_[b, -np.ones(len(b))]]
-    res = linprog(np.zeros(4), A_ub=A, b_ub=-np.ones(len(A)), bounds=[(None, None)] * 4,
-                  method="highs")
+    n_var = a.shape[1] + 1
+    res = linprog(np.zeros(n_var), A_ub=A, b_ub=-np.ones(len(A)),
+                  bounds=[(None, None)] * n_var, method="highs")
     return bool(res.status == 0)

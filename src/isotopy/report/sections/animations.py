@@ -57,9 +57,8 @@ def build(ctx) -> str:
     from ...nn import Network
     from ...paths import gl_plus_path, orient_network
     from ...train import fit
-    from ...train.penalties import weight_penalty
     from ...train.readable import state_at
-    from .first_examples import SHOWCASE_PENALTY
+    from .first_examples import train_showcase
 
     torch.set_num_threads(1)
     s = _settings(ctx.quick)
@@ -67,11 +66,11 @@ def build(ctx) -> str:
     out = []
     fps = s["fps"]
 
-    def morph(net, X, y, name, caption, state=None, **kw):
+    def morph(net, X, y, name, caption, state=None, elev=22.0, azim=-58.0, **kw):
         fr = morph_frames(net, X, y, frames=s["frames"], lines=s["lines"], samples=120, **kw)
         if state is not None:
             fr.titles = [f"{t} ({state.label()})" for t in fr.titles]
-        anim = Animation(fr, fps=fps, size=s["size"], hold=s["hold"])
+        anim = Animation(fr, fps=fps, size=s["size"], hold=s["hold"], elev=elev, azim=azim)
         return fr, _save(ctx, anim, name, caption)
 
     # ---------------------------------------------------------------- 1. one tanh layer
@@ -162,17 +161,15 @@ def build(ctx) -> str:
                + "".join(tags))
 
     # ---------------------------------------------------------- 3. training animations
-    def train_anim(dataset, hidden, name, caption_fn, **params):
+    def train_anim(key, name, caption_fn):
         from dataclasses import replace
 
-        X, y = make_dataset(dataset, s["n"], seed=seed, **params)
-        net = Network(X.shape[1], hidden, "tanh", seed=seed)
-        hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=seed,
-                   record_every=s["record_every"], penalty=weight_penalty(SHOWCASE_PENALTY))
+        # the first section's showcase network (same data, training and readable state)
+        run, state = train_showcase(key, quick=ctx.quick, seed=seed)
+        net, hist, X, y = run.net, run.history, run.X, run.y
         acc = float(hist.final_train_accuracy[0])
         # Training is watched up to the readable state: the run's best accuracy is reached
         # there; later steps only grow the weights into the corners of the tanh square.
-        state = state_at(net, hist, X, y, "readable")
         keep = max(sum(1 for st in hist.record_steps if st <= state.step), 12)
         short = replace(hist, record_steps=hist.record_steps[:keep],
                         snapshots=hist.snapshots[:keep])
@@ -185,7 +182,7 @@ def build(ctx) -> str:
 
     ctx.say("disc_annulus, 2 units, training")
     _, _, _, acc_da, tag_da = train_anim(
-        "disc_annulus", (2,), "disc_annulus_2_training",
+        "disc_h2", "disc_annulus_2_training",
         lambda a: "The hidden representation of a 2-unit tanh network during training on a "
                   "disc inside an annulus, with the read-out's line: a homeomorphism keeps "
                   f"the disc surrounded, so no line can separate it (final accuracy {a:.3f}).")
@@ -196,7 +193,7 @@ def build(ctx) -> str:
 
     ctx.say("interval, 2 units, training")
     _, _, _, acc_iv, tag_iv = train_anim(
-        "interval", (2,), "interval_2_training",
+        "interval_h2", "interval_2_training",
         lambda a: "The 1-D interval inside its complement: a 2-unit layer lifts the line "
                   "into the plane, where a line separates the classes "
                   f"(final accuracy {a:.3f}).")
@@ -205,17 +202,22 @@ def build(ctx) -> str:
 
     # ---------------------------------------------------------------- 4. 2-D -> 3-D
     ctx.say("disc_annulus, 3 units, morph")
-    X, y = make_dataset("disc_annulus", s["n"], seed=seed)
-    net = Network(2, (3,), "tanh", seed=seed)
-    hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=seed, record_every=s["record_every"],
-               penalty=weight_penalty(SHOWCASE_PENALTY))
-    acc3 = float(hist.final_train_accuracy[0])
-    state = state_at(net, hist, X, y, "readable")
+    run, state = train_showcase("disc_h3", quick=ctx.quick, seed=seed)
+    X, y = run.X, run.y
+    acc3 = float(run.history.final_train_accuracy[0])
+    # a camera that sees both the sheet's face and its lift (see camera_showing)
+    from ...animate.render import camera_showing
+    from ...paths import orient_network
+
+    elev, azim = camera_showing(orient_network(state.net)[0].trace(X)[-2][1])
     _, tag = morph(state.net, X, y, "disc_annulus_3_morph",
                    "A 2-D → 3-D tanh layer: the plane is embedded in R^3 (zero padding), "
                    "moved along a path in GL+(3), translated and squashed by tanh; the "
                    f"read-out's plane then separates the disc. Shown at the "
-                   f"{state.describe()} (final train accuracy {acc3:.3f}).", state=state)
+                   f"{state.describe()} (final train accuracy {acc3:.3f}). The camera looks at "
+                   "the final sheet at 45° between its face and its edge, so both the disc "
+                   "and its lift are seen.", state=state,
+                   elev=elev, azim=azim)
     ctx.index("Disc inside an annulus with a third hidden unit: the representation a plane "
               "separates", shows=f"the layer applied gradually, {state.label()}")
     ctx.record("disc_annulus_3.train_accuracy", acc3)
@@ -229,7 +231,7 @@ def build(ctx) -> str:
              "0, two hidden units are swapped together with the next layer's inputs, which "
              "leaves the network's function unchanged; paths that are not homeomorphisms "
              "are flagged in red. Frames are spaced evenly in the amount of deformation. "
-             "The disc, interval and 3-unit networks are trained with the showcase weight "
-             "penalty (λ = 0.01, see the first section) and shown at their readable state. "
+             "The disc, interval and 3-unit networks are the first section's showcase "
+             "networks (weight penalty λ = 0.01), shown at their readable state. "
              "Regenerate any of them with <code>isotopy animate RUN_DIR</code>.</p>")
     return intro + "".join(out) + f"<p class='meta'>{html.escape(_describe(s))}</p>"

@@ -9,6 +9,8 @@ states the essay's claims next to the measured accuracies of the final state.
 
 from __future__ import annotations
 
+import functools
+
 TITLE = "A simple example, and topology in the way"
 
 # (key, dataset, hidden widths, what the essay says about it)
@@ -55,9 +57,11 @@ def results_final_corner(run) -> float:
     return float(max(vals)) if vals else 0.0
 
 
+@functools.lru_cache(maxsize=16)
 def train_showcase(key: str, *, quick: bool = False, seed: int = 0):
     """Train the showcase network ``key`` of ``RUNS`` as the report does; return the run and
-    its readable state (:func:`isotopy.train.readable.state_at`)."""
+    its readable state (:func:`isotopy.train.readable.state_at`). Cached: the animations
+    section shows the same networks."""
     from ...train import train_run
     from ...train.readable import state_at
 

@@ -4,7 +4,7 @@ The essay's linked tori cannot be pulled apart by any homeomorphism of R^3, so a
 3-unit layers with invertible weights can only press them together: it moves them closer
 and closer where they must pass each other. A 4th unit gives the room to lift one torus past
 the other. The figure follows the two core circles (the tori's centre lines) through every
-representation of a 3-3 network and of a 4-unit network; at each stage the closest approach
+representation of a 3-3 network and of a 4-4 network; at each stage the closest approach
 of the two cores (relative to the representation's size) is marked with a black segment.
 Rotatable views of every representation are written as plotly HTML, and the 3-unit network
 is animated stage by stage.
@@ -49,6 +49,8 @@ def core_trace(net, cores) -> list[dict]:
     (absolute and relative to the representation's diameter) and the closest points."""
     import torch
 
+    from ...datasets.links import plane_separable
+
     rows = []
     with torch.no_grad():
         traces = [net.trace(torch.as_tensor(c, dtype=torch.float32)) for c in cores]
@@ -58,7 +60,8 @@ def core_trace(net, cores) -> list[dict]:
         za, zb = np.asarray(za, np.float64), np.asarray(zb, np.float64)
         d, pa, pb = closest_approach(za, zb)
         rows.append({"k": k, "name": name, "a": za, "b": zb, "distance": d,
-                     "relative": d / _size(np.concatenate([za, zb])), "pa": pa, "pb": pb})
+                     "relative": d / _size(np.concatenate([za, zb])), "pa": pa, "pb": pb,
+                     "separable": plane_separable(za[::4], zb[::4])})
     return rows
 
 
@@ -107,8 +110,9 @@ def _figure(rows_by_net, labels):
             words = stage_words(net, r["k"])
             proj = " (top 3 principal axes)" if r["a"].shape[1] > 3 else ""
             head = f"{label}\n" if j == 0 else "\n"
-            ax.set_title(f"{head}{words}{proj}\nclosest approach {r['relative']:.1e} of size",
-                         fontsize=8)
+            sep = "a plane separates them" if r["separable"] else "no plane separates them"
+            ax.set_title(f"{head}{words}{proj}\nclosest approach {r['relative']:.1e} of "
+                         f"size; {sep}", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -156,7 +160,7 @@ def build(ctx) -> str:
     X, y = make_dataset("linked_tori", s["n"], seed=ctx.seed)
     cores = link_cores("linked_tori", samples=s["samples"])
     nets = {}
-    for hidden in ((3, 3), (4,)):
+    for hidden in ((3, 3), (4, 4)):
         ctx.say(f"training {hidden} on linked tori")
         net = Network(3, hidden, "tanh", n_networks=s["nets"], seed=ctx.seed * 100)
         hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=ctx.seed,
@@ -165,29 +169,33 @@ def build(ctx) -> str:
         i = int(np.argmax(acc))
         nets[hidden] = (net.select(i), float(acc[i]), [float(a) for a in acc])
     rows3 = core_trace(nets[(3, 3)][0], cores)
-    rows4 = core_trace(nets[(4,)][0], cores)
+    rows4 = core_trace(nets[(4, 4)][0], cores)
     for key, rows in (("w3", rows3), ("w4", rows4)):
         ctx.record(f"{key}.closest_relative", [r["relative"] for r in rows])
     ctx.record("w3.train_accuracy", nets[(3, 3)][1])
-    ctx.record("w4.train_accuracy", nets[(4,)][1])
-    a3, a4 = nets[(3, 3)][1], nets[(4,)][1]
-    fig = _figure([(rows3, nets[(3, 3)][0]), (rows4, nets[(4,)][0])],
+    ctx.record("w4.train_accuracy", nets[(4, 4)][1])
+    ctx.record("w3.separable", [r["separable"] for r in rows3])
+    ctx.record("w4.separable", [r["separable"] for r in rows4])
+    a3, a4 = nets[(3, 3)][1], nets[(4, 4)][1]
+    fig = _figure([(rows3, nets[(3, 3)][0]), (rows4, nets[(4, 4)][0])],
                   [f"3-3 tanh network (train accuracy {a3:.3f})",
-                   f"4-unit tanh network (train accuracy {a4:.3f})"])
+                   f"4-4 tanh network (train accuracy {a4:.3f})"])
     parts = [ctx.figure(fig, "cores", caption=(
         "The core circles of two linked tori (red: torus A, blue: torus B) through every "
         "representation. Top: a network of two 3-unit tanh layers, the best of "
         f"{s['nets']} initialisations; it can only press the tori together, and the black "
         "segment marks where the cores come closest (distance relative to the "
-        "representation's diameter in each title). Bottom: one layer of 4 units, drawn "
-        "through its top three principal axes, lifts one torus past the other."))]
+        "representation's diameter in each title). Bottom: two layers of 4 units, drawn "
+        "through their top three principal axes, lift one torus past the other until a "
+        "hyperplane separates the cores (each title says whether one does: a linear "
+        "programme on the core vertices)."))]
     ctx.index("Two linked tori A and B (they need a 4th dimension to be separated)",
-              shows="the cores through a 3-3 and a 4-unit network, closest approach marked")
+              shows="the cores through a 3-3 and a 4-4 network, closest approach marked")
     if not ctx.quick:
         links3 = _plotly(ctx, rows3, nets[(3, 3)][0], "w3")
-        links4 = _plotly(ctx, rows4, nets[(4,)][0], "w4")
+        links4 = _plotly(ctx, rows4, nets[(4, 4)][0], "w4")
         parts.append("<p>Rotatable views (plotly): 3-3 network: " + ", ".join(links3)
-                     + "; 4-unit network: " + ", ".join(links4) + ".</p>")
+                     + "; 4-4 network: " + ", ".join(links4) + ".</p>")
     ctx.say("animating the 3-3 network on the cores")
     pts = np.concatenate(cores)
     lab = np.repeat([0, 1], [len(c) for c in cores])
@@ -198,12 +206,15 @@ def build(ctx) -> str:
         "The 3-3 network applied to the two core circles stage by stage, each along its "
         "continuous path (GL+(3), translation, tanh): the cores are squeezed against each "
         "other but never pass through each other.")))
-    rows = [[r["name"], "3-3", f"{r['relative']:.2e}"] for r in rows3] + \
-           [[r["name"], "4", f"{r['relative']:.2e}"] for r in rows4]
+    rows = [[r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"]
+            for r in rows3] + \
+           [[r["name"], "4-4", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"]
+            for r in rows4]
     intro = ("<p>Two solid tori whose core circles form a Hopf link (linking number 1). "
              "Their linking number cannot change under a homeomorphism of R^3, so layers of "
              "3 units with invertible weights keep them linked; a fourth dimension lets them "
              "part. The table gives the cores' closest approach at each representation, as "
              "a fraction of its diameter.</p>")
-    return intro + ctx.table(["representation", "network", "closest approach / size"],
-                             rows) + "".join(parts)
+    header = ["representation", "network", "closest approach / size",
+              "a hyperplane separates the cores"]
+    return intro + ctx.table(header, rows) + "".join(parts)
