@@ -32,6 +32,7 @@ td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f
 td:first-child,th:first-child{text-align:left}
 .ok{color:#17702a;font-weight:600}.bad{color:#b00020;font-weight:600}.na{color:#666}
 .meta{color:#666;font-size:.9em}
+table.claims td{text-align:left;vertical-align:top}.rule{color:#555;font-size:.85em}
 """
 
 
@@ -107,12 +108,26 @@ def _page(parts, ctx, names, seconds, quick) -> str:
 
     def verdict(a):
         return {True: '<span class="ok">agrees</span>', False: '<span class="bad">differs</span>',
-                None: '<span class="na">—</span>'}[a]
+                None: '<span class="na">not resolved</span>'}[a]
 
-    rows = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['measured'])}"
-                   f"</td><td>{verdict(c['agrees'])}</td></tr>" for c in ctx.claims)
-    summary = (f"<h2>The essay's claims, measured</h2><table><thead><tr><th>claim</th>"
-               f"<th>measured</th><th>verdict</th></tr></thead><tbody>{rows}</tbody></table>"
+    def cell(text):
+        return html.escape(text) if text else '<span class="na">—</span>'
+
+    rows = "".join(
+        f"<tr><td>{html.escape(c['claim'])}</td><td>{cell(c.get('setting', ''))}</td>"
+        f"<td>{html.escape(c['measured'])}</td><td>{cell(c.get('resolution', ''))}</td>"
+        f"<td>{verdict(c['agrees'])}<br><span class='rule'>{cell(c.get('rule', ''))}</span>"
+        f"</td></tr>" for c in ctx.claims)
+    n_ok = sum(1 for c in ctx.claims if c["agrees"] is True)
+    n_bad = sum(1 for c in ctx.claims if c["agrees"] is False)
+    summary = (f"<h2>The essay's claims, measured</h2><p>One row per claim: the essay's words, "
+               f"the setting it was measured at, what was measured (with its spread over "
+               f"seeds where there are seeds), the finest difference the measurement can "
+               f"tell apart, and the verdict with the rule that gave it. An effect below the "
+               f"resolution is 'not resolved'. {n_ok} agree, {n_bad} differ, "
+               f"{len(ctx.claims) - n_ok - n_bad} not resolved.</p><table class='claims'>"
+               f"<thead><tr><th>claim</th><th>setting</th><th>measured</th><th>resolution"
+               f"</th><th>verdict and rule</th></tr></thead><tbody>{rows}</tbody></table>"
                if rows else "")
     figs = "".join(f'<tr><td>{html.escape(f["essay"])}</td><td><a href="#{html.escape(f["id"])}">'
                    f'{html.escape(f["id"])}</a></td><td>{html.escape(f["shows"])}</td></tr>'

@@ -75,10 +75,24 @@ class Context:
         """Keep a measured number under ``<section>.<key>`` in metrics.json."""
         self.metrics[f"{self.section}.{key}"] = value
 
-    def claim(self, claim: str, measured: str, agrees: bool | None) -> None:
-        """One claim of the essay, what we measured, and whether they agree (None: n/a)."""
+    def claim(self, claim: str, measured: str, agrees: bool | None, *, setting: str = "",
+              rule: str = "", resolution: str = "", verdict=None) -> None:
+        """One claim of the essay: its words, the setting it was measured at, what was
+        measured, the resolution of that measurement and the verdict with its rule.
+
+        ``verdict`` (an :class:`isotopy.experiments.verdicts.Verdict`) supplies the rule,
+        resolution and verdict when given; otherwise ``agrees`` (True: agrees, False:
+        differs, None: not resolved) and ``rule`` state them.
+        """
+        if verdict is not None:
+            rule = rule or verdict.rule
+            resolution = resolution or verdict.resolution
+            if agrees is not None:
+                agrees = verdict.agrees
+        word = {True: "agrees", False: "differs", None: "not resolved"}[agrees]
         self.claims.append({"section": self.section, "claim": claim, "measured": measured,
-                            "agrees": agrees})
+                            "agrees": agrees, "verdict": word, "setting": setting,
+                            "rule": rule, "resolution": resolution})
 
     @staticmethod
     def table(header: list[str], rows: list[list]) -> str:
