@@ -134,11 +134,12 @@ def _links(ctx, lt, ul) -> str:
         "tanh cannot separate two linked tori; a 4-unit layer can. We push the tori's core "
         "curves through the best network of each width and compute their Gauss linking "
         "number at every 3-D stage (polylines refined where a layer stretches them).")]
+    from ...topology.linking import linking_labels
+
     rows = []
     for r in lt["results"]:
         c = r["best"]
-        lk = " ".join("·" if v is None else f"{v:+d}" + ("*" if t else "") for v, t in
-                      zip(c["linking"]["linking"], c["linking"]["touching"], strict=True))
+        lk = "; ".join(linking_labels(c["linking"]))
         rows.append([r["width"], float(np.mean(r["sample_accuracy"])),
                      max(r["sample_accuracy"]), max(r["dense_accuracy"]),
                      f"{r['sample_perfect']:.0%}", lk, str(c["core_misclassified"]),
@@ -146,7 +147,8 @@ def _links(ctx, lt, ul) -> str:
         ctx.record(f"linked_tori.w{r['width']}.dense_max", max(r["dense_accuracy"]))
     out.append(ctx.table(["width", "samples mean", "samples max", "dense max",
                           "100% on samples",
-                          "linking number per stage (· = not R^3, * = cores touch)",
+                          "linking number per stage (n/a = not R^3; touching / unresolved: "
+                          "no certified value)",
                           "core vertices wrong", "closest cores"], rows))
     by_w = {r["width"]: r for r in lt["results"]}
     if 3 in by_w and 4 in by_w:
@@ -163,12 +165,14 @@ def _links(ctx, lt, ul) -> str:
             "The 3-unit networks reach high accuracy nonetheless: they pinch the two cores "
             "together (the closest distance between the image curves collapses by orders of "
             "magnitude) and stretch the region around the crossing, the essay's easy way out, "
-            "while the linking number stays what it was wherever it is defined (a * marks a "
-            "stage that has brought the two cores within a millionth of their size of each "
-            "other, where it cannot be computed in floating point)."))
+            "while the linking number stays what it was wherever it is certified. A stage is "
+            "certified when boxes around the core polygon's segments, carried through the "
+            "layers, keep the two curves apart; where they do not, the polygons are refined "
+            "(up to 100,000 vertices per curve) and a stage still not certified is shown as "
+            "touching (closest approach within a millionth of the curves' size) or "
+            "unresolved, never as a number."))
     cert = ul["certificate"]
-    lk = " ".join("·" if v is None else f"{v:+d}" + ("*" if t else "") for v, t in
-                  zip(cert["linking"]["linking"], cert["linking"]["touching"], strict=True))
+    lk = "; ".join(linking_labels(cert["linking"]))
     dets = ", ".join(f"{k}: {v:.3g}" for k, v in cert["determinants"].items())
     out.append(_p(
         f"Unlink, {ul['depth']} hidden layers of 3 tanh units, best of {ul['seeds']} seeds "
