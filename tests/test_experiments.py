@@ -119,6 +119,10 @@ def test_stretch_claims_quick():
         assert f.shape == (3,) and ((0 <= f) & (f <= 1)).all()
         assert row["median"] == np.median(f)
     assert set(r["verdicts"]) == {"width 2 stretches more than width 3 (λ = 0)",
+                                  "width 2 stretches more than width 3 (λ = 0; ρ > 3)",
+                                  "width 2 stretches more than width 3 (λ = 0; ρ > 10)",
                                   "λ = 0.1 lowers width 2's stretch (against λ = 0)",
                                   "λ = 0.1 lowers width 3's stretch (against λ = 0)"}
+    for row in r["rows"]:  # the primary statistic is the share above the primary threshold
+        assert row["stretch_fraction"] == row["shares"]["5"]
     assert {v["verdict"] for v in r["verdicts"].values()} == {"not resolved"}  # 3 seeds < 5

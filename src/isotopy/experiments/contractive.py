@@ -124,6 +124,16 @@ def run_stretch_claims(*, quick: bool = False, seed: int = 0,
         verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g})"] = \
             ordering_verdict(stat[lo_w, lams[0]], stat[hi_w, lams[0]], expect="a_greater",
                              names=(f"width {lo_w}", f"width {hi_w}"), statistic=what)
+        for t in cfg.thresholds:  # the same comparison at every reported threshold
+            if t == cfg.threshold:
+                continue
+            a = [r for r in rows if r["width"] == lo_w and r["lambda"] == lams[0]][0]
+            b = [r for r in rows if r["width"] == hi_w and r["lambda"] == lams[0]][0]
+            verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g}; "
+                     f"ρ > {t:g})"] = ordering_verdict(
+                a["shares"][f"{t:g}"], b["shares"][f"{t:g}"], expect="a_greater",
+                names=(f"width {lo_w}", f"width {hi_w}"),
+                statistic=f"the share of the grid with relative stretch > {t:g}")
     for w in widths:
         for lam in lams[1:]:
             verdicts[f"λ = {lam:g} lowers width {w}'s stretch (against λ = {lams[0]:g})"] = \
