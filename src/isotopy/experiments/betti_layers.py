@@ -23,12 +23,15 @@ SUMMARY = ("Betti numbers (β0, β1) of each class at every stage of tanh and Re
 
 def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
         seeds: int = 4, steps: int = 1500, n: int = 1000, dense: int = 4000,
-        max_points: int = 1000, lr: float = 0.02, seed: int = 0, progress=None) -> dict:
+        max_points: int = 1000, lr: float = 0.02, seed: int = 0, reading: str = "robust",
+        progress=None) -> dict:
     """Train ``seeds`` networks per activation and trace Betti numbers through each.
 
     The clouds are a fresh sample of ``dense`` points pushed through each network and
     subsampled by farthest-point sampling to ``max_points`` per class at every stage (which
-    evens out the density that saturating layers create).
+    evens out the density that saturating layers create). ``reading`` is the Betti reading
+    (:data:`isotopy.topology.homology.READINGS`): "robust" (whitened clouds: unchanged by
+    invertible affine maps) or "euclidean".
 
     Returns
     -------
@@ -62,7 +65,7 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
         traces = []
         for i in range(seeds):
             traces.append(betti_through_network(net.select(i), Xd, yd, maxdim=1,
-                                                max_points=max_points))
+                                                max_points=max_points, reading=reading))
             done += 1
             tick(progress, done, total)
         betti = np.stack([t.betti for t in traces])  # (seeds, S, C, 2)
@@ -93,7 +96,7 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
             cells = " | ".join(f"({b[s, c, 0]}, {b[s, c, 1]})" for c in range(b.shape[1]))
             lines.append(f"  {name:<10} {cells}")
     return {"experiment": NAME, "dataset": dataset, "hidden": list(hidden), "seeds": seeds,
-            "steps": steps, "n": n, "results": results, "summary": lines}
+            "steps": steps, "n": n, "reading": reading, "results": results, "summary": lines}
 
 
 def add_arguments(p) -> None:
@@ -107,6 +110,8 @@ def add_arguments(p) -> None:
     p.add_argument("--max-points", type=int, default=1000,
                    help="farthest-point subsample per class and stage")
     p.add_argument("--seed", type=int, default=0, help="base seed")
+    p.add_argument("--reading", default="robust", metavar="robust|euclidean",
+                   help="Betti reading: whitened clouds (robust) or the raw Euclidean ones")
 
 
 add_arguments.example = " --hidden 3,3 --activations tanh,relu"
