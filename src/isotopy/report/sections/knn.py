@@ -1,8 +1,12 @@
-"""k-NN in place of softmax on digits: test-time k-NN and a network trained for k-NN.
+"""k-NN in place of softmax: test-time k-NN and a network trained for k-NN.
 
-Runs :func:`isotopy.experiments.knn.knn_experiment` on scikit-learn's digits and reports
-the test errors (mean ± sd over seeds), McNemar's test between the softmax read-out and
-k-NN on the same network, and the targets.
+Runs :func:`isotopy.experiments.knn.knn_experiment` on MNIST where it is present (the folder
+in ``$ISOTOPY_MNIST_DIR``, which ``isotopy reproduce --mnist-dir DIR`` sets: 8,000 training and
+2,000 test images) and on scikit-learn's digits otherwise, and reports the test errors
+(mean ± sd over seeds), McNemar's test between the softmax read-out and k-NN on the same
+network, and the verdict of :func:`~isotopy.experiments.verdicts.difference_verdict`: on
+digits one test image is 0.22 points, more than the essay's effect, so the verdict there is
+"not resolved" unless the effect is larger than that.
 """
 
 from __future__ import annotations
@@ -11,11 +15,18 @@ TITLE = "k-nearest-neighbour layers"
 
 
 def build(ctx) -> str:
+    import os
+
     from ...experiments.knn import knn_experiment, summary_rows
+    from ...experiments.verdicts import Verdict
 
     seeds = 1 if ctx.quick else 3
-    ctx.say(f"training conv nets on digits ({seeds} seeds)")
-    res = knn_experiment("digits", seeds=seeds, seed=ctx.seed, quick=ctx.quick)
+    mnist = os.environ.get("ISOTOPY_MNIST_DIR")
+    data = "mnist" if mnist and not ctx.quick else "digits"
+    extra = {"mnist_dir": mnist, "n_train": 8000, "n_test": 2000} if data == "mnist" else {}
+    ctx.say(f"training conv nets on {data} ({seeds} seeds)")
+    res = knn_experiment(data, seeds=seeds, seed=ctx.seed, quick=ctx.quick, **extra)
+    ctx.record("data", data)
     for k, v in res["errors"].items():
         ctx.record(f"{k}.test_error", v)
         ctx.record(f"{k}.mean", res["mean"][k])
@@ -23,28 +34,44 @@ def build(ctx) -> str:
     pooled = res["mcnemar"]["pooled"]
     ctx.record("mcnemar_pooled_p", pooled["p"])
     ctx.record("mcnemar_per_seed", res["mcnemar"]["per_seed"])
-    m = res["mean"]
-    ctx.claim("dropping the softmax and classifying the penultimate representation by k-NN "
-              "does not hurt (the essay: 0.1-0.2% less error on MNIST)",
-              f"digits: softmax {100 * m['softmax']:.2f}%, k-NN {100 * m['knn_penultimate']:.2f}%"
-              f" (McNemar p = {pooled['p']:.2g})",
-              None if ctx.quick else bool(m["knn_penultimate"] <= m["softmax"]))
-    ctx.claim("a network can be trained directly for k-NN classification within the "
-              "mini-batch (the essay reached 4-5% on MNIST)",
-              f"digits: NCA-form k-NN head {100 * m['knn_trained']:.2f}%"
+    m, sd = res["mean"], res["sd"]
+    v = Verdict(**res["verdict"])
+    cfg = res["config"]
+    setting = (f"{data}, {res['n_train']} training / {res['n_test']} test images, conv net, "
+               f"{res['epochs']:.0f} passes over the training set, {len(res['seeds'])} "
+               f"seeds, k = {res['k']}")
+    ctx.claim("Dropping the final softmax layer and using k-NN \"consistently\" reduces test "
+              "error by 0.1-0.2% (the essay, on MNIST nets at ~1%)",
+              f"softmax {100 * m['softmax']:.2f}% ± {100 * sd['softmax']:.2f}, k-NN "
+              f"{100 * m['knn_penultimate']:.2f}% ± {100 * sd['knn_penultimate']:.2f}; "
+              f"{v.measured}",
+              None if ctx.quick else v.agrees, verdict=v, setting=setting)
+    ctx.record("verdict", res["verdict"])
+    resolution = 100 / res["n_test"]
+    gap = 100 * (m["knn_trained"] - m["softmax"])
+    ctx.claim("A network can be trained directly for k-NN classification, each mini-batch "
+              "element classified by the others (the essay reached 4-5% test error on "
+              "MNIST, worse than softmax)",
+              f"NCA-form k-NN head {100 * m['knn_trained']:.2f}%"
               + (f", essay's 1/distance head {100 * m['knn_trained_essay']:.2f}%"
-                 if "knn_trained_essay" in m else ""),
-              None if ctx.quick else bool(m["knn_trained"] - m["softmax"] <= 0.01))
+                 if "knn_trained_essay" in m else "")
+              + f"; softmax {100 * m['softmax']:.2f}%",
+              None if ctx.quick else (True if gap <= 1.0 else False),
+              setting=setting, resolution=f"one test image = {resolution:.2f} points",
+              rule="agrees if the k-NN-trained network's mean test error is within 1 point "
+                   "of the softmax network's (it trains and classifies); differs if it is "
+                   "more than 1 point worse")
     table = ctx.table(["classifier", "test error % (mean ± sd)", "per seed"],
                       summary_rows(res))
     seeds_p = "; ".join(f"seed {s}: {r['only_a']} vs {r['only_b']}, p = {r['p']:.3g}"
                         for s, r in zip(res["seeds"], res["mcnemar"]["per_seed"], strict=True))
-    cfg = res["config"]
     return (f"<p>A small conv net (two 3x3 conv layers with {cfg['channels'][0]} and "
             f"{cfg['channels'][1]} channels, each followed by relu and 2x2 max-pooling, a "
             f"hidden fully connected layer of {cfg['hidden']} relu units, no dropout) on "
-            f"scikit-learn's 8x8 digits: {res['n_train']} training and {res['n_test']} test "
-            f"images, {cfg['steps']} Adam steps at batch {cfg['batch_size']}, seeds "
+            f"{'MNIST' if data == 'mnist' else 'scikit-learn' + chr(39) + 's 8x8 digits'}: "
+            f"{res['n_train']} training and {res['n_test']} test "
+            f"images, {res['epochs']:.0f} passes ({res['steps']} Adam steps) at "
+            f"batch {cfg['batch_size']}, seeds "
             f"{res['seeds']}. k-NN uses k = {res['k']} neighbour(s) (chosen on validation runs "
             f"with other splits and seeds) among the training images; (c) is trained with "
             f"the k-NN head in its neighbourhood-components form (temperature "
