@@ -132,7 +132,8 @@ def _page(parts, ctx, names, seconds, quick) -> str:
     figs = "".join(f'<tr><td>{html.escape(f["essay"])}</td><td><a href="#{html.escape(f["id"])}">'
                    f'{html.escape(f["id"])}</a></td><td>{html.escape(f["shows"])}</td></tr>'
                    for f in ctx.figures)
-    index = (f"<h2>The essay's figures and their counterparts here</h2><table><thead><tr>"
+    index = (f"<h2>The essay's figures and their counterparts here</h2><table class='claims'>"
+             f"<thead><tr>"
              f"<th>the essay's figure</th><th>here</th><th>what it shows here</th></tr>"
              f"</thead><tbody>{figs}</tbody></table>" if figs else "")
     toc = "".join(f'<li><a href="#{n}">{html.escape(importlib.import_module(f"{__name__}.sections.{n}").TITLE)}</a></li>' for n in names)  # noqa: E501
