@@ -37,8 +37,9 @@ def plot_width_sweep(result: dict, *, axes=None):
     fig = axes[0].figure
     for ax, r in zip(axes, res, strict=True):
         w = np.array(r["widths"])
-        for key, label, color in [("sample_accuracy", "training sample", "#1f77b4"),
-                                  ("grid_accuracy", "dense grid (balanced)", "#d62728")]:
+        # not the class colours: these lines are two measurements, not two classes
+        for key, label, color in [("sample_accuracy", "training sample", "#555555"),
+                                  ("grid_accuracy", "dense grid (balanced)", "#9467bd")]:
             a = np.array(r[key])  # (seeds, widths)
             ax.plot(w, a.mean(0), "o-", color=color, label=f"{label}, mean")
             ax.fill_between(w, a.min(0), a.max(0), color=color, alpha=0.15)
