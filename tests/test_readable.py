@@ -108,6 +108,13 @@ def test_morph_last_frame_equals_the_static_view_when_units_are_swapped():
     plain = stage_scene(net, X, y, len(net.stages) - 1, orient=False)
     assert np.abs(plain.points[:, ::-1] - sc.points).max() < 1e-5
     assert "hidden layer 2, tanh" in sc.title
+    # the training animation shows the same coordinates at its last snapshot
+    from isotopy.animate import training_frames
+
+    hist = fit(net, X, y, steps=3, lr=1e-6, record_every=1)
+    tr = training_frames(net, hist, X, y, frames=2)
+    assert np.abs(tr.points[-1] - stage_scene(net, X, y, len(net.stages) - 1).points).max() \
+        < 1e-5
 
 
 def test_gif_reads_back_with_size_duration_and_held_last_frame(tmp_path):

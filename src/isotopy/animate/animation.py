@@ -34,6 +34,12 @@ class Animation:
                  **render_kw):
         self.frames = frames
         self.fps = float(fps)
+        import math
+
+        from ..errors import InputError
+
+        if not (math.isfinite(float(hold)) and float(hold) >= 0):
+            raise InputError(f"the hold time must be a number >= 0 seconds, got {hold}")
         self.hold = float(hold)  # seconds the last frame stays: the end state is what counts
         self.size = int(size)
         self.render_kw = render_kw

@@ -112,9 +112,11 @@ def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0,
         im = Image.fromarray(lut[c], mode="P")
         im.putpalette(flat)
         imgs.append(im)
-    frame_ms = int(round(1000 / fps))
-    durations = [frame_ms] * len(imgs)
-    durations[-1] += int(round(1000 * max(float(hold), 0.0)))
+    # GIF stores durations in 10 ms units: take frame i's duration from the rounded times
+    # of its start and end, so that the error does not add up over the frames
+    ends = [int(round(100 * (i + 1) / fps)) * 10 for i in range(len(imgs))]
+    durations = [max(b - a, 10) for a, b in zip([0, *ends[:-1]], ends)]
+    durations[-1] += int(round(100 * max(float(hold), 0.0))) * 10
     atomic_write(path, lambda tmp: imgs[0].save(
         tmp, format="GIF", save_all=True, append_images=imgs[1:],
         duration=durations if len(imgs) > 1 else durations[0], loop=loop, optimize=False,

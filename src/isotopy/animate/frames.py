@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
-from ..paths import orient_network, pad, stage_path
+from ..paths import orient_network, pad, permute_units, stage_path
 from ..scene import Scene, domain_bounds, input_grid, separator_geometry
 from ..scene.build import stage_words, swapped_at
 
@@ -390,12 +390,26 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
     n = len(X)
     base = np.concatenate([X, grid0.reshape(L * P, -1)])
 
-    def state(u):
+    def load(u):
         sd = _lerp_state(snaps, u)
         if net.n_networks > 1:
             sd = {key: v[index: index + 1] for key, v in sd.items()}
         work.load_state_dict(sd)
-        return _forward_np(work.stages[:k], base)
+
+    # The units the static views and the morph swap (orient_network) for the last snapshot,
+    # swapped in every frame, so all views of the run share one set of coordinates.
+    load(len(snaps) - 1)
+    swaps = orient_network(work)[1]
+
+    def oriented():
+        shown = work
+        for s_k, (i, j) in swaps.items():
+            shown = permute_units(shown, s_k, i, j)
+        return shown
+
+    def state(u):
+        load(u)
+        return _forward_np(oriented().stages[:k], base)
 
     n_s = len(snaps)
     reps = [state(i) for i in range(n_s)]
@@ -415,12 +429,12 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
         pts.append(cur[:n])
         grids.append(cur[n:].reshape(L, P, -1))
         step = float(np.interp(u, np.arange(n_s), steps))
-        a = acc[min(max(int(round(step)) - 1, 0), len(acc) - 1)]
+        a = acc[min(max(int(round(step)), 0), len(acc) - 1)]  # acc[s]: after s updates
         titles.append(f"{stage_words(work, k)}, step {int(round(step))} "
                       f"(batch accuracy {a:.2f})")
         step_of.append(step)
         if k == n_rep - 1 and net.n_classes == 2 and proj is None:
-            ro = work.stages[-1]
+            ro = oriented().stages[-1]  # the read-out reads the swapped units
             seps_fn.append((ro.weight[0, 0].detach().double().numpy().copy(),
                             float(ro.bias[0, 0].detach())))
         else:

@@ -154,9 +154,10 @@ def sampling_flags(bt, diags, net, X, y) -> list[dict]:
             continue
         fracs = [sat[c][name] for c in changed if name in sat.get(c, {})]
         frac = max(fracs) if fracs else None
-        if d.condition is not None and d.condition > COND_FLAG:
+        whitened = getattr(bt, "reading", "euclidean") == "robust"  # blind to affine maps
+        if not whitened and d.condition is not None and d.condition > COND_FLAG:
             cause = f"large condition number ({d.condition:.3g}) of the affine map"
-        elif frac is not None and float(frac) > SATURATION_FLAG:
+        elif frac is not None and float(frac) >= SATURATION_FLAG:
             cause = (f"saturation ({100 * float(frac):.0f}% of the class's points in the "
                      f"corners)")
         else:

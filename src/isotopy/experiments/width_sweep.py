@@ -110,7 +110,7 @@ def run_width_claims(*, quick: bool = False, seed: int = 0,
     Parameters
     ----------
     quick : bool
-        Tiny settings (R^1 and R^2, 3 seeds, 150 steps) for tests; too few seeds for a
+        Tiny settings (R^1 and R^2, 3 seeds, 100 steps) for tests; too few seeds for a
         verdict, so every verdict is "not resolved".
     seed : int
         Data sample seed and first network seed.

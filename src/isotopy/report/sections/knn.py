@@ -48,19 +48,21 @@ def build(ctx) -> str:
               None if ctx.quick else v.agrees, verdict=v, setting=setting)
     ctx.record("verdict", res["verdict"])
     resolution = 100 / res["n_test"]
+    err = 100 * m["knn_trained"]
     gap = 100 * (m["knn_trained"] - m["softmax"])
     ctx.claim("A network can be trained directly for k-NN classification, each mini-batch "
-              "element classified by the others (the essay reached 4-5% test error on "
+              "element classified by the others (the essay: it works, at 4-5% test error on "
               "MNIST, worse than softmax)",
-              f"NCA-form k-NN head {100 * m['knn_trained']:.2f}%"
+              f"NCA-form k-NN head {err:.2f}%"
               + (f", essay's 1/distance head {100 * m['knn_trained_essay']:.2f}%"
                  if "knn_trained_essay" in m else "")
-              + f"; softmax {100 * m['softmax']:.2f}%",
-              None if ctx.quick else (True if gap <= 1.0 else False),
+              + f"; softmax {100 * m['softmax']:.2f}% (the k-NN head is "
+              + ("worse" if gap > resolution else "not worse") + " than softmax here)",
+              None if ctx.quick else (True if err < 10 else (False if err >= 20 else None)),
               setting=setting, resolution=f"one test image = {resolution:.2f} points",
-              rule="agrees if the k-NN-trained network's mean test error is within 1 point "
-                   "of the softmax network's (it trains and classifies); differs if it is "
-                   "more than 1 point worse")
+              rule="agrees if the k-NN-trained network's mean test error is below 10% (it "
+                   "trains and classifies, as the essay found); differs at 20% or more; not "
+                   "resolved in between")
     table = ctx.table(["classifier", "test error % (mean ± sd)", "per seed"],
                       summary_rows(res))
     seeds_p = "; ".join(f"seed {s}: {r['only_a']} vs {r['only_b']}, p = {r['p']:.3g}"

@@ -61,7 +61,7 @@ def core_trace(net, cores) -> list[dict]:
         d, pa, pb = closest_approach(za, zb)
         rows.append({"k": k, "name": name, "a": za, "b": zb, "distance": d,
                      "relative": d / _size(np.concatenate([za, zb])), "pa": pa, "pb": pb,
-                     "separable": plane_separable(za[::4], zb[::4])})
+                     "separable": plane_separable(za, zb)})
     return rows
 
 
@@ -168,8 +168,11 @@ def build(ctx) -> str:
         acc = hist.final_train_accuracy
         i = int(np.argmax(acc))
         nets[hidden] = (net.select(i), float(acc[i]), [float(a) for a in acc])
-    rows3 = core_trace(nets[(3, 3)][0], cores)
-    rows4 = core_trace(nets[(4, 4)][0], cores)
+    from ...paths import orient_network
+
+    # in the coordinates the animations use (units swapped where det W < 0)
+    rows3 = core_trace(orient_network(nets[(3, 3)][0])[0], cores)
+    rows4 = core_trace(orient_network(nets[(4, 4)][0])[0], cores)
     for key, rows in (("w3", rows3), ("w4", rows4)):
         ctx.record(f"{key}.closest_relative", [r["relative"] for r in rows])
     ctx.record("w3.train_accuracy", nets[(3, 3)][1])
