@@ -157,11 +157,12 @@ def build(ctx) -> str:
             ctx.claim("A network of four 2-unit hidden layers untangles slightly entangled "
                       "spirals until a line separates them",
                       f"{ok} of {len(acc)} initialisations ≥ 0.99 (best {acc.max():.3f})",
-                      None if ctx.quick else (True if ok > 0 else None), setting=setting,
-                      resolution=f"one initialisation in {len(acc)}",
+                      None if ctx.quick else (True if ok > 0 else
+                                              (False if acc.max() < 0.9 else None)),
+                      setting=setting, resolution=f"one initialisation in {len(acc)}",
                       rule="agrees if some initialisation classifies at least 99% of the "
-                           "training points (the essay shows one network that does); not "
-                           "resolved if none does, since training may miss a solution")
+                           "training points (the essay shows one network that does); differs "
+                           "if none reaches 90%; not resolved in between")
         else:
             ctx.claim("The same architecture fails on more entangled spirals",
                       f"{ok} of {len(acc)} initialisations ≥ 0.99 (best {acc.max():.3f})",
