@@ -166,14 +166,15 @@ def stretch_summary(res: dict) -> list[str]:
     return lines
 
 
-def run(*, widths="2,3", lambdas="0,0.01,0.1,1", seeds: int = 4, steps: int = 1500,
-        depth: int = 1, n: int = 400, lr: float = 0.02, seed: int = 0,
+def run(*, widths=None, lambdas=None, seeds: int | None = None, steps: int | None = None,
+        depth: int | None = None, n: int | None = None, lr: float | None = None, seed: int = 0,
         stretch_claims: bool = False, progress=None) -> dict:
     """Train ``seeds`` networks per (width, λ); measure accuracy and stretch.
 
     With ``stretch_claims=True`` runs :func:`run_stretch_claims` (its settings, with
-    ``widths``, ``lambdas``, ``seeds``, ``steps`` and ``n`` from the arguments given here when
-    they differ from this function's defaults).
+    ``widths``, ``lambdas``, ``seeds``, ``steps``, ``n`` and ``lr`` from the arguments that
+    are given, i.e. not None; ``depth`` does not apply there). Otherwise None means: widths
+    2,3, λ 0,0.01,0.1,1, 4 seeds, 1,500 steps, depth 1, 400 points, lr 0.02.
 
     Returns
     -------
@@ -185,16 +186,22 @@ def run(*, widths="2,3", lambdas="0,0.01,0.1,1", seeds: int = 4, steps: int = 15
     from ..topology import stretch
 
     if stretch_claims:
-        cfg = StretchSettings()
-        changes = {}
-        for key, val, default in (("widths", widths, "2,3"), ("lambdas", lambdas,
-                                  "0,0.01,0.1,1"), ("seeds", seeds, 4), ("steps", steps, 1500),
-                                  ("n", n, 400)):
-            if val != default:
-                changes[key] = (parse_int_list(val, "widths") if key == "widths" else
-                                tuple(_floats(val, "lambdas")) if key == "lambdas" else val)
+        if depth not in (None, 1):
+            raise InputError("the stretch claims are judged with one hidden layer; --depth "
+                             "does not apply to --stretch-claims")
+        changes = {key: (parse_int_list(val, "widths") if key == "widths" else
+                         tuple(_floats(val, "lambdas")) if key == "lambdas" else val)
+                   for key, val in (("widths", widths), ("lambdas", lambdas), ("seeds", seeds),
+                                    ("steps", steps), ("n", n), ("lr", lr)) if val is not None}
         return run_stretch_claims(seed=seed, settings=StretchSettings(
-            **{**asdict(cfg), **changes}), progress=progress)
+            **{**asdict(StretchSettings()), **changes}), progress=progress)
+    widths = "2,3" if widths is None else widths
+    lambdas = "0,0.01,0.1,1" if lambdas is None else lambdas
+    seeds = 4 if seeds is None else seeds
+    steps = 1500 if steps is None else steps
+    depth = 1 if depth is None else depth
+    n = 400 if n is None else n
+    lr = 0.02 if lr is None else lr
     widths = parse_int_list(widths, "widths")
     lams = _floats(lambdas, "lambdas")
     seeds = check_seeds(seeds)
@@ -234,12 +241,14 @@ def run(*, widths="2,3", lambdas="0,0.01,0.1,1", seeds: int = 4, steps: int = 15
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--widths", default="2,3", help="layer widths to compare")
-    p.add_argument("--lambdas", default="0,0.01,0.1,1", help="penalty strengths λ")
-    p.add_argument("--seeds", type=int, default=4, help="networks per (width, λ)")
-    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
-    p.add_argument("--depth", type=int, default=1, help="hidden layers")
-    p.add_argument("--n", type=int, default=400, help="training points")
+    p.add_argument("--widths", default=None, help="layer widths to compare (2,3)")
+    p.add_argument("--lambdas", default=None,
+                   help="penalty strengths λ (0,0.01,0.1,1; 0,0.1 with --stretch-claims)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="networks per (width, λ) (4; 12 with --stretch-claims)")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps (1500)")
+    p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
+    p.add_argument("--n", type=int, default=None, help="training points (400)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
     p.add_argument("--stretch-claims", action="store_true",
                    help="stretch over seeds with verdicts: share of the sets' area stretched "

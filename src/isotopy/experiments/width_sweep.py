@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..errors import check_positive_int, parse_int_list
+from ..errors import InputError, check_positive_int, parse_int_list
 from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, train_seeds
 from .verdicts import fraction_verdict
 
@@ -196,14 +196,17 @@ def claims_summary(res: dict) -> list[str]:
     return lines
 
 
-def run(*, dims="1,2,3", widths=None, seeds: int = 10, steps: int = 2000, depth: int = 1,
-        n: int = 400, lr: float = 0.02, activation: str = "tanh", seed: int = 0,
-        claims: bool = False, progress=None) -> dict:
+def run(*, dims=None, widths=None, seeds: int | None = None, steps: int | None = None,
+        depth: int | None = None, n: int | None = None, lr: float | None = None,
+        activation: str | None = None, seed: int = 0, claims: bool = False,
+        progress=None) -> dict:
     """Train ``seeds`` networks per (dimension, width) and measure accuracy.
 
     With ``claims=True`` runs :func:`run_width_claims` instead (its full settings, with
-    ``dims``, ``seeds``, ``steps`` (as L), ``n`` and ``lr`` taken from the arguments given
-    here when they differ from this function's defaults).
+    ``dims``, ``seeds``, ``steps`` (as L), ``n`` and ``lr`` taken from the arguments that are
+    given, i.e. not None; ``widths``, ``depth`` and ``activation`` do not apply there).
+    Otherwise None means: dims 1,2,3, 10 seeds, 2,000 steps, depth 1, 400 points, lr 0.02,
+    tanh.
 
     Parameters
     ----------
@@ -223,14 +226,22 @@ def run(*, dims="1,2,3", widths=None, seeds: int = 10, steps: int = 2000, depth:
         the fraction of seeds reaching 100% / >= 99% on the grid; ``summary``: text lines.
     """
     if claims:
-        base, changes = WidthClaimSettings(), {}
-        for key, val, default in (("dims", dims, "1,2,3"), ("seeds", seeds, 10),
-                                  ("steps", steps, 2000), ("n", n, 400), ("lr", lr, 0.02)):
-            # only the options given differently from this function's defaults
-            if val != default:
-                changes[key] = parse_int_list(val, "dims") if key == "dims" else val
-        return run_width_claims(seed=seed, settings=replace(base, **changes),
+        if widths is not None or depth not in (None, 1) or activation not in (None, "tanh"):
+            raise InputError("the width claims are judged with one hidden layer of n and "
+                             "n + 1 tanh units; --widths, --depth and --activation do not "
+                             "apply to --claims")
+        changes = {key: (parse_int_list(val, "dims") if key == "dims" else val)
+                   for key, val in (("dims", dims), ("seeds", seeds), ("steps", steps),
+                                    ("n", n), ("lr", lr)) if val is not None}
+        return run_width_claims(seed=seed, settings=replace(WidthClaimSettings(), **changes),
                                 progress=progress)
+    dims = "1,2,3" if dims is None else dims
+    seeds = 10 if seeds is None else seeds
+    steps = 2000 if steps is None else steps
+    depth = 1 if depth is None else depth
+    n = 400 if n is None else n
+    lr = 0.02 if lr is None else lr
+    activation = "tanh" if activation is None else activation
     dims = parse_int_list(dims, "dims")
     fixed = parse_int_list(widths, "widths") if widths not in (None, "") else None
     seeds = check_seeds(seeds)
@@ -277,14 +288,18 @@ def run(*, dims="1,2,3", widths=None, seeds: int = 10, steps: int = 2000, depth:
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--dims", default="1,2,3", help="dimensions n of nested_spheres")
+    p.add_argument("--dims", default=None, help="dimensions n of nested_spheres (1,2,3)")
     p.add_argument("--widths", default=None, help="layer widths (default 1..n+2 per n)")
-    p.add_argument("--seeds", type=int, default=10, help="networks per width")
-    p.add_argument("--steps", type=int, default=2000, help="optimiser steps (L with --claims)")
-    p.add_argument("--depth", type=int, default=1, help="hidden layers")
-    p.add_argument("--n", type=int, default=400, help="training points")
-    p.add_argument("--lr", type=float, default=0.02, help="Adam's learning rate")
-    p.add_argument("--activation", default="tanh", help="activation name")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="networks per width (10; 20 with --claims)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="optimiser steps (2000; L = 1500 with --claims)")
+    p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
+    p.add_argument("--n", type=int, default=None,
+                   help="training points (400; 2000 with --claims)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam's learning rate (0.02; 0.05 with --claims)")
+    p.add_argument("--activation", default=None, help="activation name (tanh)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
     p.add_argument("--claims", action="store_true",
                    help="judge the essay's claims at n and n + 1 units with verdicts (20 "
