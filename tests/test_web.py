@@ -616,3 +616,57 @@ def test_stage_views_use_the_oriented_coordinates():
     assert sc["field"]["values"]["b64"] == ref["values"]["b64"]
     words = [st["words"] for st in s.network_message()["stages"]]
     assert words[0] == "input" and words[2] == "hidden layer 1, tanh"
+
+
+def test_the_reused_oriented_copy_is_orient_network_at_every_step():
+    """Session.oriented updates one copy in place instead of deep-copying per view: it must
+    give orient_network's parameters and swaps after every training step, swaps or not."""
+    from isotopy.paths import orient_network
+    from isotopy.scene import stage_scene
+
+    s = Session("disc_annulus", hidden=(2, 2, 2))
+    swaps_seen = 0
+    for seed in range(6):
+        s.handle(msg(type="reset", seed=seed))
+        for _ in range(3):
+            s.train(max_steps=7)
+            got, swaps = s.oriented(s.net)
+            ref, ref_swaps = orient_network(s.net)
+            assert swaps == ref_swaps
+            swaps_seen += len(swaps)
+            for (k1, v1), (k2, v2) in zip(got.state_dict().items(), ref.state_dict().items()):
+                assert k1 == k2 and torch.equal(v1, v2), k1
+            k = len(s.net.stages) - 1
+            state = s.shown_state()
+            sc = s.scene_json(k, state=state)  # the title the library gives the same view
+            lib = stage_scene(s.net, s.X, s.y, k, domain=s.domain, regions=False,
+                              state=state["label"])
+            assert sc["title"] == lib.title
+            assert sc["meta"].get("swapped") == (None if lib.meta["swapped"] is None else
+                                                 list(lib.meta["swapped"]))
+    assert swaps_seen > 0  # some states needed a swap, so both branches were checked
+
+
+def test_coarse_views_say_so_and_keep_the_same_picture():
+    """Under load the frame is coarser (fewer field pixels and grid vertices) and says so; the
+    coarse grid's vertices lie on the full grid's lines (the same deformation, sampled less)."""
+    from isotopy.web.session import COARSE_FIELD_RES, COARSE_GRID_SAMPLES, FIELD_RES
+
+    s = Session("disc_annulus", hidden=(2, 2))
+    s.handle(msg(type="view", stage=2))
+    s.train(max_steps=10)
+    full = s.frame()
+    s.coarse = True
+    s.handle(msg(type="play"))
+    coarse = s.frame()
+    assert "coarse" not in full and coarse["coarse"] is True
+    assert decode(full["input_field"]["values"]).shape == (FIELD_RES, FIELD_RES)
+    assert decode(coarse["input_field"]["values"]).shape == (COARSE_FIELD_RES,
+                                                             COARSE_FIELD_RES)
+    g_full, g_coarse = decode(full["stage"]["grid"]), decode(coarse["stage"]["grid"])
+    assert g_coarse.shape[:2] == (g_full.shape[0], COARSE_GRID_SAMPLES)
+    # the first and last vertex of every line are the same points of the input box
+    np.testing.assert_allclose(g_coarse[:, [0, -1]], g_full[:, [0, -1]], atol=1e-5)
+    np.testing.assert_allclose(decode(coarse["stage"]["points"]),
+                               decode(full["stage"]["points"]), atol=1e-6)
+    assert coarse["state"]["step"] == s.step_count == full["step"]

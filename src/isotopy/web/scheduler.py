@@ -96,6 +96,11 @@ class FairGate:
             else:
                 self.free = min(self.slots, self.free + 1)
 
+    def demand(self) -> int:
+        """Sessions working or waiting for a slot now."""
+        with self.lock:
+            return len(self.queue) + self.slots - self.free
+
     def share(self, longest: float) -> float:
         """Length of one slice: ``longest`` when few wait, shorter when many do."""
         with self.lock:

@@ -39,9 +39,9 @@ import torch
 from ..datasets import DATASETS, dataset_params, make_dataset, points_from_csv_text
 from ..errors import InputError, lookup
 from ..nn import ACTIVATIONS, STAGE_TYPES, Affine, Network
-from ..paths import orient_network
+from ..nn.stages import Activation
 from ..scene import decision_field, domain_bounds, stage_scene
-from ..scene.build import stage_words
+from ..scene.build import stage_words, swapped_at
 from ..topology.saturation import saturation_by_stage
 from ..train import OPTIMIZERS, train_test_split
 from ..train.readable import state_at
@@ -53,6 +53,12 @@ __all__ = ["Session", "registry", "encode", "grid_plan", "SHOW_CHOICES"]
 FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
 GRID_SAMPLES = 40  # vertices per grid line in streamed views (enough to show the bending)
 MAX_GRID_VERTICES = 20_000  # per view, any dimension: keeps a view update well under 1 MB
+# Coarser views while many tabs train at once (the server sets Session.coarse): half the
+# decision-field texture and half the vertices per grid line, and the accuracy, loss and
+# corner fractions refreshed at most every COARSE_REFRESH_S while training; the frame says so.
+COARSE_FIELD_RES = 36
+COARSE_GRID_SAMPLES = 20
+COARSE_REFRESH_S = 0.5
 MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halves beyond)
 SHOW_CHOICES = ("live", "readable", "final")  # what the views show; "final" is the live net
 
@@ -153,6 +159,8 @@ class Session:
         self.data_info: dict = {}
         self.data_version = 0
         self.show = "live"  # what the views show: one of SHOW_CHOICES
+        self.coarse = False  # set by the server while many tabs train: cheaper, coarser views
+        self._shown_cache = None  # (time, step, show, data version, state) of the coarse view
         X, y = make_dataset(dataset, seed=0)
         self._set_data(X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0,
                               "test_size": 0.25})
@@ -399,22 +407,74 @@ class Session:
                 "repr": repr(self.net), "hidden": list(self.hidden),
                 "activation": self.activation, "seed": self.net_seed}
 
+    def oriented(self, net):
+        """``orient_network(net)``, without copying the network on every view.
+
+        The first call for a network deep-copies it once; later calls copy its current
+        parameters into that copy in place and make the same unit swaps as
+        :func:`isotopy.paths.orient_network` (units 0 and 1 of every square hidden affine
+        stage with det W < 0, then the next affine stage's columns), so a streamed view costs
+        no deep copy. Returns ``(oriented copy, swaps)``; the copy is reused by the next call.
+        """
+        cache = getattr(self, "_orient_cache", None)
+        if cache is None or cache[0] is not net:
+            copy_ = copy.deepcopy(net)
+            pairs = [(d, s) for d, s in zip(copy_.state_dict(keep_vars=True).values(),
+                                            net.state_dict(keep_vars=True).values())]
+            cache = self._orient_cache = (net, copy_, pairs)
+        _, onet, pairs = cache
+        swaps = {}
+        with torch.no_grad():
+            for d, s in pairs:
+                d.copy_(s)
+            stages = onet.stages
+            for k in range(len(stages) - 1):
+                st = stages[k]
+                if not isinstance(st, Affine) or st.d_in != st.d_out or st.d_out < 2:
+                    continue
+                if float(np.linalg.det(st.weight[0].detach().double().numpy())) >= 0:
+                    continue
+                nxt = k + 1
+                while nxt < len(stages) and isinstance(stages[nxt], Activation):
+                    nxt += 1
+                if nxt >= len(stages) or not isinstance(stages[nxt], Affine):
+                    continue  # orient_network leaves such a stage alone too
+                perm = list(range(st.d_out))
+                perm[0], perm[1] = 1, 0
+                b = stages[nxt]
+                st.weight[0] = st.weight[0][perm]
+                st.bias[0] = st.bias[0][perm]
+                b.weight[0] = b.weight[0][:, perm]
+                swaps[k] = (0, 1)
+        return onet, swaps
+
     def scene_json(self, k: int, net=None, state: dict | None = None) -> dict:
         """Representation k as plain arrays (points, grid, bounds, separator, field).
 
         The view is in the oriented coordinates of the library's static views and
         animations (:func:`isotopy.paths.orient_network`: two units swapped where a square
-        layer has det W < 0), named in words; ``state`` (:meth:`shown_state`) puts the state
-        into the title and the stage's corner fraction into the reply.
+        layer has det W < 0; here through :meth:`oriented`), named in words; ``state``
+        (:meth:`shown_state`) puts the state into the title and the stage's corner fraction
+        into the reply.
         """
         net = net or self.view_net()
+        onet, swaps = self.oriented(net)
         X = self.X
         lines, samples = grid_plan(self.d_in)
-        sc = stage_scene(net, X, self.y, k, domain=self.domain, lines=lines, samples=samples,
-                         regions=False, state=state["label"] if state else None)
+        if self.coarse:
+            samples = max(2, min(samples, COARSE_GRID_SAMPLES))
+        label = stage_words(onet, k)  # the title stage_scene gives an oriented network
+        swapped = swapped_at(onet, swaps, k)
+        if swapped is not None:
+            label += f" (units {swapped[0] + 1}\u2194{swapped[1] + 1} swapped)"
+        if state:
+            label += f"\n{state['label']}"
+        sc = stage_scene(onet, X, self.y, k, domain=self.domain, lines=lines, samples=samples,
+                         regions=False, orient=False, title=label,
+                         state=state["label"] if state else None)
         meta = {m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))}
-        if sc.meta.get("swapped") is not None:
-            meta["swapped"] = [int(u) for u in sc.meta["swapped"]]
+        if swapped is not None:
+            meta["swapped"] = [int(u) for u in swapped]
         out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": meta,
                "points": encode(sc.points), "grid": encode(sc.grid), "bounds": sc.bounds.tolist(),
                "separator": None if sc.separator is None else sc.separator.tolist()}
@@ -422,22 +482,42 @@ class Session:
             out["corner"] = state["corner"].get(net.names[k - 1])
         if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
             # the read-out alone, in the same oriented coordinates as the points
-            onet = orient_network(net)[0] if k else net
-            out["field"] = self.field_json(k, sc.bounds if k else self.domain, onet)
+            out["field"] = self.field_json(k, sc.bounds if k else self.domain,
+                                           onet if k else net)
         return out
 
     def field_json(self, k: int, bounds, net=None) -> dict:
-        f = decision_field(net or self.view_net(), bounds, res=FIELD_RES, stage=k)
+        res = COARSE_FIELD_RES if self.coarse else FIELD_RES
+        f = decision_field(net or self.view_net(), bounds, res=res, stage=k)
         vals = f.values if f.kind == "probability" else f.values / max(self.n_classes - 1, 1)
         return {"kind": f.kind, "bounds": np.asarray(f.bounds).tolist(),
                 "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8)}
 
     def frame(self) -> dict:
         """The view update: new curve points, the shown state, the input's decision regions
-        and the chosen stage (both of the shown network)."""
-        self._evaluate()
+        and the chosen stage (both of the shown network).
+
+        While :attr:`coarse` (many tabs train at once) the view is cheaper: a coarser field
+        and grid, and the evaluation and corner fractions at most every
+        ``COARSE_REFRESH_S`` seconds while training; the frame's ``coarse`` entry says so.
+        """
+        now = time.perf_counter()
+        fresh = not (self.coarse and self.busy)
+        if fresh or not self.evals or now - getattr(self, "_eval_time", 0.0) >= COARSE_REFRESH_S:
+            self._evaluate()
+            self._eval_time = now
         self._refresh_state()
-        state = self.shown_state()
+        key = (self.show, self.data_version, id(self.net))
+        c = self._shown_cache
+        if fresh or c is None or c[1] != key or now - c[0] >= COARSE_REFRESH_S:
+            state = self.shown_state()
+            self._shown_cache = (now, key, state)
+        else:  # the corner fractions of a moment ago, with the step shown now
+            state = dict(c[2])
+            if state["kind"] != "readable":
+                what = "final state" if self.show == "final" else "live network"
+                state.update(step=self.step_count, final_step=self.step_count,
+                             label=f"{what}, step {self.step_count}")
         net = self.view_net()
         msg = {"type": "frame", "step": self.step_count, "playing": self.playing,
                "reset": self.curves_reset,
@@ -451,6 +531,8 @@ class Session:
             msg["input_field"] = self.field_json(0, self.domain, net)
         if self.stage_view > 0 or self.d_in > 2:
             msg["stage"] = self.scene_json(self.stage_view, net, state)
+        if self.coarse:
+            msg["coarse"] = True
         return msg
 
     def status(self, **extra) -> dict:
@@ -732,6 +814,8 @@ class Session:
         f = copy.copy(self)
         f.net = copy.deepcopy(self.net)
         f.opt = None
+        f._orient_cache = None  # the oriented copy belongs to the thread of this session
+        f.coarse = False  # long jobs show full quality
         for name in ("snapshots", "snap_steps", "evals"):
             setattr(f, name, list(getattr(self, name)))
         f.loss_curve, f.acc_curve = array("f", self.loss_curve), array("f", self.acc_curve)

@@ -34,6 +34,9 @@ __all__ = ["SessionWorker", "make_pools", "LONG_KINDS", "MAX_FRAME_CHARS"]
 
 log = logging.getLogger("isotopy.web")
 
+# More sessions than this working or waiting at the gate: views are coarser and cheaper
+# (Session.coarse), so that every tab keeps a few view updates a second.
+CROWDED = 8
 MAX_FRAME_CHARS = 1_200_000  # a streamed view update above this is refused (a bug if ever)
 # messages after which a running long job is computing something the tab no longer shows
 _CHANGES = {"set_data", "upload_csv", "set_network", "reset", "add_point", "remove_point"}
@@ -300,6 +303,7 @@ class SessionWorker:
                 self._dirty = True
             if self._frame_due():
                 started = time.perf_counter()
+                s.coarse = self.gate.demand() > CROWDED
                 try:
                     frame = s.frame()
                 finally:

@@ -429,9 +429,12 @@ function onData(m) {
   drawInput();
 }
 
+const COARSE_NOTE = "(coarser view while many tabs train on this server: fewer grid " +
+  "vertices and region pixels; accuracy and corner fractions refreshed about twice a second)";
+
 function setInputNote() {
   const st = S.shown && S.data && S.data.dim <= 2 ? `Decisions of the ${S.shown.label}. ` : "";
-  $("input-note").textContent = st + (S.inputNote || "");
+  $("input-note").textContent = st + (S.inputNote || "") + (S.coarse ? " " + COARSE_NOTE : "");
 }
 
 function setUploadedMenu() {  // the menu names the uploaded file while its points are shown
@@ -538,6 +541,8 @@ function onFrame(m) {
     $("loss").textContent = last[3] === null ? "–" : last[3].toFixed(4);
   }
   if (m.state) { S.shown = m.state; showState(); }
+  S.coarse = !!m.coarse;  // many tabs train at once: the server sends coarser views
+  setInputNote();
   if (m.input_field) S.inputField = { ...m.input_field, vals: decode(m.input_field.values).data };
   if (m.stage) S.stage = sceneFrom(m.stage);
   else if (S.status && S.status.stage === 0) S.stage = null;
@@ -967,6 +972,7 @@ function drawStage() {
   }
   if (sc.separator) notes.push("black: where the read-out changes its answer");
   if (sc.meta && sc.meta.projection) notes.push(`shown through the ${sc.meta.projection}`);
+  if (S.coarse) notes.push(COARSE_NOTE);
   $("stage-note").textContent = `${sc.title.replace(/\n/g, " — ")}${notes.length ? " — " + notes.join("; ") : ""}`;
 }
 
