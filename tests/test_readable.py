@@ -78,8 +78,7 @@ def test_saturation_by_stage_names_bounded_layers_only():
     net = Network(2, (3, 2), "tanh", seed=0)
     sat = saturation_by_stage(net, np.zeros((5, 2)))
     assert list(sat) == ["tanh1", "tanh2"]
-    assert Network(2, (3,), "relu", seed=0) and saturation_by_stage(
-        Network(2, (3,), "relu", seed=0), np.zeros((5, 2))) == {}
+    assert saturation_by_stage(Network(2, (3,), "relu", seed=0), np.zeros((5, 2))) == {}
 
 
 def _swapped_network():

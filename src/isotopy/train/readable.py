@@ -105,27 +105,35 @@ def _margins(net, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return own - other
 
 
+def _load(work, history, i, index):
+    """Load snapshot ``i`` of network ``index`` into the one-network ``work``; return it."""
+    # every tensor carries the leading network axis (N = 1 included)
+    work.load_state_dict({k: v[index: index + 1] for k, v in history.snapshots[i].items()})
+    return work
+
+
 def _snapshot_net(net, history, i, index):
     """A one-network copy of ``net`` holding snapshot ``i`` of network ``index``."""
     import copy
 
-    sd = history.snapshots[i]
-    if net.n_networks > 1:
-        sd = {k: v[index: index + 1] for k, v in sd.items()}
-    work = copy.deepcopy(_single(net, index))
-    work.load_state_dict(sd)
-    return work
+    return _load(copy.deepcopy(_single(net, index)), history, i, index)
+
+
+def _tensors(X, y):
+    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    return (Xt[:, None] if Xt.dim() == 1 else Xt), torch.as_tensor(np.asarray(y),
+                                                                   dtype=torch.long)
 
 
 def _scan(net, history, X, y, index):
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    Xt = Xt[:, None] if Xt.dim() == 1 else Xt
-    yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
+    """Training accuracy and smallest margin at every snapshot: (S,), (S,)."""
+    Xt, yt = _tensors(X, y)
+    work = _snapshot_net(net, history, 0, index)  # one copy, reloaded for each snapshot
     accs, mins = [], []
     for i in range(len(history.snapshots)):
-        m = _margins(_snapshot_net(net, history, i, index), Xt, yt)
+        m = _margins(_load(work, history, i, index), Xt, yt)
         accs.append(float((m > 0).double().mean()))
-        mins.append(float(m.min()))
+        mins.append(float(m.min()))  # NaN parameters give NaN: never "with the margin"
     return np.array(accs), np.array(mins)
 
 
@@ -153,16 +161,13 @@ def readable_step(net, history, X, y, *, index: int = 0, margin: float = MARGIN,
     if not history.snapshots:
         raise InputError("this run has no recorded snapshots to choose a state from")
     accs, mins = _scan(net, history, X, y, index)
-    ok = np.isfinite(accs)
-    if not ok.any():
-        return int(history.record_steps[-1])
-    best = float(accs[ok].max())
-    good = ok & (accs >= best - acc_tol)
+    best = float(accs.max())
+    good = accs >= best - acc_tol
     if best >= 1.0:
         good &= (accs >= 1.0) & (mins >= margin)
         if not good.any():  # 100% reached but never with the margin: the largest margin
-            cand = np.flatnonzero(ok & (accs >= 1.0))
-            return int(history.record_steps[int(cand[np.argmax(mins[cand])])])
+            cand = np.flatnonzero(accs >= 1.0)
+            return int(history.record_steps[int(cand[np.nanargmax(mins[cand])])])
     return int(history.record_steps[int(np.flatnonzero(good)[0])])
 
 
@@ -203,8 +208,6 @@ def state_at(net, history, X, y, at="readable", *, index: int = 0, X_corner=None
             step = int(history.record_steps[i])
         i = int(np.searchsorted(history.record_steps, step, side="right")) - 1
         shown = _snapshot_net(net, history, max(i, 0), index)
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    Xt = Xt[:, None] if Xt.dim() == 1 else Xt
-    m = _margins(shown, Xt, torch.as_tensor(np.asarray(y), dtype=torch.long))
+    m = _margins(shown, *_tensors(X, y))
     corner = saturation_by_stage(shown, X if X_corner is None else X_corner)
     return State(shown, int(step), final_step, kind, float((m > 0).double().mean()), corner)
