@@ -91,8 +91,9 @@ def _best_rate(runs: list[tuple[list[float], float]], window: float) -> float:
     return best
 
 
-def measure_batched(n_networks: int, seconds: float, window: float, compiled: bool,
-                    wait: bool = False) -> dict:
+def measure_batched(
+    n_networks: int, seconds: float, window: float, compiled: bool, wait: bool = False
+) -> dict:
     """Trains ``n_networks`` networks with ``fit`` for about ``seconds``, timing every step.
 
     With ``wait``, prints "ready STEPS" (its own choice of steps) after the warm-up and starts
@@ -118,15 +119,30 @@ def measure_batched(n_networks: int, seconds: float, window: float, compiled: bo
         print(f"ready {steps}", flush=True)
         steps = int(sys.stdin.readline())
     stamps = [time.perf_counter()]
-    fit(net, X, y, steps=steps, record_every=steps, compile=compiled,
-        progress=lambda step, total: stamps.append(time.perf_counter()))
+    fit(
+        net,
+        X,
+        y,
+        steps=steps,
+        record_every=steps,
+        compile=compiled,
+        progress=lambda step, total: stamps.append(time.perf_counter()),
+    )
     total = time.perf_counter() - stamps[0]
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps,
-            "rate": _best_rate([(stamps, n_networks)], window),
-            "mean_rate": n_networks * steps / total, "peak_mb": peak, "rss_before_mb": base,
-            "threads": torch.get_num_threads(), "compiled": compiled, "warmup_s": warmup,
-            "stamps": stamps, "end": stamps[0] + total}
+    return {
+        "n": n_networks,
+        "steps": steps,
+        "rate": _best_rate([(stamps, n_networks)], window),
+        "mean_rate": n_networks * steps / total,
+        "peak_mb": peak,
+        "rss_before_mb": base,
+        "threads": torch.get_num_threads(),
+        "compiled": compiled,
+        "warmup_s": warmup,
+        "stamps": stamps,
+        "end": stamps[0] + total,
+    }
 
 
 def measure_loop(n_networks: int, steps: int, window: float) -> dict:
@@ -160,20 +176,33 @@ def measure_loop(n_networks: int, steps: int, window: float) -> dict:
             best = max(best, _best_rate([(stamps, 1)], window))
     total = time.perf_counter() - t_all
     _, peak = _mem_mb()
-    return {"n": n_networks, "steps": steps, "rate": best,
-            "mean_rate": n_networks * steps / total, "peak_mb": peak, "threads": 1}
+    return {
+        "n": n_networks,
+        "steps": steps,
+        "rate": best,
+        "mean_rate": n_networks * steps / total,
+        "peak_mb": peak,
+        "threads": 1,
+    }
 
 
-def _start(kind: str, threads: int, *args, stdin=None,
-           stderr=subprocess.PIPE) -> subprocess.Popen:
+def _start(kind: str, threads: int, *args, stdin=None, stderr=subprocess.PIPE) -> subprocess.Popen:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
-    code = (f"import json, torch; torch.set_num_threads({threads}); "
-            f"import batched_training as b; "
-            f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))")
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=stderr, stdin=stdin, text=True)
+    code = (
+        f"import json, torch; torch.set_num_threads({threads}); "
+        f"import batched_training as b; "
+        f"print(json.dumps(b.measure_{kind}({', '.join(map(repr, args))})))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        stdin=stdin,
+        text=True,
+    )
 
 
 def _result(proc: subprocess.Popen) -> dict:
@@ -187,8 +216,9 @@ def _child(kind: str, threads: int, *args) -> dict:
     return _result(_start(kind, threads, *args))
 
 
-def measure_split(n_networks: int, parts: int, seconds: float, window: float,
-                  compiled: bool) -> dict:
+def measure_split(
+    n_networks: int, parts: int, seconds: float, window: float, compiled: bool
+) -> dict:
     """``n_networks`` networks as ``parts`` one-thread processes of n_networks/parts each.
 
     This is how ``isotopy sweep --workers P`` uses P cores: each worker trains its chunk
@@ -197,8 +227,10 @@ def measure_split(n_networks: int, parts: int, seconds: float, window: float,
     """
     sizes = [n_networks // parts + (i < n_networks % parts) for i in range(parts)]
     logs = [tempfile.TemporaryFile("w+") for _ in sizes]
-    procs = [_start("batched", 1, n, seconds, window, compiled, True, stdin=subprocess.PIPE,
-                    stderr=log) for n, log in zip(sizes, logs, strict=True)]
+    procs = [
+        _start("batched", 1, n, seconds, window, compiled, True, stdin=subprocess.PIPE, stderr=log)
+        for n, log in zip(sizes, logs, strict=True)
+    ]
     try:
         steps = []
         for p, log in zip(procs, logs, strict=True):  # every process has warmed up
@@ -227,71 +259,114 @@ def measure_split(n_networks: int, parts: int, seconds: float, window: float,
             log.close()
     starts = [r["stamps"][0] for r in rs]
     work = sum(r["n"] * r["steps"] for r in rs)
-    return {"n": n_networks, "steps": rs[0]["steps"],
-            "rate": _best_rate([(r["stamps"], r["n"]) for r in rs], window),
-            "mean_rate": work / (max(r["end"] for r in rs) - min(starts)),
-            "peak_mb": max(r["peak_mb"] for r in rs),
-            "rss_before_mb": max(r["rss_before_mb"] for r in rs), "threads": 1,
-            "compiled": compiled, "warmup_s": max(r["warmup_s"] for r in rs),
-            "parts": parts}
+    return {
+        "n": n_networks,
+        "steps": rs[0]["steps"],
+        "rate": _best_rate([(r["stamps"], r["n"]) for r in rs], window),
+        "mean_rate": work / (max(r["end"] for r in rs) - min(starts)),
+        "peak_mb": max(r["peak_mb"] for r in rs),
+        "rss_before_mb": max(r["rss_before_mb"] for r in rs),
+        "threads": 1,
+        "compiled": compiled,
+        "warmup_s": max(r["warmup_s"] for r in rs),
+        "parts": parts,
+    }
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="1,100,1000,10000", help="numbers of networks N")
     p.add_argument("--threads", type=int, default=1, help="threads of the batched trainer")
-    p.add_argument("--compile", choices=("off", "on", "both"), default="both",
-                   help="fit(compile=...) rows: uncompiled, compiled, or both")
-    p.add_argument("--seconds", type=float, default=6.0,
-                   help="target length of each batched measurement")
-    p.add_argument("--window", type=float, default=0.3,
-                   help="length in seconds of the windows whose best rate counts")
-    p.add_argument("--loop-networks", type=int, default=4,
-                   help="networks the loop trains, before and after the batched runs each")
+    p.add_argument(
+        "--compile",
+        choices=("off", "on", "both"),
+        default="both",
+        help="fit(compile=...) rows: uncompiled, compiled, or both",
+    )
+    p.add_argument(
+        "--seconds", type=float, default=6.0, help="target length of each batched measurement"
+    )
+    p.add_argument(
+        "--window",
+        type=float,
+        default=0.3,
+        help="length in seconds of the windows whose best rate counts",
+    )
+    p.add_argument(
+        "--loop-networks",
+        type=int,
+        default=4,
+        help="networks the loop trains, before and after the batched runs each",
+    )
     p.add_argument("--loop-steps", type=int, default=800, help="steps per network in the loop")
-    p.add_argument("--split", default="1000",
-                   help="sizes N also measured as --threads one-thread processes of N/threads "
-                        "networks each, started together (as isotopy sweep --workers uses the "
-                        "cores); empty for none")
+    p.add_argument(
+        "--split",
+        default="1000",
+        help="sizes N also measured as --threads one-thread processes of N/threads "
+        "networks each, started together (as isotopy sweep --workers uses the "
+        "cores); empty for none",
+    )
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.compile]
 
     loops = [_child("loop", 1, args.loop_networks, args.loop_steps, args.window)]
-    rows = [_child("batched", args.threads, n, args.seconds, args.window, c)
-            for n in sizes for c in modes]
+    rows = [
+        _child("batched", args.threads, n, args.seconds, args.window, c)
+        for n in sizes
+        for c in modes
+    ]
     split = [int(s) for s in args.split.split(",") if s.strip()] if args.threads > 1 else []
-    rows += [measure_split(n, args.threads, args.seconds, args.window, c)
-             for n in split if n >= args.threads for c in modes]
+    rows += [
+        measure_split(n, args.threads, args.seconds, args.window, c)
+        for n in split
+        if n >= args.threads
+        for c in modes
+    ]
     loops.append(_child("loop", 1, args.loop_networks, args.loop_steps, args.window))
     # the loop on every core the batched trainer uses: that many loop processes at once
-    procs = [_start("loop", 1, args.loop_networks, args.loop_steps, args.window)
-             for _ in range(args.threads)]
+    procs = [
+        _start("loop", 1, args.loop_networks, args.loop_steps, args.window)
+        for _ in range(args.threads)
+    ]
     parallel = sum(_result(p)["mean_rate"] for p in procs)
     loop = max(loops, key=lambda r: r["rate"])
     loop_mean = sum(r["mean_rate"] for r in loops) / len(loops)
     load = os.getloadavg()
-    print(f"per-network PyTorch loop, 1 thread: best {args.window:g} s window "
-          f"{loop['rate']:.0f} network-steps/s, whole runs {loop_mean:.0f} "
-          f"({2 * args.loop_networks} networks x {args.loop_steps} steps, before and after "
-          f"the batched runs; peak RSS {loop['peak_mb']:.0f} MiB)")
+    print(
+        f"per-network PyTorch loop, 1 thread: best {args.window:g} s window "
+        f"{loop['rate']:.0f} network-steps/s, whole runs {loop_mean:.0f} "
+        f"({2 * args.loop_networks} networks x {args.loop_steps} steps, before and after "
+        f"the batched runs; peak RSS {loop['peak_mb']:.0f} MiB)"
+    )
     if args.threads > 1:
-        print(f"the same loop in {args.threads} processes at once: {parallel:.0f} "
-              f"network-steps/s together, whole runs ('x {args.threads} loops' below)")
-    print(f"batched isotopy.fit on {args.threads} core(s): one process with {args.threads} "
-          f"thread(s), or (\"{args.threads} procs\") {args.threads} one-thread processes sharing "
-          f"the N networks; load average {load[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'N':>7} {'cores as':>10} {'compile':>8} {'steps':>6} {'net-steps/s':>12} "
-          f"{'x loop':>7} {'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
-          f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}")
+        print(
+            f"the same loop in {args.threads} processes at once: {parallel:.0f} "
+            f"network-steps/s together, whole runs ('x {args.threads} loops' below)"
+        )
+    print(
+        f"batched isotopy.fit on {args.threads} core(s): one process with {args.threads} "
+        f'thread(s), or ("{args.threads} procs") {args.threads} one-thread processes sharing '
+        f"the N networks; load average {load[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"{'N':>7} {'cores as':>10} {'compile':>8} {'steps':>6} {'net-steps/s':>12} "
+        f"{'x loop':>7} {'whole run':>10} {'x loop':>7} {f'x {args.threads} loops':>10} "
+        f"{'peak RSS MiB':>13} {'(+ over start)':>15} {'warm-up s':>10}"
+    )
     for r in rows:
-        layout = (f"{r['parts']} procs" if r.get("parts") else
-                  f"{r['threads']} thread" + "s" * (r["threads"] > 1))
-        print(f"{r['n']:>7} {layout:>10} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
-              f"{r['rate']:>12.0f} {r['rate'] / loop['rate']:>7.1f} {r['mean_rate']:>10.0f} "
-              f"{r['mean_rate'] / loop_mean:>7.1f} {r['mean_rate'] / parallel:>10.1f} "
-              f"{r['peak_mb']:>13.0f} "
-              f"{r['peak_mb'] - r['rss_before_mb']:>15.0f} {r['warmup_s']:>10.1f}")
+        layout = (
+            f"{r['parts']} procs"
+            if r.get("parts")
+            else f"{r['threads']} thread" + "s" * (r["threads"] > 1)
+        )
+        print(
+            f"{r['n']:>7} {layout:>10} {'yes' if r['compiled'] else 'no':>8} {r['steps']:>6} "
+            f"{r['rate']:>12.0f} {r['rate'] / loop['rate']:>7.1f} {r['mean_rate']:>10.0f} "
+            f"{r['mean_rate'] / loop_mean:>7.1f} {r['mean_rate'] / parallel:>10.1f} "
+            f"{r['peak_mb']:>13.0f} "
+            f"{r['peak_mb'] - r['rss_before_mb']:>15.0f} {r['warmup_s']:>10.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -64,9 +64,11 @@ def main():
     t0 = time.perf_counter()
     frames = morph_frames(net, X, y, frames=args.frames, lines=30)
     t_frames = time.perf_counter() - t0
-    print(f"scene: {args.points} points, 30x30 grid ({frames.grid.shape[1]} polylines of "
-          f"{frames.grid.shape[2]} vertices), {len(frames)} frames; computing the frames "
-          f"took {t_frames:.2f} s")
+    print(
+        f"scene: {args.points} points, 30x30 grid ({frames.grid.shape[1]} polylines of "
+        f"{frames.grid.shape[2]} vertices), {len(frames)} frames; computing the frames "
+        f"took {t_frames:.2f} s"
+    )
     print(f"cores available: {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

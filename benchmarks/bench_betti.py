@@ -42,8 +42,10 @@ def main() -> None:
     conds = [f"{d.condition:.3g}" for d in stage_diagnostics(net) if d.condition]
     print(f"every stage a homeomorphism: {homeo}; affine condition numbers: {conds}")
     clouds = [(n, c, Z[y == c]) for n, Z in reps for c in (0, 1)]
-    print(f"{len(clouds)} clouds of {[len(z) for _, _, z in clouds][0]} points "
-          f"(stages: {', '.join(n for n, _ in reps)})")
+    print(
+        f"{len(clouds)} clouds of {[len(z) for _, _, z in clouds][0]} points "
+        f"(stages: {', '.join(n for n, _ in reps)})"
+    )
 
     betti_numbers(clouds[0][2])  # warm-up: imports and first-call overheads
     t0 = time.perf_counter()
@@ -51,8 +53,10 @@ def main() -> None:
     t_ours = time.perf_counter() - t0
     print(f"isotopy betti_numbers, all 12 clouds: {t_ours:.2f} s")
     for (n, c, _), (b, det) in zip(clouds, ours, strict=True):
-        print(f"  {n:<8} class {c}: β = {tuple(int(v) for v in b)}  ε = {det['scale']:.3g}  "
-              f"points used {det['points_used']}")
+        print(
+            f"  {n:<8} class {c}: β = {tuple(int(v) for v in b)}  ε = {det['scale']:.3g}  "
+            f"points used {det['points_used']}"
+        )
     t0 = time.perf_counter()
     robust = [betti_numbers(Z, maxdim=1, reading="robust") for _, _, Z in clouds]
     t_rob = time.perf_counter() - t0
@@ -63,20 +67,27 @@ def main() -> None:
         kept = 0
         for c in (0, 1):
             truth = betti_numbers(X[y == c], maxdim=1, reading=reading).tolist()
-            kept += sum(b.tolist() == truth for (_, cc, _), b in zip(clouds, res, strict=True)
-                        if cc == c)
-        print(f"{reading} reading: {kept} of {len(clouds)} clouds keep their class's input "
-              f"Betti numbers")
+            kept += sum(
+                b.tolist() == truth for (_, cc, _), b in zip(clouds, res, strict=True) if cc == c
+            )
+        print(
+            f"{reading} reading: {kept} of {len(clouds)} clouds keep their class's input "
+            f"Betti numbers"
+        )
     if args.skip_plain:
         return
     t0 = time.perf_counter()
     dgms = [ripser(Z, maxdim=1)["dgms"] for _, _, Z in clouds]
     t_plain = time.perf_counter() - t0
-    agree = sum(int((betti_from_diagrams(d, det["scale"]) == b).all())
-                for d, (b, det) in zip(dgms, ours, strict=True))
+    agree = sum(
+        int((betti_from_diagrams(d, det["scale"]) == b).all())
+        for d, (b, det) in zip(dgms, ours, strict=True)
+    )
     print(f"plain ripser (no threshold, maxdim 1), same clouds: {t_plain:.2f} s")
-    print(f"ratio plain / isotopy: {t_plain / t_ours:.1f}x; Betti numbers agree on "
-          f"{agree} of {len(clouds)} clouds at the same scale")
+    print(
+        f"ratio plain / isotopy: {t_plain / t_ours:.1f}x; Betti numbers agree on "
+        f"{agree} of {len(clouds)} clouds at the same scale"
+    )
 
 
 if __name__ == "__main__":

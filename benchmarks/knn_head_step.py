@@ -37,15 +37,21 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     d = load_digits(seed=0)
-    variants = [("softmax read-out", None),
-                ("KNNHead 1/distance, in-batch (essay)", {"mode": "inverse_distance"}),
-                ("KNNHead 1/distance, two-batch", {"variant": "two_batch"}),
-                ("KNNHead 1/distance, k = 10", {"k": 10}),
-                ("KNNHead temperature (NCA)", {"mode": "temperature"})]
-    print(f"training step, digits conv net, batch {a.batch_size}, {a.networks} network(s), "
-          f"{a.threads} thread(s), {a.steps} steps, best of {a.repeat}")
-    nets = {name: conv_net(d.shape, 10, n_networks=a.networks, seed=0, head=head)
-            for name, head in variants}
+    variants = [
+        ("softmax read-out", None),
+        ("KNNHead 1/distance, in-batch (essay)", {"mode": "inverse_distance"}),
+        ("KNNHead 1/distance, two-batch", {"variant": "two_batch"}),
+        ("KNNHead 1/distance, k = 10", {"k": 10}),
+        ("KNNHead temperature (NCA)", {"mode": "temperature"}),
+    ]
+    print(
+        f"training step, digits conv net, batch {a.batch_size}, {a.networks} network(s), "
+        f"{a.threads} thread(s), {a.steps} steps, best of {a.repeat}"
+    )
+    nets = {
+        name: conv_net(d.shape, 10, n_networks=a.networks, seed=0, head=head)
+        for name, head in variants
+    }
     opts = {name: torch.optim.Adam(net.parameters(), lr=1e-3) for name, net in nets.items()}
     X, y = torch.as_tensor(d.X_train), torch.as_tensor(d.y_train)
     g = torch.Generator().manual_seed(0)
@@ -70,6 +76,7 @@ def main() -> None:
     base = best["softmax read-out"]
     for name, t in best.items():
         print(f"  {name:40s} {1000 * t:7.2f} ms/step   {t / base:5.2f} x softmax")
+
 
 if __name__ == "__main__":
     main()

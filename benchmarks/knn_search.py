@@ -55,19 +55,24 @@ def main() -> None:
         d2, idx = index.search(query, a.k)
         w = 1.0 / np.sqrt(np.maximum(d2, 0)).clip(1e-12)
         scores = np.zeros((a.queries, 10))
-        np.add.at(scores, (np.repeat(np.arange(a.queries), a.k), y_ref[idx].ravel()),
-                  w.ravel())
+        np.add.at(scores, (np.repeat(np.arange(a.queries), a.k), y_ref[idx].ravel()), w.ravel())
         return scores.argmax(1)
 
     def ours(backend):
-        return lambda: knn_predict(ref, y_ref, query, k=a.k, weights="distance",
-                                   chunk_size=chunk, backend=backend)
+        return lambda: knn_predict(
+            ref, y_ref, query, k=a.k, weights="distance", chunk_size=chunk, backend=backend
+        )
 
-    methods = {"scikit-learn brute": sk, "FAISS IndexFlatL2": fa,
-               f"isotopy knn_predict, torch (chunk {chunk})": ours("torch"),
-               "isotopy knn_predict, faiss candidates": ours("faiss")}
-    print(f"exact k-NN, {a.queries} queries x {a.refs} references x d={a.dim}, k={a.k}, "
-          f"{a.threads} threads, best of {a.repeat} (methods take turns)")
+    methods = {
+        "scikit-learn brute": sk,
+        "FAISS IndexFlatL2": fa,
+        f"isotopy knn_predict, torch (chunk {chunk})": ours("torch"),
+        "isotopy knn_predict, faiss candidates": ours("faiss"),
+    }
+    print(
+        f"exact k-NN, {a.queries} queries x {a.refs} references x d={a.dim}, k={a.k}, "
+        f"{a.threads} threads, best of {a.repeat} (methods take turns)"
+    )
     best = {name: float("inf") for name in methods}
     preds = {}
     for _ in range(a.repeat):
@@ -78,8 +83,11 @@ def main() -> None:
     ref_t = min(best["scikit-learn brute"], best["FAISS IndexFlatL2"])
     for name, t in best.items():
         agree = np.mean(preds[name] == preds["scikit-learn brute"])
-        print(f"  {name:42s} {t:7.2f} s   {t / ref_t:5.2f} x fastest reference   "
-              f"labels equal to scikit-learn: {agree:.4f}")
+        print(
+            f"  {name:42s} {t:7.2f} s   {t / ref_t:5.2f} x fastest reference   "
+            f"labels equal to scikit-learn: {agree:.4f}"
+        )
+
 
 if __name__ == "__main__":
     main()

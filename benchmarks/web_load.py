@@ -29,8 +29,9 @@ from _webserver import ServerProcess  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--single-seconds", type=float, default=10.0)
@@ -40,13 +41,17 @@ def main() -> int:
         try:
             rss0 = srv.rss_mb()
             one = asyncio.run(training_client(srv.ws_url, args.single_seconds))
-            print(f"one tab, 2-2-2-2 tanh on 500 points: {one['fps']:.1f} view updates/s "
-                  f"(target >= 20), {one['steps'] / args.single_seconds:.0f} steps/s, "
-                  f"{one['bytes'] / max(one['frames'], 1) / 1024:.1f} KiB per update, "
-                  f"errors {len(one['errors'])}")
+            print(
+                f"one tab, 2-2-2-2 tanh on 500 points: {one['fps']:.1f} view updates/s "
+                f"(target >= 20), {one['steps'] / args.single_seconds:.0f} steps/s, "
+                f"{one['bytes'] / max(one['frames'], 1) / 1024:.1f} KiB per update, "
+                f"errors {len(one['errors'])}"
+            )
             lat = asyncio.run(control_latency(srv.ws_url))
-            print(f"control answered while training: median {statistics.median(lat):.1f} ms, "
-                  f"max {max(lat):.1f} ms over {len(lat)} controls (target <= 100 ms)")
+            print(
+                f"control answered while training: median {statistics.median(lat):.1f} ms, "
+                f"max {max(lat):.1f} ms over {len(lat)} controls (target <= 100 ms)"
+            )
             time.sleep(1)
             rss1 = srv.rss_mb()
             t0 = time.perf_counter()
@@ -60,26 +65,36 @@ def main() -> int:
             res2 = asyncio.run(wave(srv.ws_url, args.sessions, args.seconds / 3, fuzz=False))
             time.sleep(2)
             rss3 = srv.rss_mb()
-            print(f"{args.sessions} tabs x {args.seconds:.0f} s (wall {wall:.1f} s): view "
-                  f"updates/s per tab min {min(fps):.1f} median {statistics.median(fps):.1f} "
-                  f"max {max(fps):.1f}; total {sum(fps):.0f}/s; steps per tab median "
-                  f"{statistics.median(r['steps'] for r in trainers):.0f}; errors {errs}")
-            print(f"fuzzer: {fuzz['sent']} bad messages, {fuzz['errors']} error replies, "
-                  f"session alive afterwards: {fuzz['alive']}")
-            print(f"server memory: start {rss0:.0f} MB, after one tab {rss1:.0f} MB, after "
-                  f"the wave {rss2:.0f} MB, after a second wave {rss3:.0f} MB "
-                  f"(growth {rss3 - rss2:+.1f} MB); second-wave errors "
-                  f"{sum(len(r['errors']) for r in res2)}; server alive: {srv.alive()}")
+            print(
+                f"{args.sessions} tabs x {args.seconds:.0f} s (wall {wall:.1f} s): view "
+                f"updates/s per tab min {min(fps):.1f} median {statistics.median(fps):.1f} "
+                f"max {max(fps):.1f}; total {sum(fps):.0f}/s; steps per tab median "
+                f"{statistics.median(r['steps'] for r in trainers):.0f}; errors {errs}"
+            )
+            print(
+                f"fuzzer: {fuzz['sent']} bad messages, {fuzz['errors']} error replies, "
+                f"session alive afterwards: {fuzz['alive']}"
+            )
+            print(
+                f"server memory: start {rss0:.0f} MB, after one tab {rss1:.0f} MB, after "
+                f"the wave {rss2:.0f} MB, after a second wave {rss3:.0f} MB "
+                f"(growth {rss3 - rss2:+.1f} MB); second-wave errors "
+                f"{sum(len(r['errors']) for r in res2)}; server alive: {srv.alive()}"
+            )
             crowd = asyncio.run(crowded(srv, args.sessions, args.seconds))
             lat = crowd["latency"]
             fps = [r["fps"] for r in crowd["trainers"]]
-            print(f"{args.sessions} tabs training + 1 probing: control answered median "
-                  f"{statistics.median(lat):.0f} ms, max {max(lat):.0f} ms over {len(lat)} "
-                  f"(target median <= 250 ms); updates/s per tab min {min(fps):.1f} median "
-                  f"{statistics.median(fps):.1f} (target >= 3)")
-            print(f"{args.sessions} tabs, {crowd['exporters']} of them exporting GIFs: "
-                  f"exports {crowd['exports']}, server memory peak {crowd['peak_mb']:.0f} MB "
-                  f"(target < 1500), after {srv.rss_mb():.0f} MB; server alive: {srv.alive()}")
+            print(
+                f"{args.sessions} tabs training + 1 probing: control answered median "
+                f"{statistics.median(lat):.0f} ms, max {max(lat):.0f} ms over {len(lat)} "
+                f"(target median <= 250 ms); updates/s per tab min {min(fps):.1f} median "
+                f"{statistics.median(fps):.1f} (target >= 3)"
+            )
+            print(
+                f"{args.sessions} tabs, {crowd['exporters']} of them exporting GIFs: "
+                f"exports {crowd['exports']}, server memory peak {crowd['peak_mb']:.0f} MB "
+                f"(target < 1500), after {srv.rss_mb():.0f} MB; server alive: {srv.alive()}"
+            )
         finally:
             srv.stop()
     return 0
@@ -105,15 +120,19 @@ async def crowded(srv, sessions: int, seconds: float) -> dict:
 
     sampler = asyncio.create_task(sample())
     exporters = max(1, sessions // 3)
-    jobs = [export_client(srv.ws_url, frames=120, size=480, timeout=600)
-            for _ in range(exporters)]
+    jobs = [export_client(srv.ws_url, frames=120, size=480, timeout=600) for _ in range(exporters)]
     jobs += [training_client(srv.ws_url, seconds / 2) for _ in range(sessions - exporters)]
     res = await asyncio.gather(*jobs)
     stop.set()
     await sampler
     kinds = [r["type"] for r in res[:exporters]]
-    return {"latency": lat, "trainers": tr, "exporters": exporters, "peak_mb": max(peak),
-            "exports": {k: kinds.count(k) for k in set(kinds)}}
+    return {
+        "latency": lat,
+        "trainers": tr,
+        "exporters": exporters,
+        "peak_mb": max(peak),
+        "exports": {k: kinds.count(k) for k in set(kinds)},
+    }
 
 
 if __name__ == "__main__":

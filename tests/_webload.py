@@ -52,8 +52,13 @@ async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 5
                 errors.append(m["message"])
         elapsed = time.perf_counter() - (t_first or t0)
         await ws.send(json.dumps({"type": "pause"}))
-    return {"frames": frames, "fps": frames / max(elapsed, 1e-9), "errors": errors,
-            "steps": last_step - (first_step or 0), "bytes": nbytes}
+    return {
+        "frames": frames,
+        "fps": frames / max(elapsed, 1e-9),
+        "errors": errors,
+        "steps": last_step - (first_step or 0),
+        "bytes": nbytes,
+    }
 
 
 BAD_MESSAGES = [
@@ -64,8 +69,9 @@ BAD_MESSAGES = [
     '{"type": "step", "steps": -3}',
     '{"type": "play", "unknown_field": 1}',
     json.dumps({"type": "add_point", "x": [0.5] * 200_000, "label": 0}),
-    json.dumps({"type": "set_data", "dataset": "spirals", "params": {f"p{i}": 1 for i in
-                                                                     range(100)}}),
+    json.dumps(
+        {"type": "set_data", "dataset": "spirals", "params": {f"p{i}": 1 for i in range(100)}}
+    ),
     json.dumps({"type": "upload_csv", "text": "1,2,0\n" * 10}),  # a single class
     json.dumps({"type": "view", "stage": 17}),
     '{"type": "export", "what": "../../../etc/passwd"}',
@@ -133,25 +139,32 @@ async def wave(url: str, sessions: int, seconds: float, *, fuzz: bool = True):
     return await asyncio.gather(*tasks)
 
 
-async def export_client(url: str, what: str = "gif", frames: int = 120, size: int = 480,
-                        timeout: float = 120.0) -> dict:
+async def export_client(
+    url: str, what: str = "gif", frames: int = 120, size: int = 480, timeout: float = 120.0
+) -> dict:
     """One tab that trains a little, then asks for a GIF / MP4 and waits for its download."""
     async with connect(url) as ws:
         for _ in OPEN:
             await _recv(ws)
         await ws.send(json.dumps({"type": "step", "steps": 50, "id": 1}))
         t0 = time.perf_counter()
-        await ws.send(json.dumps({"type": "export", "what": what, "frames": frames,
-                                  "size": size, "id": 2}))
+        await ws.send(
+            json.dumps({"type": "export", "what": what, "frames": frames, "size": size, "id": 2})
+        )
         while True:
             m = await _recv(ws, timeout)
             if m.get("id") == 2 and m["type"] in ("download", "error", "cancelled"):
-                return {"type": m["type"], "seconds": time.perf_counter() - t0,
-                        "size": m.get("size"), "message": m.get("message")}
+                return {
+                    "type": m["type"],
+                    "seconds": time.perf_counter() - t0,
+                    "size": m.get("size"),
+                    "message": m.get("message"),
+                }
 
 
-async def control_probe(url: str, start: asyncio.Event, tries: int = 10,
-                        gap_s: float = 0.3) -> list[float]:
+async def control_probe(
+    url: str, start: asyncio.Event, tries: int = 10, gap_s: float = 0.3
+) -> list[float]:
     """A training tab that, once ``start`` is set, times ``tries`` learning-rate changes (ms)
     from sending each to its status reply."""
     out = []
@@ -162,8 +175,7 @@ async def control_probe(url: str, start: asyncio.Event, tries: int = 10,
         await start.wait()
         for i in range(tries):
             t0 = time.perf_counter()
-            await ws.send(json.dumps({"type": "set_train", "lr": 0.02 + 0.001 * i,
-                                      "id": 500 + i}))
+            await ws.send(json.dumps({"type": "set_train", "lr": 0.02 + 0.001 * i, "id": 500 + i}))
             while True:
                 m = await _recv(ws)
                 if m["type"] == "status" and m.get("id") == 500 + i:
@@ -174,14 +186,17 @@ async def control_probe(url: str, start: asyncio.Event, tries: int = 10,
     return out
 
 
-async def exports_and_controls(url: str, exporters: int = 2, frames: int = 120,
-                               size: int = 480, tries: int = 10) -> dict:
+async def exports_and_controls(
+    url: str, exporters: int = 2, frames: int = 120, size: int = 480, tries: int = 10
+) -> dict:
     """``exporters`` tabs render GIFs while another tab changes a control now and then."""
     start = asyncio.Event()
 
     async def exports():
-        tasks = [asyncio.create_task(export_client(url, frames=frames, size=size))
-                 for _ in range(exporters)]
+        tasks = [
+            asyncio.create_task(export_client(url, frames=frames, size=size))
+            for _ in range(exporters)
+        ]
         await asyncio.sleep(1.0)  # the renders are under way
         start.set()
         return await asyncio.gather(*tasks)

@@ -21,12 +21,28 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 class ServerProcess:
     def __init__(self, export_dir: Path, *, max_seconds: int = 600):
         env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
-        cmd = [sys.executable, "-m", "isotopy", "serve", "--port", "0", "--host", "127.0.0.1",
-               "--export-dir", str(export_dir)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "isotopy",
+            "serve",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--export-dir",
+            str(export_dir),
+        ]
         if shutil.which("timeout"):
             cmd = ["timeout", "-s", "TERM", str(max_seconds), *cmd]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.time() + 60
         line = ""
         while time.time() < deadline:

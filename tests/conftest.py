@@ -21,9 +21,15 @@ def cli(tmp_path):
 
     def run(*args, timeout=300, check=None):
         env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
-        proc = subprocess.run([sys.executable, "-m", "isotopy", *map(str, args)],
-                              capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=tmp_path, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-m", "isotopy", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+        )
         if check is not None:
             assert proc.returncode == check, proc.stderr[-2000:]
         return proc

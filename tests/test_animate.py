@@ -53,15 +53,19 @@ def test_morph_first_frame_is_input_last_is_trace(data, hidden):
         np.testing.assert_allclose(fr.points[-1][:, : last.shape[1]], last, atol=1e-5)
         # the oriented network computes the same function as the original
         np.testing.assert_allclose(oriented.trace(X)[-1][1], net.trace(X)[-1][1], atol=1e-5)
-        projections = {k + 1 for k, st in enumerate(net.stages[:-1])
-                       if isinstance(st, Affine) and st.d_out < st.d_in}
+        projections = {
+            k + 1
+            for k, st in enumerate(net.stages[:-1])
+            if isinstance(st, Affine) and st.d_out < st.d_in
+        }
         assert set(fr.meta["stage_of_frame"][fr.flagged]) == projections
         assert fr.separators[-1] is not None  # the read-out's line/plane at the end
         if swaps:
             k = next(iter(swaps))
             stage_of = fr.meta["stage_of_frame"]
-            assert any("swapped" in n for n, s in zip(fr.notes, stage_of, strict=True)
-                       if s == k + 1)
+            assert any(
+                "swapped" in n for n, s in zip(fr.notes, stage_of, strict=True) if s == k + 1
+            )
 
 
 def test_morph_without_orientation_is_the_plain_trace(data):
@@ -90,8 +94,11 @@ def test_wide_network_uses_one_fixed_projection(data):
     # a 5 -> 4 layer is a projection: flagged, and said so
     flagged_stages = set(fr.meta["stage_of_frame"][fr.flagged])
     assert flagged_stages == {3}
-    assert all("NOT" in n or "not a homeomorphism" in n
-               for n, f in zip(fr.notes, fr.flagged, strict=False) if f)
+    assert all(
+        "NOT" in n or "not a homeomorphism" in n
+        for n, f in zip(fr.notes, fr.flagged, strict=False)
+        if f
+    )
 
 
 def test_single_stage_and_bad_stage(data):
@@ -205,10 +212,18 @@ def test_render_3d_and_1d(data):
     fr = morph_frames(Network(2, (3,), "tanh", seed=0), X, y, frames=4, lines=5, samples=10)
     assert len(render_frames(fr, size=192)) == 4
     from isotopy.animate.frames import Frames
+
     pts = np.linspace(-1, 1, 10)[None, :, None].repeat(3, 0)
-    fr1 = Frames(pts, np.arange(10) % 2, np.zeros((3, 1, 5, 1)),
-                 view_boxes(pts, np.zeros((3, 1, 5, 1)), mode="fixed"),
-                 ["a"] * 3, [""] * 3, [np.array([0.0])] * 3, np.zeros(3, bool))
+    fr1 = Frames(
+        pts,
+        np.arange(10) % 2,
+        np.zeros((3, 1, 5, 1)),
+        view_boxes(pts, np.zeros((3, 1, 5, 1)), mode="fixed"),
+        ["a"] * 3,
+        [""] * 3,
+        [np.array([0.0])] * 3,
+        np.zeros(3, bool),
+    )
     assert len(render_frames(fr1, size=192)) == 3
 
 
@@ -299,32 +314,83 @@ def run_dir(tmp_path_factory):
 
 def test_cli_animate_layers_and_training(cli, run_dir, tmp_path):
     out = tmp_path / "m.gif"
-    proc = cli("animate", run_dir, "--what", "layers", "--frames", "9", "--size", "192",
-               "--format", "gif", "--out", out, check=0)
+    proc = cli(
+        "animate",
+        run_dir,
+        "--what",
+        "layers",
+        "--frames",
+        "9",
+        "--size",
+        "192",
+        "--format",
+        "gif",
+        "--out",
+        out,
+        check=0,
+    )
     assert "wrote" in proc.stdout
     assert "animated at the readable state, step" in proc.stdout
     assert iio.imread(out, index=None).shape[0] == 9
-    proc = cli("animate", run_dir, "--at", "final", "--frames", "4", "--size", "160",
-               "--out", tmp_path / "f.gif", check=0)
+    proc = cli(
+        "animate",
+        run_dir,
+        "--at",
+        "final",
+        "--frames",
+        "4",
+        "--size",
+        "160",
+        "--out",
+        tmp_path / "f.gif",
+        check=0,
+    )
     assert "animated at the final state, step 40 of 40" in proc.stdout
     out = tmp_path / "t.mp4"
-    cli("animate", run_dir, "--what", "training", "--frames", "7", "--size", "192",
-        "--out", out, check=0)
+    cli(
+        "animate",
+        run_dir,
+        "--what",
+        "training",
+        "--frames",
+        "7",
+        "--size",
+        "192",
+        "--out",
+        out,
+        check=0,
+    )
     r = imageio.get_reader(out)
     assert sum(1 for _ in r) == 7 + 20  # the last frame held 1 s at 20 fps
-    cli("animate", run_dir, "--stage", "1", "--frames", "5", "--size", "160", "--format",
-        "png", "--out", tmp_path / "pngs", check=0)
+    cli(
+        "animate",
+        run_dir,
+        "--stage",
+        "1",
+        "--frames",
+        "5",
+        "--size",
+        "160",
+        "--format",
+        "png",
+        "--out",
+        tmp_path / "pngs",
+        check=0,
+    )
     assert len(os.listdir(tmp_path / "pngs")) == 5
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--stage", "7", "--format", "gif"], "out of range"),
-    (["--frames", "0", "--format", "gif"], "--frames"),
-    (["--format", "avi"], "unknown animation format"),
-    (["--what", "weights", "--format", "gif"], "unknown --what"),
-    (["--fps", "0", "--format", "gif"], "--fps"),
-    (["--stage", "-1", "--what", "training", "--format", "gif"], "out of range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--stage", "7", "--format", "gif"], "out of range"),
+        (["--frames", "0", "--format", "gif"], "--frames"),
+        (["--format", "avi"], "unknown animation format"),
+        (["--what", "weights", "--format", "gif"], "unknown --what"),
+        (["--fps", "0", "--format", "gif"], "--fps"),
+        (["--stage", "-1", "--what", "training", "--format", "gif"], "out of range"),
+    ],
+)
 def test_cli_animate_bad_input(run_dir, tmp_path, capsys, args, message):
     from isotopy.cli import main
 
@@ -409,5 +475,4 @@ def test_morph_any_frame_count_ends_at_the_trace(data, frames):
     net = Network(2, (2,), "tanh", seed=5)
     fr = morph_frames(net, X, y, frames=frames, lines=5, samples=10)
     assert len(fr) == frames
-    np.testing.assert_allclose(fr.points[-1], _last_hidden(orient_network(net)[0], X),
-                               atol=1e-5)
+    np.testing.assert_allclose(fr.points[-1], _last_hidden(orient_network(net)[0], X), atol=1e-5)

@@ -27,12 +27,34 @@ def test_batched_equals_alone(data, batch_size, optimizer):
     X, y = data
     n = 4
     net = Network(2, (3, 2), "tanh", 2, n_networks=n, seed=10)
-    h = fit(net, X, y, steps=120, lr=0.03, batch_size=batch_size, optimizer=optimizer, seed=7,
-            record_every=40, X_test=X[:60], y_test=y[:60])
+    h = fit(
+        net,
+        X,
+        y,
+        steps=120,
+        lr=0.03,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        seed=7,
+        record_every=40,
+        X_test=X[:60],
+        y_test=y[:60],
+    )
     for i in range(n):
         one = Network(2, (3, 2), "tanh", 2, seed=10 + i)
-        h1 = fit(one, X, y, steps=120, lr=0.03, batch_size=batch_size, optimizer=optimizer,
-                 seed=7 + i, record_every=40, X_test=X[:60], y_test=y[:60])
+        h1 = fit(
+            one,
+            X,
+            y,
+            steps=120,
+            lr=0.03,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            seed=7 + i,
+            record_every=40,
+            X_test=X[:60],
+            y_test=y[:60],
+        )
         for a, b in zip(_params(net, i), _params(one), strict=True):
             torch.testing.assert_close(a, b, atol=2e-5, rtol=1e-4)
         np.testing.assert_allclose(h.loss[i], h1.loss[0], atol=2e-5)
@@ -124,6 +146,7 @@ def test_contractive_penalty_matches_jacobian_for_every_network():
         for b in range(6):
             layers = []
             for j in one.layer_ends():
+
                 def f(p, one=one, j=j):
                     return one.forward_all(p[None])[j + 1][0, 0]
 

@@ -24,15 +24,33 @@ def test_datasets_lists_every_dataset(cli):
 
 
 def test_train_then_plot(cli, tmp_path):
-    res = cli("train", "--dataset", "disc_annulus", "--hidden", "3", "--steps", "400",
-              "--n-points", "200", "--out", tmp_path / "run", check=0)
+    res = cli(
+        "train",
+        "--dataset",
+        "disc_annulus",
+        "--hidden",
+        "3",
+        "--steps",
+        "400",
+        "--n-points",
+        "200",
+        "--out",
+        tmp_path / "run",
+        check=0,
+    )
     assert "train accuracy" in res.stdout and "test accuracy" in res.stdout
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["steps"] == 400 and 0 <= metrics["test_accuracy"] <= 1
     res = cli("plot", tmp_path / "run", "--out", tmp_path / "figs", "--size", "300", check=0)
     names = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert names == ["00_input.png", "01_tanh1.html", "01_tanh1.png", "02_readout.png",
-                     "strip.png", "training.png"]
+    assert names == [
+        "00_input.png",
+        "01_tanh1.html",
+        "01_tanh1.png",
+        "02_readout.png",
+        "strip.png",
+        "training.png",
+    ]
     assert Image.open(tmp_path / "figs" / "00_input.png").size == (300, 300)
     assert Image.open(tmp_path / "figs" / "strip.png").size[0] == 900
 
@@ -40,24 +58,37 @@ def test_train_then_plot(cli, tmp_path):
 def test_train_from_a_csv_file(cli, tmp_path):
     rows = "".join(f"{x / 10:.2f},{(x % 7) / 7:.2f},{int(x > 15)}\n" for x in range(30))
     (tmp_path / "pts.csv").write_text("a,b,label\n" + rows)
-    res = cli("train", "--data", tmp_path / "pts.csv", "--hidden", "2", "--steps", "50",
-              "--out", tmp_path / "run", check=0)
+    res = cli(
+        "train",
+        "--data",
+        tmp_path / "pts.csv",
+        "--hidden",
+        "2",
+        "--steps",
+        "50",
+        "--out",
+        tmp_path / "run",
+        check=0,
+    )
     assert "train accuracy" in res.stdout
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())
     assert cfg["data"]["file"].endswith("pts.csv") and cfg["data"]["n"] == 30
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--dataset", "nope"], "unknown dataset 'nope'; choose one of: "),
-    (["--dataset", "disc_annulus", "--hidden", "2,0"], "every entry of --hidden must be"),
-    (["--dataset", "disc_annulus", "--hidden", "two"], "--hidden must be comma-separated"),
-    (["--dataset", "disc_annulus", "--steps", "-1"], "--steps must be an integer >= 1"),
-    (["--dataset", "disc_annulus", "--activation", "swish"], "unknown activation 'swish'"),
-    (["--dataset", "disc_annulus", "--param", "gap=big"], "--param gap needs a number"),
-    (["--dataset", "disc_annulus", "--steps", "ten"], "invalid int value: 'ten'"),
-    (["--data", "missing.csv"], "data file 'missing.csv' does not exist"),
-    (["--data", "nan.csv"], "has a NaN or infinite value (row 2)"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "nope"], "unknown dataset 'nope'; choose one of: "),
+        (["--dataset", "disc_annulus", "--hidden", "2,0"], "every entry of --hidden must be"),
+        (["--dataset", "disc_annulus", "--hidden", "two"], "--hidden must be comma-separated"),
+        (["--dataset", "disc_annulus", "--steps", "-1"], "--steps must be an integer >= 1"),
+        (["--dataset", "disc_annulus", "--activation", "swish"], "unknown activation 'swish'"),
+        (["--dataset", "disc_annulus", "--param", "gap=big"], "--param gap needs a number"),
+        (["--dataset", "disc_annulus", "--steps", "ten"], "invalid int value: 'ten'"),
+        (["--data", "missing.csv"], "data file 'missing.csv' does not exist"),
+        (["--data", "nan.csv"], "has a NaN or infinite value (row 2)"),
+    ],
+)
 def test_train_bad_input_is_one_sentence_and_exit_2(cli_inproc, tmp_path, args, message):
     (tmp_path / "nan.csv").write_text("0,0,0\nnan,1,1\n1,1,1\n")
     code, _, err = cli_inproc("train", *args, "--out", "out")

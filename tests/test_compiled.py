@@ -44,7 +44,8 @@ def test_rational_tanh_is_tanh():
     rel = (tanh_rational(small).double() / torch.tanh(small.double()) - 1).abs().max()
     assert float(rel) < 3e-7
     assert float(tanh_rational(torch.tensor(TANH_CLAMP + 5.0))) == float(
-        tanh_rational(torch.tensor(TANH_CLAMP)))
+        tanh_rational(torch.tensor(TANH_CLAMP))
+    )
 
 
 def test_log1p_series_is_log1p():
@@ -76,26 +77,39 @@ def test_compiled_bce_is_bce_for_both_labels():
     torch.testing.assert_close(grad.double(), ref_grad, rtol=0, atol=1e-7)
 
 
-def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.float32,
-           penalty=None):
+def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.float32, penalty=None):
     # every test uses its own n_networks: a distinct compiled program per test
     name = "disc_annulus" if n_classes == 2 else "spirals"
     X, y = make_dataset(name, 160, seed=1)
     y = y if n_classes == 2 else (y + (X[:, 0] > 0)) % 3
     net = Network(2, (3, 2), "tanh", n_classes, n_networks=n_networks, seed=4).to(dtype)
-    hist = fit(net, X, y, steps=40, lr=0.03, seed=2, batch_size=batch_size,
-               record_every=20, compile=compile, penalty=penalty)
+    hist = fit(
+        net,
+        X,
+        y,
+        steps=40,
+        lr=0.03,
+        seed=2,
+        batch_size=batch_size,
+        record_every=20,
+        compile=compile,
+        penalty=penalty,
+    )
     return net, hist
 
 
-@pytest.mark.parametrize("n_classes,batch_size,n_networks,dtype,tol", [
-    (2, None, 3, torch.float32, 1e-4),
-    (3, 32, 4, torch.float32, 1e-4),
-    (2, 16, 1, torch.float32, 1e-4),
-    (2, None, 2, torch.float64, 1e-9),  # float64 compiles with the exact tanh and loss
-])
-def test_compiled_training_equals_uncompiled(can_compile, n_classes, batch_size, n_networks,
-                                             dtype, tol):
+@pytest.mark.parametrize(
+    "n_classes,batch_size,n_networks,dtype,tol",
+    [
+        (2, None, 3, torch.float32, 1e-4),
+        (3, 32, 4, torch.float32, 1e-4),
+        (2, 16, 1, torch.float32, 1e-4),
+        (2, None, 2, torch.float64, 1e-9),  # float64 compiles with the exact tanh and loss
+    ],
+)
+def test_compiled_training_equals_uncompiled(
+    can_compile, n_classes, batch_size, n_networks, dtype, tol
+):
     from torch._dynamo.utils import counters
 
     graphs = counters["stats"]["unique_graphs"]
@@ -149,9 +163,11 @@ def test_compiled_tanh_with_fma_is_tanh(can_compile):
 def test_failed_compile_trains_uncompiled(monkeypatch, where):
     monkeypatch.setattr(compiled, "_FAILED", set())  # this test's failures stay here
     if where == "forward":
+
         def broken(fn, **kwargs):
             def run(*args):
                 raise RuntimeError("no C++ compiler found")
+
             return run
 
         monkeypatch.setattr(compiled.torch, "compile", broken)

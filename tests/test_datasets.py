@@ -13,8 +13,9 @@ def gauss_linking(a, b):
     ma, mb = a + da / 2, b + db / 2
     r = ma[:, None, :] - mb[None, :, :]
     cross = np.cross(da[:, None, :], db[None, :, :])
-    return float((r * cross).sum(-1).__truediv__(np.linalg.norm(r, axis=-1) ** 3).sum()
-                 / (4 * np.pi))
+    return float(
+        (r * cross).sum(-1).__truediv__(np.linalg.norm(r, axis=-1) ** 3).sum() / (4 * np.pi)
+    )
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
@@ -117,8 +118,10 @@ def test_bad_dataset_inputs():
 
 
 # ---------------------------------------------------------------- link datasets: dense labels
-@pytest.mark.parametrize("name, params", [("linked_tori", {}), ("linked_tori", {"linking": 2,
-                         "thickness": 0.08}), ("unlink", {})])
+@pytest.mark.parametrize(
+    "name, params",
+    [("linked_tori", {}), ("linked_tori", {"linking": 2, "thickness": 0.08}), ("unlink", {})],
+)
 def test_link_labels_agree_with_the_samples(name, params):
     X, y = make_dataset(name, 2000, seed=3, **params)
     labels = DATASETS[name].labels_fn(X, **params)
@@ -152,7 +155,15 @@ def test_sweep_has_a_dense_accuracy_for_link_datasets():
 def test_sweep_rows_for_linked_tori_carry_a_dense_accuracy(tmp_path):
     from isotopy.sweep import SweepGrid, run_sweep
 
-    grid = SweepGrid(datasets=("linked_tori",), widths=(3,), depths=(1,), seeds=(0,),
-                     steps=20, n_points=200, chunk_size=1, dense_points=8000)
+    grid = SweepGrid(
+        datasets=("linked_tori",),
+        widths=(3,),
+        depths=(1,),
+        seeds=(0,),
+        steps=20,
+        n_points=200,
+        chunk_size=1,
+        dense_points=8000,
+    )
     table = run_sweep(grid, tmp_path / "lt", plot=False)
     assert table["dense_accuracy"].notna().all() and (table["dense_points"] > 300).all()

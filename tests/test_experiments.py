@@ -16,13 +16,45 @@ NAMES = ["width_sweep", "linked_tori", "unlink", "betti_layers", "contractive"]
 
 TINY = {
     "width_sweep": ["--dims", "1", "--widths", "1,2", "--seeds", "2", "--steps", "300"],
-    "linked_tori": ["--widths", "3", "--depth", "1", "--seeds", "2", "--steps", "30",
-                    "--n", "100", "--dense", "200"],
+    "linked_tori": [
+        "--widths",
+        "3",
+        "--depth",
+        "1",
+        "--seeds",
+        "2",
+        "--steps",
+        "30",
+        "--n",
+        "100",
+        "--dense",
+        "200",
+    ],
     "unlink": ["--depth", "1", "--seeds", "2", "--steps", "30", "--n", "100", "--dense", "200"],
-    "betti_layers": ["--hidden", "3", "--seeds", "1", "--steps", "30", "--n", "200",
-                     "--dense", "300"],
-    "contractive": ["--widths", "2", "--lambdas", "0,1", "--seeds", "2", "--steps", "30",
-                    "--n", "100"],
+    "betti_layers": [
+        "--hidden",
+        "3",
+        "--seeds",
+        "1",
+        "--steps",
+        "30",
+        "--n",
+        "200",
+        "--dense",
+        "300",
+    ],
+    "contractive": [
+        "--widths",
+        "2",
+        "--lambdas",
+        "0,1",
+        "--seeds",
+        "2",
+        "--steps",
+        "30",
+        "--n",
+        "100",
+    ],
 }
 
 
@@ -83,8 +115,9 @@ def test_unlink_certificate_fields():
 def test_width_claims_quick_structure_and_verdicts():
     from isotopy.experiments.width_sweep import QUICK_CLAIMS, run_width_claims
 
-    r = run_width_claims(settings=QUICK_CLAIMS.__class__(dims=(1,), seeds=3, steps=100, n=200,
-                                                         boundary=100))
+    r = run_width_claims(
+        settings=QUICK_CLAIMS.__class__(dims=(1,), seeds=3, steps=100, n=200, boundary=100)
+    )
     (res,) = r["results"]
     assert res["dim"] == 1 and res["steps"] == [100, 200] and set(res["widths"]) == {1, 2}
     w1, w2 = res["widths"][1]["at"], res["widths"][2]["at"]
@@ -101,8 +134,26 @@ def test_width_claims_quick_structure_and_verdicts():
 
 def test_width_claims_from_the_cli(tmp_path, capsys):
     out = tmp_path / "c.json"
-    assert main(["experiment", "width_sweep", "--claims", "--dims", "1", "--seeds", "3",
-                 "--steps", "60", "--n", "200", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "experiment",
+                "width_sweep",
+                "--claims",
+                "--dims",
+                "1",
+                "--seeds",
+                "3",
+                "--steps",
+                "60",
+                "--n",
+                "200",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     data = json.loads(out.read_text())
     assert data["mode"] == "claims" and data["settings"]["seeds"] == 3
     assert data["results"][0]["steps"] == [60, 120]
@@ -113,16 +164,22 @@ def test_stretch_claims_quick():
 
     r = run_stretch_claims(quick=True)
     assert [(row["width"], row["lambda"]) for row in r["rows"]] == [
-        (2, 0.0), (2, 0.1), (3, 0.0), (3, 0.1)]
+        (2, 0.0),
+        (2, 0.1),
+        (3, 0.0),
+        (3, 0.1),
+    ]
     for row in r["rows"]:
         f = np.array(row["stretch_fraction"])
         assert f.shape == (3,) and ((0 <= f) & (f <= 1)).all()
         assert row["median"] == np.median(f)
-    assert set(r["verdicts"]) == {"width 2 stretches more than width 3 (λ = 0)",
-                                  "width 2 stretches more than width 3 (λ = 0; ρ > 3)",
-                                  "width 2 stretches more than width 3 (λ = 0; ρ > 10)",
-                                  "λ = 0.1 lowers width 2's stretch (against λ = 0)",
-                                  "λ = 0.1 lowers width 3's stretch (against λ = 0)"}
+    assert set(r["verdicts"]) == {
+        "width 2 stretches more than width 3 (λ = 0)",
+        "width 2 stretches more than width 3 (λ = 0; ρ > 3)",
+        "width 2 stretches more than width 3 (λ = 0; ρ > 10)",
+        "λ = 0.1 lowers width 2's stretch (against λ = 0)",
+        "λ = 0.1 lowers width 3's stretch (against λ = 0)",
+    }
     for row in r["rows"]:  # the primary statistic is the share above the primary threshold
         assert row["stretch_fraction"] == row["shares"]["5"]
     assert {v["verdict"] for v in r["verdicts"].values()} == {"not resolved"}  # 3 seeds < 5

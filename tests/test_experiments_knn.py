@@ -26,8 +26,7 @@ def test_mcnemar_matches_the_exact_binomial_test():
 
 def test_knn_experiment_quick_numbers_are_consistent():
     res = knn_experiment("digits", seeds=2, quick=True)
-    assert set(res["errors"]) == {"softmax", "knn_penultimate", "knn_trained",
-                                  "knn_trained_essay"}
+    assert set(res["errors"]) == {"softmax", "knn_penultimate", "knn_trained", "knn_trained_essay"}
     for v in res["errors"].values():
         assert len(v) == 2 and all(0 <= e <= 1 for e in v)
     m = res["mcnemar"]["per_seed"][0]
@@ -47,8 +46,7 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
         X, y = getattr(d, f"X_{part}")[:150], getattr(d, f"y_{part}")[:60]
         X = X[: len(y) if part == "test" else 150]
         y = getattr(d, f"y_{part}")[: len(X)]
-        write_idx(tmp_path / MNIST_FILES[f"X_{part}"],
-                  (X.reshape(-1, 8, 8) * 255).astype(np.uint8))
+        write_idx(tmp_path / MNIST_FILES[f"X_{part}"], (X.reshape(-1, 8, 8) * 255).astype(np.uint8))
         write_idx(tmp_path / MNIST_FILES[f"y_{part}"], y.astype(np.uint8))
     res = knn_experiment("mnist", mnist_dir=tmp_path, seeds=1, quick=True)
     assert res["n_train"] == 150 and res["n_test"] == 60
@@ -88,8 +86,9 @@ def test_registry_entry():
 
 
 def test_cli_experiment_run(cli, tmp_path):
-    res = cli("experiment", "knn", "--quick", "--seeds", "1", "--json", tmp_path / "r.json",
-              check=0)
+    res = cli(
+        "experiment", "knn", "--quick", "--seeds", "1", "--json", tmp_path / "r.json", check=0
+    )
     assert "(a) softmax read-out" in res.stdout
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["seeds"] == [0] and not list(tmp_path.glob(".*tmp"))
@@ -113,20 +112,24 @@ def test_cli_experiment_help_and_list(capsys):
     code, out, _ = _main(capsys, "knn", "--help")
     assert code == 0 and "--mnist-dir" in out and "example:" in out
     code, out, _ = _main(capsys, "--list")
-    assert code == 0 and any(line.startswith("knn ") and EXPERIMENTS["knn"].summary in line
-                             for line in out.splitlines())
+    assert code == 0 and any(
+        line.startswith("knn ") and EXPERIMENTS["knn"].summary in line for line in out.splitlines()
+    )
 
 
-@pytest.mark.parametrize("args, match", [
-    (["knn", "--seeds", "0"], "--seeds must be an integer >= 1"),
-    (["knn", "--data", "mnist", "--mnist-dir", "nowhere"], "MNIST folder 'nowhere' does not"),
-    (["knn", "--k", "0"], "--k must be an integer >= 1"),
-    (["knn", "--epochs", "0"], "--epochs must be a number > 0"),
-    (["knn", "--n-train", "0"], "--n-train must be an integer >= 1"),
-    (["knn", "--json", "no/such/dir/r.json"], "does not exist"),
-    (["knn", "--data", "cifar"], "invalid choice"),
-    (["nope"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["knn", "--seeds", "0"], "--seeds must be an integer >= 1"),
+        (["knn", "--data", "mnist", "--mnist-dir", "nowhere"], "MNIST folder 'nowhere' does not"),
+        (["knn", "--k", "0"], "--k must be an integer >= 1"),
+        (["knn", "--epochs", "0"], "--epochs must be a number > 0"),
+        (["knn", "--n-train", "0"], "--n-train must be an integer >= 1"),
+        (["knn", "--json", "no/such/dir/r.json"], "does not exist"),
+        (["knn", "--data", "cifar"], "invalid choice"),
+        (["nope"], "invalid choice"),
+    ],
+)
 def test_cli_experiment_bad_input(capsys, args, match):
     code, _, err = _main(capsys, *args)
     assert code == 2 and match in err

@@ -31,17 +31,20 @@ def test_npy_and_npz(tmp_path):
     np.testing.assert_array_equal(y, y2)
 
 
-@pytest.mark.parametrize("text, match", [
-    ("0,0,0\nnan,1,1\n", "NaN or infinite value \\(row 2\\)"),
-    ("0,0,0\ninf,1,1\n", "NaN or infinite"),
-    ("0,0,0\n1,1\n", "row 2 has 2 columns, expected 3"),
-    ("0,0,0\n1,1,0\n", "single class"),
-    ("0,0,0\n1,abc,1\n", "row 2, column 2 is not a number: 'abc'"),
-    ("", "is empty"),
-    ("x,y,label\n", "has a header but no points"),
-    ("0,0,0.5\n1,1,1\n", "labels .* must be integers"),
-    ("0\n1\n", "at least one feature column and a label column"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("0,0,0\nnan,1,1\n", "NaN or infinite value \\(row 2\\)"),
+        ("0,0,0\ninf,1,1\n", "NaN or infinite"),
+        ("0,0,0\n1,1\n", "row 2 has 2 columns, expected 3"),
+        ("0,0,0\n1,1,0\n", "single class"),
+        ("0,0,0\n1,abc,1\n", "row 2, column 2 is not a number: 'abc'"),
+        ("", "is empty"),
+        ("x,y,label\n", "has a header but no points"),
+        ("0,0,0.5\n1,1,1\n", "labels .* must be integers"),
+        ("0\n1\n", "at least one feature column and a label column"),
+    ],
+)
 def test_bad_csv(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         load_points(write(tmp_path, "bad.csv", text))

@@ -52,8 +52,9 @@ ARCHITECTURES = [  # d_in, hidden, activation, points (not multiples of 24: the 
 
 @pytest.mark.parametrize("d_in,hidden,activation,n_points", ARCHITECTURES)
 @pytest.mark.parametrize("shared", [True, False])
-def test_kernel_matches_stage_code_and_autograd(can_build, d_in, hidden, activation,
-                                                n_points, shared):
+def test_kernel_matches_stage_code_and_autograd(
+    can_build, d_in, hidden, activation, n_points, shared
+):
     g = torch.Generator().manual_seed(n_points)
     n_net = 5
     net = Network(d_in, hidden, activation, 2, n_networks=n_net, seed=3)
@@ -99,8 +100,9 @@ def test_kernel_results_do_not_depend_on_the_other_networks(can_build):
             torch.testing.assert_close(a[0], b[i], rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "relu", "leaky_relu",
-                                        "identity"])
+@pytest.mark.parametrize(
+    "activation", ["tanh", "sigmoid", "softplus", "relu", "leaky_relu", "identity"]
+)
 def test_non_finite_parameters_give_a_non_finite_loss(can_build, activation):
     """A diverging network must show as NaN/inf for fit to stop it (no fast-math here)."""
     X, y = make_dataset("disc_annulus", 40, seed=0)
@@ -141,8 +143,9 @@ def test_loss_and_gradients_keep_their_precision_over_many_points(can_build):
     ref_loss, _, ref_grads, _ = _reference(net, X, y)
     np.testing.assert_allclose(loss.detach().double(), ref_loss, rtol=1e-6)
     for got, want in zip(grads, ref_grads, strict=True):
-        np.testing.assert_allclose(got.double(), want, rtol=0,
-                                   atol=2e-6 * max(float(want.abs().max()), 1e-3))
+        np.testing.assert_allclose(
+            got.double(), want, rtol=0, atol=2e-6 * max(float(want.abs().max()), 1e-3)
+        )
 
 
 def test_fit_stops_a_broken_network_as_uncompiled_fit_does(can_build):
@@ -182,8 +185,17 @@ def test_supports_only_what_it_computes():
 def _train(compile, batch_size=None, n_networks=3, seed=4):
     X, y = make_dataset("disc_annulus", 150, seed=1)
     net = Network(2, (3, 2), "tanh", 2, n_networks=n_networks, seed=seed)
-    hist = fit(net, X, y, steps=40, lr=0.03, seed=2, batch_size=batch_size,
-               record_every=20, compile=compile)
+    hist = fit(
+        net,
+        X,
+        y,
+        steps=40,
+        lr=0.03,
+        seed=2,
+        batch_size=batch_size,
+        record_every=20,
+        compile=compile,
+    )
     return net, hist
 
 
@@ -205,8 +217,7 @@ def test_fit_with_the_kernel_equals_uncompiled_fit(can_build, batch_size, monkey
     # seed 2 + 2) equals that network trained alone
     X, y = make_dataset("disc_annulus", 150, seed=1)
     one = Network(2, (3, 2), "tanh", 2, n_networks=1, seed=6)
-    fit(one, X, y, steps=40, lr=0.03, seed=4, batch_size=batch_size, record_every=20,
-        compile=True)
+    fit(one, X, y, steps=40, lr=0.03, seed=4, batch_size=batch_size, record_every=20, compile=True)
     for a, b in zip(one.parameters(), net_f.parameters(), strict=True):
         torch.testing.assert_close(a[0], b[2], atol=1e-6, rtol=1e-6)
 
@@ -220,6 +231,7 @@ def test_failed_build_warns_and_trains_through_torch_compile(monkeypatch):
     def no_compiler(fn, **kwargs):  # torch.compile without a compiler either
         def run(*args):
             raise RuntimeError("no C++ compiler found")
+
         return run
 
     monkeypatch.setattr(fused, "load", broken)
@@ -227,8 +239,9 @@ def test_failed_build_warns_and_trains_through_torch_compile(monkeypatch):
     with pytest.warns(RuntimeWarning) as caught:
         net_c, h_c = _train(True, n_networks=2)
     said = [str(w.message) for w in caught]
-    assert any("fused training kernel could not be built" in m and "error: no such" in m
-               for m in said)
+    assert any(
+        "fused training kernel could not be built" in m and "error: no such" in m for m in said
+    )
     assert any("torch.compile failed" in m for m in said)
     net_e, h_e = _train(False, n_networks=2)
     for a, b in zip(net_c.parameters(), net_e.parameters(), strict=True):

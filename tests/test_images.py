@@ -24,10 +24,14 @@ def _tiny_mnist(folder, n_train=12, n_test=5, gz=False):
     rng = np.random.default_rng(0)
     suffix = ".gz" if gz else ""
     for part, n in (("train", n_train), ("test", n_test)):
-        write_idx(folder / (MNIST_FILES[f"X_{part}"] + suffix),
-                  rng.integers(0, 256, size=(n, 6, 5), dtype=np.uint8))
-        write_idx(folder / (MNIST_FILES[f"y_{part}"] + suffix),
-                  rng.integers(0, 10, size=n, dtype=np.uint8))
+        write_idx(
+            folder / (MNIST_FILES[f"X_{part}"] + suffix),
+            rng.integers(0, 256, size=(n, 6, 5), dtype=np.uint8),
+        )
+        write_idx(
+            folder / (MNIST_FILES[f"y_{part}"] + suffix),
+            rng.integers(0, 10, size=n, dtype=np.uint8),
+        )
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -51,14 +55,17 @@ def test_idx_header_is_big_endian_as_specified(tmp_path):
     np.testing.assert_array_equal(read_idx(f), [7, 8, 9])
 
 
-@pytest.mark.parametrize("payload, match", [
-    (bytes([1, 2, 8, 1, 0, 0, 0, 1, 5]), "wrong magic number"),
-    (bytes([0, 0, 0x42, 1, 0, 0, 0, 1, 5]), "unknown type code 0x42"),
-    (bytes([0, 0, 8, 2, 0, 0, 0, 2]), "truncated inside its header"),
-    (bytes([0, 0, 8, 1, 0, 0, 0, 4, 1, 2]), "truncated: its header announces 4 bytes"),
-    (bytes([0, 0, 8, 1, 0, 0, 0, 1, 1, 2]), "1 bytes after the data"),
-    (b"", "wrong magic number"),
-])
+@pytest.mark.parametrize(
+    "payload, match",
+    [
+        (bytes([1, 2, 8, 1, 0, 0, 0, 1, 5]), "wrong magic number"),
+        (bytes([0, 0, 0x42, 1, 0, 0, 0, 1, 5]), "unknown type code 0x42"),
+        (bytes([0, 0, 8, 2, 0, 0, 0, 2]), "truncated inside its header"),
+        (bytes([0, 0, 8, 1, 0, 0, 0, 4, 1, 2]), "truncated: its header announces 4 bytes"),
+        (bytes([0, 0, 8, 1, 0, 0, 0, 1, 1, 2]), "1 bytes after the data"),
+        (b"", "wrong magic number"),
+    ],
+)
 def test_bad_idx_files(tmp_path, payload, match):
     f = tmp_path / "bad-idx1-ubyte"
     f.write_bytes(payload)
@@ -99,8 +106,7 @@ def test_grouped_conv_equals_separate_networks():
     for i in range(3):
         torch.testing.assert_close(net.select(i)(x), out[i], atol=1e-5, rtol=1e-5)
     conv = net.stages[0]
-    ref = torch.nn.functional.conv2d(x.reshape(7, 1, 8, 8), conv.weight[1], conv.bias[1],
-                                     padding=1)
+    ref = torch.nn.functional.conv2d(x.reshape(7, 1, 8, 8), conv.weight[1], conv.bias[1], padding=1)
     torch.testing.assert_close(conv(x.expand(3, -1, -1))[1], ref.reshape(7, -1))
     again = Network.from_config(net.config())
     assert [s.spec() for s in again.stages] == [s.spec() for s in net.stages]
@@ -123,8 +129,9 @@ def test_download_from_a_mirror_then_load(tmp_path):
     mirror.mkdir()
     _tiny_mnist(mirror, gz=True)
     calls = []
-    target = download_mnist(tmp_path / "cache", url=mirror.as_uri() + "/",
-                            progress=lambda d, t: calls.append((d, t)))
+    target = download_mnist(
+        tmp_path / "cache", url=mirror.as_uri() + "/", progress=lambda d, t: calls.append((d, t))
+    )
     assert calls[-1] == (4, 4) and not list(target.glob(".*tmp"))
     assert load_mnist(target).X_train.shape == (12, 30)
     with pytest.raises(InputError, match="could not download MNIST"):

@@ -35,8 +35,9 @@ def _blobs(n, d, k=4, seed=0, spread=1.5):
 def test_knn_predict_matches_sklearn(weights, k):
     X, y = _blobs(900, 16, seed=1)
     Q, _ = _blobs(300, 16, seed=2)
-    ours, scores = knn_predict(X, y * 3 + 1, Q, k=k, weights=weights, chunk_size=64,
-                               return_scores=True)
+    ours, scores = knn_predict(
+        X, y * 3 + 1, Q, k=k, weights=weights, chunk_size=64, return_scores=True
+    )
     clf = KNeighborsClassifier(k, weights=weights, algorithm="brute").fit(X, y * 3 + 1)
     np.testing.assert_array_equal(ours, clf.predict(Q))
     np.testing.assert_allclose(scores, clf.predict_proba(Q), atol=1e-6)
@@ -87,17 +88,22 @@ def test_exact_duplicates_vote_alone_like_sklearn():
     assert knn_predict(X, y, Q, k=3)[0] == 0
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda X, y: knn_predict(X, y, X, k=11), "larger than the 10 reference points"),
-    (lambda X, y: knn_predict(X, y, X[:, :2], k=1),
-     "has 2 features but the reference representation has 3"),
-    (lambda X, y: knn_predict(X, y + 0.5, X, k=1), "must be integers"),
-    (lambda X, y: knn_predict(X, y[:5], X, k=1), "one per reference point"),
-    (lambda X, y: knn_predict(X, y, X, k=1, weights="gauss"), "distance, uniform"),
-    (lambda X, y: knn_predict(X, y, X, k=0), "k must be an integer >= 1"),
-    (lambda X, y: knn_search(X, X, k=10, exclude_self=True), "larger than the 9"),
-    (lambda X, y: knn_predict(np.full((10, 3), np.nan), y, X, k=1), "NaN"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda X, y: knn_predict(X, y, X, k=11), "larger than the 10 reference points"),
+        (
+            lambda X, y: knn_predict(X, y, X[:, :2], k=1),
+            "has 2 features but the reference representation has 3",
+        ),
+        (lambda X, y: knn_predict(X, y + 0.5, X, k=1), "must be integers"),
+        (lambda X, y: knn_predict(X, y[:5], X, k=1), "one per reference point"),
+        (lambda X, y: knn_predict(X, y, X, k=1, weights="gauss"), "distance, uniform"),
+        (lambda X, y: knn_predict(X, y, X, k=0), "k must be an integer >= 1"),
+        (lambda X, y: knn_search(X, X, k=10, exclude_self=True), "larger than the 9"),
+        (lambda X, y: knn_predict(np.full((10, 3), np.nan), y, X, k=1), "NaN"),
+    ],
+)
 def test_knn_bad_input(call, match):
     X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
     y = np.arange(10) % 2
@@ -136,7 +142,7 @@ def test_softening_bounds_the_weight_of_coincident_points():
     assert plain[0] > 1 - 1e-6
     soft = KNNHead(2, softening=0.01).log_probs(z, y)[0, 0].exp()
     eps = 0.01 * math.sqrt((0 + 0 + 1 + 1) / 4)  # RMS distance of point 0 to the batch
-    w_same, w_other = 1 / eps, 1 / math.sqrt(1 + eps ** 2)
+    w_same, w_other = 1 / eps, 1 / math.sqrt(1 + eps**2)
     assert soft[0].item() == pytest.approx(w_same / (w_same + 2 * w_other), rel=1e-9)
 
 
@@ -152,18 +158,21 @@ def test_head_in_batch_excludes_self_and_two_batch_splits():
     assert two[0, 1].item() == pytest.approx(expected0, rel=1e-5)
 
 
-@pytest.mark.parametrize("mode, k, soft", [("inverse_distance", None, 0.0),
-                                           ("temperature", 3, 0.0),
-                                           ("inverse_distance", 4, 0.05)])
+@pytest.mark.parametrize(
+    "mode, k, soft",
+    [("inverse_distance", None, 0.0), ("temperature", 3, 0.0), ("inverse_distance", 4, 0.05)],
+)
 def test_head_gradcheck_float64(mode, k, soft):
     g = torch.Generator().manual_seed(0)
     zq = torch.randn(2, 6, 3, dtype=torch.float64, generator=g, requires_grad=True)
     zr = torch.randn(2, 9, 3, dtype=torch.float64, generator=g, requires_grad=True)
     yr = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2])
     assert torch.autograd.gradcheck(
-        lambda a, b: knn_log_probs(a, b, yr, 3, mode=mode, k=k, temperature=0.7,
-                                   softening=soft).exp(),
-        (zq, zr))
+        lambda a, b: knn_log_probs(
+            a, b, yr, 3, mode=mode, k=k, temperature=0.7, softening=soft
+        ).exp(),
+        (zq, zr),
+    )
 
 
 def test_head_bad_options():
@@ -181,9 +190,11 @@ def test_head_bad_options():
 
 # ------------------------------------------------------------------------------ networks
 def _body(d_in, width, n_networks=1):
-    return [Affine(d_in, width, n_networks=n_networks),
-            Activation("tanh", width, n_networks=n_networks),
-            Affine(width, width, n_networks=n_networks)]
+    return [
+        Affine(d_in, width, n_networks=n_networks),
+        Activation("tanh", width, n_networks=n_networks),
+        Affine(width, width, n_networks=n_networks),
+    ]
 
 
 def test_knn_network_trains_with_fit_and_classifies():
@@ -191,8 +202,18 @@ def test_knn_network_trains_with_fit_and_classifies():
     head = {"mode": "temperature", "k": 10}
     net = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head=head, seed=0)
     before = KNNNetwork.from_stages(_body(6, 8, n_networks=2), 3, head=head, seed=0)
-    hist = fit(net, X[:200], y[:200], steps=150, lr=0.01, batch_size=64, seed=0,
-               X_test=X[200:], y_test=y[200:], record_every=50)
+    hist = fit(
+        net,
+        X[:200],
+        y[:200],
+        steps=150,
+        lr=0.01,
+        batch_size=64,
+        seed=0,
+        X_test=X[200:],
+        y_test=y[200:],
+        record_every=50,
+    )
     assert hist.loss.shape == (2, 150) and hist.test_accuracy.shape == (2, 4)
     assert (hist.loss[:, -20:].mean(1) < hist.loss[:, :20].mean(1)).all()
     net.set_reference(X[:200], y[:200])
@@ -263,7 +284,7 @@ def test_head_takes_per_network_labels():
         head = KNNHead(3, variant=variant)
         both = head.log_probs(z, y)
         for i in range(2):
-            torch.testing.assert_close(both[i], head.log_probs(z[i:i + 1], y[i])[0])
+            torch.testing.assert_close(both[i], head.log_probs(z[i : i + 1], y[i])[0])
         torch.testing.assert_close(head(z, y)[1], head(z[1:], y[1])[0])
 
 
@@ -289,8 +310,7 @@ def test_ties_at_the_kth_neighbour_go_to_the_lowest_index(backend, dtype):
     X, _, Q = _grid_data(0)  # 400 grid nodes for 1,000 points: ties at many k-th places
     d, i = knn_search(X.astype(dtype), Q.astype(dtype), k=5, backend=backend, chunk_size=300)
     np.testing.assert_array_equal(i, _lowest_index_neighbours(X, Q, 5))
-    d, i = knn_search(X.astype(dtype), X.astype(dtype), k=4, exclude_self=True,
-                      backend=backend)
+    d, i = knn_search(X.astype(dtype), X.astype(dtype), k=4, exclude_self=True, backend=backend)
     np.testing.assert_array_equal(i, _lowest_index_neighbours(X, X, 4, exclude_self=True))
 
 

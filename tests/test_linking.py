@@ -21,8 +21,9 @@ def _squash(seed: int, scale: float) -> Network:
     net = Network.from_stages([Affine(3, 3), Activation("tanh", 3)])
     with torch.no_grad():
         net.stages[0].weight.copy_(torch.tensor(scale * q, dtype=torch.float32)[None])
-        net.stages[0].bias.copy_(torch.tensor(rng.normal(size=3) * 0.3 * scale,
-                                              dtype=torch.float32)[None])
+        net.stages[0].bias.copy_(
+            torch.tensor(rng.normal(size=3) * 0.3 * scale, dtype=torch.float32)[None]
+        )
     return net
 
 
@@ -62,8 +63,10 @@ def test_spent_budget_is_reported_unresolved():
     assert "unresolved (closest" in cut.table()
 
 
-@pytest.mark.parametrize("dataset, params, expect", [
-    ("linked_tori", {"linking": 1}, 1), ("linked_tori", {"linking": 2}, 2), ("unlink", {}, 0)])
+@pytest.mark.parametrize(
+    "dataset, params, expect",
+    [("linked_tori", {"linking": 1}, 1), ("linked_tori", {"linking": 2}, 2), ("unlink", {}, 0)],
+)
 def test_known_links_through_a_mild_network(dataset, params, expect):
     net = Network(3, (3, 3), "tanh", seed=1)
     trace = linking_through_network(net, dataset, **params)

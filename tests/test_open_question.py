@@ -19,10 +19,15 @@ from isotopy.experiments.open_question import (
 )
 
 
-@pytest.mark.parametrize("name,params,expected", [
-    ("linked_tori", {"linking": 1}, 1), ("linked_tori", {"linking": 2}, 2),
-    ("linked_tori", {"linking": 3}, 3), ("unlink", {}, 0),
-])
+@pytest.mark.parametrize(
+    "name,params,expected",
+    [
+        ("linked_tori", {"linking": 1}, 1),
+        ("linked_tori", {"linking": 2}, 2),
+        ("linked_tori", {"linking": 3}, 3),
+        ("unlink", {}, 0),
+    ],
+)
 def test_gauss_linking_number(name, params, expected):
     a, b = link_cores(name, samples=500, **params)
     assert abs(linking_number(a, b)) == pytest.approx(expected, abs=0.02)
@@ -71,10 +76,16 @@ def test_report_section_quick(tmp_path):
 def test_separation_summary():
     import pandas as pd
 
-    table = pd.DataFrame({"instance": ["a", "a", "b", "b"], "kind": ["unlink"] * 2 + ["torus"] * 2,
-                          "linking": [0, 0, 1, 1], "separated": [True, False, False, False],
-                          "dense_accuracy": [1.0, 0.9, 0.98, 0.97],
-                          "train_accuracy": [1.0, 0.95, 1.0, 0.99]})
+    table = pd.DataFrame(
+        {
+            "instance": ["a", "a", "b", "b"],
+            "kind": ["unlink"] * 2 + ["torus"] * 2,
+            "linking": [0, 0, 1, 1],
+            "separated": [True, False, False, False],
+            "dense_accuracy": [1.0, 0.9, 0.98, 0.97],
+            "train_accuracy": [1.0, 0.95, 1.0, 0.99],
+        }
+    )
     s = separation_by_linking(table).set_index("linking")
     assert s.loc[0, "separated"] == 0.5 and s.loc[0, "instances_separated"] == 1.0
     assert s.loc[1, "separated"] == 0.0 and s.loc[1, "train_perfect"] == 0.5

@@ -118,8 +118,7 @@ def test_permuting_units_keeps_the_function():
         net = _net((2, 3, 2), seed=seed)
         for stage in (0, 2, 4):
             new = permute_units(net, stage, 0, 1)
-            np.testing.assert_allclose(new(X).detach().numpy(), net(X).detach().numpy(),
-                                       atol=1e-6)
+            np.testing.assert_allclose(new(X).detach().numpy(), net(X).detach().numpy(), atol=1e-6)
             W0 = net.stages[stage].weight[0].detach().numpy()
             W1 = new.stages[stage].weight[0].detach().numpy()
             np.testing.assert_array_equal(W1, W0[[1, 0, *range(2, len(W0))]])
@@ -155,15 +154,16 @@ def test_stage_paths_start_at_identity_and_end_at_the_stage():
         with torch.no_grad():
             out = st(h)
         np.testing.assert_allclose(p(xin, 0.0)[:, : xin.shape[1]], xin, atol=1e-12)
-        assert np.abs(p(xin, 0.0)[:, xin.shape[1]:]).max(initial=0) == 0
+        assert np.abs(p(xin, 0.0)[:, xin.shape[1] :]).max(initial=0) == 0
         end = p(xin, 1.0)
-        np.testing.assert_allclose(end[:, : st.d_out], out[0].detach().double().numpy(),
-                                   atol=1e-5)
-        assert np.abs(end[:, st.d_out:]).max(initial=0) < 1e-6
+        np.testing.assert_allclose(end[:, : st.d_out], out[0].detach().double().numpy(), atol=1e-5)
+        assert np.abs(end[:, st.d_out :]).max(initial=0) < 1e-6
         h = out
     kinds = [stage_path(st).kind for st in net.stages[:-1]]
-    assert kinds == ["gl+", "activation", "embedding", "activation", "projection",
-                     "activation"] or kinds[0] == "reflection"
+    assert (
+        kinds == ["gl+", "activation", "embedding", "activation", "projection", "activation"]
+        or kinds[0] == "reflection"
+    )
 
 
 def test_flags_singular_reflection_projection_and_relu():
@@ -203,6 +203,7 @@ def test_custom_stage_paths_plug_in():
         return StagePath(lambda x, t: x + t, 2, 2, True, "shift", "x + t")
 
     try:
+
         class Fake:
             type_name = "test_shift"
 

@@ -19,7 +19,8 @@ def _autograd_value(net, X):
         per_layer = []
         for s in one.layer_ends():
             J = torch.autograd.functional.jacobian(
-                lambda x, s=s, one=one: one.forward_all(x)[s + 1][0].sum(0), X)  # (d_s, B, d_in)
+                lambda x, s=s, one=one: one.forward_all(x)[s + 1][0].sum(0), X
+            )  # (d_s, B, d_in)
             per_layer.append(J.pow(2).sum((0, 2)).mean())
         out.append(torch.stack(per_layer).mean())
     return torch.stack(out)
@@ -38,8 +39,7 @@ def test_projection_estimate_is_unbiased_for_wide_inputs():
     X = torch.randn(30, 12, generator=torch.Generator().manual_seed(0))
     exact = jacobian_frobenius_sq(net, X).item()
     gen = torch.Generator().manual_seed(1)
-    est = [jacobian_frobenius_sq(net, X, projections=8, generator=gen).item()
-           for _ in range(150)]
+    est = [jacobian_frobenius_sq(net, X, projections=8, generator=gen).item() for _ in range(150)]
     # mean of 150 estimates: standard error well below 3% of the value
     assert np.mean(est) == pytest.approx(exact, rel=0.05)
     assert np.std(est) > 0  # it is an estimate, not the exact value in disguise
@@ -58,8 +58,14 @@ def test_fit_with_contractive_penalty_shrinks_the_jacobian():
     assert np.isfinite(hist.loss).all()
     # the penalty also combines with a user penalty
     calls = []
-    fit(Network(2, (3,)), X, y, steps=2, contractive=0.1,
-        penalty=lambda n, xb: calls.append(1) or torch.zeros(n.n_networks))
+    fit(
+        Network(2, (3,)),
+        X,
+        y,
+        steps=2,
+        contractive=0.1,
+        penalty=lambda n, xb: calls.append(1) or torch.zeros(n.n_networks),
+    )
     assert len(calls) == 2
 
 

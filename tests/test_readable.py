@@ -112,8 +112,7 @@ def test_morph_last_frame_equals_the_static_view_when_units_are_swapped():
 
     hist = fit(net, X, y, steps=3, lr=1e-6, record_every=1)
     tr = training_frames(net, hist, X, y, frames=2)
-    assert np.abs(tr.points[-1] - stage_scene(net, X, y, len(net.stages) - 1).points).max() \
-        < 1e-5
+    assert np.abs(tr.points[-1] - stage_scene(net, X, y, len(net.stages) - 1).points).max() < 1e-5
 
 
 def test_gif_reads_back_with_size_duration_and_held_last_frame(tmp_path):
@@ -171,7 +170,7 @@ def test_every_renderer_uses_the_shared_class_colours(tmp_path):
     img = Animation(morph_frames(net, X, y, frames=2), size=320).render()[-1]
     flat = img.reshape(-1, 3)
     for hexc in CLASS_COLORS[:2]:
-        rgb = np.array([int(hexc[i: i + 2], 16) for i in (1, 3, 5)])
+        rgb = np.array([int(hexc[i : i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(flat.astype(int) - rgb).sum(1) < 12).sum() > 20, hexc
     # the explorer's page draws with the same list
     from importlib.resources import files
@@ -188,8 +187,16 @@ def test_one_dimensional_view_spreads_overplotted_points():
     from isotopy.scene import Scene
 
     pts = np.zeros((50, 1))  # every point on one spot
-    sc = Scene(pts, np.r_[np.zeros(25, int), np.ones(25, int)], np.zeros((0, 2, 1)),
-               np.array([[-1.0], [1.0]]), None, None, "t", {})
+    sc = Scene(
+        pts,
+        np.r_[np.zeros(25, int), np.ones(25, int)],
+        np.zeros((0, 2, 1)),
+        np.array([[-1.0], [1.0]]),
+        None,
+        None,
+        "t",
+        {},
+    )
     fig = draw_scene(sc)
     offs = fig.axes[0].collections[-1].get_offsets()
     assert np.ptp(offs[:25, 1]) > 0.05 and np.ptp(offs[25:, 1]) > 0.05

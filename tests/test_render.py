@@ -40,8 +40,9 @@ def test_layer_strip_size_and_content():
     assert red > 50 and blue > 50
 
 
-@pytest.mark.parametrize("dataset, hidden", [("interval", (2,)), ("two_curves", (2,)),
-                                             ("unlink", (3,))])
+@pytest.mark.parametrize(
+    "dataset, hidden", [("interval", (2,)), ("two_curves", (2,)), ("unlink", (3,))]
+)
 def test_every_dimension_draws(dataset, hidden):
     X, y = make_dataset(dataset, 120, seed=0)
     net = Network(X.shape[1], hidden, seed=0)

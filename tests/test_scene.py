@@ -88,7 +88,10 @@ def test_bad_stage(net_and_data):
 def test_scene_module_imports_no_plotting_library():
     import subprocess
 
-    code = ("import sys, isotopy.scene; "
-            "assert not any(m.startswith(('matplotlib', 'plotly')) for m in sys.modules)")
-    subprocess.run([sys.executable, "-c", code], check=True,
-                   env={"PYTHONPATH": sys.path[0], "PATH": ""})
+    code = (
+        "import sys, isotopy.scene; "
+        "assert not any(m.startswith(('matplotlib', 'plotly')) for m in sys.modules)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={"PYTHONPATH": sys.path[0], "PATH": ""}
+    )

@@ -13,14 +13,29 @@ from isotopy import InputError
 from isotopy.sweep import SweepGrid, grid_chunks, load_results, run_sweep, summarize
 from isotopy.sweep import run as sweep_run
 
-SMALL = dict(datasets=("disc_annulus",), widths=(2, 3), depths=(1,), seeds=(0, 1, 2),
-             steps=60, n_points=120, chunk_size=2, dense_points=900)
+SMALL = dict(
+    datasets=("disc_annulus",),
+    widths=(2, 3),
+    depths=(1,),
+    seeds=(0, 1, 2),
+    steps=60,
+    n_points=120,
+    chunk_size=2,
+    dense_points=900,
+)
 
 
 def test_grid_cells_and_chunks():
-    g = SweepGrid(datasets=("disc_annulus", "spirals"), params={"turns": (1.0, 1.5)},
-                  widths=(2, 3), depths=(1, 2), activations=("tanh", "relu"),
-                  contractive=(0.0, 0.1), seeds=range(5), chunk_size=2)
+    g = SweepGrid(
+        datasets=("disc_annulus", "spirals"),
+        params={"turns": (1.0, 1.5)},
+        widths=(2, 3),
+        depths=(1, 2),
+        activations=("tanh", "relu"),
+        contractive=(0.0, 0.1),
+        seeds=range(5),
+        chunk_size=2,
+    )
     chunks = grid_chunks(g)
     # disc_annulus: 2*2*2*2 cells; spirals: 2 turns * 16 cells; 3 chunks of seeds each
     assert len(chunks) == (16 + 32) * 3
@@ -33,17 +48,20 @@ def test_grid_cells_and_chunks():
     assert SweepGrid.from_dict(g.to_dict()).key() == g.key()
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(widths=()), "empty"),
-    (dict(widths=(0, 2)), "every width must be an integer >= 1"),
-    (dict(depths=(0,)), "every depth"),
-    (dict(seeds=()), "empty"),
-    (dict(datasets=("nope",)), "unknown dataset 'nope'"),
-    (dict(activations=("swish",)), "unknown activation"),
-    (dict(contractive=(-0.1,)), "contractive weight"),
-    (dict(params={"turns": (1,)}), "no dataset of the sweep has a parameter 'turns'"),
-    (dict(widths=(2, 2)), "twice"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(widths=()), "empty"),
+        (dict(widths=(0, 2)), "every width must be an integer >= 1"),
+        (dict(depths=(0,)), "every depth"),
+        (dict(seeds=()), "empty"),
+        (dict(datasets=("nope",)), "unknown dataset 'nope'"),
+        (dict(activations=("swish",)), "unknown activation"),
+        (dict(contractive=(-0.1,)), "contractive weight"),
+        (dict(params={"turns": (1,)}), "no dataset of the sweep has a parameter 'turns'"),
+        (dict(widths=(2, 2)), "twice"),
+    ],
+)
 def test_grid_errors(kwargs, match):
     with pytest.raises(InputError, match=match):
         SweepGrid(**kwargs)
@@ -56,8 +74,20 @@ def test_table_resume_and_refusal(tmp_path, monkeypatch):
     assert seen[0] == (0, 6) and seen[-1] == (6, 6)
     assert len(table) == 6 and list(table["width"]) == [2, 2, 2, 3, 3, 3]
     assert list(table["seed"]) == [0, 1, 2] * 2
-    for col in ["dataset", "depth", "width", "hidden", "activation", "contractive", "seed",
-                "train_accuracy", "test_accuracy", "dense_accuracy", "final_loss", "chunk"]:
+    for col in [
+        "dataset",
+        "depth",
+        "width",
+        "hidden",
+        "activation",
+        "contractive",
+        "seed",
+        "train_accuracy",
+        "test_accuracy",
+        "dense_accuracy",
+        "final_loss",
+        "chunk",
+    ]:
         assert col in table
     assert table["dense_accuracy"].between(0, 1).all() and (table["dense_points"] > 100).all()
     for f in ["results.csv", "results.parquet", "accuracy_vs_width.png", "sweep.json"]:
@@ -104,8 +134,16 @@ def test_table_resume_and_refusal(tmp_path, monkeypatch):
 
 def test_dense_accuracy_sees_the_width_bound(tmp_path):
     """Width 2 cannot separate the disc from the annulus on the dense grid; width 3 can."""
-    grid = SweepGrid(datasets=("disc_annulus",), widths=(2, 3), depths=(1,), seeds=(0, 1, 2),
-                     steps=600, n_points=300, dense_points=2500, chunk_size=3)
+    grid = SweepGrid(
+        datasets=("disc_annulus",),
+        widths=(2, 3),
+        depths=(1,),
+        seeds=(0, 1, 2),
+        steps=600,
+        n_points=300,
+        dense_points=2500,
+        chunk_size=3,
+    )
     table = run_sweep(grid, tmp_path / "s", plot=False)
     s = summarize(table)
     assert s.loc[s.width == 2, "max"].item() < 0.95
@@ -133,8 +171,9 @@ def test_compile_reaches_every_chunk(tmp_path, monkeypatch):
     run_sweep(grid, tmp_path / "b", plot=False)
     assert seen[n_chunks:] == [None] * n_chunks
     # the same chunk files (ids do not depend on compile), so either run resumes the other
-    assert sorted(p.name for p in (tmp_path / "a" / "chunks").iterdir()) == \
-        sorted(p.name for p in (tmp_path / "b" / "chunks").iterdir())
+    assert sorted(p.name for p in (tmp_path / "a" / "chunks").iterdir()) == sorted(
+        p.name for p in (tmp_path / "b" / "chunks").iterdir()
+    )
     a = load_results(tmp_path / "a")
     pd.testing.assert_frame_equal(a, load_results(tmp_path / "b"))
 
@@ -154,9 +193,21 @@ def test_plot_single_axes():
 
     from isotopy.render.sweep import plot_accuracy_vs_width
 
-    rows = [dict(dataset="disc_annulus", depth=1, width=w, activation="tanh", contractive=0.0,
-                 seed=s, train_accuracy=a, test_accuracy=a, dense_accuracy=a)
-            for w, a in [(2, 0.8), (3, 1.0)] for s in range(3)]
+    rows = [
+        dict(
+            dataset="disc_annulus",
+            depth=1,
+            width=w,
+            activation="tanh",
+            contractive=0.0,
+            seed=s,
+            train_accuracy=a,
+            test_accuracy=a,
+            dense_accuracy=a,
+        )
+        for w, a in [(2, 0.8), (3, 1.0)]
+        for s in range(3)
+    ]
     fig, ax = plt.subplots()
     assert plot_accuracy_vs_width(pd.DataFrame(rows), ax=ax) is fig
     plt.close(fig)
@@ -166,8 +217,12 @@ def test_ray_gives_the_local_table(tmp_path):
     ray = pytest.importorskip("ray")
     grid = SweepGrid(**SMALL)
     local = run_sweep(grid, tmp_path / "local", plot=False)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(SRC)}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(SRC)}},
+    )
     try:
         remote = run_sweep(grid, tmp_path / "ray", executor="ray", plot=False)
     finally:
@@ -177,20 +232,64 @@ def test_ray_gives_the_local_table(tmp_path):
 
 
 def test_cli_sweep(cli, tmp_path, monkeypatch, capsys):
-    ok = cli("sweep", "--dataset", "disc_annulus", "--hidden", "2,3", "--seeds", "2",
-             "--steps", "40", "--n-points", "100", "--dense-points", "400", "--workers", "1",
-             "--out", "res", check=0)
+    ok = cli(
+        "sweep",
+        "--dataset",
+        "disc_annulus",
+        "--hidden",
+        "2,3",
+        "--seeds",
+        "2",
+        "--steps",
+        "40",
+        "--n-points",
+        "100",
+        "--dense-points",
+        "400",
+        "--workers",
+        "1",
+        "--out",
+        "res",
+        check=0,
+    )
     assert "wrote res/results.csv" in ok.stdout and "dense_accuracy" in ok.stdout
     table = pd.read_csv(tmp_path / "res" / "results.csv")
     assert len(table) == 4
-    again = cli("sweep", "--dataset", "disc_annulus", "--hidden", "2,3", "--seeds", "2",
-                "--steps", "40", "--n-points", "100", "--dense-points", "400", "--workers", "1",
-                "--out", "res", check=0)
+    again = cli(
+        "sweep",
+        "--dataset",
+        "disc_annulus",
+        "--hidden",
+        "2,3",
+        "--seeds",
+        "2",
+        "--steps",
+        "40",
+        "--n-points",
+        "100",
+        "--dense-points",
+        "400",
+        "--workers",
+        "1",
+        "--out",
+        "res",
+        check=0,
+    )
     assert "resuming" in again.stdout
     before = (tmp_path / "res" / "results.csv").read_bytes()
     # a real process for one bad input (exit status, stderr), the rest in-process via main()
-    proc = cli("sweep", "--dataset", "disc_annulus", "--executor", "ray", "--ray-address",
-               "127.0.0.1:9", "--out", "nowhere", check=2)
+    proc = cli(
+        "sweep",
+        "--dataset",
+        "disc_annulus",
+        "--executor",
+        "ray",
+        "--ray-address",
+        "127.0.0.1:9",
+        "--out",
+        "nowhere",
+        check=2,
+    )
     err = proc.stderr.strip().splitlines()[-1]
     assert "cannot reach a Ray cluster at '127.0.0.1:9'" in err and "Traceback" not in proc.stderr
     assert not (tmp_path / "nowhere").exists()

@@ -141,8 +141,7 @@ def test_linking_unchanged_through_homeomorphisms():
     trace = linking_through_network(net, "linked_tori", linking=2)
     lks = [v for v in trace.rounded if v is not None]
     assert len(lks) == 5 and all(abs(v) == 2 for v in lks)
-    dets = [torch.linalg.det(s.weight[0]).item() for s in net.stages[:-1]
-            if isinstance(s, Affine)]
+    dets = [torch.linalg.det(s.weight[0]).item() for s in net.stages[:-1] if isinstance(s, Affine)]
     assert np.sign(lks[1]) == np.sign(lks[0]) * np.sign(dets[0])
     assert trace.linking.shape == (6,) and np.isnan(trace.linking[-1])  # read-out: R^1
 
@@ -172,15 +171,13 @@ def test_linking_errors():
 def _net_with_weights(*ws):
     net = Network(2, tuple(w.shape[0] for w in ws), "tanh")
     with torch.no_grad():
-        for stage, w in zip([s for s in net.stages[:-1] if isinstance(s, Affine)], ws,
-                            strict=True):
+        for stage, w in zip([s for s in net.stages[:-1] if isinstance(s, Affine)], ws, strict=True):
             stage.weight.copy_(torch.as_tensor(w, dtype=torch.float32)[None])
     return net
 
 
 def test_stage_diagnostics_det_svd_and_flags():
-    net = _net_with_weights(np.array([[2.0, 0.0], [0.0, 0.5]]),
-                            np.array([[1.0, 0.0], [0.0, 1e-3]]))
+    net = _net_with_weights(np.array([[2.0, 0.0], [0.0, 0.5]]), np.array([[1.0, 0.0], [0.0, 1e-3]]))
     d = stage_diagnostics(net)
     assert [x.name for x in d] == ["affine1", "tanh1", "affine2", "tanh2", "readout"]
     assert d[0].det == pytest.approx(1.0) and d[0].condition == pytest.approx(4.0)
@@ -224,9 +221,9 @@ def test_stretch_matches_autograd_jacobian():
     assert res.names == net.names[:-1] and res.spectral.shape == (4, 20)
     for i in range(3):
         J = torch.autograd.functional.jacobian(
-            lambda x: net.forward_all(x[None])[4][0, 0], torch.as_tensor(X[i]))  # (2, 2)
-        assert res.spectral[3, i] == pytest.approx(torch.linalg.matrix_norm(J, 2).item(),
-                                                   rel=1e-4)
+            lambda x: net.forward_all(x[None])[4][0, 0], torch.as_tensor(X[i])
+        )  # (2, 2)
+        assert res.spectral[3, i] == pytest.approx(torch.linalg.matrix_norm(J, 2).item(), rel=1e-4)
         assert res.frobenius[3, i] == pytest.approx(J.norm().item(), rel=1e-4)
     s = res.summary()["tanh2"]
     assert s["max"] >= s["p99"] >= s["median"]

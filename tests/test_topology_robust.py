@@ -16,7 +16,7 @@ def _circle(rng, n, r=1.0, c=(0.0, 0.0)):
 
 
 def _annulus(rng, n, r0):
-    a, r = rng.uniform(0, 2 * np.pi, n), np.sqrt(rng.uniform(r0 ** 2, 1.0, n))
+    a, r = rng.uniform(0, 2 * np.pi, n), np.sqrt(rng.uniform(r0**2, 1.0, n))
     return np.c_[r * np.cos(a), r * np.sin(a)]
 
 

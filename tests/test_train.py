@@ -35,8 +35,9 @@ def test_width3_separates_disc_annulus_and_width2_does_not(disc):
 def test_history_snapshots_rebuild_representations(disc):
     X, y = disc
     net = Network(2, (3,), seed=0)
-    h = fit(net, X[:200], y[:200], steps=50, lr=0.05, record_every=10, X_test=X[200:],
-            y_test=y[200:])
+    h = fit(
+        net, X[:200], y[:200], steps=50, lr=0.05, record_every=10, X_test=X[200:], y_test=y[200:]
+    )
     assert h.record_steps == [0, 10, 20, 30, 40, 50]
     assert h.loss.shape == (1, 50) and h.test_accuracy.shape == (1, 6)
     final = h.network_at(net, 50)
@@ -66,8 +67,9 @@ def test_nan_loss_stops_and_keeps_last_good_snapshot(disc):
     h = fit(net, X, y, steps=100, record_every=10, penalty=penalty)
     assert h.stopped and "became nan at step 25" in h.stopped and "from step 24" in h.stopped
     assert h.steps_done == 25 and np.isfinite(h.loss[0, :25]).all()
-    torch.testing.assert_close(net.state_dict()["stages.0.weight"], h.snapshots[-1][
-        "stages.0.weight"])  # the last snapshot holds the kept (last good) parameters
+    torch.testing.assert_close(
+        net.state_dict()["stages.0.weight"], h.snapshots[-1]["stages.0.weight"]
+    )  # the last snapshot holds the kept (last good) parameters
     assert all(torch.isfinite(p).all() for p in net.parameters())
 
 
@@ -99,8 +101,14 @@ def test_save_load_round_trip(tmp_path):
     run = train_run("disc_annulus", n=120, hidden=(3,), steps=60, seed=1, record_every=20)
     save_run(run, tmp_path / "run")
     files = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert files == ["config.json", "data.npz", "history.safetensors", "metrics.json",
-                     "snapshots.safetensors", "weights.safetensors"]
+    assert files == [
+        "config.json",
+        "data.npz",
+        "history.safetensors",
+        "metrics.json",
+        "snapshots.safetensors",
+        "weights.safetensors",
+    ]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert {"train_accuracy", "test_accuracy", "final_loss"} <= set(metrics)
     back = load_run(tmp_path / "run")

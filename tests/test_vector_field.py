@@ -28,18 +28,30 @@ def test_formula_against_a_direct_sum():
     out = st(x)
     for n in range(2):
         for b in range(7):
-            v = sum(st.vectors[n, i] * math.exp(-float((x[n, b] - st.anchors[n, i]).pow(2).sum())
-                                                 / (2 * 0.7 ** 2)) for i in range(5))
+            v = sum(
+                st.vectors[n, i]
+                * math.exp(-float((x[n, b] - st.anchors[n, i]).pow(2).sum()) / (2 * 0.7**2))
+                for i in range(5)
+            )
             torch.testing.assert_close(out[n, b], x[n, b] + v)
 
 
-@pytest.mark.parametrize("kw", [dict(max_lipschitz=None),
-                                dict(max_lipschitz=0.5, learn_sigma=True, learn_anchors=True),
-                                dict(mode="flow", max_lipschitz=None, flow_steps=3)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(max_lipschitz=None),
+        dict(max_lipschitz=0.5, learn_sigma=True, learn_anchors=True),
+        dict(mode="flow", max_lipschitz=None, flow_steps=3),
+    ],
+)
 def test_gradcheck_float64(kw):
     mode = kw.pop("mode", "residual")
-    st = _stage(mode, learn_sigma=kw.pop("learn_sigma", False),
-                learn_anchors=kw.pop("learn_anchors", False), **kw)
+    st = _stage(
+        mode,
+        learn_sigma=kw.pop("learn_sigma", False),
+        learn_anchors=kw.pop("learn_anchors", False),
+        **kw,
+    )
     x = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
     params = list(st.parameters())
     inputs = (x, *[p.detach().clone().requires_grad_(True) for p in params])
@@ -48,8 +60,10 @@ def test_gradcheck_float64(kw):
     # and to every learnable parameter, through a functional call
     assert torch.autograd.gradcheck(
         lambda x, *ps: torch.func.functional_call(
-            st, {n: p for (n, _), p in zip(st.named_parameters(), ps, strict=True)}, (x,)),
-        inputs)
+            st, {n: p for (n, _), p in zip(st.named_parameters(), ps, strict=True)}, (x,)
+        ),
+        inputs,
+    )
 
 
 def test_lipschitz_bound_holds_and_is_enforced():
@@ -63,6 +77,7 @@ def test_lipschitz_bound_holds_and_is_enforced():
     assert (st.jacobian_norm(pts) <= 0.8 + 1e-12).all() and st.is_homeomorphism().all()
     # injective in practice: distances shrink by at most (1 - L)
     y = st(pts.expand(2, -1, -1))
+
     def dist(a):
         return (a[:, None] - a[None]).norm(dim=-1)
 
@@ -117,8 +132,11 @@ def test_mixed_network_trains_and_round_trips():
     from isotopy.datasets import make_dataset
 
     X, y = make_dataset("disc_annulus", 200, seed=0)
-    stages = [VectorField(2, 8, n_networks=2), Affine(2, 3, n_networks=2),
-              VectorField(3, 8, sigma=0.6, learn_sigma=True, n_networks=2)]
+    stages = [
+        VectorField(2, 8, n_networks=2),
+        Affine(2, 3, n_networks=2),
+        VectorField(3, 8, sigma=0.6, learn_sigma=True, n_networks=2),
+    ]
     net = Network.from_stages(stages, 2, seed=0)
     init_anchors(net, X)
     hist = fit(net, X, y, steps=120, lr=0.03)
@@ -159,8 +177,11 @@ def test_views_arrays_and_figures():
     X, Y, U, V = field_on_grid(st, network=1, domain=(-2, 2, -1, 1), resolution=9)
     assert X.shape == U.shape == (9, 9) and X.min() == -2 and Y.max() == 1
     P = torch.tensor(np.stack([X.ravel(), Y.ravel()], 1), dtype=torch.float32)
-    np.testing.assert_allclose(np.stack([U.ravel(), V.ravel()], 1),
-                               st.field(P.expand(2, -1, -1))[1].detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        np.stack([U.ravel(), V.ravel()], 1),
+        st.field(P.expand(2, -1, -1))[1].detach().numpy(),
+        atol=1e-6,
+    )
     lines = deformed_grid(st, t=0.0, n_lines=4, samples=10)
     assert len(lines) == 8 and lines[0].shape == (10, 2)
     assert np.allclose(lines[0][:, 0], -1.5)  # t = 0: the undeformed grid

@@ -18,10 +18,17 @@ from isotopy.experiments.verdicts import (
 
 
 # ------------------------------------------------------------------------ success fraction
-@pytest.mark.parametrize("successes, expect, verdict", [
-    (0, "fail", "agrees"), (7, "fail", "differs"), (1, "fail", "not resolved"),
-    (6, "succeed", "agrees"), (0, "succeed", "differs"), (3, "succeed", "not resolved"),
-])
+@pytest.mark.parametrize(
+    "successes, expect, verdict",
+    [
+        (0, "fail", "agrees"),
+        (7, "fail", "differs"),
+        (1, "fail", "not resolved"),
+        (6, "succeed", "agrees"),
+        (0, "succeed", "differs"),
+        (3, "succeed", "not resolved"),
+    ],
+)
 def test_fraction_rule_gives_every_verdict(successes, expect, verdict):
     v = fraction_verdict(successes, 10, expect=expect, share=0.5)
     assert v.verdict == verdict
@@ -49,9 +56,9 @@ def _paired(n, only_a, only_b, both_wrong=0):
     """Outcomes of two classifiers on n items with given discordant counts."""
     a, b = np.ones(n, bool), np.ones(n, bool)
     a[:only_b] = False  # only b right
-    b[only_b:only_b + only_a] = False  # only a right
+    b[only_b : only_b + only_a] = False  # only a right
     end = only_a + only_b
-    a[end:end + both_wrong] = b[end:end + both_wrong] = False
+    a[end : end + both_wrong] = b[end : end + both_wrong] = False
     return a, b
 
 

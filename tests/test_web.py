@@ -29,27 +29,35 @@ def decode(a):
 
 
 # ------------------------------------------------------------------------------ protocol
-@pytest.mark.parametrize("text, match", [
-    ("not json", "not valid JSON"),
-    ("[1, 2]", "JSON object"),
-    ('{"type": "fly"}', "unknown message type 'fly'"),
-    ('{"type": "play", "extra": 1}', "^a 'play' message has no field 'extra'$"),
-    ('{"type": "set_network", "hidden": [0]}', "^each hidden layer's width must be at least 1, "
-                                               "got 0$"),
-    ('{"type": "set_network", "hidden": [99]}', "width must be at most 16, got 99$"),
-    ('{"type": "set_network", "hidden": [2.5]}', "width must be a whole number, got 2.5$"),
-    ('{"type": "set_network", "hidden": [2,2,2,2,2,2,2,2,2]}', "may have at most 8 entries"),
-    ('{"type": "set_network", "hidden": "2,2"}', "^the hidden widths must be a list$"),
-    ('{"type": "step", "steps": 100000000}', "steps must be at most 20000"),
-    ('{"type": "step", "steps": "many"}', "steps must be a whole number, got many"),
-    ('{"type": "set_data", "dataset": "spirals", "n": 10000000}', "points must be at most 5000"),
-    ('{"type": "set_train", "lr": -1}', "^the learning rate must be more than 0, got -1$"),
-    ('{"type": "set_train", "lr": NaN}', "learning rate must be a finite number"),
-    ('{"type": "animate", "kind": "isotopy", "frames": 100000}', "frames must be at most 240"),
-    ('{"type": "export", "what": "../../etc/passwd"}', "export must be one of: 'gif'"),
-    ('{"type": "add_point", "x": [0.1, 0.2], "label": 0, "path": "/tmp/x"}', "no field 'path'"),
-    ('{"type": "add_point", "x": [0.1, 1e300], "label": 0}', "must be at most 10000"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"type": "fly"}', "unknown message type 'fly'"),
+        ('{"type": "play", "extra": 1}', "^a 'play' message has no field 'extra'$"),
+        (
+            '{"type": "set_network", "hidden": [0]}',
+            "^each hidden layer's width must be at least 1, got 0$",
+        ),
+        ('{"type": "set_network", "hidden": [99]}', "width must be at most 16, got 99$"),
+        ('{"type": "set_network", "hidden": [2.5]}', "width must be a whole number, got 2.5$"),
+        ('{"type": "set_network", "hidden": [2,2,2,2,2,2,2,2,2]}', "may have at most 8 entries"),
+        ('{"type": "set_network", "hidden": "2,2"}', "^the hidden widths must be a list$"),
+        ('{"type": "step", "steps": 100000000}', "steps must be at most 20000"),
+        ('{"type": "step", "steps": "many"}', "steps must be a whole number, got many"),
+        (
+            '{"type": "set_data", "dataset": "spirals", "n": 10000000}',
+            "points must be at most 5000",
+        ),
+        ('{"type": "set_train", "lr": -1}', "^the learning rate must be more than 0, got -1$"),
+        ('{"type": "set_train", "lr": NaN}', "learning rate must be a finite number"),
+        ('{"type": "animate", "kind": "isotopy", "frames": 100000}', "frames must be at most 240"),
+        ('{"type": "export", "what": "../../etc/passwd"}', "export must be one of: 'gif'"),
+        ('{"type": "add_point", "x": [0.1, 0.2], "label": 0, "path": "/tmp/x"}', "no field 'path'"),
+        ('{"type": "add_point", "x": [0.1, 1e300], "label": 0}', "must be at most 10000"),
+    ],
+)
 def test_bad_messages_are_one_sentence(text, match):
     with pytest.raises(InputError, match=match):
         parse_message(text)
@@ -57,7 +65,8 @@ def test_bad_messages_are_one_sentence(text, match):
 
 def test_huge_messages_are_refused_before_parsing():
     big = json.dumps({"type": "add_point", "x": [0.0] * 10, "label": 0}) + " " * (
-        LIMITS["max_message_chars"] + 1)
+        LIMITS["max_message_chars"] + 1
+    )
     with pytest.raises(InputError, match="message too large"):
         parse_message(big)
     with pytest.raises(InputError, match="at most 8 entries"):
@@ -70,8 +79,9 @@ def test_registry_reads_the_library_registries():
     reg = registry()
     assert [d["name"] for d in reg["datasets"]] == list(DATASETS)
     for d in reg["datasets"]:
-        assert d["params"] == {k: v for k, v in dataset_params(d["name"]).items()
-                               if k not in ("n", "seed")}
+        assert d["params"] == {
+            k: v for k, v in dataset_params(d["name"]).items() if k not in ("n", "seed")
+        }
     assert {"tanh", "relu"} <= {a["name"] for a in reg["activations"]}
     assert "affine" in reg["stage_types"]
 
@@ -96,8 +106,9 @@ def test_changing_lr_does_not_reset():
     s.train(max_steps=20)
     before = {k: v.clone() for k, v in s.net.state_dict().items()}
     s.handle(msg(type="set_train", lr=0.001, batch_size=32, optimizer="adam"))
-    assert s.step_count == 20 and all(torch.equal(before[k], v)
-                                      for k, v in s.net.state_dict().items())
+    assert s.step_count == 20 and all(
+        torch.equal(before[k], v) for k, v in s.net.state_dict().items()
+    )
     s.train(max_steps=5)
     assert s.step_count == 25 and s.opt.param_groups[0]["lr"] == 0.001
     replies = s.handle(msg(type="reset", seed=3))
@@ -333,15 +344,23 @@ def test_socket_session_flow(client, tmp_path):
     with connect(client) as ws:
         first = [json.loads(ws.receive_text())["type"] for _ in range(4)]
         assert first == ["registry", "data", "network", "status"]
-        out = roundtrip(ws, {"type": "set_network", "hidden": [2, 2, 2]},
-                        {"type": "view", "stage": 6}, {"type": "step", "steps": 30, "id": 7})
+        out = roundtrip(
+            ws,
+            {"type": "set_network", "hidden": [2, 2, 2]},
+            {"type": "view", "stage": 6},
+            {"type": "step", "steps": 30, "id": 7},
+        )
         assert any(m["type"] == "network" and m["hidden"] == [2, 2, 2] for m in out)
         st = until(ws, lambda m: m["type"] == "status" and m.get("id") == 7, out)
         assert st["step"] == 30 and "stopped" not in st
         # bad messages: an error each, and the session keeps serving
-        bad = ['{"type": "step", "steps": -1}', "{{{", '{"type": "view", "stage": 99}',
-               json.dumps({"type": "add_point", "x": [1.0] * 50_000, "label": 0}),
-               '{"type": "play", "surprise": true}']
+        bad = [
+            '{"type": "step", "steps": -1}',
+            "{{{",
+            '{"type": "view", "stage": 99}',
+            json.dumps({"type": "add_point", "x": [1.0] * 50_000, "label": 0}),
+            '{"type": "play", "surprise": true}',
+        ]
         out = roundtrip(ws, *bad)
         assert sum(m["type"] == "error" for m in out) == len(bad)
         ws.send_bytes(b"\x00\x01\x02")
@@ -375,8 +394,11 @@ def test_sessions_are_isolated(client):
         out = roundtrip(b, {"type": "step", "steps": 3, "id": 2})
         st = until(b, lambda m: m["type"] == "status" and m.get("id") == 2, out)
         assert st["step"] == 3
-        frames = [m for m in roundtrip(b, {"type": "add_point", "x": [0.0, 0.0], "label": 0})
-                  if m["type"] == "data"]
+        frames = [
+            m
+            for m in roundtrip(b, {"type": "add_point", "x": [0.0, 0.0], "label": 0})
+            if m["type"] == "data"
+        ]
         assert frames[0]["info"]["dataset"] == "disc_annulus"
         assert decode(frames[0]["points"]).shape[0] == 501
 
@@ -388,8 +410,10 @@ def test_serve_port_in_use_is_one_sentence(cli):
         port = s.getsockname()[1]
         proc = cli("serve", "--port", port, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"isotopy: error: port {port} on 127.0.0.1 is already in "
-                                   f"use; stop what uses it or choose another with --port")
+    assert proc.stderr.strip() == (
+        f"isotopy: error: port {port} on 127.0.0.1 is already in "
+        f"use; stop what uses it or choose another with --port"
+    )
     assert "Traceback" not in proc.stderr
 
 
@@ -457,8 +481,11 @@ def test_export_memory_is_capped_before_any_work():
     from isotopy.web.animation import MAX_EXPORT_BYTES, check_export_size
 
     check_export_size(240, 480)  # the largest default-size video fits
-    with pytest.raises(InputError, match=r"240 frames at 1000 pixels would need 676 MB.* at "
-                                         r"most 63 frames at this size"):
+    with pytest.raises(
+        InputError,
+        match=r"240 frames at 1000 pixels would need 676 MB.* at "
+        r"most 63 frames at this size",
+    ):
         check_export_size(240, 1000)
     assert MAX_EXPORT_BYTES < 256 * 2**20
 
@@ -471,22 +498,24 @@ def test_export_dir_never_overwrites(tmp_path):
         for _ in range(2):
             store.put(b"run%d" % run, "isotopy-data.csv", "text/csv")
     files = sorted(tmp_path.iterdir())
-    assert len(files) == 4 and sorted(f.read_bytes() for f in files) == [b"run0"] * 2 + [
-        b"run1"] * 2
+    assert (
+        len(files) == 4 and sorted(f.read_bytes() for f in files) == [b"run0"] * 2 + [b"run1"] * 2
+    )
 
 
 def test_bad_data_and_high_dimensions_keep_the_session_answering(client):
     with connect(client) as ws:
         for _ in range(4):
             ws.receive_text()
-        out = roundtrip(ws, {"type": "upload_csv", "text": "0,0,0\n1e300,1,1\n2,2,1\n",
-                             "id": 3})
+        out = roundtrip(ws, {"type": "upload_csv", "text": "0,0,0\n1e300,1,1\n2,2,1\n", "id": 3})
         errors = [m for m in out if m["type"] == "error"]
         assert len(errors) == 1 and errors[0]["id"] == 3 and "32-bit" in errors[0]["message"]
         # 8-D nested spheres: the grid is capped, so the views stay small and quick
-        out = roundtrip(ws, {"type": "set_data", "dataset": "nested_spheres",
-                             "params": {"dim": 8}, "id": 4},
-                        {"type": "set_network", "hidden": [16] * 8})
+        out = roundtrip(
+            ws,
+            {"type": "set_data", "dataset": "nested_spheres", "params": {"dim": 8}, "id": 4},
+            {"type": "set_network", "hidden": [16] * 8},
+        )
         assert [m for m in out if m["type"] == "error"] == []
         assert [m for m in out if m["type"] == "data"][0]["dim"] == 8
         stage = until(ws, lambda m: m["type"] == "frame" and "stage" in m)
@@ -566,8 +595,9 @@ def test_readable_state_is_the_library_rule_on_the_session_snapshots():
     (status,) = s.handle(msg(type="show", state="readable"))
     assert status["show"] == "readable"
     f = s.frame()
-    run = SimpleNamespace(snapshots=list(s.snapshots), record_steps=list(s.snap_steps),
-                          steps_done=s.step_count)
+    run = SimpleNamespace(
+        snapshots=list(s.snapshots), record_steps=list(s.snap_steps), steps_done=s.step_count
+    )
     ref = state_at(s.net, run, s.X_train, s.y_train, "readable")
     assert f["state"]["step"] == ref.step < 300 and f["state"]["label"] == ref.label()
     assert ref.label() in f["stage"]["title"] and "hidden layer 1, tanh" in f["stage"]["title"]
@@ -639,11 +669,13 @@ def test_the_reused_oriented_copy_is_orient_network_at_every_step():
             k = len(s.net.stages) - 1
             state = s.shown_state()
             sc = s.scene_json(k, state=state)  # the title the library gives the same view
-            lib = stage_scene(s.net, s.X, s.y, k, domain=s.domain, regions=False,
-                              state=state["label"])
+            lib = stage_scene(
+                s.net, s.X, s.y, k, domain=s.domain, regions=False, state=state["label"]
+            )
             assert sc["title"] == lib.title
-            assert sc["meta"].get("swapped") == (None if lib.meta["swapped"] is None else
-                                                 list(lib.meta["swapped"]))
+            assert sc["meta"].get("swapped") == (
+                None if lib.meta["swapped"] is None else list(lib.meta["swapped"])
+            )
     assert swaps_seen > 0  # some states needed a swap, so both branches were checked
 
 
@@ -661,12 +693,12 @@ def test_coarse_views_say_so_and_keep_the_same_picture():
     coarse = s.frame()
     assert "coarse" not in full and coarse["coarse"] is True
     assert decode(full["input_field"]["values"]).shape == (FIELD_RES, FIELD_RES)
-    assert decode(coarse["input_field"]["values"]).shape == (COARSE_FIELD_RES,
-                                                             COARSE_FIELD_RES)
+    assert decode(coarse["input_field"]["values"]).shape == (COARSE_FIELD_RES, COARSE_FIELD_RES)
     g_full, g_coarse = decode(full["stage"]["grid"]), decode(coarse["stage"]["grid"])
     assert g_coarse.shape[:2] == (g_full.shape[0], COARSE_GRID_SAMPLES)
     # the first and last vertex of every line are the same points of the input box
     np.testing.assert_allclose(g_coarse[:, [0, -1]], g_full[:, [0, -1]], atol=1e-5)
-    np.testing.assert_allclose(decode(coarse["stage"]["points"]),
-                               decode(full["stage"]["points"]), atol=1e-6)
+    np.testing.assert_allclose(
+        decode(coarse["stage"]["points"]), decode(full["stage"]["points"]), atol=1e-6
+    )
     assert coarse["state"]["step"] == s.step_count == full["step"]

@@ -20,11 +20,20 @@ from _webserver import ServerProcess  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "web"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium executable on PATH (apt-get install chromium)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="no Chromium executable on PATH (apt-get install chromium)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +73,19 @@ def ready(pg):
 
 
 def set_speed(pg, value=200):
-    pg.eval_on_selector("#speed", "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')) }",
-                        value)
+    pg.eval_on_selector(
+        "#speed", "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')) }", value
+    )
 
 
 def build(pg, hidden):
     pg.fill("#hidden", hidden)
     pg.click("#apply-net")
-    pg.wait_for_function("h => window.isotopy.network && window.isotopy.network.hidden.join(',')"
-                         " === h && window.isotopy.status.step === 0", arg=hidden)
+    pg.wait_for_function(
+        "h => window.isotopy.network && window.isotopy.network.hidden.join(',')"
+        " === h && window.isotopy.status.step === 0",
+        arg=hidden,
+    )
 
 
 def train_until(pg, condition, arg=None):
@@ -94,7 +107,11 @@ def test_explorer_end_to_end(server, page, tmp_path):
     pg.select_option("#dataset", "disc_annulus")
     pg.wait_for_function("window.isotopy.data.info.dataset === 'disc_annulus'")
     assert pg.eval_on_selector_all("#params input", "es => es.map(e => e.dataset.param)") == [
-        "inner_radius", "gap", "outer_radius", "noise"]
+        "inner_radius",
+        "gap",
+        "outer_radius",
+        "noise",
+    ]
     set_speed(pg)
 
     # one hidden layer of width 3 separates the disc from the annulus
@@ -140,12 +157,16 @@ def test_explorer_end_to_end(server, page, tmp_path):
     # the continuous isotopy: scrub the slider, the view changes
     pg.fill("#anim-frames", "24")
     pg.click("#anim-compute")
-    pg.wait_for_function("!document.getElementById('anim-slider').disabled || "
-                         "!document.getElementById('error').hidden", timeout=120_000)
+    pg.wait_for_function(
+        "!document.getElementById('anim-slider').disabled || "
+        "!document.getElementById('error').hidden",
+        timeout=120_000,
+    )
     assert pg.is_enabled("#anim-slider"), pg.text_content("#error")
     first = pg.evaluate("document.getElementById('anim-canvas').toDataURL()")
-    pg.eval_on_selector("#anim-slider", "e => { e.value = 12; e.dispatchEvent(new Event('input'))"
-                                        " }")
+    pg.eval_on_selector(
+        "#anim-slider", "e => { e.value = 12; e.dispatchEvent(new Event('input')) }"
+    )
     mid = pg.evaluate("document.getElementById('anim-canvas').toDataURL()")
     assert mid != first
     assert pg.text_content("#anim-label") == "13/24"
@@ -167,27 +188,38 @@ def test_explorer_end_to_end(server, page, tmp_path):
 
 def test_shared_link_reproduces_the_state(server, page, browser):
     pg = page
-    pg.goto(server.url + "#data=spirals&n=300&seed=4&p.turns=0.9&hidden=4,2&act=relu&init=7"
-                         "&lr=0.01&batch=32&opt=sgd&view=2&edits=a0.1 0.2 1;a-0.3 0.1 0")
+    pg.goto(
+        server.url + "#data=spirals&n=300&seed=4&p.turns=0.9&hidden=4,2&act=relu&init=7"
+        "&lr=0.01&batch=32&opt=sgd&view=2&edits=a0.1 0.2 1;a-0.3 0.1 0"
+    )
     ready(pg)
-    pg.wait_for_function("window.isotopy.network && window.isotopy.network.hidden.join(',')"
-                         " === '4,2' && window.isotopy.data.labels.length === 302")
-    s = pg.evaluate("({info: window.isotopy.data.info, net: window.isotopy.network,"
-                    " status: window.isotopy.status})")
+    pg.wait_for_function(
+        "window.isotopy.network && window.isotopy.network.hidden.join(',')"
+        " === '4,2' && window.isotopy.data.labels.length === 302"
+    )
+    s = pg.evaluate(
+        "({info: window.isotopy.data.info, net: window.isotopy.network,"
+        " status: window.isotopy.status})"
+    )
     assert s["info"]["dataset"] == "spirals" and s["info"]["seed"] == 4
     assert s["info"]["params"]["turns"] == 0.9 and s["info"]["n"] == 300
     assert s["net"]["activation"] == "relu" and s["net"]["seed"] == 7
-    pg.wait_for_function("window.isotopy.status.optimizer === 'sgd' && "
-                         "window.isotopy.status.batch_size === 32 && "
-                         "window.isotopy.status.stage === 2")
+    pg.wait_for_function(
+        "window.isotopy.status.optimizer === 'sgd' && "
+        "window.isotopy.status.batch_size === 32 && "
+        "window.isotopy.status.stage === 2"
+    )
     assert pg.evaluate("window.isotopy.status.lr") == pytest.approx(0.01)
     # the same link in a second tab gives the same data (and its own session)
     other = browser.new_page()
     other.goto(pg.url)
-    other.wait_for_function("window.isotopy && window.isotopy.ready && window.isotopy.data &&"
-                            " window.isotopy.data.labels.length === 302")
+    other.wait_for_function(
+        "window.isotopy && window.isotopy.ready && window.isotopy.data &&"
+        " window.isotopy.data.labels.length === 302"
+    )
     same = other.evaluate("window.isotopy.data.points.b64") == pg.evaluate(
-        "window.isotopy.data.points.b64")
+        "window.isotopy.data.points.b64"
+    )
     other.close()
     assert same
     shot(pg, "04-shared-link")
@@ -205,23 +237,27 @@ def test_bad_input_on_the_page_is_one_sentence(server, page):
     pg.fill("#hidden", "99")
     pg.click("#apply-net")
     pg.wait_for_function("document.getElementById('error').textContent.includes('16')")
-    pg.set_input_files("#csv", files=[{"name": "bad.csv", "mimeType": "text/csv",
-                                       "buffer": b"1,2,0\nnan,3,1\n"}])
+    pg.set_input_files(
+        "#csv", files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"1,2,0\nnan,3,1\n"}]
+    )
     pg.wait_for_function("document.getElementById('error').textContent.includes('NaN')")
     # the page still works after the errors
     pg.click("#stepbtn")
     pg.wait_for_function("window.isotopy.status.step === 1")
     pg.click("#diagnose")
     pg.wait_for_selector("#diagnostics table", timeout=60_000)
-    rows = pg.eval_on_selector_all("#diagnostics table:first-of-type tbody tr",
-                                   "rs => rs.map(r => r.children[0].textContent)")
+    rows = pg.eval_on_selector_all(
+        "#diagnostics table:first-of-type tbody tr", "rs => rs.map(r => r.children[0].textContent)"
+    )
     assert rows == pg.evaluate("window.isotopy.network.stages.slice(1).map(s => s.name)")
     shot(pg, "05-diagnostics")
 
 
 # ------------------------------------------------------------------ interactions (issue 15)
-CONTROLS = ("aside input:not([type=file]), aside select, aside button, aside label.filebtn, "
-            "header button, #views button, #views select, #views input")
+CONTROLS = (
+    "aside input:not([type=file]), aside select, aside button, aside label.filebtn, "
+    "header button, #views button, #views select, #views input"
+)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1400, 900)])
@@ -232,15 +268,25 @@ def test_every_control_is_inside_the_viewport(server, browser, width, height):
         pg.goto(server.url)
         ready(pg)
         pg.wait_for_timeout(300)
-        boxes = pg.evaluate("""sel => [...document.querySelectorAll(sel)]
+        boxes = pg.evaluate(
+            """sel => [...document.querySelectorAll(sel)]
             .filter(e => !e.closest('[hidden]'))
             .map(e => { const r = e.getBoundingClientRect();
                         return {id: e.id || e.textContent.trim() || e.name, l: r.left, t: r.top,
                                 r: r.right, b: r.bottom, w: r.width, h: r.height}; })""",
-                            CONTROLS)
+            CONTROLS,
+        )
         assert len(boxes) > 30
-        outside = [b["id"] for b in boxes if b["w"] <= 0 or b["h"] <= 0 or b["l"] < 0
-                   or b["t"] < 0 or b["r"] > width or b["b"] > height]
+        outside = [
+            b["id"]
+            for b in boxes
+            if b["w"] <= 0
+            or b["h"] <= 0
+            or b["l"] < 0
+            or b["t"] < 0
+            or b["r"] > width
+            or b["b"] > height
+        ]
         assert outside == [], outside
         # buttons keep to one line (Reset does not wrap)
         for sel in ["#play", "#reset", "#regenerate", "#anim-compute"]:
@@ -284,10 +330,12 @@ def _state(pg):
 def _linked(browser, url, expect_points):
     other = browser.new_page(viewport={"width": 1400, "height": 900})
     other.goto(url)
-    other.wait_for_function("n => window.isotopy && window.isotopy.ready && window.isotopy.data"
-                            " && window.isotopy.data.labels.length === n && "
-                            "location.hash.length > 0 && !window.isotopy.pendingHash",
-                            arg=expect_points)
+    other.wait_for_function(
+        "n => window.isotopy && window.isotopy.ready && window.isotopy.data"
+        " && window.isotopy.data.labels.length === n && "
+        "location.hash.length > 0 && !window.isotopy.pendingHash",
+        arg=expect_points,
+    )
     other.wait_for_timeout(500)
     return other
 
@@ -315,10 +363,12 @@ def test_a_link_round_trips_every_control(server, page, browser):
         pg.fill("#penalty-weight", "0.25")
         pg.dispatch_event("#penalty-weight", "change")
     pg.select_option("#stage", "2")
-    pg.wait_for_function("s => { const t = window.isotopy.status; return t.stage === 2 && "
-                         "t.speed === 55 && t.optimizer === 'sgd' && t.batch_size === 16 && "
-                         "t.lr === 0.02 && (!s || t.penalty_weight === 0.25); }",
-                         arg=bool(penalties))
+    pg.wait_for_function(
+        "s => { const t = window.isotopy.status; return t.stage === 2 && "
+        "t.speed === 55 && t.optimizer === 'sgd' && t.batch_size === 16 && "
+        "t.lr === 0.02 && (!s || t.penalty_weight === 0.25); }",
+        arg=bool(penalties),
+    )
     # a click that removes nothing does not enter the link
     box = pg.locator("#input-canvas").bounding_box()
     pg.mouse.click(box["x"] + 3, box["y"] + 3, button="right")
@@ -332,13 +382,16 @@ def test_a_link_round_trips_every_control(server, page, browser):
     assert got == want
 
     # an uploaded data set small enough travels in the link, and the menu names it
-    csv = "x,y,label\n" + "".join(f"{0.1 * i:.1f},{(-1) ** i * 0.3:.1f},{i % 2}\n"
-                                  for i in range(40))
-    pg.set_input_files("#csv", files=[{"name": "mine.csv", "mimeType": "text/csv",
-                                       "buffer": csv.encode()}])
+    csv = "x,y,label\n" + "".join(
+        f"{0.1 * i:.1f},{(-1) ** i * 0.3:.1f},{i % 2}\n" for i in range(40)
+    )
+    pg.set_input_files(
+        "#csv", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
     pg.wait_for_function("window.isotopy.data.info.file && location.hash.includes('csv=')")
     assert pg.evaluate("document.getElementById('dataset').selectedOptions[0].textContent") == (
-        "uploaded: mine.csv")
+        "uploaded: mine.csv"
+    )
     want = _state(pg)
     other = _linked(browser, pg.url, 40)
     got = _state(other)
@@ -355,15 +408,21 @@ def test_a_refused_field_shows_the_value_in_use(server, page):
     for value in ["-1", "0"]:
         pg.fill("#lr", value)
         pg.dispatch_event("#lr", "change")
-        pg.wait_for_function("document.getElementById('error').textContent.includes("
-                             "'learning rate must be more than 0')")
+        pg.wait_for_function(
+            "document.getElementById('error').textContent.includes("
+            "'learning rate must be more than 0')"
+        )
         pg.wait_for_function("document.getElementById('lr').value === '0.03'")
-    for value, words in [("20", "at most 16, got 20"), ("0", "at least 1, got 0"),
-                         ("2.5", "whole number, got 2.5")]:
+    for value, words in [
+        ("20", "at most 16, got 20"),
+        ("0", "at least 1, got 0"),
+        ("2.5", "whole number, got 2.5"),
+    ]:
         pg.fill("#hidden", value)
         pg.click("#apply-net")
-        pg.wait_for_function("w => document.getElementById('error').textContent.includes(w)",
-                             arg=words)
+        pg.wait_for_function(
+            "w => document.getElementById('error').textContent.includes(w)", arg=words
+        )
         assert pg.input_value("#hidden") == "3"
         msg = pg.text_content("#error")
         assert msg.count(".") <= 1 and "Input should" not in msg and ":" not in msg, msg
@@ -386,8 +445,9 @@ def test_the_readable_state_control_labels_the_views(server, page):
     assert label.startswith(f"readable state, step {step} of 100"), label
     assert "corner fraction" in label
     assert pg.is_visible("#state-refresh")
-    pg.wait_for_function("document.getElementById('stage-note').textContent"
-                         ".includes('readable state')")
+    pg.wait_for_function(
+        "document.getElementById('stage-note').textContent.includes('readable state')"
+    )
     assert "hidden layer 1, tanh" in pg.text_content("#stage-note")
     assert "corner fraction" in pg.text_content("#stage-note")
     assert "readable state" in pg.text_content("#input-note")

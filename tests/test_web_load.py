@@ -64,8 +64,9 @@ def test_twenty_sessions_with_fuzzing(server):
 def test_controls_stay_quick_while_two_tabs_export_gifs(server):
     """Bound: median answer to a control at most 250 ms, none slower than 2 s, while two
     other tabs render 120-frame 480 px GIFs (the renders take about 5 s each)."""
-    r = asyncio.run(exports_and_controls(server.ws_url, exporters=2, frames=120, size=480,
-                                         tries=10))
+    r = asyncio.run(
+        exports_and_controls(server.ws_url, exporters=2, frames=120, size=480, tries=10)
+    )
     assert [e["type"] for e in r["exports"]] == ["download", "download"], r["exports"]
     lat = sorted(r["latency_ms"])
     assert lat[len(lat) // 2] <= 250 and lat[-1] <= 2000, lat

@@ -56,11 +56,20 @@ def test_host_names_are_parsed_strictly():
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
 
 
-@pytest.mark.parametrize("host, ok", [
-    (f"127.0.0.1:{PORT}", True), (f"localhost:{PORT}", True), (f"[::1]:{PORT}", True),
-    ("evil.example", False), (f"evil.example:{PORT}", False), ("127.0.0.1:9999", False),
-    ("127.0.0.1", False), (f"attacker.127.0.0.1.nip.io:{PORT}", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        (f"127.0.0.1:{PORT}", True),
+        (f"localhost:{PORT}", True),
+        (f"[::1]:{PORT}", True),
+        ("evil.example", False),
+        (f"evil.example:{PORT}", False),
+        ("127.0.0.1:9999", False),
+        ("127.0.0.1", False),
+        (f"attacker.127.0.0.1.nip.io:{PORT}", False),
+        ("", False),
+    ],
+)
 def test_foreign_host_is_refused_over_http(loopback, host, ok):
     r = loopback.get("/api/registry", headers={"host": host})
     assert (r.status_code == 200) == ok, (host, r.status_code)
@@ -68,22 +77,32 @@ def test_foreign_host_is_refused_over_http(loopback, host, ok):
         assert r.status_code == 403 and "Host" in r.text
 
 
-@pytest.mark.parametrize("origin, ok", [
-    (OWN, True), (f"http://localhost:{PORT}", True),
-    ("http://evil.example", False), ("null", False), ("http://localhost:8799", False),
-    (f"https://127.0.0.1:{PORT}", False), (f"file://{PORT}", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "origin, ok",
+    [
+        (OWN, True),
+        (f"http://localhost:{PORT}", True),
+        ("http://evil.example", False),
+        ("null", False),
+        ("http://localhost:8799", False),
+        (f"https://127.0.0.1:{PORT}", False),
+        (f"file://{PORT}", False),
+        (None, False),
+    ],
+)
 def test_websocket_needs_the_pages_own_origin(loopback, origin, ok):
     headers = {} if origin is None else {"origin": origin}
     assert ws_opens(loopback, f"ws://127.0.0.1:{PORT}/ws", **headers) == ok
 
 
 def test_foreign_host_is_refused_over_websocket(loopback):
-    assert not ws_opens(loopback, f"ws://evil.example:{PORT}/ws",
-                        origin=f"http://evil.example:{PORT}")
+    assert not ws_opens(
+        loopback, f"ws://evil.example:{PORT}/ws", origin=f"http://evil.example:{PORT}"
+    )
     # rebinding: the attacker's page has its own name as Host and Origin
-    assert not ws_opens(loopback, f"ws://rebind.example:{PORT}/ws",
-                        origin=f"http://rebind.example:{PORT}")
+    assert not ws_opens(
+        loopback, f"ws://rebind.example:{PORT}/ws", origin=f"http://rebind.example:{PORT}"
+    )
 
 
 def test_cross_origin_http_requests_are_refused(loopback):
@@ -129,8 +148,9 @@ def test_no_token_is_accepted_from_another_origin(tokened):
     assert r.status_code == 403
     # a link or form on another site: the browser marks it cross-site
     for site in ["cross-site", "same-site"]:
-        r = tokened.get(f"/?token={TOKEN}", headers={"sec-fetch-site": site},
-                        follow_redirects=False)
+        r = tokened.get(
+            f"/?token={TOKEN}", headers={"sec-fetch-site": site}, follow_redirects=False
+        )
         assert r.status_code == 403, site
 
 
@@ -143,8 +163,12 @@ def test_serving_beyond_loopback_makes_a_token_a_warning_and_a_working_url():
     assert "0.0.0.0" not in plan["names"]
     assert access_plan("0.0.0.0", 8123)["token"] != plan["token"]  # a new secret each run
     local = access_plan("127.0.0.1", 8123)
-    assert local == {"names": ["127.0.0.1", "::1", "localhost"], "token": None,
-                     "url": "http://127.0.0.1:8123/", "warning": None}
+    assert local == {
+        "names": ["127.0.0.1", "::1", "localhost"],
+        "token": None,
+        "url": "http://127.0.0.1:8123/",
+        "warning": None,
+    }
     extra = access_plan("192.0.2.7", 80, allow_hosts=["Explorer.Example"], token="t" * 32)
     assert {"192.0.2.7", "explorer.example"} <= set(extra["names"])
     assert extra["url"] == "http://192.0.2.7:80/?token=" + "t" * 32
@@ -189,9 +213,13 @@ def test_real_server_refuses_foreign_host_and_origin(server):
     assert asyncio.run(attempt("http://localhost:8799")) == 403
     # a rebinding page: its own name in Host and Origin, on the server's address and port
     with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as sock:
-        sock.sendall((f"GET /ws HTTP/1.1\r\nHost: evil.example:{port}\r\n"
-                      f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      f"Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example:{port}\r\n"
-                      f"\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /ws HTTP/1.1\r\nHost: evil.example:{port}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example:{port}\r\n"
+                f"\r\n"
+            ).encode()
+        )
         assert sock.recv(200).split(b"\r\n")[0].split()[1] == b"403"

@@ -25,8 +25,13 @@ from isotopy.nn.activations import tanh_rational
 CLAMP, DEG_P, DEG_Q = 7.9, 5, 3
 
 
-def fit(c: float = CLAMP, deg_p: int = DEG_P, deg_q: int = DEG_Q, iterations: int = 60,
-        nodes: int = 40_000):
+def fit(
+    c: float = CLAMP,
+    deg_p: int = DEG_P,
+    deg_q: int = DEG_Q,
+    iterations: int = 60,
+    nodes: int = 40_000,
+):
     u = (1 - np.cos(np.linspace(0, np.pi, nodes))) / 2  # dense near both ends
     x = np.maximum(c * u, 1e-6)
     g = np.tanh(x) / x
@@ -38,7 +43,7 @@ def fit(c: float = CLAMP, deg_p: int = DEG_P, deg_q: int = DEG_Q, iterations: in
         a = np.concatenate([powers_p, -g[:, None] * powers_q], axis=1)
         scale = np.sqrt(weights) / (g * q_prev)
         coef = np.linalg.lstsq(a * scale[:, None], g * scale, rcond=None)[0]
-        p, q = coef[:deg_p + 1], np.concatenate([[1.0], coef[deg_p + 1:]])
+        p, q = coef[: deg_p + 1], np.concatenate([[1.0], coef[deg_p + 1 :]])
         q_prev = np.polyval(q[::-1], s)
         err = (np.polyval(p[::-1], s) / q_prev - g) / g
         worst = np.abs(err).max()
@@ -49,7 +54,7 @@ def fit(c: float = CLAMP, deg_p: int = DEG_P, deg_q: int = DEG_Q, iterations: in
             weights /= weights.mean()
     worst, p, q = best
     to_t = (c * c) ** -np.arange(max(deg_p, deg_q) + 1)  # s^k = t^k / c^(2k)
-    return worst, p * to_t[:deg_p + 1], q * to_t[:deg_q + 1]
+    return worst, p * to_t[: deg_p + 1], q * to_t[: deg_q + 1]
 
 
 def float32_error(p, q, c: float = CLAMP) -> float:

@@ -13,6 +13,20 @@ from .train import History, Run, TrainConfig, fit, load_run, save_run, train_run
 
 __version__ = "0.1.0"
 
-__all__ = ["DATASETS", "make_dataset", "load_points", "link_cores", "InputError", "ACTIVATIONS",
-           "Network", "fit", "History", "Run", "TrainConfig", "train_run", "save_run",
-           "load_run", "__version__"]
+__all__ = [
+    "DATASETS",
+    "make_dataset",
+    "load_points",
+    "link_cores",
+    "InputError",
+    "ACTIVATIONS",
+    "Network",
+    "fit",
+    "History",
+    "Run",
+    "TrainConfig",
+    "train_run",
+    "save_run",
+    "load_run",
+    "__version__",
+]

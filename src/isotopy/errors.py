@@ -32,8 +32,10 @@ def lookup(registry: Mapping[str, T], name: str, what: str) -> T:
 
 def check_positive_int(value, what: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int if it is an integer >= ``minimum``, else raise InputError."""
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
-        hasattr(value, "__index__")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int,))
+        and not (hasattr(value, "__index__"))
     ):
         raise InputError(f"{what} must be an integer >= {minimum}, got {value!r}")
     value = int(value)

@@ -10,6 +10,18 @@ from .export import FORMATS, html_player, save_frames
 from .frames import Frames, even_spacing, morph_frames, training_frames, view_boxes
 from .render import FrameRenderer, render_frames
 
-__all__ = ["Animation", "animate_layers", "animate_training", "Frames", "morph_frames",
-           "training_frames", "view_boxes", "even_spacing", "FrameRenderer", "render_frames",
-           "FORMATS", "save_frames", "html_player"]
+__all__ = [
+    "Animation",
+    "animate_layers",
+    "animate_training",
+    "Frames",
+    "morph_frames",
+    "training_frames",
+    "view_boxes",
+    "even_spacing",
+    "FrameRenderer",
+    "render_frames",
+    "FORMATS",
+    "save_frames",
+    "html_player",
+]

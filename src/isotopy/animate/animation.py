@@ -30,8 +30,9 @@ class Animation:
         Passed to :class:`FrameRenderer` (point_size, elev, azim).
     """
 
-    def __init__(self, frames: Frames, *, fps: float = 20, size: int = 480, hold: float = 1.0,
-                 **render_kw):
+    def __init__(
+        self, frames: Frames, *, fps: float = 20, size: int = 480, hold: float = 1.0, **render_kw
+    ):
         self.frames = frames
         self.fps = float(fps)
         import math
@@ -52,16 +53,16 @@ class Animation:
                 pass
         return self._images
 
-    def save(self, path, format: str | None = None, *, fps: float | None = None,
-             progress=None):
+    def save(self, path, format: str | None = None, *, fps: float | None = None, progress=None):
         """Write GIF / MP4 / HTML / a PNG folder (format from the extension by default)."""
         from ..errors import InputError
         from .export import FORMATS, check_output
 
         fmt = format or (str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png")
         if fmt not in FORMATS:
-            raise InputError(f"unknown animation format {fmt!r}; choose one of: "
-                             f"{', '.join(FORMATS)}")
+            raise InputError(
+                f"unknown animation format {fmt!r}; choose one of: {', '.join(FORMATS)}"
+            )
         check_output(path, fmt)
         fps = fps or self.fps
         if fmt == "mp4" and self._images is None:
@@ -112,7 +113,8 @@ def animate_layers(net, X, y, *, fps: float = 20, size: int = 480, **frame_kw) -
     return Animation(morph_frames(net, X, y, **frame_kw), fps=fps, size=size)
 
 
-def animate_training(net, history, X, y, *, fps: float = 20, size: int = 480,
-                     **frame_kw) -> Animation:
+def animate_training(
+    net, history, X, y, *, fps: float = 20, size: int = 480, **frame_kw
+) -> Animation:
     """:func:`training_frames` wrapped in an :class:`Animation`."""
     return Animation(training_frames(net, history, X, y, **frame_kw), fps=fps, size=size)

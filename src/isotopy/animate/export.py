@@ -27,8 +27,16 @@ import numpy as np
 from ..errors import InputError
 from ..files import atomic_write
 
-__all__ = ["FORMATS", "save_frames", "write_gif", "write_mp4", "write_html", "write_pngs",
-           "html_player", "check_output"]
+__all__ = [
+    "FORMATS",
+    "save_frames",
+    "write_gif",
+    "write_mp4",
+    "write_html",
+    "write_pngs",
+    "html_player",
+    "check_output",
+]
 
 
 def _commit(tmp: Path, path: Path) -> Path:
@@ -94,8 +102,9 @@ def _lookup_table(pal: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
     return lut
 
 
-def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0,
-              hold: float = 0.0) -> Path:
+def write_gif(
+    frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0, hold: float = 0.0
+) -> Path:
     """Animated GIF, one shared palette; the last frame stays ``hold`` seconds longer.
 
     Returns the path.
@@ -117,16 +126,26 @@ def write_gif(frames: list[np.ndarray], path, *, fps: float = 20, loop: int = 0,
     ends = [int(round(100 * (i + 1) / fps)) * 10 for i in range(len(imgs))]
     durations = [max(b - a, 10) for a, b in zip([0, *ends[:-1]], ends)]
     durations[-1] += int(round(100 * max(float(hold), 0.0))) * 10
-    atomic_write(path, lambda tmp: imgs[0].save(
-        tmp, format="GIF", save_all=True, append_images=imgs[1:],
-        duration=durations if len(imgs) > 1 else durations[0], loop=loop, optimize=False,
-        disposal=1))
+    atomic_write(
+        path,
+        lambda tmp: imgs[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=imgs[1:],
+            duration=durations if len(imgs) > 1 else durations[0],
+            loop=loop,
+            optimize=False,
+            disposal=1,
+        ),
+    )
     return path
 
 
 # ------------------------------------------------------------------------------------ MP4
-def write_mp4(frames, path, *, fps: float = 20, quality: float = 5,
-              preset: str = "superfast") -> Path:
+def write_mp4(
+    frames, path, *, fps: float = 20, quality: float = 5, preset: str = "superfast"
+) -> Path:
     """H.264 MP4 through imageio-ffmpeg; frame sizes must be multiples of 16 (the renderer's are).
 
     ``frames`` may be any iterable (a generator that renders while ffmpeg encodes the
@@ -136,9 +155,18 @@ def write_mp4(frames, path, *, fps: float = 20, quality: float = 5,
 
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.mp4")  # ffmpeg reads the container from the name
-    w = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
-                           quality=quality, pixelformat="yuv420p", macro_block_size=16,
-                           output_params=["-preset", preset], ffmpeg_log_level="error")
+    w = imageio.get_writer(
+        tmp,
+        format="FFMPEG",
+        mode="I",
+        fps=fps,
+        codec="libx264",
+        quality=quality,
+        pixelformat="yuv420p",
+        macro_block_size=16,
+        output_params=["-preset", preset],
+        ffmpeg_log_level="error",
+    )
     try:
         for f in frames:
             w.append_data(f)
@@ -186,8 +214,9 @@ show(0);
 """
 
 
-def html_player(frames: list[np.ndarray], *, fps: float = 20, title: str = "",
-                element_id: str | None = None) -> str:
+def html_player(
+    frames: list[np.ndarray], *, fps: float = 20, title: str = "", element_id: str | None = None
+) -> str:
     """An HTML fragment (a div and its script) that plays ``frames``; no external URL."""
     import json
     import uuid
@@ -195,29 +224,36 @@ def html_player(frames: list[np.ndarray], *, fps: float = 20, title: str = "",
     eid = element_id or f"isotopy-{uuid.uuid4().hex[:10]}"
     data = json.dumps([base64.b64encode(_png_bytes(f)).decode("ascii") for f in frames])
     h, w = frames[0].shape[:2]
-    speeds = "".join(f'<option value="{s}"{" selected" if s == 1 else ""}>{s}×</option>'
-                     for s in (0.25, 0.5, 1, 2))
-    cap = (f"<div style='font:13px sans-serif;color:#444'>{_html.escape(title)}</div>"
-           if title else "")
-    return (f'<div id="{eid}" class="isotopy-player" style="display:inline-block">{cap}'
-            f'<img width="{w}" height="{h}" alt="animation frame" '
-            f'style="display:block;border:1px solid #eee">'
-            f'<div style="font:13px sans-serif;margin-top:4px">'
-            f'<button type="button">\u25B6 play</button> '
-            f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" '
-            f'style="width:{max(w - 200, 100)}px;vertical-align:middle"> '
-            f'<span class="isotopy-frame"></span> <select>{speeds}</select></div>'
-            f'<script type="application/json">{data}</script>'
-            f'<script>{_PLAYER_JS % {"id": eid, "fps": float(fps)}}</script></div>')
+    speeds = "".join(
+        f'<option value="{s}"{" selected" if s == 1 else ""}>{s}×</option>'
+        for s in (0.25, 0.5, 1, 2)
+    )
+    cap = (
+        f"<div style='font:13px sans-serif;color:#444'>{_html.escape(title)}</div>" if title else ""
+    )
+    return (
+        f'<div id="{eid}" class="isotopy-player" style="display:inline-block">{cap}'
+        f'<img width="{w}" height="{h}" alt="animation frame" '
+        f'style="display:block;border:1px solid #eee">'
+        f'<div style="font:13px sans-serif;margin-top:4px">'
+        f'<button type="button">\u25b6 play</button> '
+        f'<input type="range" min="0" max="{len(frames) - 1}" value="0" step="1" '
+        f'style="width:{max(w - 200, 100)}px;vertical-align:middle"> '
+        f'<span class="isotopy-frame"></span> <select>{speeds}</select></div>'
+        f'<script type="application/json">{data}</script>'
+        f"<script>{_PLAYER_JS % {'id': eid, 'fps': float(fps)}}</script></div>"
+    )
 
 
 def write_html(frames: list[np.ndarray], path, *, fps: float = 20, title: str = "") -> Path:
     """A self-contained HTML page with every frame embedded, a slider and play/pause."""
     path = Path(path)
     body = html_player(frames, fps=fps, title=title)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>"
-            f"{_html.escape(title or 'isotopy animation')}</title></head>"
-            f"<body style='margin:1em'>{body}</body></html>\n")
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>"
+        f"{_html.escape(title or 'isotopy animation')}</title></head>"
+        f"<body style='margin:1em'>{body}</body></html>\n"
+    )
     atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
 
@@ -237,8 +273,15 @@ def write_pngs(frames: list[np.ndarray], path) -> Path:
 FORMATS = {"gif": write_gif, "mp4": write_mp4, "html": write_html, "png": write_pngs}
 
 
-def save_frames(frames: list[np.ndarray], path, fmt: str | None = None, *, fps: float = 20,
-                title: str = "", hold: float = 0.0) -> Path:
+def save_frames(
+    frames: list[np.ndarray],
+    path,
+    fmt: str | None = None,
+    *,
+    fps: float = 20,
+    title: str = "",
+    hold: float = 0.0,
+) -> Path:
     """Write rendered frames as ``fmt`` (default: from the path's extension; a folder is png).
 
     ``hold``: seconds the last frame stays on screen beyond its own frame time (GIF: a longer
@@ -248,8 +291,7 @@ def save_frames(frames: list[np.ndarray], path, fmt: str | None = None, *, fps: 
     if fmt is None:
         fmt = path.suffix.lstrip(".").lower() or "png"
     if fmt not in FORMATS:
-        raise InputError(f"unknown animation format {fmt!r}; choose one of: "
-                         f"{', '.join(FORMATS)}")
+        raise InputError(f"unknown animation format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if not frames:
         raise InputError("there are no frames to write")
     if not (np.isfinite(fps) and fps > 0):

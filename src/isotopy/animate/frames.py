@@ -81,15 +81,27 @@ class Frames:
 
     def scene(self, i: int) -> Scene:
         """Frame i as a :class:`~isotopy.scene.Scene` (for ``draw_scene`` and other renderers)."""
-        return Scene(self.points[i], self.labels, self.grid[i], self.bounds[i],
-                     self.separators[i], None, self.titles[i],
-                     {"note": self.notes[i], "flagged": bool(self.flagged[i]), **{
-                         k: v for k, v in self.meta.items() if not isinstance(v, np.ndarray)}})
+        return Scene(
+            self.points[i],
+            self.labels,
+            self.grid[i],
+            self.bounds[i],
+            self.separators[i],
+            None,
+            self.titles[i],
+            {
+                "note": self.notes[i],
+                "flagged": bool(self.flagged[i]),
+                **{k: v for k, v in self.meta.items() if not isinstance(v, np.ndarray)},
+            },
+        )
 
     def __repr__(self) -> str:
-        return (f"Frames({self.meta.get('kind', '?')}, frames={len(self)}, dim={self.dim}, "
-                f"points={self.points.shape[1]}, grid={tuple(self.grid.shape[1:3])}, "
-                f"flagged={int(self.flagged.sum())})")
+        return (
+            f"Frames({self.meta.get('kind', '?')}, frames={len(self)}, dim={self.dim}, "
+            f"points={self.points.shape[1]}, grid={tuple(self.grid.shape[1:3])}, "
+            f"flagged={int(self.flagged.sum())})"
+        )
 
 
 # ------------------------------------------------------------------------------- timing
@@ -122,8 +134,9 @@ def _displacement(a, b):
 
 
 # --------------------------------------------------------------------------- view boxes
-def view_boxes(points, grid=None, *, mode: str = "smooth", margin: float = 0.15,
-               sigma: float | None = None) -> np.ndarray:
+def view_boxes(
+    points, grid=None, *, mode: str = "smooth", margin: float = 0.15, sigma: float | None = None
+) -> np.ndarray:
     """View boxes (F, 2, D) holding each frame's points (and grid, when given), with equal
     scale on all axes.
 
@@ -192,15 +205,30 @@ def _stage_range(net, stage):
         return 0, n_hidden - 1
     k = int(stage)
     if not 1 <= k <= n_hidden:
-        raise InputError(f"stage {stage} is out of range: this network's stages are 1.."
-                         f"{n_hidden} ({', '.join(net.names[:-1])})")
+        raise InputError(
+            f"stage {stage} is out of range: this network's stages are 1.."
+            f"{n_hidden} ({', '.join(net.names[:-1])})"
+        )
     return k - 1, k - 1
 
 
-def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domain=None,
-                 lines: int | None = None, samples: int = 80, orient: bool = True,
-                 index: int = 0, limits: str = "smooth", timing: str = "even",
-                 fine: int = 24, hold: float = 0.12) -> Frames:
+def morph_frames(
+    net,
+    X,
+    y,
+    *,
+    frames: int = 60,
+    stage: int | None = None,
+    domain=None,
+    lines: int | None = None,
+    samples: int = 80,
+    orient: bool = True,
+    index: int = 0,
+    limits: str = "smooth",
+    timing: str = "even",
+    fine: int = 24,
+    hold: float = 0.12,
+) -> Frames:
     """Frames of the network's stages applied gradually, carrying the data and the grid.
 
     Parameters
@@ -256,7 +284,7 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         p = stage_path(net.stages[k])
         paths.append(p)
         inputs.append(h)
-        h = _forward_np(net.stages[k: k + 1], h)
+        h = _forward_np(net.stages[k : k + 1], h)
         ends.append(h)
     M = max([start.shape[1], *[p.dim for p in paths]])
     proj = _projection([e[:n] for e in ends], M)
@@ -272,8 +300,10 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
     S = len(paths)
     if timing == "even" and n_move > 1:
         us = np.linspace(0, S, S * fine + 1)
-        sub = np.r_[np.linspace(0, n - 1, min(n, 400)).astype(int),
-                    n + np.linspace(0, L * P - 1, min(L * P, 800)).astype(int)]
+        sub = np.r_[
+            np.linspace(0, n - 1, min(n, 400)).astype(int),
+            n + np.linspace(0, L * P - 1, min(L * P, 800)).astype(int),
+        ]
         prev, amounts = None, []
         for u in us:
             cur = at(u, sub)[2]
@@ -299,8 +329,10 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
         pair = swapped_at(net, swaps, k + 1)
         if pair is not None:
             i1, i2 = pair
-            note = (f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
-                    f"same function, det W > 0. " + note)
+            note = (
+                f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
+                f"same function, det W > 0. " + note
+            )
         notes.append(note)
         flagged.append(not p.isotopy)
         ts.append(t)
@@ -313,14 +345,21 @@ def morph_frames(net, X, y, *, frames: int = 60, stage: int | None = None, domai
             seps[i] = sep(bounds[i])
         for i in range(frames - max(n_hold, 1), frames):
             titles[i] = f"{stage_words(net, b + 1)}: the read-out's separator"
-    meta = {"kind": "layers", "stages": list(range(a + 1, b + 2)), "t": np.array(ts),
-            "stage_of_frame": np.array(stage_of), "swaps": {int(k): v for k, v in swaps.items()},
-            "projection": None if proj is None else
-            "one fixed linear map: the top 3 principal axes of all stage ends",
-            "display_dim": int(M if proj is None else 3), "network": net,
-            "progress": np.minimum(pos / S, 1.0), "segments": [j / S for j in range(1, S)]}
-    return Frames(pts, np.asarray(y), grids, bounds, titles, notes, seps,
-                  np.array(flagged), meta)
+    meta = {
+        "kind": "layers",
+        "stages": list(range(a + 1, b + 2)),
+        "t": np.array(ts),
+        "stage_of_frame": np.array(stage_of),
+        "swaps": {int(k): v for k, v in swaps.items()},
+        "projection": None
+        if proj is None
+        else "one fixed linear map: the top 3 principal axes of all stage ends",
+        "display_dim": int(M if proj is None else 3),
+        "network": net,
+        "progress": np.minimum(pos / S, 1.0),
+        "segments": [j / S for j in range(1, S)],
+    }
+    return Frames(pts, np.asarray(y), grids, bounds, titles, notes, seps, np.array(flagged), meta)
 
 
 def _readout_separator(net, b, M, proj):
@@ -342,10 +381,21 @@ def _lerp_state(snapshots, u):
     return {k: (1 - s) * snapshots[i][k] + s * snapshots[i + 1][k] for k in snapshots[i]}
 
 
-def training_frames(net, history, X, y, *, stage: int | None = None,
-                    frames: int | None = None, domain=None, lines: int | None = None,
-                    samples: int = 80, index: int = 0, limits: str = "smooth",
-                    timing: str = "even") -> Frames:
+def training_frames(
+    net,
+    history,
+    X,
+    y,
+    *,
+    stage: int | None = None,
+    frames: int | None = None,
+    domain=None,
+    lines: int | None = None,
+    samples: int = 80,
+    index: int = 0,
+    limits: str = "smooth",
+    timing: str = "even",
+) -> Frames:
     """Frames of representation ``stage`` over training, with the read-out's separator.
 
     Parameters
@@ -375,10 +425,11 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
     n_rep = len(net.stages)  # representations 0..n_rep; n_rep is the read-out's output
     k = n_rep - 1 if stage is None else int(stage)
     if not 0 <= k <= n_rep - 1:
-        raise InputError(f"stage {stage} is out of range 0..{n_rep - 1} for training "
-                         f"frames ({', '.join(['input', *net.names[:-1]])})")
-    frames = len(snaps) if frames is None else check_positive_int(frames,
-                                                                  "the number of frames")
+        raise InputError(
+            f"stage {stage} is out of range 0..{n_rep - 1} for training "
+            f"frames ({', '.join(['input', *net.names[:-1]])})"
+        )
+    frames = len(snaps) if frames is None else check_positive_int(frames, "the number of frames")
     if timing not in ("even", "uniform"):
         raise InputError(f"unknown timing {timing!r}; choose one of: even, uniform")
     work = copy.deepcopy(_select(net, index) if net.n_networks > 1 else net)
@@ -393,7 +444,7 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
     def load(u):
         sd = _lerp_state(snaps, u)
         if net.n_networks > 1:
-            sd = {key: v[index: index + 1] for key, v in sd.items()}
+            sd = {key: v[index : index + 1] for key, v in sd.items()}
         work.load_state_dict(sd)
 
     # The units the static views and the morph swap (orient_network) for the last snapshot,
@@ -416,8 +467,10 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
     d = reps[0].shape[1]
     proj = _projection([reps[-1][:n]], d)
     if timing == "even" and n_s > 1 and frames > 1:
-        amounts = [_displacement(_to_display(reps[i][:n], d, proj),
-                                 _to_display(reps[i + 1][:n], d, proj)) for i in range(n_s - 1)]
+        amounts = [
+            _displacement(_to_display(reps[i][:n], d, proj), _to_display(reps[i + 1][:n], d, proj))
+            for i in range(n_s - 1)
+        ]
         pos = even_spacing(amounts, frames, floor=0.3)
     else:
         pos = np.linspace(0, n_s - 1, frames)
@@ -430,24 +483,42 @@ def training_frames(net, history, X, y, *, stage: int | None = None,
         grids.append(cur[n:].reshape(L, P, -1))
         step = float(np.interp(u, np.arange(n_s), steps))
         a = acc[min(max(int(round(step)), 0), len(acc) - 1)]  # acc[s]: after s updates
-        titles.append(f"{stage_words(work, k)}, step {int(round(step))} "
-                      f"(batch accuracy {a:.2f})")
+        titles.append(f"{stage_words(work, k)}, step {int(round(step))} (batch accuracy {a:.2f})")
         step_of.append(step)
         if k == n_rep - 1 and net.n_classes == 2 and proj is None:
             ro = oriented().stages[-1]  # the read-out reads the swapped units
-            seps_fn.append((ro.weight[0, 0].detach().double().numpy().copy(),
-                            float(ro.bias[0, 0].detach())))
+            seps_fn.append(
+                (ro.weight[0, 0].detach().double().numpy().copy(), float(ro.bias[0, 0].detach()))
+            )
         else:
             seps_fn.append(None)
     pts, grids = np.stack(pts), np.stack(grids)
     bounds = view_boxes(pts, mode=limits)
-    seps = [None if s is None else separator_geometry(s[0], s[1], bounds[i])
-            for i, s in enumerate(seps_fn)]
-    note = ("the read-out's separating " + {1: "threshold", 2: "line", 3: "plane"}.get(d, "set")
-            if seps_fn[0] is not None else "")
-    meta = {"kind": "training", "stage": k, "words": stage_words(work, k),
-            "steps": np.array(step_of),
-            "progress": np.array(step_of) / max(steps[-1], 1.0),
-            "projection": None if proj is None else "top 3 principal axes of the last snapshot"}
-    return Frames(pts, np.asarray(y), grids, bounds, titles, [note] * frames, seps,
-                  np.zeros(frames, dtype=bool), meta)
+    seps = [
+        None if s is None else separator_geometry(s[0], s[1], bounds[i])
+        for i, s in enumerate(seps_fn)
+    ]
+    note = (
+        "the read-out's separating " + {1: "threshold", 2: "line", 3: "plane"}.get(d, "set")
+        if seps_fn[0] is not None
+        else ""
+    )
+    meta = {
+        "kind": "training",
+        "stage": k,
+        "words": stage_words(work, k),
+        "steps": np.array(step_of),
+        "progress": np.array(step_of) / max(steps[-1], 1.0),
+        "projection": None if proj is None else "top 3 principal axes of the last snapshot",
+    }
+    return Frames(
+        pts,
+        np.asarray(y),
+        grids,
+        bounds,
+        titles,
+        [note] * frames,
+        seps,
+        np.zeros(frames, dtype=bool),
+        meta,
+    )

@@ -47,7 +47,8 @@ def camera_showing(points) -> tuple[float, float]:
     if d[2] < 0:
         d = -d
     return float(np.degrees(np.arcsin(np.clip(d[2], -1, 1)))), float(
-        np.degrees(np.arctan2(d[1], d[0])))
+        np.degrees(np.arctan2(d[1], d[0]))
+    )
 
 
 def _box_edges(b):
@@ -55,8 +56,11 @@ def _box_edges(b):
     import itertools
 
     corners = np.array(list(itertools.product(*[b[:, j] for j in range(3)])))
-    edges = [(i, j) for i, j in itertools.combinations(range(8), 2)
-             if np.count_nonzero(corners[i] != corners[j]) == 1]
+    edges = [
+        (i, j)
+        for i, j in itertools.combinations(range(8), 2)
+        if np.count_nonzero(corners[i] != corners[j]) == 1
+    ]
     return np.stack([[corners[i], corners[j]] for i, j in edges])
 
 
@@ -75,8 +79,16 @@ class FrameRenderer:
         Camera of 3-D frames.
     """
 
-    def __init__(self, frames: Frames, *, size: int = 480, point_size: float | None = None,
-                 elev: float = 22.0, azim: float = -58.0, dpi: int = 100):
+    def __init__(
+        self,
+        frames: Frames,
+        *,
+        size: int = 480,
+        point_size: float | None = None,
+        elev: float = 22.0,
+        azim: float = -58.0,
+        dpi: int = 100,
+    ):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
@@ -102,16 +114,23 @@ class FrameRenderer:
         self.hcanvas = FigureCanvasAgg(hfig)
         fs = 9.5 if size >= 400 else 8.0
         self.title = hfig.text(0.5, 0.78, "", ha="center", va="center", fontsize=fs)
-        self.note = hfig.text(0.5, 0.34, "", ha="center", va="center", fontsize=fs - 2,
-                              color="#555555", linespacing=1.1)
+        self.note = hfig.text(
+            0.5,
+            0.34,
+            "",
+            ha="center",
+            va="center",
+            fontsize=fs - 2,
+            color="#555555",
+            linespacing=1.1,
+        )
         self.wrap = int(size / 480 * 92) if size >= 400 else int(size / 400 * 76)
         self._head_cache = {}
         self.head = head
         n = frames.points.shape[1]
         if point_size is None:
             point_size = float(np.clip(6000 / max(n, 1), 4, 30)) * (size / 480) ** 2
-        colors = np.array([_rgba(CLASS_COLORS[int(c) % len(CLASS_COLORS)])
-                           for c in frames.labels])
+        colors = np.array([_rgba(CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in frames.labels])
         self.colors = colors
         self.cam = camera(elev, azim) if self.dim == 3 else None
         self.box_lines = LineCollection([], colors="#c8c8c8", linewidths=0.8, zorder=0)
@@ -119,18 +138,42 @@ class FrameRenderer:
         # the grid is one polyline with NaN breaks: a single path per frame instead of one
         # Path object per grid line
         (self.grid,) = ax.plot([], [], color=GRID_COLOR, lw=0.6, alpha=0.75, zorder=1)
-        self.plane = Polygon(np.zeros((3, 2)), closed=True, facecolor="#444444", alpha=0.18,
-                             edgecolor=SEPARATOR_COLOR, lw=1.2, zorder=2, visible=False)
+        self.plane = Polygon(
+            np.zeros((3, 2)),
+            closed=True,
+            facecolor="#444444",
+            alpha=0.18,
+            edgecolor=SEPARATOR_COLOR,
+            lw=1.2,
+            zorder=2,
+            visible=False,
+        )
         ax.add_patch(self.plane)
         # 1-D and 2-D: one marker line per class (Agg stamps a cached marker: much faster
         # than a scatter); 3-D: a scatter, so points can be sorted back to front across classes
-        self.scatter = ax.scatter(np.zeros(0), np.zeros(0), s=point_size, linewidths=0,
-                                  zorder=3, visible=self.dim == 3)
-        self.classes = [] if self.dim == 3 else [
-            (frames.labels == c, ax.plot([], [], "o", ms=np.sqrt(point_size), mew=0, ls="none",
-                                         mfc=CLASS_COLORS[int(c) % len(CLASS_COLORS)],
-                                         zorder=3)[0])
-            for c in np.unique(frames.labels)]
+        self.scatter = ax.scatter(
+            np.zeros(0), np.zeros(0), s=point_size, linewidths=0, zorder=3, visible=self.dim == 3
+        )
+        self.classes = (
+            []
+            if self.dim == 3
+            else [
+                (
+                    frames.labels == c,
+                    ax.plot(
+                        [],
+                        [],
+                        "o",
+                        ms=np.sqrt(point_size),
+                        mew=0,
+                        ls="none",
+                        mfc=CLASS_COLORS[int(c) % len(CLASS_COLORS)],
+                        zorder=3,
+                    )[0],
+                )
+                for c in np.unique(frames.labels)
+            ]
+        )
         (self.sep,) = ax.plot([], [], color=SEPARATOR_COLOR, lw=2, zorder=4)
         if self.dim == 1:
             self.offsets = np.where(frames.labels == frames.labels.min(), 0.04, -0.04)
@@ -187,9 +230,9 @@ class FrameRenderer:
         body = np.asarray(self.canvas.buffer_rgba())[..., :3]
         out = np.empty((*self.shape, 3), dtype=np.uint8)
         out[: self.head - 6] = self._header(F.titles[i], F.notes[i], bool(F.flagged[i]))
-        out[self.head - 6: self.head] = 255
+        out[self.head - 6 : self.head] = 255
         self._progress_bar(out, i)
-        out[self.head:] = body
+        out[self.head :] = body
         return out
 
     def _set_grid(self, grid):
@@ -209,8 +252,10 @@ class FrameRenderer:
             self.title.set_text(textwrap.shorten(title, self.wrap * 0.8, placeholder="…"))
             lines = textwrap.wrap(note, self.wrap)
             if len(lines) > 2:
-                lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), self.wrap,
-                                                    placeholder="…")]
+                lines = [
+                    lines[0],
+                    textwrap.shorten(" ".join(lines[1:]), self.wrap, placeholder="…"),
+                ]
             self.note.set_text("\n".join(lines))
             self.note.set_color(FLAG_COLOR if flagged else "#555555")
             self.hcanvas.draw()
@@ -229,13 +274,13 @@ class FrameRenderer:
             return
         W = self.shape[1]
         y0 = self.head - 5
-        bar = out[y0: y0 + 3]
+        bar = out[y0 : y0 + 3]
         bar[:] = (232, 232, 232)
         filled = int(round(float(prog[i]) * (W - 16)))
-        bar[:, 8: 8 + filled] = (120, 120, 120)
+        bar[:, 8 : 8 + filled] = (120, 120, 120)
         for cut in F.meta.get("segments", []):
             x = 8 + int(round(cut * (W - 16)))
-            bar[:, max(x - 1, 0): x + 1] = 255
+            bar[:, max(x - 1, 0) : x + 1] = 255
 
     def __repr__(self) -> str:
         return f"FrameRenderer({len(self.frames)} frames, {self.shape[1]}×{self.shape[0]} px)"
@@ -243,7 +288,7 @@ class FrameRenderer:
 
 def _rgba(hex_color):
     h = hex_color.lstrip("#")
-    return [int(h[k: k + 2], 16) / 255 for k in (0, 2, 4)] + [1.0]
+    return [int(h[k : k + 2], 16) / 255 for k in (0, 2, 4)] + [1.0]
 
 
 def render_frames(frames: Frames, *, progress=None, **kwargs) -> list[np.ndarray]:

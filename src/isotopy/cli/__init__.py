@@ -16,8 +16,17 @@ from ..errors import InputError
 __all__ = ["main", "COMMANDS", "build_parser"]
 
 # Module names under isotopy.cli; a new command is a new module and one entry here.
-COMMANDS = ["datasets", "train", "plot", "reproduce", "animate", "topology", "experiment",
-            "sweep", "serve"]
+COMMANDS = [
+    "datasets",
+    "train",
+    "plot",
+    "reproduce",
+    "animate",
+    "topology",
+    "experiment",
+    "sweep",
+    "serve",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,14 +43,17 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = _Parser(prog="isotopy", formatter_class=_Formatter,
-                     description="See and measure what low-dimensional neural networks do to "
-                                 "space.",
-                     epilog="example:\n  isotopy train --dataset disc_annulus --hidden 3 "
-                            "--out runs/da3\n  isotopy plot runs/da3 --out figs/")
+    parser = _Parser(
+        prog="isotopy",
+        formatter_class=_Formatter,
+        description="See and measure what low-dimensional neural networks do to space.",
+        epilog="example:\n  isotopy train --dataset disc_annulus --hidden 3 "
+        "--out runs/da3\n  isotopy plot runs/da3 --out figs/",
+    )
     parser.add_argument("--version", action="version", version=f"isotopy {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
@@ -49,8 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_command(sub, name: str, *, help: str, example: str, description: str | None = None):
     """Add a sub-command whose --help ends with an example."""
-    return sub.add_parser(name, help=help, description=description or help,
-                          epilog=f"example:\n  {example}", formatter_class=_Formatter)
+    return sub.add_parser(
+        name,
+        help=help,
+        description=description or help,
+        epilog=f"example:\n  {example}",
+        formatter_class=_Formatter,
+    )
 
 
 def main(argv=None) -> int:

@@ -11,8 +11,15 @@ def progress_bar(total: int, desc: str, *, unit: str = "step"):
     """Yield a ``progress(done, total)`` callback drawing a tqdm bar on stderr."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
-               dynamic_ncols=True, mininterval=0.2)
+    bar = tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=0.2,
+    )
     state = {"done": 0}
 
     def update(done, total_=None):

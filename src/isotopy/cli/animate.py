@@ -10,33 +10,62 @@ WHAT = ("layers", "training")
 def register(sub) -> None:
     from ..animate import FORMATS
 
-    p = add_command(sub, "animate",
-                    help="animate a run: every layer as a continuous deformation, or training",
-                    example="isotopy animate runs/da3 --what layers --format gif "
-                            "--out da3.gif")
+    p = add_command(
+        sub,
+        "animate",
+        help="animate a run: every layer as a continuous deformation, or training",
+        example="isotopy animate runs/da3 --what layers --format gif --out da3.gif",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'isotopy train'")
-    p.add_argument("--what", default="layers", metavar="|".join(WHAT),
-                   help="layers: the stages applied one after another along their paths; "
-                        "training: one representation at every recorded step")
-    p.add_argument("--stage", type=int, default=None, metavar="K",
-                   help="layers: animate only stage K (1 = the first stage); training: show "
-                        "representation K (0 = input; default the last hidden one)")
+    p.add_argument(
+        "--what",
+        default="layers",
+        metavar="|".join(WHAT),
+        help="layers: the stages applied one after another along their paths; "
+        "training: one representation at every recorded step",
+    )
+    p.add_argument(
+        "--stage",
+        type=int,
+        default=None,
+        metavar="K",
+        help="layers: animate only stage K (1 = the first stage); training: show "
+        "representation K (0 = input; default the last hidden one)",
+    )
     p.add_argument("--frames", type=int, default=60, metavar="N", help="number of frames")
     p.add_argument("--fps", type=float, default=20.0, metavar="F", help="frames per second")
-    p.add_argument("--format", default=None, metavar="|".join(FORMATS),
-                   help="output format (default: from the extension of --out)")
+    p.add_argument(
+        "--format",
+        default=None,
+        metavar="|".join(FORMATS),
+        help="output format (default: from the extension of --out)",
+    )
     p.add_argument("--size", type=int, default=480, metavar="PX", help="image width in pixels")
-    p.add_argument("--limits", default="smooth", metavar="smooth|fixed",
-                   help="view box: following the data smoothly, or fixed for all frames")
-    p.add_argument("--at", default="readable", metavar="final|readable|STEP",
-                   help="layers: the training state animated: readable (default: the earliest "
-                        "recorded step that classifies as well as the run ever does, with a "
-                        "margin, before tanh layers saturate), final or a step number; "
-                        "training: the last step shown (default: the whole run)")
-    p.add_argument("--hold", type=float, default=1.0, metavar="S",
-                   help="seconds the last frame stays on screen (GIF, MP4, HTML)")
-    p.add_argument("--out", required=True, metavar="PATH",
-                   help="file to write (a folder for --format png)")
+    p.add_argument(
+        "--limits",
+        default="smooth",
+        metavar="smooth|fixed",
+        help="view box: following the data smoothly, or fixed for all frames",
+    )
+    p.add_argument(
+        "--at",
+        default="readable",
+        metavar="final|readable|STEP",
+        help="layers: the training state animated: readable (default: the earliest "
+        "recorded step that classifies as well as the run ever does, with a "
+        "margin, before tanh layers saturate), final or a step number; "
+        "training: the last step shown (default: the whole run)",
+    )
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds the last frame stays on screen (GIF, MP4, HTML)",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="PATH", help="file to write (a folder for --format png)"
+    )
     p.set_defaults(func=run)
 
 
@@ -55,8 +84,10 @@ def run(args) -> int:
     if fmt is None:
         suffix = Path(args.out).suffix.lstrip(".").lower()
         if not suffix:
-            raise InputError("give --format (gif, mp4, html or png) or an --out name with "
-                             "one of those extensions")
+            raise InputError(
+                "give --format (gif, mp4, html or png) or an --out name with "
+                "one of those extensions"
+            )
         fmt = suffix
     lookup(FORMATS, fmt, "animation format")
     frames = check_positive_int(args.frames, "--frames")
@@ -78,8 +109,7 @@ def run(args) -> int:
     X, y = run_.X, run_.y
     if what == "layers":
         state = state_at(run_.net, run_.history, run_.X_train, run_.y_train, at, X_corner=X)
-        fr = morph_frames(state.net, X, y, frames=frames, stage=args.stage,
-                          limits=args.limits)
+        fr = morph_frames(state.net, X, y, frames=frames, stage=args.stage, limits=args.limits)
         fr.titles = [f"{t} ({state.label()})" for t in fr.titles]
         print(f"animated at the {state.describe()}")
     else:
@@ -87,15 +117,18 @@ def run(args) -> int:
         if at != "readable":
             last = hist.steps_done if at == "final" else at
             if last > hist.steps_done:
-                raise InputError(f"step {last} is beyond this run's last step "
-                                 f"{hist.steps_done}")
+                raise InputError(f"step {last} is beyond this run's last step {hist.steps_done}")
             keep = [i for i, s in enumerate(hist.record_steps) if s <= last]
             from dataclasses import replace
 
-            hist = replace(hist, record_steps=[hist.record_steps[i] for i in keep],
-                           snapshots=[hist.snapshots[i] for i in keep])
-        fr = training_frames(run_.net, hist, X, y, stage=args.stage, frames=frames,
-                             limits=args.limits)
+            hist = replace(
+                hist,
+                record_steps=[hist.record_steps[i] for i in keep],
+                snapshots=[hist.snapshots[i] for i in keep],
+            )
+        fr = training_frames(
+            run_.net, hist, X, y, stage=args.stage, frames=frames, limits=args.limits
+        )
     anim = Animation(fr, fps=args.fps, size=size, hold=args.hold)
     with progress_bar(len(fr), "rendering", unit="frame") as bar:
         path = anim.save(args.out, fmt, progress=bar)
@@ -103,10 +136,14 @@ def run(args) -> int:
     swaps = fr.meta.get("swaps") or {}
     print(f"{fr!r}")
     for k, (i, j) in swaps.items():
-        print(f"note: units {i + 1} and {j + 1} of stage {k + 1} were swapped (and the next "
-              "layer's inputs) so that its det W > 0; the network's function is unchanged")
+        print(
+            f"note: units {i + 1} and {j + 1} of stage {k + 1} were swapped (and the next "
+            "layer's inputs) so that its det W > 0; the network's function is unchanged"
+        )
     if flagged:
-        print(f"note: {flagged} frames come from paths that are not homeomorphisms "
-              "(flagged in red in the view)")
+        print(
+            f"note: {flagged} frames come from paths that are not homeomorphisms "
+            "(flagged in red in the view)"
+        )
     print(f"wrote {path} ({len(fr)} frames, {fmt})")
     return 0

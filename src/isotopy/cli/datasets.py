@@ -6,8 +6,12 @@ from . import add_command
 
 
 def register(sub) -> None:
-    p = add_command(sub, "datasets", help="list the datasets, one line each",
-                    example="isotopy datasets --params")
+    p = add_command(
+        sub,
+        "datasets",
+        help="list the datasets, one line each",
+        example="isotopy datasets --params",
+    )
     p.add_argument("--params", action="store_true", help="also list each dataset's parameters")
     p.set_defaults(func=run)
 

@@ -17,23 +17,36 @@ from . import _Formatter, _Parser, add_command
 def register(sub) -> None:
     from ..experiments import EXPERIMENTS
 
-    p = add_command(sub, "experiment", help="run one of the essay's experiments",
-                    example="isotopy experiment --list\n  isotopy experiment width_sweep "
-                            "--dims 2 --seeds 10")
+    p = add_command(
+        sub,
+        "experiment",
+        help="run one of the essay's experiments",
+        example="isotopy experiment --list\n  isotopy experiment width_sweep --dims 2 --seeds 10",
+    )
     p.add_argument("--list", action="store_true", help="list the experiments, one line each")
     p.set_defaults(func=run, experiment=None)
     exp_sub = p.add_subparsers(dest="experiment", metavar="NAME", parser_class=_Parser)
     for name, spec in EXPERIMENTS.items():
-        e = exp_sub.add_parser(name, help=spec.summary.replace("%", "%%"),
-                               description=spec.summary,
-                               formatter_class=_Formatter,
-                               epilog=f"example:\n  isotopy experiment {name}"
-                                      f"{getattr(spec.add_arguments, 'example', '')}")
+        e = exp_sub.add_parser(
+            name,
+            help=spec.summary.replace("%", "%%"),
+            description=spec.summary,
+            formatter_class=_Formatter,
+            epilog=f"example:\n  isotopy experiment {name}"
+            f"{getattr(spec.add_arguments, 'example', '')}",
+        )
         spec.add_arguments(e)
-        e.add_argument("--json", metavar="FILE", default=None,
-                       help="also write the numbers as JSON to FILE ('-' prints them)")
-        e.set_defaults(func=run, experiment=name, _options=[
-            a.dest for a in e._actions if a.dest not in ("help", "json")])
+        e.add_argument(
+            "--json",
+            metavar="FILE",
+            default=None,
+            help="also write the numbers as JSON to FILE ('-' prints them)",
+        )
+        e.set_defaults(
+            func=run,
+            experiment=name,
+            _options=[a.dest for a in e._actions if a.dest not in ("help", "json")],
+        )
 
 
 def _write_json(path: str, obj) -> None:
@@ -51,8 +64,9 @@ def run(args) -> int:
 
     if args.list or args.experiment is None:
         if not args.list:
-            raise InputError("name an experiment or give --list; experiments are: "
-                             + ", ".join(EXPERIMENTS))
+            raise InputError(
+                "name an experiment or give --list; experiments are: " + ", ".join(EXPERIMENTS)
+            )
         width = max(len(k) for k in EXPERIMENTS)
         for name, spec in EXPERIMENTS.items():
             print(f"{name:<{width}}  {spec.summary}")

@@ -6,17 +6,26 @@ from . import add_command
 
 
 def register(sub) -> None:
-    p = add_command(sub, "plot", help="draw every layer of a saved run",
-                    example="isotopy plot runs/da3 --out figs/da3 --size 600")
+    p = add_command(
+        sub,
+        "plot",
+        help="draw every layer of a saved run",
+        example="isotopy plot runs/da3 --out figs/da3 --size 600",
+    )
     p.add_argument("run", metavar="RUN_DIR", help="a run folder written by 'isotopy train'")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures")
-    p.add_argument("--size", type=int, default=500, metavar="PX",
-                   help="pixel size of each square panel")
+    p.add_argument(
+        "--size", type=int, default=500, metavar="PX", help="pixel size of each square panel"
+    )
     p.add_argument("--no-html", action="store_true", help="skip the plotly HTML of 3-D layers")
-    p.add_argument("--at", default="readable", metavar="final|readable|STEP",
-                   help="the training state drawn: readable (default: the earliest recorded "
-                        "step that classifies as well as the run ever does, with a margin, "
-                        "before tanh layers saturate), final (the last step) or a step number")
+    p.add_argument(
+        "--at",
+        default="readable",
+        metavar="final|readable|STEP",
+        help="the training state drawn: readable (default: the earliest recorded "
+        "step that classifies as well as the run ever does, with a margin, "
+        "before tanh layers saturate), final (the last step) or a step number",
+    )
     p.set_defaults(func=run)
 
 
@@ -40,8 +49,7 @@ def run(args) -> int:
     target.check()
     run_ = load_run(args.run)
     with target as tmp:
-        written, state = write_run_figures(run_, tmp, size=args.size, html=not args.no_html,
-                                           at=at)
+        written, state = write_run_figures(run_, tmp, size=args.size, html=not args.no_html, at=at)
     print(f"drawn at the {state.describe()}")
     print(f"wrote {len(written)} files to {args.out}: {', '.join(written)}")
     return 0

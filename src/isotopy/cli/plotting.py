@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_run_figures(run, folder, *, size: int = 500, html: bool = True,
-                      at="readable") -> tuple[list[str], object]:
+def write_run_figures(
+    run, folder, *, size: int = 500, html: bool = True, at="readable"
+) -> tuple[list[str], object]:
     """Write strip.png, training.png, one PNG per representation, HTML for 3-D ones.
 
     ``at`` picks the training state shown ("readable", "final" or a step; see

@@ -26,8 +26,10 @@ def _list(text: str, what: str, cast):
     try:
         return tuple(cast(p) for p in parts)
     except ValueError:
-        raise InputError(f"{what} must be comma-separated {cast.__name__}s such as "
-                         f"'{'2,3' if cast is int else '0,0.01'}', got {text!r}") from None
+        raise InputError(
+            f"{what} must be comma-separated {cast.__name__}s such as "
+            f"'{'2,3' if cast is int else '0,0.01'}', got {text!r}"
+        ) from None
 
 
 def register(sub) -> None:
@@ -39,51 +41,105 @@ def register(sub) -> None:
 
     d = SweepGrid()
     p = add_command(
-        sub, "sweep", help="train grids of networks (widths x depths x ... x seeds) in batches",
+        sub,
+        "sweep",
+        help="train grids of networks (widths x depths x ... x seeds) in batches",
         example="isotopy sweep --dataset disc_annulus --hidden 1,2,3,4 --depth 1,2,3 "
-                "--seeds 100 --steps 2000 --out results/",
+        "--seeds 100 --steps 2000 --out results/",
         description="Train every network of a grid (datasets and their parameters x hidden "
-                    "widths x depths x activations x contractive weights x seeds), many at "
-                    "a time as one batched program, and write a tidy table (results.csv, "
-                    "results.parquet: one row per network) and accuracy_vs_width.png into "
-                    "OUT. Rerunning the same command resumes an interrupted sweep.")
-    p.add_argument("--dataset", required=True, metavar="NAME[,NAME...]",
-                   help=f"datasets: {', '.join(DATASETS)}")
-    p.add_argument("--param", action="append", metavar="NAME=V1,V2,...",
-                   help="a dataset parameter and its values, e.g. --param gap=0.2,0.3 "
-                        "(repeatable; applies to the datasets that have it)")
-    p.add_argument("--hidden", "--widths", dest="widths", default="2,3,4", metavar="W1,W2,...",
-                   help="hidden widths (units per layer) to try")
-    p.add_argument("--depth", default="1", metavar="D1,D2,...",
-                   help="numbers of hidden layers to try")
-    p.add_argument("--activation", default="tanh", metavar="NAME[,NAME...]",
-                   help=f"activations: {', '.join(ACTIVATIONS)}")
-    p.add_argument("--contractive", default="0", metavar="L1,L2,...",
-                   help="contractive-penalty weights λ to try (0: none)")
-    p.add_argument("--seeds", type=int, default=len(d.seeds),
-                   help="networks per grid cell (seeds SEED_START, SEED_START+1, ...)")
+        "widths x depths x activations x contractive weights x seeds), many at "
+        "a time as one batched program, and write a tidy table (results.csv, "
+        "results.parquet: one row per network) and accuracy_vs_width.png into "
+        "OUT. Rerunning the same command resumes an interrupted sweep.",
+    )
+    p.add_argument(
+        "--dataset",
+        required=True,
+        metavar="NAME[,NAME...]",
+        help=f"datasets: {', '.join(DATASETS)}",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=V1,V2,...",
+        help="a dataset parameter and its values, e.g. --param gap=0.2,0.3 "
+        "(repeatable; applies to the datasets that have it)",
+    )
+    p.add_argument(
+        "--hidden",
+        "--widths",
+        dest="widths",
+        default="2,3,4",
+        metavar="W1,W2,...",
+        help="hidden widths (units per layer) to try",
+    )
+    p.add_argument(
+        "--depth", default="1", metavar="D1,D2,...", help="numbers of hidden layers to try"
+    )
+    p.add_argument(
+        "--activation",
+        default="tanh",
+        metavar="NAME[,NAME...]",
+        help=f"activations: {', '.join(ACTIVATIONS)}",
+    )
+    p.add_argument(
+        "--contractive",
+        default="0",
+        metavar="L1,L2,...",
+        help="contractive-penalty weights λ to try (0: none)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=len(d.seeds),
+        help="networks per grid cell (seeds SEED_START, SEED_START+1, ...)",
+    )
     p.add_argument("--seed-start", type=int, default=0, help="first seed")
     p.add_argument("--steps", type=int, default=d.steps, help="optimiser steps")
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: all)")
     p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
-    p.add_argument("--n-points", type=int, default=None,
-                   help="points per dataset (default: the dataset's own)")
+    p.add_argument(
+        "--n-points", type=int, default=None, help="points per dataset (default: the dataset's own)"
+    )
     p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
-    p.add_argument("--data-seed", type=int, default=d.data_seed,
-                   help="seed of the data and its split (shared by all networks of a cell)")
-    p.add_argument("--chunk-size", type=int, default=d.chunk_size,
-                   help="networks trained as one batch and saved as one chunk")
-    p.add_argument("--dense-points", type=int, default=d.dense_points,
-                   help="grid points for the dense-grid accuracy on the continuous sets")
+    p.add_argument(
+        "--data-seed",
+        type=int,
+        default=d.data_seed,
+        help="seed of the data and its split (shared by all networks of a cell)",
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=d.chunk_size,
+        help="networks trained as one batch and saved as one chunk",
+    )
+    p.add_argument(
+        "--dense-points",
+        type=int,
+        default=d.dense_points,
+        help="grid points for the dense-grid accuracy on the continuous sets",
+    )
     p.add_argument("--executor", default="local", help=f"one of: {', '.join(EXECUTORS)}")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes of the local executor (default: number of CPUs)")
-    p.add_argument("--ray-address", default=None, metavar="auto|HOST:PORT",
-                   help="Ray cluster to use (default: start a local Ray instance)")
-    p.add_argument("--compile", action="store_true",
-                   help="compile each chunk's training with torch.compile (worth it for large "
-                        "chunks; needs a C++ compiler)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes of the local executor (default: number of CPUs)",
+    )
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="auto|HOST:PORT",
+        help="Ray cluster to use (default: start a local Ray instance)",
+    )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile each chunk's training with torch.compile (worth it for large "
+        "chunks; needs a C++ compiler)",
+    )
     p.add_argument("--no-plot", action="store_true", help="skip accuracy_vs_width.png")
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="folder for the results")
     p.set_defaults(func=run)
@@ -102,13 +158,21 @@ def run(args) -> int:
     grid = SweepGrid(
         datasets=_list(args.dataset, "--dataset", str),
         params=parse_grid_params(args.param),
-        widths=_list(args.widths, "--hidden", int), depths=_list(args.depth, "--depth", int),
+        widths=_list(args.widths, "--hidden", int),
+        depths=_list(args.depth, "--depth", int),
         activations=_list(args.activation, "--activation", str),
         contractive=_list(args.contractive, "--contractive", float),
         seeds=tuple(range(args.seed_start, args.seed_start + seeds)),
-        n_points=args.n_points, steps=args.steps, lr=args.lr, batch_size=args.batch_size,
-        optimizer=args.optimizer, test_size=args.test_size, data_seed=args.data_seed,
-        chunk_size=args.chunk_size, dense_points=args.dense_points)
+        n_points=args.n_points,
+        steps=args.steps,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        test_size=args.test_size,
+        data_seed=args.data_seed,
+        chunk_size=args.chunk_size,
+        dense_points=args.dense_points,
+    )
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     workers = check_positive_int(workers, "--workers")
     resuming = check_sweep_folder(args.out, grid)
@@ -118,22 +182,32 @@ def run(args) -> int:
         _check_reachable(args.ray_address)
     chunks = grid_chunks(grid)
     total = sum(len(c["seeds"]) for c in chunks)
-    print(f"{grid!r}: {total} networks in {len(chunks)} chunks"
-          + (" (resuming)" if resuming else ""))
+    print(
+        f"{grid!r}: {total} networks in {len(chunks)} chunks" + (" (resuming)" if resuming else "")
+    )
     with progress_bar(total, "sweep", unit="net") as bar:
-        table = run_sweep(grid, args.out, executor=args.executor, workers=workers,
-                          ray_address=args.ray_address, plot=not args.no_plot, progress=bar,
-                          compile=True if args.compile else None)
+        table = run_sweep(
+            grid,
+            args.out,
+            executor=args.executor,
+            workers=workers,
+            ray_address=args.ray_address,
+            plot=not args.no_plot,
+            progress=bar,
+            compile=True if args.compile else None,
+        )
     s = summarize(table)
     cols = [c for c in s.columns if c.startswith("param_")]
-    print(f"{'cell':<40} {'median':>7} {'q25':>6} {'q75':>6} {'perfect':>8}  "
-          f"({s['score'].iloc[0]})")
+    print(
+        f"{'cell':<40} {'median':>7} {'q25':>6} {'q75':>6} {'perfect':>8}  ({s['score'].iloc[0]})"
+    )
     for _, r in s.iterrows():
         params = "".join(f" {c[6:]}={r[c]:g}" for c in cols if r[c] == r[c])
         lam = f" λ={r['contractive']:g}" if r["contractive"] else ""
         cell = f"{r['dataset']}{params} {r['activation']} {r['depth']}x{r['width']}{lam}"
-        print(f"{cell:<40} {r['median']:>7.3f} {r['q25']:>6.3f} {r['q75']:>6.3f} "
-              f"{r['perfect']:>8.2f}")
+        print(
+            f"{cell:<40} {r['median']:>7.3f} {r['q25']:>6.3f} {r['q75']:>6.3f} {r['perfect']:>8.2f}"
+        )
     plot = "" if args.no_plot else ", accuracy_vs_width.png"
     print(f"wrote {args.out}/results.csv, results.parquet{plot} ({len(table)} rows)")
     return 0

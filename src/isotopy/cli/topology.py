@@ -13,35 +13,56 @@ SATURATION_FLAG = 0.25  # share of a class's points in the corners of the activa
 
 def register(sub) -> None:
     p = add_command(
-        sub, "topology",
+        sub,
+        "topology",
         help="stage diagnostics, width bound, Betti and linking numbers of a run",
         example="isotopy topology runs/da3 --betti --stretch",
         description="For every stage of a trained network: whether it is a homeomorphism onto "
-                    "its image, det, singular values, condition number and a near-singular "
-                    "flag; the dataset's width bound checked against the network; optionally "
-                    "the Betti numbers of each class at every stage (persistent homology, "
-                    "ripser), the linking number of a link dataset's cores at every stage, and "
-                    "the Jacobian stretch.")
+        "its image, det, singular values, condition number and a near-singular "
+        "flag; the dataset's width bound checked against the network; optionally "
+        "the Betti numbers of each class at every stage (persistent homology, "
+        "ripser), the linking number of a link dataset's cores at every stage, and "
+        "the Jacobian stretch.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'isotopy train'")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.add_argument("--betti", action="store_true",
-                   help="Betti numbers of each class at every stage")
-    p.add_argument("--maxdim", type=int, default=1,
-                   help="highest Betti number with --betti (0, 1 or 2)")
-    p.add_argument("--reading", choices=sorted(READINGS), default="robust",
-                   help="how Betti numbers are read: 'robust' whitens each cloud first, so an "
-                        "invertible affine stage cannot change them; 'euclidean' reads the "
-                        "points as they are (default robust)")
-    p.add_argument("--rel-scale", type=float, default=None,
-                   help="read Betti numbers at this fraction of each cloud's diameter "
-                        "(default 0.1; the scale never drops below 2 sampling spacings)")
-    p.add_argument("--linking", action="store_true",
-                   help="linking number of the two cores at every stage (link datasets; "
-                        "done anyway for them)")
-    p.add_argument("--stretch", action="store_true",
-                   help="Jacobian norms of input -> each stage over the run's points")
-    p.add_argument("--rtol", type=float, default=None,
-                   help="flag affine stages with s_min/s_max below this (default 0.01)")
+    p.add_argument(
+        "--betti", action="store_true", help="Betti numbers of each class at every stage"
+    )
+    p.add_argument(
+        "--maxdim", type=int, default=1, help="highest Betti number with --betti (0, 1 or 2)"
+    )
+    p.add_argument(
+        "--reading",
+        choices=sorted(READINGS),
+        default="robust",
+        help="how Betti numbers are read: 'robust' whitens each cloud first, so an "
+        "invertible affine stage cannot change them; 'euclidean' reads the "
+        "points as they are (default robust)",
+    )
+    p.add_argument(
+        "--rel-scale",
+        type=float,
+        default=None,
+        help="read Betti numbers at this fraction of each cloud's diameter "
+        "(default 0.1; the scale never drops below 2 sampling spacings)",
+    )
+    p.add_argument(
+        "--linking",
+        action="store_true",
+        help="linking number of the two cores at every stage (link datasets; done anyway for them)",
+    )
+    p.add_argument(
+        "--stretch",
+        action="store_true",
+        help="Jacobian norms of input -> each stage over the run's points",
+    )
+    p.add_argument(
+        "--rtol",
+        type=float,
+        default=None,
+        help="flag affine stages with s_min/s_max below this (default 0.01)",
+    )
     p.set_defaults(func=run)
 
 
@@ -63,8 +84,9 @@ def run(args) -> int:
     from ..train import load_run
 
     if not 0 <= args.maxdim <= MAX_DIM:
-        raise InputError(f"Betti numbers are supported up to dimension {MAX_DIM}, "
-                         f"got --maxdim {args.maxdim}")
+        raise InputError(
+            f"Betti numbers are supported up to dimension {MAX_DIM}, got --maxdim {args.maxdim}"
+        )
     run_ = load_run(args.run_dir)
     net = run_.net
     dataset = run_.data.get("dataset")
@@ -73,26 +95,34 @@ def run(args) -> int:
     if args.linking and not is_link:
         links = ", ".join(k for k, v in DATASETS.items() if v.is_link)
         what = f"dataset {dataset!r}" if dataset else "data from a file"
-        raise InputError(f"the run was trained on {what}, which is not a link dataset; "
-                         f"linking numbers need one of: {links}")
+        raise InputError(
+            f"the run was trained on {what}, which is not a link dataset; "
+            f"linking numbers need one of: {links}"
+        )
     rtol = NEAR_SINGULAR_RTOL if args.rtol is None else args.rtol
     diags = stage_diagnostics(net, rtol=rtol)
-    out: dict = {"run": str(args.run_dir), "network": repr(net), "dataset": dataset,
-                 "stages": diagnostics_to_json(diags)}
+    out: dict = {
+        "run": str(args.run_dir),
+        "network": repr(net),
+        "dataset": dataset,
+        "stages": diagnostics_to_json(diags),
+    }
     if dataset in DATASETS:
         out["width"] = check_width(net, dataset, **params)
     if args.betti:
         rel = REL_SCALE if args.rel_scale is None else args.rel_scale
-        bt = betti_through_network(net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel,
-                                   reading=args.reading)
+        bt = betti_through_network(
+            net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel, reading=args.reading
+        )
         out["betti"] = bt.to_dict()
         out["betti"]["sampling_flags"] = sampling_flags(bt, diags, net, run_.X, run_.y)
     if is_link:
         out["linking"] = linking_through_network(net, dataset, **params).to_dict()
     if args.stretch:
         if len(net.stages) == 1:
-            raise InputError("--stretch needs a network with a hidden layer; this run has "
-                             "only a read-out")
+            raise InputError(
+                "--stretch needs a network with a hidden layer; this run has only a read-out"
+            )
         out["stretch"] = stretch(net, run_.X).summary()
     if args.json:
         print(json.dumps(out, indent=2, default=float))
@@ -109,8 +139,10 @@ def run(args) -> int:
         for src in w["bound"]["sources"]:
             print(f"  source: {src}")
     if args.betti:
-        print(f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage "
-              f"({args.reading} reading):")
+        print(
+            f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage "
+            f"({args.reading} reading):"
+        )
         print(bt.table())
         for f in out["betti"]["sampling_flags"]:
             print(f"  note: {f['message']}")
@@ -148,8 +180,9 @@ def sampling_flags(bt, diags, net, X, y) -> list[dict]:
     flags = []
     for s in range(1, len(bt.names)):
         name, d = bt.names[s], by_name.get(bt.names[s])
-        changed = [c for i, c in enumerate(bt.classes)
-                   if (bt.betti[s, i] != bt.betti[s - 1, i]).any()]
+        changed = [
+            c for i, c in enumerate(bt.classes) if (bt.betti[s, i] != bt.betti[s - 1, i]).any()
+        ]
         if not changed or d is None or not d.homeomorphism:
             continue
         fracs = [sat[c][name] for c in changed if name in sat.get(c, {})]
@@ -158,14 +191,19 @@ def sampling_flags(bt, diags, net, X, y) -> list[dict]:
         if not whitened and d.condition is not None and d.condition > COND_FLAG:
             cause = f"large condition number ({d.condition:.3g}) of the affine map"
         elif frac is not None and float(frac) >= SATURATION_FLAG:
-            cause = (f"saturation ({100 * float(frac):.0f}% of the class's points in the "
-                     f"corners)")
+            cause = f"saturation ({100 * float(frac):.0f}% of the class's points in the corners)"
         else:
             n = min(counts[c] for c in changed)
             cause = f"too few points ({n} in the smallest changed class)"
         cls = ", ".join(str(c) for c in changed)
-        flags.append({"stage": name, "classes": changed, "cause": cause,
-                      "message": f"{name} is a homeomorphism, yet the Betti numbers of class "
-                                 f"{cls} change there: a sampling effect, not a change of "
-                                 f"topology; likely cause: {cause}"})
+        flags.append(
+            {
+                "stage": name,
+                "classes": changed,
+                "cause": cause,
+                "message": f"{name} is a homeomorphism, yet the Betti numbers of class "
+                f"{cls} change there: a sampling effect, not a change of "
+                f"topology; likely cause: {cause}",
+            }
+        )
     return flags

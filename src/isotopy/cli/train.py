@@ -28,13 +28,23 @@ def add_data_args(p) -> None:
     from ..datasets import DATASETS
 
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dataset", metavar="NAME",
-                     help=f"a registered dataset: {', '.join(DATASETS)}")
+    src.add_argument(
+        "--dataset", metavar="NAME", help=f"a registered dataset: {', '.join(DATASETS)}"
+    )
     src.add_argument("--data", metavar="FILE", help="a CSV / NPY / NPZ file of points + labels")
-    p.add_argument("--n-points", type=int, default=None, metavar="N",
-                   help="number of points (default: the dataset's own)")
-    p.add_argument("--param", action="append", metavar="NAME=VALUE",
-                   help="a dataset parameter, e.g. --param turns=1.5 (repeatable)")
+    p.add_argument(
+        "--n-points",
+        type=int,
+        default=None,
+        metavar="N",
+        help="number of points (default: the dataset's own)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a dataset parameter, e.g. --param turns=1.5 (repeatable)",
+    )
 
 
 def register(sub) -> None:
@@ -42,22 +52,36 @@ def register(sub) -> None:
     from ..train import OPTIMIZERS, TrainConfig
 
     d = TrainConfig()
-    p = add_command(sub, "train", help="train a network and write a run folder",
-                    example="isotopy train --dataset disc_annulus --hidden 3 --out runs/da3")
+    p = add_command(
+        sub,
+        "train",
+        help="train a network and write a run folder",
+        example="isotopy train --dataset disc_annulus --hidden 3 --out runs/da3",
+    )
     add_data_args(p)
-    p.add_argument("--hidden", default="2", metavar="W1,W2,...",
-                   help="hidden widths, comma-separated; '' for no hidden layer")
-    p.add_argument("--activation", default="tanh", metavar="NAME",
-                   help=f"one of: {', '.join(ACTIVATIONS)}")
+    p.add_argument(
+        "--hidden",
+        default="2",
+        metavar="W1,W2,...",
+        help="hidden widths, comma-separated; '' for no hidden layer",
+    )
+    p.add_argument(
+        "--activation", default="tanh", metavar="NAME", help=f"one of: {', '.join(ACTIVATIONS)}"
+    )
     p.add_argument("--steps", type=int, default=d.steps, help="optimiser steps")
     p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: all)")
     p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
     p.add_argument("--seed", type=int, default=d.seed, help="seed for data, split and init")
     p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
-    p.add_argument("--weight-penalty", type=float, default=d.weight_penalty, metavar="LAMBDA",
-                   help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss (0.01 keeps "
-                        "tanh layers out of saturation, so pictures stay readable)")
+    p.add_argument(
+        "--weight-penalty",
+        type=float,
+        default=d.weight_penalty,
+        metavar="LAMBDA",
+        help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss (0.01 keeps "
+        "tanh layers out of saturation, so pictures stay readable)",
+    )
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
     p.set_defaults(func=run)
 
@@ -84,8 +108,9 @@ def run(args) -> int:
     import math
 
     if not (math.isfinite(args.weight_penalty) and args.weight_penalty >= 0):
-        raise InputError(f"--weight-penalty must be a finite number >= 0, got "
-                         f"{args.weight_penalty}")
+        raise InputError(
+            f"--weight-penalty must be a finite number >= 0, got {args.weight_penalty}"
+        )
     if not 0 <= args.test_size < 1:
         raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
     params = parse_params(args.param)
@@ -98,12 +123,22 @@ def run(args) -> int:
 
     torch.set_num_threads(1)  # a network of a few units: extra threads only add overhead
     with progress_bar(args.steps, "training") as bar:
-        result = train_run(args.dataset, data_file=args.data, n=args.n_points, hidden=hidden,
-                           activation=args.activation, dataset_params=params,
-                           steps=args.steps, lr=args.lr, batch_size=args.batch_size,
-                           optimizer=args.optimizer, seed=args.seed,
-                           test_size=args.test_size, weight_penalty=args.weight_penalty,
-                           progress=bar)
+        result = train_run(
+            args.dataset,
+            data_file=args.data,
+            n=args.n_points,
+            hidden=hidden,
+            activation=args.activation,
+            dataset_params=params,
+            steps=args.steps,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            optimizer=args.optimizer,
+            seed=args.seed,
+            test_size=args.test_size,
+            weight_penalty=args.weight_penalty,
+            progress=bar,
+        )
     save_run(result, args.out)
     m = result.metrics()
     if result.history.stopped:

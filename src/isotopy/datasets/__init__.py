@@ -32,11 +32,23 @@ from .spheres import (
 )
 
 __all__ = [
-    "DATASETS", "DatasetSpec", "make_dataset", "dataset_params", "check_params", "load_points",
+    "DATASETS",
+    "DatasetSpec",
+    "make_dataset",
+    "dataset_params",
+    "check_params",
+    "load_points",
     "link_cores",
     "points_from_csv_text",
-    "make_two_curves", "make_spirals", "make_nested_spheres", "make_disc_annulus",
-    "make_interval", "make_linked_tori", "make_unlink", "nested_spheres_labels", "MAX_POINTS",
+    "make_two_curves",
+    "make_spirals",
+    "make_nested_spheres",
+    "make_disc_annulus",
+    "make_interval",
+    "make_linked_tori",
+    "make_unlink",
+    "nested_spheres_labels",
+    "MAX_POINTS",
 ]
 
 
@@ -63,25 +75,55 @@ class DatasetSpec:
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in [
-        DatasetSpec("two_curves", make_two_curves, 2,
-                    "two parallel sine curves: no line separates them, one hidden layer does"),
-        DatasetSpec("spirals", make_spirals, 2,
-                    "two interleaved spiral arms; 'turns' sets how entangled they are"),
-        DatasetSpec("disc_annulus", make_disc_annulus, 2,
-                    "a disc inside an annulus: 2-unit layers cannot separate it, 3 can",
-                    labels_fn=nested_spheres_labels),
-        DatasetSpec("interval", make_interval, 1,
-                    "an interval inside its complement on the line: needs a 2-unit layer",
-                    labels_fn=nested_spheres_labels),
-        DatasetSpec("nested_spheres", make_nested_spheres, None,
-                    "a ball inside a spherical shell in R^dim: needs dim + 1 units",
-                    labels_fn=nested_spheres_labels),
-        DatasetSpec("linked_tori", make_linked_tori, 3,
-                    "two solid tori linked 'linking' times: needs a 4-unit layer",
-                    labels_fn=linked_tori_labels, is_link=True),
-        DatasetSpec("unlink", make_unlink, 3,
-                    "two solid tori that look tangled but come apart: 3 units can do it",
-                    labels_fn=unlink_labels, is_link=True),
+        DatasetSpec(
+            "two_curves",
+            make_two_curves,
+            2,
+            "two parallel sine curves: no line separates them, one hidden layer does",
+        ),
+        DatasetSpec(
+            "spirals",
+            make_spirals,
+            2,
+            "two interleaved spiral arms; 'turns' sets how entangled they are",
+        ),
+        DatasetSpec(
+            "disc_annulus",
+            make_disc_annulus,
+            2,
+            "a disc inside an annulus: 2-unit layers cannot separate it, 3 can",
+            labels_fn=nested_spheres_labels,
+        ),
+        DatasetSpec(
+            "interval",
+            make_interval,
+            1,
+            "an interval inside its complement on the line: needs a 2-unit layer",
+            labels_fn=nested_spheres_labels,
+        ),
+        DatasetSpec(
+            "nested_spheres",
+            make_nested_spheres,
+            None,
+            "a ball inside a spherical shell in R^dim: needs dim + 1 units",
+            labels_fn=nested_spheres_labels,
+        ),
+        DatasetSpec(
+            "linked_tori",
+            make_linked_tori,
+            3,
+            "two solid tori linked 'linking' times: needs a 4-unit layer",
+            labels_fn=linked_tori_labels,
+            is_link=True,
+        ),
+        DatasetSpec(
+            "unlink",
+            make_unlink,
+            3,
+            "two solid tori that look tangled but come apart: 3 units can do it",
+            labels_fn=unlink_labels,
+            is_link=True,
+        ),
     ]
 }
 
@@ -130,4 +172,3 @@ def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **
     X, y = spec.make(**kwargs)
     assert X.dtype == np.float32 and y.dtype == np.int64
     return X, y
-

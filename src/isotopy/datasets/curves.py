@@ -19,7 +19,11 @@ from ._common import check_n, check_nonneg, check_pos, finish, split_counts
 
 
 def make_two_curves(
-    n: int = 400, *, noise: float = 0.0, amplitude: float = 0.6, separation: float = 0.12,
+    n: int = 400,
+    *,
+    noise: float = 0.0,
+    amplitude: float = 0.6,
+    separation: float = 0.12,
     seed: int | None = None,
 ):
     """Two parallel sine curves in the plane, one per class.
@@ -57,7 +61,11 @@ def make_two_curves(
 
 
 def make_spirals(
-    n: int = 500, *, noise: float = 0.02, turns: float = 0.6, inner_radius: float = 0.15,
+    n: int = 500,
+    *,
+    noise: float = 0.02,
+    turns: float = 0.6,
+    inner_radius: float = 0.15,
     seed: int | None = None,
 ):
     """Two interleaved spiral arms.

@@ -61,8 +61,13 @@ def load_points(path, *, max_points: int = MAX_POINTS, n_features: int | None = 
     return _validate(path, X, labels, max_points=max_points, n_features=n_features)
 
 
-def points_from_csv_text(text: str, *, name: str = "uploaded CSV",
-                         max_points: int = MAX_POINTS, n_features: int | None = None):
+def points_from_csv_text(
+    text: str,
+    *,
+    name: str = "uploaded CSV",
+    max_points: int = MAX_POINTS,
+    n_features: int | None = None,
+):
     """Parse CSV text held in memory by the same rules as :func:`load_points` (no file involved).
 
     ``name`` only appears in error sentences. Returns X float32 (n, d), y int64 (n,).
@@ -167,7 +172,8 @@ def _validate(path, X, labels, *, max_points, n_features):
         raise InputError(f"data file {name!r} is empty")
     if len(X) > max_points:
         raise InputError(
-            f"data file {name!r} has {len(X)} points, more than the limit {max_points}")
+            f"data file {name!r} has {len(X)} points, more than the limit {max_points}"
+        )
     if not np.isfinite(X).all():
         row = int(np.argwhere(~np.isfinite(X))[0, 0])
         raise InputError(f"data file {name!r} has a NaN or infinite value (row {row + 1})")

@@ -26,17 +26,38 @@ import numpy as np
 from ..errors import InputError, lookup
 from ..files import atomic_write
 
-__all__ = ["ImageData", "IMAGE_DATASETS", "load_image_data", "load_digits", "load_mnist",
-           "read_idx", "write_idx", "download_mnist", "MNIST_FILES", "MNIST_ENV",
-           "mnist_dir_from_env", "subset"]
+__all__ = [
+    "ImageData",
+    "IMAGE_DATASETS",
+    "load_image_data",
+    "load_digits",
+    "load_mnist",
+    "read_idx",
+    "write_idx",
+    "download_mnist",
+    "MNIST_FILES",
+    "MNIST_ENV",
+    "mnist_dir_from_env",
+    "subset",
+]
 
 MNIST_ENV = "ISOTOPY_MNIST_DIR"  # environment variable naming a folder of the MNIST files
 
-_IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
-              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_TYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
-MNIST_FILES = {"X_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
-               "X_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+MNIST_FILES = {
+    "X_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "X_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
 # The usual public mirror (the original yann.lecun.com address now often refuses requests).
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
@@ -57,8 +78,10 @@ class ImageData:
         return int(max(self.y_train.max(), self.y_test.max())) + 1
 
     def __repr__(self) -> str:
-        return (f"ImageData({self.name!r}, train={len(self.X_train)}, test={len(self.X_test)}, "
-                f"shape={self.shape}, classes={self.n_classes})")
+        return (
+            f"ImageData({self.name!r}, train={len(self.X_train)}, test={len(self.X_test)}, "
+            f"shape={self.shape}, classes={self.n_classes})"
+        )
 
 
 # ---------------------------------------------------------------------------------- IDX
@@ -78,13 +101,17 @@ def read_idx(path) -> np.ndarray:
     except (OSError, EOFError) as e:
         raise InputError(f"IDX file {str(path)!r} cannot be read ({e})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise InputError(f"IDX file {str(path)!r} has a wrong magic number "
-                         f"({raw[:4].hex() or 'empty file'}); an IDX file starts with "
-                         f"00 00, a type code and the number of dimensions")
+        raise InputError(
+            f"IDX file {str(path)!r} has a wrong magic number "
+            f"({raw[:4].hex() or 'empty file'}); an IDX file starts with "
+            f"00 00, a type code and the number of dimensions"
+        )
     code, ndim = raw[2], raw[3]
     if code not in _IDX_TYPES:
-        raise InputError(f"IDX file {str(path)!r} has unknown type code 0x{code:02x}; valid "
-                         f"codes are " + ", ".join(f"0x{c:02x}" for c in _IDX_TYPES))
+        raise InputError(
+            f"IDX file {str(path)!r} has unknown type code 0x{code:02x}; valid "
+            f"codes are " + ", ".join(f"0x{c:02x}" for c in _IDX_TYPES)
+        )
     if ndim == 0 or len(raw) < 4 + 4 * ndim:
         raise InputError(f"IDX file {str(path)!r} is truncated inside its header")
     dims = tuple(int(v) for v in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
@@ -92,11 +119,15 @@ def read_idx(path) -> np.ndarray:
     expected = int(np.prod(dims)) * dtype.itemsize
     body = len(raw) - 4 - 4 * ndim
     if body < expected:
-        raise InputError(f"IDX file {str(path)!r} is truncated: its header announces "
-                         f"{expected} bytes of data for shape {dims}, it holds {body}")
+        raise InputError(
+            f"IDX file {str(path)!r} is truncated: its header announces "
+            f"{expected} bytes of data for shape {dims}, it holds {body}"
+        )
     if body > expected:
-        raise InputError(f"IDX file {str(path)!r} has {body - expected} bytes after the data "
-                         f"its header announces for shape {dims}")
+        raise InputError(
+            f"IDX file {str(path)!r} has {body - expected} bytes after the data "
+            f"its header announces for shape {dims}"
+        )
     arr = np.frombuffer(raw, dtype=dtype, offset=4 + 4 * ndim).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))
 
@@ -120,8 +151,12 @@ def write_idx(path, array) -> None:
 
 
 def _find(folder: Path, stem: str) -> Path:
-    for cand in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
-                 stem.replace("-idx", ".idx") + ".gz"):
+    for cand in (
+        stem,
+        stem + ".gz",
+        stem.replace("-idx", ".idx"),
+        stem.replace("-idx", ".idx") + ".gz",
+    ):
         if (folder / cand).is_file():
             return folder / cand
     raise InputError(f"MNIST folder {str(folder)!r} has no file {stem!r} (or {stem}.gz)")
@@ -138,8 +173,10 @@ def download_mnist(folder, *, url: str = MNIST_URL, progress=None) -> Path:
                 source = url + stem + ".gz"
                 atomic_write(target, lambda tmp, src=source: urllib.request.urlretrieve(src, tmp))
             except OSError as e:
-                raise InputError(f"could not download MNIST from {url} ({e}); give "
-                                 f"--mnist-dir with the four IDX files instead") from None
+                raise InputError(
+                    f"could not download MNIST from {url} ({e}); give "
+                    f"--mnist-dir with the four IDX files instead"
+                ) from None
         if progress is not None:
             progress(i + 1, len(MNIST_FILES))
     return folder
@@ -168,8 +205,10 @@ def load_mnist(folder=None, *, download: bool = False) -> ImageData:
     for part in ("train", "test"):
         X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]
         if X.ndim != 3 or y.ndim != 1 or len(X) != len(y):
-            raise InputError(f"MNIST {part} files do not match: images of shape {X.shape}, "
-                             f"labels of shape {y.shape}")
+            raise InputError(
+                f"MNIST {part} files do not match: images of shape {X.shape}, "
+                f"labels of shape {y.shape}"
+            )
         if y.size and (y.min() < 0 or y.max() > 9):
             raise InputError(f"MNIST {part} labels must be 0..9")
     h, w = arrays["X_train"].shape[1:]
@@ -177,10 +216,16 @@ def load_mnist(folder=None, *, download: bool = False) -> ImageData:
         raise InputError("MNIST train and test images differ in size")
 
     def flat(X):
-        return (X.reshape(len(X), -1).astype(np.float32) / 255.0)
+        return X.reshape(len(X), -1).astype(np.float32) / 255.0
 
-    return ImageData("mnist", flat(arrays["X_train"]), arrays["y_train"].astype(np.int64),
-                     flat(arrays["X_test"]), arrays["y_test"].astype(np.int64), (1, h, w))
+    return ImageData(
+        "mnist",
+        flat(arrays["X_train"]),
+        arrays["y_train"].astype(np.int64),
+        flat(arrays["X_test"]),
+        arrays["y_test"].astype(np.int64),
+        (1, h, w),
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -202,8 +247,9 @@ def load_digits(*, test_size: float = 0.25, seed: int = 0) -> ImageData:
     return ImageData("digits", Xtr, ytr, Xte, yte, (1, 8, 8))
 
 
-def subset(data: ImageData, *, n_train: int | None = None, n_test: int | None = None,
-           seed: int = 0) -> ImageData:
+def subset(
+    data: ImageData, *, n_train: int | None = None, n_test: int | None = None, seed: int = 0
+) -> ImageData:
     """A random subset of the training and test images (each kept whole when None).
 
     Draws without replacement with ``np.random.default_rng(seed)`` and keeps the images'
@@ -224,12 +270,15 @@ def subset(data: ImageData, *, n_train: int | None = None, n_test: int | None = 
     return ImageData(data.name, Xtr, ytr, Xte, yte, data.shape)
 
 
-IMAGE_DATASETS = {"digits": "scikit-learn's 8x8 digits, 1797 images (bundled, no download)",
-                  "mnist": "MNIST 28x28, 60,000 train + 10,000 test (IDX files)"}
+IMAGE_DATASETS = {
+    "digits": "scikit-learn's 8x8 digits, 1797 images (bundled, no download)",
+    "mnist": "MNIST 28x28, 60,000 train + 10,000 test (IDX files)",
+}
 
 
-def load_image_data(name: str = "digits", *, mnist_dir=None, download: bool = False,
-                    seed: int = 0) -> ImageData:
+def load_image_data(
+    name: str = "digits", *, mnist_dir=None, download: bool = False, seed: int = 0
+) -> ImageData:
     """``"digits"`` (split by ``seed``) or ``"mnist"`` (its own fixed split)."""
     lookup(IMAGE_DATASETS, name, "image dataset")
     if name == "digits":

@@ -49,9 +49,18 @@ import numpy as np
 from ..errors import InputError, check_positive_int
 from ._common import check_n, check_pos, finish, split_counts
 
-__all__ = ["link_cores", "make_linked_tori", "make_unlink", "linked_tori_labels",
-           "unlink_labels", "UNLINK_KINDS", "unlink_cores", "make_tangled_unlink",
-           "tangled_unlink_labels", "plane_separable"]
+__all__ = [
+    "link_cores",
+    "make_linked_tori",
+    "make_unlink",
+    "linked_tori_labels",
+    "unlink_labels",
+    "UNLINK_KINDS",
+    "unlink_cores",
+    "make_tangled_unlink",
+    "tangled_unlink_labels",
+    "plane_separable",
+]
 
 _DENSE = 2000  # samples of a core curve used to compute arc length and frames
 
@@ -108,8 +117,10 @@ def _link_curves(name: str, params: dict):
         major, minor = params.get("major_radius", 1.0), params.get("minor_radius", 0.5)
         return [_torus_link_curve(j, k, major, minor) for j in (0, 1)]
     if name == "unlink":
-        return [_ring(params.get("ring_radius", 1.0)),
-                _ellipse_xz(params.get("half_width", 0.45), params.get("half_height", 0.9))]
+        return [
+            _ring(params.get("ring_radius", 1.0)),
+            _ellipse_xz(params.get("half_width", 0.45), params.get("half_height", 0.9)),
+        ]
     raise InputError(f"{name!r} is not a link dataset; link datasets are: linked_tori, unlink")
 
 
@@ -134,8 +145,13 @@ def link_cores(name: str, *, samples: int = 400, **params) -> list[np.ndarray]:
 
 
 def make_linked_tori(
-    n: int = 1000, *, thickness: float = 0.15, linking: int = 1, major_radius: float = 1.0,
-    minor_radius: float = 0.5, seed: int | None = None,
+    n: int = 1000,
+    *,
+    thickness: float = 0.15,
+    linking: int = 1,
+    major_radius: float = 1.0,
+    minor_radius: float = 0.5,
+    seed: int | None = None,
 ):
     """Two solid tori forming the torus link T(2, 2k): linked ``linking`` times.
 
@@ -169,8 +185,13 @@ def make_linked_tori(
 
 
 def make_unlink(
-    n: int = 1000, *, thickness: float = 0.12, ring_radius: float = 1.0,
-    half_width: float = 0.45, half_height: float = 0.9, seed: int | None = None,
+    n: int = 1000,
+    *,
+    thickness: float = 0.12,
+    ring_radius: float = 1.0,
+    half_width: float = 0.45,
+    half_height: float = 0.9,
+    seed: int | None = None,
 ):
     """A ring and an ellipse through its hole that are not linked (they can be pulled apart).
 
@@ -194,12 +215,15 @@ def make_unlink(
     """
     n = check_n(n)
     thickness = check_pos(thickness, "thickness")
-    params = dict(ring_radius=check_pos(ring_radius, "ring_radius"),
-                  half_width=check_pos(half_width, "half_width"),
-                  half_height=check_pos(half_height, "half_height"))
+    params = dict(
+        ring_radius=check_pos(ring_radius, "ring_radius"),
+        half_width=check_pos(half_width, "half_width"),
+        half_height=check_pos(half_height, "half_height"),
+    )
     if params["half_width"] >= params["ring_radius"]:
         raise InputError(
-            "half_width must be below ring_radius so the ellipse passes through the ring")
+            "half_width must be below ring_radius so the ellipse passes through the ring"
+        )
     _check_tubes_apart("unlink", params, thickness)
     return _sample(n, "unlink", params, thickness, seed)
 
@@ -220,8 +244,6 @@ def _sample(n, name, params, thickness, seed):
     return finish(parts, [0, 1], rng)
 
 
-
-
 # ------------------------------------------------------------ labels of the continuous sets
 _LABEL_VERTICES = 4000  # polygon of the core for distances: chord error below 1e-5
 
@@ -237,8 +259,9 @@ def _distance_to_polygon(points, c):
     near = cKDTree(c).query(points, k=min(4, len(c)))[1]  # (m, 4) nearest vertices
     cand = np.concatenate([near, (near - 1) % len(c)], axis=1)  # segments at those vertices
     p0, d = c[cand], seg[cand]  # (m, 8, 3)
-    t = np.clip(((points[:, None] - p0) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-300),
-                0.0, 1.0)
+    t = np.clip(
+        ((points[:, None] - p0) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-300), 0.0, 1.0
+    )
     dist = np.linalg.norm(points[:, None] - (p0 + t[..., None] * d), axis=-1).min(1)
     # the nearest segment always ends at one of the 4 nearest vertices unless the point is
     # farther than a segment from the curve; those points are far outside any tube anyway
@@ -255,25 +278,49 @@ def _tube_labels(points, cores, thickness):
     return out
 
 
-def linked_tori_labels(points, *, thickness: float = 0.15, linking: int = 1,
-                       major_radius: float = 1.0, minor_radius: float = 0.5, **_):
+def linked_tori_labels(
+    points,
+    *,
+    thickness: float = 0.15,
+    linking: int = 1,
+    major_radius: float = 1.0,
+    minor_radius: float = 0.5,
+    **_,
+):
     """Label of each point under the two solid tori of ``linked_tori``: 0, 1, or -1 outside.
 
     points: (m, 3) -> (m,) int64. Used to measure accuracy on a dense grid of the sets.
     """
-    cores = link_cores("linked_tori", samples=_LABEL_VERTICES, linking=int(linking),
-                       major_radius=major_radius, minor_radius=minor_radius)
+    cores = link_cores(
+        "linked_tori",
+        samples=_LABEL_VERTICES,
+        linking=int(linking),
+        major_radius=major_radius,
+        minor_radius=minor_radius,
+    )
     return _tube_labels(points, cores, thickness)
 
 
-def unlink_labels(points, *, thickness: float = 0.12, ring_radius: float = 1.0,
-                  half_width: float = 0.45, half_height: float = 0.9, **_):
+def unlink_labels(
+    points,
+    *,
+    thickness: float = 0.12,
+    ring_radius: float = 1.0,
+    half_width: float = 0.45,
+    half_height: float = 0.9,
+    **_,
+):
     """Label of each point under the two solid tori of ``unlink``: 0, 1, or -1 outside.
 
     points: (m, 3) -> (m,) int64.
     """
-    cores = link_cores("unlink", samples=_LABEL_VERTICES, ring_radius=ring_radius,
-                       half_width=half_width, half_height=half_height)
+    cores = link_cores(
+        "unlink",
+        samples=_LABEL_VERTICES,
+        ring_radius=ring_radius,
+        half_width=half_width,
+        half_height=half_height,
+    )
     return _tube_labels(points, cores, thickness)
 
 
@@ -307,8 +354,7 @@ def _figure_eight(rng):
 
     def loop(s):
         t = 2 * np.pi * s
-        return np.stack([length * np.sin(t), width * np.sin(t) * np.cos(t), h * np.cos(t)],
-                        axis=1)
+        return np.stack([length * np.sin(t), width * np.sin(t) * np.cos(t), h * np.cos(t)], axis=1)
 
     return ring, loop
 
@@ -370,8 +416,14 @@ def _unlink_thickness(kind, seed):
     return round(min(0.1, 0.3 * gap), 4)  # tubes of radius 0.3 gap never touch
 
 
-def make_tangled_unlink(n: int = 1000, *, kind: str = "threaded", instance: int = 0,
-                        thickness: float | None = None, seed: int | None = None):
+def make_tangled_unlink(
+    n: int = 1000,
+    *,
+    kind: str = "threaded",
+    instance: int = 0,
+    thickness: float | None = None,
+    seed: int | None = None,
+):
     """Points in two solid tori around the cores of a random tangled unlink.
 
     Parameters
@@ -400,20 +452,21 @@ def make_tangled_unlink(n: int = 1000, *, kind: str = "threaded", instance: int 
     d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)).min()
     if 2 * thickness >= d:
         raise InputError(
-            f"thickness {thickness} makes the two tori touch; it must be below {d / 2:.3f}")
+            f"thickness {thickness} makes the two tori touch; it must be below {d / 2:.3f}"
+        )
     rng = np.random.default_rng(seed)
     curves = _unlink_curves(kind, instance)
     parts = [_tube(rng, c, count, thickness) for c, count in zip(curves, split_counts(n))]
     return finish(parts, [0, 1], rng)
 
 
-def tangled_unlink_labels(points, *, kind: str = "threaded", instance: int = 0,
-                          thickness: float | None = None, **_):
+def tangled_unlink_labels(
+    points, *, kind: str = "threaded", instance: int = 0, thickness: float | None = None, **_
+):
     """Label of each point under the two solid tori of a tangled unlink (-1 outside)."""
     if thickness is None:
         thickness = _unlink_thickness(kind, instance)
-    return _tube_labels(points, unlink_cores(kind, instance, samples=_LABEL_VERTICES),
-                        thickness)
+    return _tube_labels(points, unlink_cores(kind, instance, samples=_LABEL_VERTICES), thickness)
 
 
 def plane_separable(a, b) -> bool:
@@ -432,6 +485,11 @@ def plane_separable(a, b) -> bool:
     # variables (w, c); constraints in the form A x <= -1
     A = np.r_[np.c_[-a, np.ones(len(a))], np.c_[b, -np.ones(len(b))]]
     n_var = a.shape[1] + 1
-    res = linprog(np.zeros(n_var), A_ub=A, b_ub=-np.ones(len(A)),
-                  bounds=[(None, None)] * n_var, method="highs")
+    res = linprog(
+        np.zeros(n_var),
+        A_ub=A,
+        b_ub=-np.ones(len(A)),
+        bounds=[(None, None)] * n_var,
+        method="highs",
+    )
     return bool(res.status == 0)

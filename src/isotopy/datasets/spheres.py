@@ -38,8 +38,14 @@ def _check_radii(inner_radius, gap, outer_radius):
 
 
 def make_nested_spheres(
-    n: int = 500, *, dim: int = 2, inner_radius: float = 0.4, gap: float = 0.3,
-    outer_radius: float = 1.0, noise: float = 0.0, seed: int | None = None,
+    n: int = 500,
+    *,
+    dim: int = 2,
+    inner_radius: float = 0.4,
+    gap: float = 0.3,
+    outer_radius: float = 1.0,
+    noise: float = 0.0,
+    seed: int | None = None,
 ):
     """A ball (class 0) inside a spherical shell (class 1) in R^dim.
 
@@ -86,15 +92,43 @@ def nested_spheres_labels(
     return out
 
 
-def make_disc_annulus(n: int = 500, *, inner_radius: float = 0.4, gap: float = 0.3,
-                      outer_radius: float = 1.0, noise: float = 0.0, seed: int | None = None):
+def make_disc_annulus(
+    n: int = 500,
+    *,
+    inner_radius: float = 0.4,
+    gap: float = 0.3,
+    outer_radius: float = 1.0,
+    noise: float = 0.0,
+    seed: int | None = None,
+):
     """The essay's disc (class 0) inside an annulus (class 1): ``nested_spheres`` with dim = 2."""
-    return make_nested_spheres(n, dim=2, inner_radius=inner_radius, gap=gap,
-                               outer_radius=outer_radius, noise=noise, seed=seed)
+    return make_nested_spheres(
+        n,
+        dim=2,
+        inner_radius=inner_radius,
+        gap=gap,
+        outer_radius=outer_radius,
+        noise=noise,
+        seed=seed,
+    )
 
 
-def make_interval(n: int = 200, *, inner_radius: float = 0.4, gap: float = 0.3,
-                  outer_radius: float = 1.0, noise: float = 0.0, seed: int | None = None):
+def make_interval(
+    n: int = 200,
+    *,
+    inner_radius: float = 0.4,
+    gap: float = 0.3,
+    outer_radius: float = 1.0,
+    noise: float = 0.0,
+    seed: int | None = None,
+):
     """An interval (class 0) inside its complement on both sides (class 1): dim = 1."""
-    return make_nested_spheres(n, dim=1, inner_radius=inner_radius, gap=gap,
-                               outer_radius=outer_radius, noise=noise, seed=seed)
+    return make_nested_spheres(
+        n,
+        dim=1,
+        inner_radius=inner_radius,
+        gap=gap,
+        outer_radius=outer_radius,
+        noise=noise,
+        seed=seed,
+    )

@@ -34,10 +34,21 @@ def check_seeds(seeds) -> int:
     return check_positive_int(seeds, "the number of seeds")
 
 
-def train_seeds(dataset: str, *, hidden, activation: str = "tanh", seeds: int = 10,
-                steps: int = 2000, lr: float = 0.02, n: int = 400, seed: int = 0,
-                contractive: float = 0.0, params: dict | None = None,
-                record_every: int | None = None, compile: bool | None = None):
+def train_seeds(
+    dataset: str,
+    *,
+    hidden,
+    activation: str = "tanh",
+    seeds: int = 10,
+    steps: int = 2000,
+    lr: float = 0.02,
+    n: int = 400,
+    seed: int = 0,
+    contractive: float = 0.0,
+    params: dict | None = None,
+    record_every: int | None = None,
+    compile: bool | None = None,
+):
     """Train ``seeds`` networks of one architecture at once on one sample of ``dataset``.
 
     Network i is initialised with seed ``seed + i``; the data sample uses ``seed``.
@@ -57,8 +68,17 @@ def train_seeds(dataset: str, *, hidden, activation: str = "tanh", seeds: int = 
     params = dict(params or {})
     X, y = make_dataset(dataset, n, seed=seed, **params)
     net = Network(X.shape[1], hidden, activation, 2, n_networks=check_seeds(seeds), seed=seed)
-    hist = fit(net, X, y, steps=steps, lr=lr, seed=seed, record_every=record_every or steps,
-               contractive=contractive, compile=compile)
+    hist = fit(
+        net,
+        X,
+        y,
+        steps=steps,
+        lr=lr,
+        seed=seed,
+        record_every=record_every or steps,
+        contractive=contractive,
+        compile=compile,
+    )
     return net, X, y, hist
 
 
@@ -109,8 +129,9 @@ def tick(progress, done: int, total: int) -> None:
         progress(done, total)
 
 
-def link_certificate(net, dataset: str, *, params: dict | None = None, samples: int = 600,
-                     X_dense=None, y_dense=None) -> dict:
+def link_certificate(
+    net, dataset: str, *, params: dict | None = None, samples: int = 600, X_dense=None, y_dense=None
+) -> dict:
     """What a single network does to a link dataset's two core curves, stage by stage.
 
     Returns the linking number at every 3-D stage, whether every hidden stage is a
@@ -128,16 +149,22 @@ def link_certificate(net, dataset: str, *, params: dict | None = None, samples: 
     trace = linking_through_network(net, dataset, samples=samples, **params)
     diags = stage_diagnostics(net, include_readout=False)
     cores = link_cores(dataset, samples=samples, **params)
-    wrong = [int((net.predict(torch.as_tensor(c, dtype=torch.float32)) != k).sum())
-             for k, c in enumerate(cores)]
-    out = {"linking": trace.to_dict(), "all_homeomorphisms": all(d.homeomorphism for d in diags),
-           "min_condition": min((d.condition for d in diags if d.condition), default=None),
-           "max_condition": max((d.condition for d in diags if d.condition), default=None),
-           "core_vertices": samples, "core_misclassified": wrong,
-           "linking_3d": [v for v, t in zip(trace.rounded, trace.touching, strict=True)
-                          if v is not None and not t],
-           "touching_stages": [n for n, t in zip(trace.names, trace.touching, strict=True)
-                               if t]}
+    wrong = [
+        int((net.predict(torch.as_tensor(c, dtype=torch.float32)) != k).sum())
+        for k, c in enumerate(cores)
+    ]
+    out = {
+        "linking": trace.to_dict(),
+        "all_homeomorphisms": all(d.homeomorphism for d in diags),
+        "min_condition": min((d.condition for d in diags if d.condition), default=None),
+        "max_condition": max((d.condition for d in diags if d.condition), default=None),
+        "core_vertices": samples,
+        "core_misclassified": wrong,
+        "linking_3d": [
+            v for v, t in zip(trace.rounded, trace.touching, strict=True) if v is not None and not t
+        ],
+        "touching_stages": [n for n, t in zip(trace.names, trace.touching, strict=True) if t],
+    }
     if X_dense is not None:
         out["dense_accuracy"] = float((net.predict(torch.as_tensor(X_dense)) == y_dense).mean())
     return out

@@ -17,14 +17,27 @@ from ..errors import parse_int_list
 from ._common import check_seeds, tick, train_seeds
 
 NAME = "betti_layers"
-SUMMARY = ("Betti numbers (β0, β1) of each class at every stage of tanh and ReLU networks: "
-           "homeomorphisms keep them, ReLU can change them")
+SUMMARY = (
+    "Betti numbers (β0, β1) of each class at every stage of tanh and ReLU networks: "
+    "homeomorphisms keep them, ReLU can change them"
+)
 
 
-def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
-        seeds: int = 4, steps: int = 1500, n: int = 1000, dense: int = 4000,
-        max_points: int = 1000, lr: float = 0.02, seed: int = 0, reading: str = "robust",
-        progress=None) -> dict:
+def run(
+    *,
+    dataset: str = "disc_annulus",
+    hidden="3,3",
+    activations="tanh,relu",
+    seeds: int = 4,
+    steps: int = 1500,
+    n: int = 1000,
+    dense: int = 4000,
+    max_points: int = 1000,
+    lr: float = 0.02,
+    seed: int = 0,
+    reading: str = "robust",
+    progress=None,
+) -> dict:
     """Train ``seeds`` networks per activation and trace Betti numbers through each.
 
     The clouds are a fresh sample of ``dense`` points pushed through each network and
@@ -53,50 +66,76 @@ def run(*, dataset: str = "disc_annulus", hidden="3,3", activations="tanh,relu",
     for a in acts:
         get_activation(a)
     seeds = check_seeds(seeds)
-    Xd, yd = make_dataset(dataset, check_positive_int(dense, "dense", minimum=2),
-                          seed=seed + 99)
+    Xd, yd = make_dataset(dataset, check_positive_int(dense, "dense", minimum=2), seed=seed + 99)
     total, done = len(acts) * (seeds + 1), 0
     results = []
     for act in acts:
-        net, X, y, hist = train_seeds(dataset, hidden=hidden, activation=act, seeds=seeds,
-                                      steps=steps, lr=lr, n=n, seed=seed)
+        net, X, y, hist = train_seeds(
+            dataset, hidden=hidden, activation=act, seeds=seeds, steps=steps, lr=lr, n=n, seed=seed
+        )
         done += 1
         tick(progress, done, total)
         traces = []
         for i in range(seeds):
-            traces.append(betti_through_network(net.select(i), Xd, yd, maxdim=1,
-                                                max_points=max_points, reading=reading))
+            traces.append(
+                betti_through_network(
+                    net.select(i), Xd, yd, maxdim=1, max_points=max_points, reading=reading
+                )
+            )
             done += 1
             tick(progress, done, total)
         betti = np.stack([t.betti for t in traces])  # (seeds, S, C, 2)
         changed_at, conditions = [], []
         for i in range(seeds):
-            conditions.append({d.name: d.condition for d in stage_diagnostics(
-                net.select(i), include_readout=False) if d.condition is not None})
+            conditions.append(
+                {
+                    d.name: d.condition
+                    for d in stage_diagnostics(net.select(i), include_readout=False)
+                    if d.condition is not None
+                }
+            )
         for t in traces:
             diff = [s for s in range(1, len(t.names)) if (t.betti[s] != t.betti[0]).any()]
             changed_at.append(t.names[diff[0]] if diff else None)
-        results.append({
-            "activation": act, "stages": traces[0].names, "classes": traces[0].classes,
-            "betti": betti.tolist(), "scales": [t.scales.tolist() for t in traces],
-            "sample_accuracy": np.asarray(hist.final_train_accuracy, dtype=float).tolist(),
-            "preserved": float(np.mean([c is None for c in changed_at])),
-            "changed_at": changed_at,
-            "conditions": conditions,  # per network: condition number of each affine stage
-        })
-    lines = [f"{dataset}, hidden {','.join(map(str, hidden))}, {seeds} seeds, {steps} steps, "
-             f"{n} training points, {dense} pushed through; (β0, β1) of class 0 | class 1 at "
-             f"every stage of seed {seed}"]
+        results.append(
+            {
+                "activation": act,
+                "stages": traces[0].names,
+                "classes": traces[0].classes,
+                "betti": betti.tolist(),
+                "scales": [t.scales.tolist() for t in traces],
+                "sample_accuracy": np.asarray(hist.final_train_accuracy, dtype=float).tolist(),
+                "preserved": float(np.mean([c is None for c in changed_at])),
+                "changed_at": changed_at,
+                "conditions": conditions,  # per network: condition number of each affine stage
+            }
+        )
+    lines = [
+        f"{dataset}, hidden {','.join(map(str, hidden))}, {seeds} seeds, {steps} steps, "
+        f"{n} training points, {dense} pushed through; (β0, β1) of class 0 | class 1 at "
+        f"every stage of seed {seed}"
+    ]
     for r in results:
         b = np.asarray(r["betti"])[0]
-        lines.append(f"{r['activation']}: topology kept through every stage by "
-                     f"{r['preserved']:.0%} of networks; accuracy mean "
-                     f"{np.mean(r['sample_accuracy']):.3f}")
+        lines.append(
+            f"{r['activation']}: topology kept through every stage by "
+            f"{r['preserved']:.0%} of networks; accuracy mean "
+            f"{np.mean(r['sample_accuracy']):.3f}"
+        )
         for s, name in enumerate(r["stages"]):
             cells = " | ".join(f"({b[s, c, 0]}, {b[s, c, 1]})" for c in range(b.shape[1]))
             lines.append(f"  {name:<10} {cells}")
-    return {"experiment": NAME, "dataset": dataset, "hidden": list(hidden), "seeds": seeds,
-            "steps": steps, "n": n, "reading": reading, "results": results, "summary": lines}
+    return {
+        "experiment": NAME,
+        "dataset": dataset,
+        "hidden": list(hidden),
+        "seeds": seeds,
+        "steps": steps,
+        "n": n,
+        "reading": reading,
+        "results": results,
+        "summary": lines,
+    }
 
 
 def add_arguments(p) -> None:
@@ -107,11 +146,16 @@ def add_arguments(p) -> None:
     p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
     p.add_argument("--n", type=int, default=1000, help="points (half per class)")
     p.add_argument("--dense", type=int, default=4000, help="points pushed through")
-    p.add_argument("--max-points", type=int, default=1000,
-                   help="farthest-point subsample per class and stage")
+    p.add_argument(
+        "--max-points", type=int, default=1000, help="farthest-point subsample per class and stage"
+    )
     p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument("--reading", default="robust", metavar="robust|euclidean",
-                   help="Betti reading: whitened clouds (robust) or the raw Euclidean ones")
+    p.add_argument(
+        "--reading",
+        default="robust",
+        metavar="robust|euclidean",
+        help="Betti reading: whitened clouds (robust) or the raw Euclidean ones",
+    )
 
 
 add_arguments.example = " --hidden 3,3 --activations tanh,relu"

@@ -27,16 +27,19 @@ from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, 
 from .verdicts import ordering_verdict
 
 NAME = "contractive"
-SUMMARY = ("contractive penalty swept over λ for width-2 against width-3 networks on "
-           "disc_annulus: accuracy and stretch")
+SUMMARY = (
+    "contractive penalty swept over λ for width-2 against width-3 networks on "
+    "disc_annulus: accuracy and stretch"
+)
 
 
 def _floats(text, what):
     try:
         vals = [float(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
-        raise InputError(f"{what} must be comma-separated numbers such as '0,0.1', "
-                         f"got {text!r}") from None
+        raise InputError(
+            f"{what} must be comma-separated numbers such as '0,0.1', got {text!r}"
+        ) from None
     if not vals or any(not np.isfinite(v) or v < 0 for v in vals):
         raise InputError(f"{what} must be finite numbers >= 0, got {text!r}")
     return vals
@@ -64,8 +67,9 @@ class StretchSettings:
 QUICK_STRETCH = StretchSettings(seeds=3, steps=60, n=200, resolution=31)
 
 
-def run_stretch_claims(*, quick: bool = False, seed: int = 0,
-                       settings: StretchSettings | None = None, progress=None) -> dict:
+def run_stretch_claims(
+    *, quick: bool = False, seed: int = 0, settings: StretchSettings | None = None, progress=None
+) -> dict:
     """Stretch over seeds: width 2 against width 3, and the contractive penalty, on disc_annulus.
 
     Parameters
@@ -101,47 +105,83 @@ def run_stretch_claims(*, quick: bool = False, seed: int = 0,
     for w in widths:
         for lam in lams:
             with one_thread():
-                net, X, y, hist = train_seeds("disc_annulus", hidden=(w,), seeds=seeds,
-                                              steps=cfg.steps, lr=cfg.lr, n=cfg.n, seed=seed,
-                                              contractive=lam, compile=True if lam == 0 else None)
+                net, X, y, hist = train_seeds(
+                    "disc_annulus",
+                    hidden=(w,),
+                    seeds=seeds,
+                    steps=cfg.steps,
+                    lr=cfg.lr,
+                    n=cfg.n,
+                    seed=seed,
+                    contractive=lam,
+                    compile=True if lam == 0 else None,
+                )
             rho = relative_stretch(net, P)  # (seeds, m)
             frac = (rho > cfg.threshold).mean(1)  # (seeds,)
             stat[w, lam] = frac
-            rows.append({"width": w, "lambda": lam, "stretch_fraction": frac.tolist(),
-                         "shares": {f"{t:g}": (rho > t).mean(1).tolist()
-                                    for t in cfg.thresholds},
-                         "median": float(np.median(frac)), "min": float(frac.min()),
-                         "max": float(frac.max()),
-                         "relative_median": np.median(rho, 1).tolist(),
-                         "relative_p99": np.percentile(rho, 99, axis=1).tolist(),
-                         "grid_accuracy": grid_accuracy(net, P, labels).tolist()})
+            rows.append(
+                {
+                    "width": w,
+                    "lambda": lam,
+                    "stretch_fraction": frac.tolist(),
+                    "shares": {f"{t:g}": (rho > t).mean(1).tolist() for t in cfg.thresholds},
+                    "median": float(np.median(frac)),
+                    "min": float(frac.min()),
+                    "max": float(frac.max()),
+                    "relative_median": np.median(rho, 1).tolist(),
+                    "relative_p99": np.percentile(rho, 99, axis=1).tolist(),
+                    "grid_accuracy": grid_accuracy(net, P, labels).tolist(),
+                }
+            )
             done += 1
             tick(progress, done, total)
     what = f"the share of the grid with relative stretch > {cfg.threshold:g}"
     verdicts = {}
     lo_w, hi_w = min(widths), max(widths)
     if lo_w != hi_w:
-        verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g})"] = \
-            ordering_verdict(stat[lo_w, lams[0]], stat[hi_w, lams[0]], expect="a_greater",
-                             names=(f"width {lo_w}", f"width {hi_w}"), statistic=what)
+        verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g})"] = (
+            ordering_verdict(
+                stat[lo_w, lams[0]],
+                stat[hi_w, lams[0]],
+                expect="a_greater",
+                names=(f"width {lo_w}", f"width {hi_w}"),
+                statistic=what,
+            )
+        )
         for t in cfg.thresholds:  # the same comparison at every reported threshold
             if t == cfg.threshold:
                 continue
             a = [r for r in rows if r["width"] == lo_w and r["lambda"] == lams[0]][0]
             b = [r for r in rows if r["width"] == hi_w and r["lambda"] == lams[0]][0]
-            verdicts[f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g}; "
-                     f"ρ > {t:g})"] = ordering_verdict(
-                a["shares"][f"{t:g}"], b["shares"][f"{t:g}"], expect="a_greater",
+            verdicts[
+                f"width {lo_w} stretches more than width {hi_w} (λ = {lams[0]:g}; ρ > {t:g})"
+            ] = ordering_verdict(
+                a["shares"][f"{t:g}"],
+                b["shares"][f"{t:g}"],
+                expect="a_greater",
                 names=(f"width {lo_w}", f"width {hi_w}"),
-                statistic=f"the share of the grid with relative stretch > {t:g}")
+                statistic=f"the share of the grid with relative stretch > {t:g}",
+            )
     for w in widths:
         for lam in lams[1:]:
-            verdicts[f"λ = {lam:g} lowers width {w}'s stretch (against λ = {lams[0]:g})"] = \
-                ordering_verdict(stat[w, lams[0]], stat[w, lam], expect="a_greater",
-                                 names=(f"λ = {lams[0]:g}", f"λ = {lam:g}"), statistic=what)
-    out = {"experiment": NAME, "mode": "stretch", "settings": asdict(cfg), "rows": rows,
-           "grid_points": int(len(P)), "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
-           "seconds": round(time.perf_counter() - start, 1)}
+            verdicts[f"λ = {lam:g} lowers width {w}'s stretch (against λ = {lams[0]:g})"] = (
+                ordering_verdict(
+                    stat[w, lams[0]],
+                    stat[w, lam],
+                    expect="a_greater",
+                    names=(f"λ = {lams[0]:g}", f"λ = {lam:g}"),
+                    statistic=what,
+                )
+            )
+    out = {
+        "experiment": NAME,
+        "mode": "stretch",
+        "settings": asdict(cfg),
+        "rows": rows,
+        "grid_points": int(len(P)),
+        "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     out["summary"] = stretch_summary(out)
     return out
 
@@ -149,26 +189,40 @@ def run_stretch_claims(*, quick: bool = False, seed: int = 0,
 def stretch_summary(res: dict) -> list[str]:
     """Readable lines of :func:`run_stretch_claims`'s result."""
     c = res["settings"]
-    lines = [f"disc_annulus, one hidden layer of tanh units, {c['seeds']} seeds, {c['steps']} "
-             f"steps, {c['n']} points; statistic: share of a grid of {res['grid_points']} "
-             f"points over the sets with relative stretch ρ > {c['threshold']:g} "
-             "(median [min, max] over seeds)"]
+    lines = [
+        f"disc_annulus, one hidden layer of tanh units, {c['seeds']} seeds, {c['steps']} "
+        f"steps, {c['n']} points; statistic: share of a grid of {res['grid_points']} "
+        f"points over the sets with relative stretch ρ > {c['threshold']:g} "
+        "(median [min, max] over seeds)"
+    ]
     for r in res["rows"]:
         others = ", ".join(f"> {t}: {np.median(v):.4f}" for t, v in r["shares"].items())
-        lines.append(f"  width {r['width']}, λ = {r['lambda']:<5g}: {r['median']:.4f} "
-                     f"[{r['min']:.4f}, {r['max']:.4f}] (medians {others})  ρ p99 "
-                     "(median over seeds) "
-                     f"{np.median(r['relative_p99']):.3g}  grid accuracy (median) "
-                     f"{np.median(r['grid_accuracy']):.3f}")
+        lines.append(
+            f"  width {r['width']}, λ = {r['lambda']:<5g}: {r['median']:.4f} "
+            f"[{r['min']:.4f}, {r['max']:.4f}] (medians {others})  ρ p99 "
+            "(median over seeds) "
+            f"{np.median(r['relative_p99']):.3g}  grid accuracy (median) "
+            f"{np.median(r['grid_accuracy']):.3f}"
+        )
     for claim, v in res["verdicts"].items():
         lines.append(f"{claim}: {v['verdict']} ({v['resolution']})")
     lines.append(f"({res['seconds']} s)")
     return lines
 
 
-def run(*, widths=None, lambdas=None, seeds: int | None = None, steps: int | None = None,
-        depth: int | None = None, n: int | None = None, lr: float | None = None, seed: int = 0,
-        stretch_claims: bool = False, progress=None) -> dict:
+def run(
+    *,
+    widths=None,
+    lambdas=None,
+    seeds: int | None = None,
+    steps: int | None = None,
+    depth: int | None = None,
+    n: int | None = None,
+    lr: float | None = None,
+    seed: int = 0,
+    stretch_claims: bool = False,
+    progress=None,
+) -> dict:
     """Train ``seeds`` networks per (width, λ); measure accuracy and stretch.
 
     With ``stretch_claims=True`` runs :func:`run_stretch_claims` (its settings, with
@@ -187,14 +241,33 @@ def run(*, widths=None, lambdas=None, seeds: int | None = None, steps: int | Non
 
     if stretch_claims:
         if depth not in (None, 1):
-            raise InputError("the stretch claims are judged with one hidden layer; --depth "
-                             "does not apply to --stretch-claims")
-        changes = {key: (parse_int_list(val, "widths") if key == "widths" else
-                         tuple(_floats(val, "lambdas")) if key == "lambdas" else val)
-                   for key, val in (("widths", widths), ("lambdas", lambdas), ("seeds", seeds),
-                                    ("steps", steps), ("n", n), ("lr", lr)) if val is not None}
-        return run_stretch_claims(seed=seed, settings=StretchSettings(
-            **{**asdict(StretchSettings()), **changes}), progress=progress)
+            raise InputError(
+                "the stretch claims are judged with one hidden layer; --depth "
+                "does not apply to --stretch-claims"
+            )
+        changes = {
+            key: (
+                parse_int_list(val, "widths")
+                if key == "widths"
+                else tuple(_floats(val, "lambdas"))
+                if key == "lambdas"
+                else val
+            )
+            for key, val in (
+                ("widths", widths),
+                ("lambdas", lambdas),
+                ("seeds", seeds),
+                ("steps", steps),
+                ("n", n),
+                ("lr", lr),
+            )
+            if val is not None
+        }
+        return run_stretch_claims(
+            seed=seed,
+            settings=StretchSettings(**{**asdict(StretchSettings()), **changes}),
+            progress=progress,
+        )
     widths = "2,3" if widths is None else widths
     lambdas = "0,0.01,0.1,1" if lambdas is None else lambdas
     seeds = 4 if seeds is None else seeds
@@ -211,49 +284,80 @@ def run(*, widths=None, lambdas=None, seeds: int | None = None, steps: int | Non
     for w in widths:
         rows = []
         for lam in lams:
-            net, X, y, hist = train_seeds("disc_annulus", hidden=(w,) * depth, seeds=seeds,
-                                          steps=steps, lr=lr, n=n, seed=seed, contractive=lam)
+            net, X, y, hist = train_seeds(
+                "disc_annulus",
+                hidden=(w,) * depth,
+                seeds=seeds,
+                steps=steps,
+                lr=lr,
+                n=n,
+                seed=seed,
+                contractive=lam,
+            )
             st = [stretch(net, P, index=i) for i in range(seeds)]
             sp = np.stack([s.spectral[-1] for s in st])  # (seeds, m) last hidden stage
-            rows.append({
-                "lambda": lam,
-                "sample_accuracy": np.asarray(hist.final_train_accuracy, dtype=float).tolist(),
-                "grid_accuracy": grid_accuracy(net, P, labels).tolist(),
-                "stretch_max": sp.max(1).tolist(),
-                "stretch_p99": np.percentile(sp, 99, axis=1).tolist(),
-                "stretch_median": np.median(sp, axis=1).tolist(),
-            })
+            rows.append(
+                {
+                    "lambda": lam,
+                    "sample_accuracy": np.asarray(hist.final_train_accuracy, dtype=float).tolist(),
+                    "grid_accuracy": grid_accuracy(net, P, labels).tolist(),
+                    "stretch_max": sp.max(1).tolist(),
+                    "stretch_p99": np.percentile(sp, 99, axis=1).tolist(),
+                    "stretch_median": np.median(sp, axis=1).tolist(),
+                }
+            )
             done += 1
             tick(progress, done, total)
         results.append({"width": w, "rows": rows})
-    lines = [f"disc_annulus, {depth} hidden layer(s), {seeds} seeds, {steps} steps, {n} "
-             "points; per λ: accuracy on samples / grid (means), stretch ||J||_2 of the last "
-             "hidden layer over the grid (median over seeds of max / 99th pct)"]
+    lines = [
+        f"disc_annulus, {depth} hidden layer(s), {seeds} seeds, {steps} steps, {n} "
+        "points; per λ: accuracy on samples / grid (means), stretch ||J||_2 of the last "
+        "hidden layer over the grid (median over seeds of max / 99th pct)"
+    ]
     for r in results:
         lines.append(f"width {r['width']}:")
         for row in r["rows"]:
-            lines.append(f"  λ={row['lambda']:<6g} acc {np.mean(row['sample_accuracy']):.3f} / "
-                         f"{np.mean(row['grid_accuracy']):.3f}  stretch max "
-                         f"{np.median(row['stretch_max']):8.3g}  p99 "
-                         f"{np.median(row['stretch_p99']):8.3g}")
-    return {"experiment": NAME, "widths": list(widths), "lambdas": lams, "seeds": seeds,
-            "steps": steps, "results": results, "summary": lines}
+            lines.append(
+                f"  λ={row['lambda']:<6g} acc {np.mean(row['sample_accuracy']):.3f} / "
+                f"{np.mean(row['grid_accuracy']):.3f}  stretch max "
+                f"{np.median(row['stretch_max']):8.3g}  p99 "
+                f"{np.median(row['stretch_p99']):8.3g}"
+            )
+    return {
+        "experiment": NAME,
+        "widths": list(widths),
+        "lambdas": lams,
+        "seeds": seeds,
+        "steps": steps,
+        "results": results,
+        "summary": lines,
+    }
 
 
 def add_arguments(p) -> None:
     p.add_argument("--widths", default=None, help="layer widths to compare (2,3)")
-    p.add_argument("--lambdas", default=None,
-                   help="penalty strengths λ (0,0.01,0.1,1; 0,0.1 with --stretch-claims)")
-    p.add_argument("--seeds", type=int, default=None,
-                   help="networks per (width, λ) (4; 12 with --stretch-claims)")
+    p.add_argument(
+        "--lambdas",
+        default=None,
+        help="penalty strengths λ (0,0.01,0.1,1; 0,0.1 with --stretch-claims)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help="networks per (width, λ) (4; 12 with --stretch-claims)",
+    )
     p.add_argument("--steps", type=int, default=None, help="optimiser steps (1500)")
     p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
     p.add_argument("--n", type=int, default=None, help="training points (400)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument("--stretch-claims", action="store_true",
-                   help="stretch over seeds with verdicts: share of the sets' area stretched "
-                        "over 5 times the network's average (12 seeds, λ 0 and 0.1 unless "
-                        "given)")
+    p.add_argument(
+        "--stretch-claims",
+        action="store_true",
+        help="stretch over seeds with verdicts: share of the sets' area stretched "
+        "over 5 times the network's average (12 seeds, λ 0 and 0.1 unless "
+        "given)",
+    )
 
 
 add_arguments.example = " --widths 2,3 --lambdas 0,0.1,1"

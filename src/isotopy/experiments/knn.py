@@ -43,12 +43,22 @@ from ..errors import InputError, check_positive_int, lookup
 from ._common import check_seeds, tick
 from .verdicts import difference_verdict
 
-__all__ = ["KNNExperimentConfig", "knn_experiment", "mcnemar", "add_arguments", "run",
-           "DEFAULTS", "NAME", "SUMMARY"]
+__all__ = [
+    "KNNExperimentConfig",
+    "knn_experiment",
+    "mcnemar",
+    "add_arguments",
+    "run",
+    "DEFAULTS",
+    "NAME",
+    "SUMMARY",
+]
 
 NAME = "knn"
-SUMMARY = ("softmax read-out vs test-time k-NN vs a net trained with a k-NN head (digits or "
-           "MNIST), McNemar's test")
+SUMMARY = (
+    "softmax read-out vs test-time k-NN vs a net trained with a k-NN head (digits or "
+    "MNIST), McNemar's test"
+)
 
 
 @dataclass
@@ -106,7 +116,7 @@ def mcnemar(correct_a, correct_b) -> dict:
         raise InputError(f"McNemar's test needs paired outcomes, got {a.shape} and {b.shape}")
     only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
     n, low = only_a + only_b, min(only_a, only_b)
-    p = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(low + 1)) / 2 ** n)
+    p = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(low + 1)) / 2**n)
     return {"only_a": only_a, "only_b": only_b, "p": p}
 
 
@@ -115,10 +125,19 @@ def _mean_sd(v) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
 
-def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = False,
-                   seeds: int = 3, seed: int = 0, config: KNNExperimentConfig | None = None,
-                   quick: bool = False, n_train: int | None = None, n_test: int | None = None,
-                   progress=None) -> dict:
+def knn_experiment(
+    data: str = "digits",
+    *,
+    mnist_dir=None,
+    download: bool = False,
+    seeds: int = 3,
+    seed: int = 0,
+    config: KNNExperimentConfig | None = None,
+    quick: bool = False,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    progress=None,
+) -> dict:
     """Run the comparison and return its numbers.
 
     Parameters
@@ -159,15 +178,16 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
     seeds = check_seeds(seeds)
     cfg = config or DEFAULTS[data]
     if quick:  # tiny networks; keeps a --steps smaller than the quick one
-        cfg = KNNExperimentConfig(**{**asdict(cfg), **_QUICK,
-                                     "steps": min(cfg.steps or _QUICK["steps"],
-                                                  _QUICK["steps"])})
+        cfg = KNNExperimentConfig(
+            **{**asdict(cfg), **_QUICK, "steps": min(cfg.steps or _QUICK["steps"], _QUICK["steps"])}
+        )
     check_positive_int(cfg.k, "k")
     if data == "mnist" and mnist_dir is None:
         mnist_dir = mnist_dir_from_env()
     if data == "mnist" and mnist_dir is None and not download:
-        raise InputError(f"MNIST needs --mnist-dir PATH (a folder of the four IDX files), "
-                         f"${_ENV} or --download")
+        raise InputError(
+            f"MNIST needs --mnist-dir PATH (a folder of the four IDX files), ${_ENV} or --download"
+        )
     start = time.perf_counter()
     ds = load_image_data(data, mnist_dir=mnist_dir, download=download, seed=seed)
     if quick:  # a few hundred images keep tests fast
@@ -177,19 +197,35 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
     cfg = KNNExperimentConfig(**{**asdict(cfg), "steps": steps})
     seed_list = [seed + i for i in range(seeds)]
     runs = [("softmax", None)]
-    runs.append(("knn_trained", {"mode": cfg.head_mode, "temperature": cfg.temperature,
-                                 "k": cfg.head_k}))
+    runs.append(
+        ("knn_trained", {"mode": cfg.head_mode, "temperature": cfg.temperature, "k": cfg.head_k})
+    )
     if cfg.essay_head:
         runs.append(("knn_trained_essay", {"mode": "inverse_distance"}))
     total = cfg.steps * len(runs)
     errors, correct, seconds = {}, {}, {}
     for i, (name, head) in enumerate(runs):
         t0 = time.perf_counter()
-        net = conv_net(ds.shape, ds.n_classes, channels=tuple(cfg.channels), hidden=cfg.hidden,
-                       n_networks=seeds, seed=seed_list, head=head)
-        fit(net, ds.X_train, ds.y_train, steps=cfg.steps, lr=cfg.lr,
-            batch_size=cfg.batch_size, seed=seed, record_every=cfg.steps,
-            progress=lambda step, _, done=i * cfg.steps: tick(progress, done + step, total))
+        net = conv_net(
+            ds.shape,
+            ds.n_classes,
+            channels=tuple(cfg.channels),
+            hidden=cfg.hidden,
+            n_networks=seeds,
+            seed=seed_list,
+            head=head,
+        )
+        fit(
+            net,
+            ds.X_train,
+            ds.y_train,
+            steps=cfg.steps,
+            lr=cfg.lr,
+            batch_size=cfg.batch_size,
+            seed=seed,
+            record_every=cfg.steps,
+            progress=lambda step, _, done=i * cfg.steps: tick(progress, done + step, total),
+        )
         if head is None:
             pred = net.predict(ds.X_test).reshape(seeds, -1)
             correct["softmax"] = pred == ds.y_test
@@ -203,64 +239,99 @@ def knn_experiment(data: str = "digits", *, mnist_dir=None, download: bool = Fal
         errors[name] = [float(1 - row.mean()) for row in c]
     mean = {k: _mean_sd(v)[0] for k, v in errors.items()}
     sd = {k: _mean_sd(v)[1] for k, v in errors.items()}
-    per_seed = [mcnemar(correct["softmax"][i], correct["knn_penultimate"][i])
-                for i in range(seeds)]
+    per_seed = [mcnemar(correct["softmax"][i], correct["knn_penultimate"][i]) for i in range(seeds)]
     pooled = mcnemar(correct["softmax"], correct["knn_penultimate"])
-    verdict = difference_verdict(correct["softmax"], correct["knn_penultimate"],
-                                 expect="b_lower", names=("softmax", "k-NN"))
+    verdict = difference_verdict(
+        correct["softmax"], correct["knn_penultimate"], expect="b_lower", names=("softmax", "k-NN")
+    )
     if data == "digits":
         targets = {
             "(b) no worse than (a) on average": mean["knn_penultimate"] <= mean["softmax"],
-            "(c) within 1 point of (a)": mean["knn_trained"] - mean["softmax"] <= 0.01}
+            "(c) within 1 point of (a)": mean["knn_trained"] - mean["softmax"] <= 0.01,
+        }
     else:
-        targets = {"(a) at most 1.0%": mean["softmax"] <= 0.01,
-                   "(b) below (a)": mean["knn_penultimate"] < mean["softmax"],
-                   "(c) at most 2.0%": mean["knn_trained"] <= 0.02}
-    result = {"data": data, "n_train": int(len(ds.X_train)), "n_test": int(len(ds.X_test)),
-              "seeds": seed_list, "k": cfg.k, "errors": errors, "mean": mean, "sd": sd,
-              "mcnemar": {"per_seed": per_seed, "pooled": pooled}, "targets": targets,
-              "verdict": verdict.to_dict(), "resolution": 100 / len(ds.X_test),
-              "steps": cfg.steps, "epochs": cfg.steps * cfg.batch_size / len(ds.X_train),
-              "train_seconds": seconds, "config": asdict(cfg), "quick": quick,
-              "seconds": round(time.perf_counter() - start, 1)}
+        targets = {
+            "(a) at most 1.0%": mean["softmax"] <= 0.01,
+            "(b) below (a)": mean["knn_penultimate"] < mean["softmax"],
+            "(c) at most 2.0%": mean["knn_trained"] <= 0.02,
+        }
+    result = {
+        "data": data,
+        "n_train": int(len(ds.X_train)),
+        "n_test": int(len(ds.X_test)),
+        "seeds": seed_list,
+        "k": cfg.k,
+        "errors": errors,
+        "mean": mean,
+        "sd": sd,
+        "mcnemar": {"per_seed": per_seed, "pooled": pooled},
+        "targets": targets,
+        "verdict": verdict.to_dict(),
+        "resolution": 100 / len(ds.X_test),
+        "steps": cfg.steps,
+        "epochs": cfg.steps * cfg.batch_size / len(ds.X_train),
+        "train_seconds": seconds,
+        "config": asdict(cfg),
+        "quick": quick,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     result["summary"] = format_summary(result).split("\n")
     return result
 
 
-LABELS = {"softmax": "(a) softmax read-out",
-          "knn_penultimate": "(b) k-NN on the penultimate representation",
-          "knn_trained": "(c) trained with the k-NN head, classified by k-NN",
-          "knn_trained_essay": "(c') same, the essay's 1/distance head (softened)"}
+LABELS = {
+    "softmax": "(a) softmax read-out",
+    "knn_penultimate": "(b) k-NN on the penultimate representation",
+    "knn_trained": "(c) trained with the k-NN head, classified by k-NN",
+    "knn_trained_essay": "(c') same, the essay's 1/distance head (softened)",
+}
 
 
 def summary_rows(result: dict) -> list[list]:
     """[[classifier, mean ± sd (%), per-seed errors (%)], ...] for tables."""
-    return [[LABELS[k], f"{100 * result['mean'][k]:.2f} ± {100 * result['sd'][k]:.2f}",
-             ", ".join(f"{100 * e:.2f}" for e in v)] for k, v in result["errors"].items()]
+    return [
+        [
+            LABELS[k],
+            f"{100 * result['mean'][k]:.2f} ± {100 * result['sd'][k]:.2f}",
+            ", ".join(f"{100 * e:.2f}" for e in v),
+        ]
+        for k, v in result["errors"].items()
+    ]
 
 
 def format_summary(result: dict) -> str:
     rows = summary_rows(result)
     width = max(len(r[0]) for r in rows)
     pooled = result["mcnemar"]["pooled"]
-    lines = [f"{result['data']}: {result['n_train']} training / {result['n_test']} test "
-             f"images, seeds {result['seeds']}, k = {result['k']}",
-             f"{'classifier':{width}s}  test error % (mean ± sd)  per seed"]
+    lines = [
+        f"{result['data']}: {result['n_train']} training / {result['n_test']} test "
+        f"images, seeds {result['seeds']}, k = {result['k']}",
+        f"{'classifier':{width}s}  test error % (mean ± sd)  per seed",
+    ]
     lines += [f"{r[0]:{width}s}  {r[1]:>24s}  {r[2]}" for r in rows]
-    lines.append("McNemar (a) vs (b): " + "; ".join(
-        f"seed {s}: only (a) right {m['only_a']}, only (b) right {m['only_b']}, p = {m['p']:.3g}"
-        for s, m in zip(result["seeds"], result["mcnemar"]["per_seed"], strict=True)))
-    lines.append(f"  pooled over seeds: only (a) {pooled['only_a']}, only (b) "
-                 f"{pooled['only_b']}, p = {pooled['p']:.3g}")
-    lines += [f"target {k}: {'holds' if v else 'does not hold'}"
-              for k, v in result["targets"].items()]
+    lines.append(
+        "McNemar (a) vs (b): "
+        + "; ".join(
+            f"seed {s}: only (a) right {m['only_a']}, only (b) right {m['only_b']}, "
+            f"p = {m['p']:.3g}"
+            for s, m in zip(result["seeds"], result["mcnemar"]["per_seed"], strict=True)
+        )
+    )
+    lines.append(
+        f"  pooled over seeds: only (a) {pooled['only_a']}, only (b) "
+        f"{pooled['only_b']}, p = {pooled['p']:.3g}"
+    )
+    lines += [
+        f"target {k}: {'holds' if v else 'does not hold'}" for k, v in result["targets"].items()
+    ]
     if "verdict" in result:
         v = result["verdict"]
-        lines.append(f"k-NN below softmax: {v['verdict']} ({v['resolution']}; "
-                     f"{v['measured']})")
+        lines.append(f"k-NN below softmax: {v['verdict']} ({v['resolution']}; {v['measured']})")
     if "steps" in result:
-        lines.append(f"training: {result['steps']} steps = {result['epochs']:.1f} passes over "
-                     f"the training images; {result['seconds']} s")
+        lines.append(
+            f"training: {result['steps']} steps = {result['epochs']:.1f} passes over "
+            f"the training images; {result['seconds']} s"
+        )
     if result.get("quick"):
         lines.append("(quick settings: tiny networks, the numbers mean nothing)")
     return "\n".join(lines)
@@ -270,36 +341,69 @@ def format_summary(result: dict) -> str:
 def add_arguments(parser) -> None:
     from ..datasets.images import IMAGE_DATASETS
 
-    parser.add_argument("--data", default="digits", choices=list(IMAGE_DATASETS),
-                        help="images: scikit-learn's bundled digits, or MNIST IDX files")
-    parser.add_argument("--mnist-dir", default=None, metavar="PATH",
-                        help="folder with the four MNIST IDX files (plain or .gz); default "
-                             "$ISOTOPY_MNIST_DIR")
-    parser.add_argument("--download", action="store_true",
-                        help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
+    parser.add_argument(
+        "--data",
+        default="digits",
+        choices=list(IMAGE_DATASETS),
+        help="images: scikit-learn's bundled digits, or MNIST IDX files",
+    )
+    parser.add_argument(
+        "--mnist-dir",
+        default=None,
+        metavar="PATH",
+        help="folder with the four MNIST IDX files (plain or .gz); default $ISOTOPY_MNIST_DIR",
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)",
+    )
     parser.add_argument("--seeds", type=int, default=3, help="networks per classifier")
     parser.add_argument("--seed", type=int, default=0, help="first seed (and digits split)")
-    parser.add_argument("-k", "--k", type=int, default=1,
-                        help="neighbours for k-NN classification (1 was chosen on validation "
-                             "runs on digits)")
-    parser.add_argument("--epochs", type=float, default=None,
-                        help="passes over the training images (default 35, where the test "
-                             "error stopped improving on digits)")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="training steps per network (overrides --epochs)")
-    parser.add_argument("--n-train", type=int, default=None,
-                        help="use a random subset of this many training images")
-    parser.add_argument("--n-test", type=int, default=None,
-                        help="use a random subset of this many test images")
+    parser.add_argument(
+        "-k",
+        "--k",
+        type=int,
+        default=1,
+        help="neighbours for k-NN classification (1 was chosen on validation runs on digits)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=float,
+        default=None,
+        help="passes over the training images (default 35, where the test "
+        "error stopped improving on digits)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="training steps per network (overrides --epochs)"
+    )
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="use a random subset of this many training images"
+    )
+    parser.add_argument(
+        "--n-test", type=int, default=None, help="use a random subset of this many test images"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
 
 
 add_arguments.example = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
 
 
-def run(*, data="digits", mnist_dir=None, download=False, seeds=3, seed=0, k=None,
-        steps=None, epochs=None, n_train=None, n_test=None, quick=False,
-        progress=None) -> dict:
+def run(
+    *,
+    data="digits",
+    mnist_dir=None,
+    download=False,
+    seeds=3,
+    seed=0,
+    k=None,
+    steps=None,
+    epochs=None,
+    n_train=None,
+    n_test=None,
+    quick=False,
+    progress=None,
+) -> dict:
     """``isotopy experiment knn``'s options -> :func:`knn_experiment`'s result."""
     seeds = check_positive_int(seeds, "--seeds")
     cfg = lookup(DEFAULTS, data, "image dataset")
@@ -316,7 +420,15 @@ def run(*, data="digits", mnist_dir=None, download=False, seeds=3, seed=0, k=Non
         if v is not None:
             check_positive_int(v, name)
     cfg = KNNExperimentConfig(**{**asdict(cfg), **changes})
-    return knn_experiment(data, mnist_dir=mnist_dir, download=download, seeds=seeds,
-                          seed=seed, config=cfg, quick=quick, n_train=n_train, n_test=n_test,
-                          progress=progress)
-
+    return knn_experiment(
+        data,
+        mnist_dir=mnist_dir,
+        download=download,
+        seeds=seeds,
+        seed=seed,
+        config=cfg,
+        quick=quick,
+        n_train=n_train,
+        n_test=n_test,
+        progress=progress,
+    )

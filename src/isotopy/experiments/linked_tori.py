@@ -20,13 +20,26 @@ from ..topology.linking import linking_labels
 from ._common import check_seeds, link_certificate, tick, train_seeds
 
 NAME = "linked_tori"
-SUMMARY = ("linked tori: 3-unit layers (accuracy < 100%, linking number kept at every stage) "
-           "against 4-unit layers (separated)")
+SUMMARY = (
+    "linked tori: 3-unit layers (accuracy < 100%, linking number kept at every stage) "
+    "against 4-unit layers (separated)"
+)
 
 
-def run(*, widths="3,4", depth: int = 3, seeds: int = 8, steps: int = 1500, n: int = 600,
-        linking: int = 1, dense: int = 20000, lr: float = 0.02, activation: str = "tanh",
-        seed: int = 0, progress=None) -> dict:
+def run(
+    *,
+    widths="3,4",
+    depth: int = 3,
+    seeds: int = 8,
+    steps: int = 1500,
+    n: int = 600,
+    linking: int = 1,
+    dense: int = 20000,
+    lr: float = 0.02,
+    activation: str = "tanh",
+    seed: int = 0,
+    progress=None,
+) -> dict:
     """Train networks of each width on ``linked_tori`` and certify what they do.
 
     Parameters
@@ -51,42 +64,73 @@ def run(*, widths="3,4", depth: int = 3, seeds: int = 8, steps: int = 1500, n: i
     seeds = check_seeds(seeds)
     check_positive_int(linking, "linking")
     params = {"linking": int(linking)}
-    Xd, yd = make_dataset("linked_tori", check_positive_int(dense, "dense", minimum=2),
-                          seed=seed + 99, **params)
+    Xd, yd = make_dataset(
+        "linked_tori", check_positive_int(dense, "dense", minimum=2), seed=seed + 99, **params
+    )
     results = []
     for i, w in enumerate(widths):
-        net, X, y, hist = train_seeds("linked_tori", hidden=(w,) * depth, activation=activation,
-                                      seeds=seeds, steps=steps, lr=lr, n=n, seed=seed,
-                                      params=params)
+        net, X, y, hist = train_seeds(
+            "linked_tori",
+            hidden=(w,) * depth,
+            activation=activation,
+            seeds=seeds,
+            steps=steps,
+            lr=lr,
+            n=n,
+            seed=seed,
+            params=params,
+        )
         sample = np.asarray(hist.final_train_accuracy, dtype=float)
-        dense_acc = (net.predict(Xd) == yd[None, :]).mean(1) if seeds > 1 else np.array(
-            [(net.predict(Xd) == yd).mean()])
+        dense_acc = (
+            (net.predict(Xd) == yd[None, :]).mean(1)
+            if seeds > 1
+            else np.array([(net.predict(Xd) == yd).mean()])
+        )
         best = int(np.argmax(dense_acc))
         cert = link_certificate(net.select(best), "linked_tori", params=params)
-        results.append({"width": w, "sample_accuracy": sample.tolist(),
-                        "dense_accuracy": dense_acc.tolist(),
-                        "sample_perfect": float((sample == 1.0).mean()),
-                        "best_seed": seed + best, "best": cert})
+        results.append(
+            {
+                "width": w,
+                "sample_accuracy": sample.tolist(),
+                "dense_accuracy": dense_acc.tolist(),
+                "sample_perfect": float((sample == 1.0).mean()),
+                "best_seed": seed + best,
+                "best": cert,
+            }
+        )
         tick(progress, i + 1, len(widths))
-    lines = [f"linked_tori (linking number {linking}), {depth} hidden layers of {activation}, "
-             f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense} "
-             "(a stage's linking number is shown only where it is certified; 'touching': the "
-             "image cores meet in floating point, 'unresolved': the refinement budget ran out)"]
+    lines = [
+        f"linked_tori (linking number {linking}), {depth} hidden layers of {activation}, "
+        f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense} "
+        "(a stage's linking number is shown only where it is certified; 'touching': the "
+        "image cores meet in floating point, 'unresolved': the refinement budget ran out)"
+    ]
     for r in results:
         c = r["best"]
         lk = ", ".join(linking_labels(c["linking"]))
-        lines.append(f"width {r['width']}: samples mean {np.mean(r['sample_accuracy']):.3f} "
-                     f"max {max(r['sample_accuracy']):.3f} (100% for "
-                     f"{r['sample_perfect']:.0%} of seeds); dense mean "
-                     f"{np.mean(r['dense_accuracy']):.3f} max {max(r['dense_accuracy']):.4f}")
-        lines.append(f"  best seed {r['best_seed']}: linking number per stage [{lk}]; all "
-                     f"stages homeomorphisms: {c['all_homeomorphisms']}; core vertices "
-                     f"misclassified {c['core_misclassified']} of {c['core_vertices']} each")
+        lines.append(
+            f"width {r['width']}: samples mean {np.mean(r['sample_accuracy']):.3f} "
+            f"max {max(r['sample_accuracy']):.3f} (100% for "
+            f"{r['sample_perfect']:.0%} of seeds); dense mean "
+            f"{np.mean(r['dense_accuracy']):.3f} max {max(r['dense_accuracy']):.4f}"
+        )
+        lines.append(
+            f"  best seed {r['best_seed']}: linking number per stage [{lk}]; all "
+            f"stages homeomorphisms: {c['all_homeomorphisms']}; core vertices "
+            f"misclassified {c['core_misclassified']} of {c['core_vertices']} each"
+        )
         unsure = c["linking"]["unresolved_stages"] + c["linking"]["touching_stages"]
         if unsure:
             lines.append(f"  no certified linking number at: {', '.join(unsure)}")
-    return {"experiment": NAME, "linking": int(linking), "depth": depth, "seeds": seeds,
-            "steps": steps, "results": results, "summary": lines}
+    return {
+        "experiment": NAME,
+        "linking": int(linking),
+        "depth": depth,
+        "seeds": seeds,
+        "steps": steps,
+        "results": results,
+        "summary": lines,
+    }
 
 
 def add_arguments(p) -> None:

@@ -46,8 +46,14 @@ from ..nn import Network
 from ..topology.linking import linking_number
 from ..train import accuracy, fit, train_test_split
 
-__all__ = ["LinkInstance", "random_links", "instance_data", "dense_sample",
-           "open_question", "separation_by_linking"]
+__all__ = [
+    "LinkInstance",
+    "random_links",
+    "instance_data",
+    "dense_sample",
+    "open_question",
+    "separation_by_linking",
+]
 
 _LIFT = 2.0  # how far the "apart" instances lift the ellipse (the ring has radius 1)
 
@@ -97,8 +103,9 @@ class LinkInstance:
         return phi
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in self.params.items())
+        shown = ", ".join(
+            f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items()
+        )
         return f"LinkInstance({self.kind}, lk={self.linking}, seed={self.seed}, {shown})"
 
 
@@ -122,15 +129,22 @@ def random_links(per_kind: int = 3, *, linking=(1, 2), seed: int = 0) -> list[Li
     out = []
     for kind in ["unlink", "apart"]:
         for _ in range(per_kind):
-            params = {"half_width": float(rng.uniform(0.35, 0.6)),
-                      "half_height": float(rng.uniform(0.75, 1.1)), "thickness": 0.1}
+            params = {
+                "half_width": float(rng.uniform(0.35, 0.6)),
+                "half_height": float(rng.uniform(0.75, 1.1)),
+                "thickness": 0.1,
+            }
             out.append(LinkInstance(kind, 0, params, int(rng.integers(2**31))))
     for k in linking:
         k = check_positive_int(k, "every linking number")
         for _ in range(per_kind):
             minor = float(rng.uniform(0.4, 0.55))
-            params = {"linking": k, "major_radius": 1.0, "minor_radius": minor,
-                      "thickness": round(0.22 * minor / k, 3)}
+            params = {
+                "linking": k,
+                "major_radius": 1.0,
+                "minor_radius": minor,
+                "thickness": round(0.22 * minor / k, 3),
+            }
             out.append(LinkInstance("torus", k, params, int(rng.integers(2**31))))
     return out
 
@@ -144,8 +158,7 @@ def _cores(inst: LinkInstance, samples: int):
 
 def instance_data(inst: LinkInstance, n: int = 800, *, seed: int | None = None):
     """Points of the instance's two solid tori after its embedding: X float32 (n, 3), y (n,)."""
-    X, y = make_dataset(inst.dataset, n, seed=inst.seed if seed is None else seed,
-                        **inst.params)
+    X, y = make_dataset(inst.dataset, n, seed=inst.seed if seed is None else seed, **inst.params)
     return inst.embedding()(X, y.astype(np.float64)).astype(np.float32), y
 
 
@@ -158,10 +171,20 @@ def dense_sample(inst: LinkInstance, *, dense: int = 6000, core: int = 1500):
     return Xd, yd
 
 
-def open_question(instances: list[LinkInstance], *, width: int = 3, depth: int = 3,
-                  seeds: int = 16, steps: int = 1500, lr: float = 0.02, n: int = 800,
-                  activation: str = "tanh", dense: int = 6000, core: int = 1500,
-                  progress=None):
+def open_question(
+    instances: list[LinkInstance],
+    *,
+    width: int = 3,
+    depth: int = 3,
+    seeds: int = 16,
+    steps: int = 1500,
+    lr: float = 0.02,
+    n: int = 800,
+    activation: str = "tanh",
+    dense: int = 6000,
+    core: int = 1500,
+    progress=None,
+):
     """Train ``seeds`` networks with layers of ``width`` units on every instance.
 
     Parameters
@@ -201,11 +224,20 @@ def open_question(instances: list[LinkInstance], *, width: int = 3, depth: int =
             dense_acc = accuracy(net, Xd, yd)
             lk = linking_number(*_cores(inst, 600))
             for i in range(seeds):
-                rows.append({"instance": inst.name, "kind": inst.kind, "linking": inst.linking,
-                             "measured_linking": lk, "seed": i, "width": width, "depth": depth,
-                             "train_accuracy": float(hist.final_train_accuracy[i]),
-                             "dense_accuracy": float(dense_acc[i]),
-                             "separated": bool(dense_acc[i] == 1.0)})
+                rows.append(
+                    {
+                        "instance": inst.name,
+                        "kind": inst.kind,
+                        "linking": inst.linking,
+                        "measured_linking": lk,
+                        "seed": i,
+                        "width": width,
+                        "depth": depth,
+                        "train_accuracy": float(hist.final_train_accuracy[i]),
+                        "dense_accuracy": float(dense_acc[i]),
+                        "separated": bool(dense_acc[i] == 1.0),
+                    }
+                )
             if progress is not None:
                 progress(done + 1, len(instances))
     finally:
@@ -221,19 +253,24 @@ def separation_by_linking(table):
 
     g = table.groupby(["linking", "kind"], sort=True)
     per_inst = table.groupby(["linking", "kind", "instance"])["separated"].any()
-    return pd.DataFrame({
-        "instances": g["instance"].nunique(), "networks": g.size(),
-        "separated": g["separated"].mean(),
-        "instances_separated": per_inst.groupby(["linking", "kind"]).mean(),
-        "best_dense": g["dense_accuracy"].max(),
-        "train_perfect": g["train_accuracy"].apply(lambda a: float((a == 1.0).mean())),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "instances": g["instance"].nunique(),
+            "networks": g.size(),
+            "separated": g["separated"].mean(),
+            "instances_separated": per_inst.groupby(["linking", "kind"]).mean(),
+            "best_dense": g["dense_accuracy"].max(),
+            "train_perfect": g["train_accuracy"].apply(lambda a: float((a == 1.0).mean())),
+        }
+    ).reset_index()
 
 
 # --------------------------------------------------------------- as a registered experiment
 NAME = "open_question"
-SUMMARY = ("random links and unlinks tried with 3-unit layers: the fraction separated per "
-           "linking number (the essay's open question)")
+SUMMARY = (
+    "random links and unlinks tried with 3-unit layers: the fraction separated per "
+    "linking number (the essay's open question)"
+)
 
 
 def add_arguments(p) -> None:
@@ -246,18 +283,35 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random embeddings")
 
 
-def run(*, per_kind: int = 2, linking="1,2", width: int = 3, depth: int = 3, seeds: int = 16,
-        steps: int = 1500, seed: int = 0, progress=None) -> dict:
+def run(
+    *,
+    per_kind: int = 2,
+    linking="1,2",
+    width: int = 3,
+    depth: int = 3,
+    seeds: int = 16,
+    steps: int = 1500,
+    seed: int = 0,
+    progress=None,
+) -> dict:
     """The open question as an experiment: per kind and linking number, the fraction of
     networks that separate the two solid tori on the dense check."""
     from ..errors import parse_int_list
 
     ks = parse_int_list(linking, "--linking") if isinstance(linking, str) else tuple(linking)
     check_positive_int(per_kind, "--per-kind")
-    table = open_question(random_links(per_kind, linking=ks, seed=seed), width=width,
-                          depth=depth, seeds=seeds, steps=steps, progress=progress)
+    table = open_question(
+        random_links(per_kind, linking=ks, seed=seed),
+        width=width,
+        depth=depth,
+        seeds=seeds,
+        steps=steps,
+        progress=progress,
+    )
     summary = separation_by_linking(table)
-    lines = [f"linking {r.linking} ({r.kind}): {r.separated:.0%} of {r.networks} networks "
-             f"separate on the dense check; best dense accuracy {r.best_dense:.4f}"
-             for r in summary.itertuples()]
+    lines = [
+        f"linking {r.linking} ({r.kind}): {r.separated:.0%} of {r.networks} networks "
+        f"separate on the dense check; best dense accuracy {r.best_dense:.4f}"
+        for r in summary.itertuples()
+    ]
     return {"per_linking": summary.to_dict(orient="records"), "summary": lines}

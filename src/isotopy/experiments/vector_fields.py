@@ -27,15 +27,26 @@ __all__ = ["vector_field_experiment", "SETTINGS", "dense_accuracy"]
 SETTINGS = {"2d": "2-D vector fields only", "3d": "embed 2-D -> 3-D, then 3-D vector fields"}
 
 
-def _stages(setting: str, *, n_stages: int, n_anchors: int, sigma: float, mode: str,
-            n_networks: int):
+def _stages(
+    setting: str, *, n_stages: int, n_anchors: int, sigma: float, mode: str, n_networks: int
+):
     from ..nn import Affine, VectorField
 
     dim = 2 if setting == "2d" else 3
     lip = 0.9 if mode == "residual" else None
     first = [] if setting == "2d" else [Affine(2, 3, n_networks=n_networks)]
-    return first + [VectorField(dim, n_anchors, sigma=sigma, mode=mode, max_lipschitz=lip,
-                                flow_steps=4, n_networks=n_networks) for _ in range(n_stages)]
+    return first + [
+        VectorField(
+            dim,
+            n_anchors,
+            sigma=sigma,
+            mode=mode,
+            max_lipschitz=lip,
+            flow_steps=4,
+            n_networks=n_networks,
+        )
+        for _ in range(n_stages)
+    ]
 
 
 def dense_accuracy(net, dataset: str, *, resolution: int = 121, **params) -> np.ndarray | None:
@@ -54,11 +65,21 @@ def dense_accuracy(net, dataset: str, *, resolution: int = 121, **params) -> np.
     return (pred == lab).mean(1)
 
 
-def vector_field_experiment(datasets=("disc_annulus", "spirals"), *, n_networks: int = 3,
-                            n_stages: int = 4, n_anchors: int = 16, sigma: float = 0.5,
-                            mode: str = "residual", steps: int = 600, lr: float = 0.03,
-                            n: int = 400, seed: int = 0, quick: bool = False,
-                            progress=None) -> dict:
+def vector_field_experiment(
+    datasets=("disc_annulus", "spirals"),
+    *,
+    n_networks: int = 3,
+    n_stages: int = 4,
+    n_anchors: int = 16,
+    sigma: float = 0.5,
+    mode: str = "residual",
+    steps: int = 600,
+    lr: float = 0.03,
+    n: int = 400,
+    seed: int = 0,
+    quick: bool = False,
+    progress=None,
+) -> dict:
     """Train vector-field-only networks in 2-D and after a 2-D -> 3-D embedding.
 
     Parameters
@@ -96,23 +117,53 @@ def vector_field_experiment(datasets=("disc_annulus", "spirals"), *, n_networks:
         X, y = make_dataset(ds, n, seed=seed)
         Xtr, ytr, Xte, yte = train_test_split(X, y, seed=seed)
         for setting in SETTINGS:
-            net = Network.from_stages(_stages(setting, n_stages=n_stages, n_anchors=n_anchors,
-                                              sigma=sigma, mode=mode, n_networks=n_networks),
-                                      2, seed=seed)
+            net = Network.from_stages(
+                _stages(
+                    setting,
+                    n_stages=n_stages,
+                    n_anchors=n_anchors,
+                    sigma=sigma,
+                    mode=mode,
+                    n_networks=n_networks,
+                ),
+                2,
+                seed=seed,
+            )
             init_anchors(net, Xtr, method="kmeans", seed=seed)
             offset = done
-            hist = fit(net, Xtr, ytr, steps=steps, lr=lr, seed=seed, record_every=steps,
-                       progress=None if progress is None else
-                       (lambda s, _t, o=offset: progress(o + s, total)))
+            hist = fit(
+                net,
+                Xtr,
+                ytr,
+                steps=steps,
+                lr=lr,
+                seed=seed,
+                record_every=steps,
+                progress=None
+                if progress is None
+                else (lambda s, _t, o=offset: progress(o + s, total)),
+            )
             done += steps
             test = (np.asarray(net.predict(Xte)).reshape(n_networks, -1) == yte).mean(1)
             dense = dense_accuracy(net, ds)
-            homeo = all(bool(s.is_homeomorphism().all()) for s in net.stages
-                        if isinstance(s, VectorField))
-            rows.append({"dataset": ds, "setting": setting,
-                         "train_accuracy": hist.final_train_accuracy.tolist(),
-                         "test_accuracy": test.tolist(),
-                         "dense_accuracy": None if dense is None else dense.tolist(),
-                         "homeomorphism": homeo, "net": net})
-    return {"rows": rows, "settings": dict(SETTINGS), "steps": steps, "n_networks": n_networks,
-            "seconds": round(time.perf_counter() - start, 1)}
+            homeo = all(
+                bool(s.is_homeomorphism().all()) for s in net.stages if isinstance(s, VectorField)
+            )
+            rows.append(
+                {
+                    "dataset": ds,
+                    "setting": setting,
+                    "train_accuracy": hist.final_train_accuracy.tolist(),
+                    "test_accuracy": test.tolist(),
+                    "dense_accuracy": None if dense is None else dense.tolist(),
+                    "homeomorphism": homeo,
+                    "net": net,
+                }
+            )
+    return {
+        "rows": rows,
+        "settings": dict(SETTINGS),
+        "steps": steps,
+        "n_networks": n_networks,
+        "seconds": round(time.perf_counter() - start, 1),
+    }

@@ -30,8 +30,14 @@ import numpy as np
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["Verdict", "VERDICTS", "fraction_verdict", "difference_verdict",
-           "ordering_verdict", "bootstrap_median_difference"]
+__all__ = [
+    "Verdict",
+    "VERDICTS",
+    "fraction_verdict",
+    "difference_verdict",
+    "ordering_verdict",
+    "bootstrap_median_difference",
+]
 
 VERDICTS = ("agrees", "differs", "not resolved")
 
@@ -47,8 +53,9 @@ class Verdict:
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
-            raise InputError(f"unknown verdict {self.verdict!r}; choose one of: "
-                             + ", ".join(VERDICTS))
+            raise InputError(
+                f"unknown verdict {self.verdict!r}; choose one of: " + ", ".join(VERDICTS)
+            )
 
     @property
     def agrees(self) -> bool | None:
@@ -84,9 +91,16 @@ def _fraction_one(successes: int, seeds: int, expect: str, share: float) -> str:
     return "agrees" if frac >= share else ("differs" if successes == 0 else "not resolved")
 
 
-def fraction_verdict(successes: int, seeds: int, *, expect: str, share: float = 0.5,
-                     min_seeds: int = 10, successes_longer: int | None = None,
-                     target: str = "100% on the dense grid") -> Verdict:
+def fraction_verdict(
+    successes: int,
+    seeds: int,
+    *,
+    expect: str,
+    share: float = 0.5,
+    min_seeds: int = 10,
+    successes_longer: int | None = None,
+    target: str = "100% on the dense grid",
+) -> Verdict:
     """Judge "networks cannot / can reach ``target``" from how many seeds reach it.
 
     Parameters
@@ -121,11 +135,15 @@ def fraction_verdict(successes: int, seeds: int, *, expect: str, share: float = 
         if isinstance(c, bool) or not 0 <= int(c) <= seeds:
             raise InputError(f"successes must be integers in 0..{seeds}, got {c!r}")
     if expect == "fail":
-        rule = (f"'cannot' agrees if no seed reaches {target}, differs if at least "
-                f"{share:.0%} of seeds do, else is not resolved")
+        rule = (
+            f"'cannot' agrees if no seed reaches {target}, differs if at least "
+            f"{share:.0%} of seeds do, else is not resolved"
+        )
     else:
-        rule = (f"'can' agrees if at least {share:.0%} of seeds reach {target}, differs if "
-                "none does, else is not resolved")
+        rule = (
+            f"'can' agrees if at least {share:.0%} of seeds reach {target}, differs if "
+            "none does, else is not resolved"
+        )
     rule += f"; it needs at least {min_seeds} seeds"
     if successes_longer is not None:
         rule += " and the same verdict at both training lengths"
@@ -141,8 +159,14 @@ def fraction_verdict(successes: int, seeds: int, *, expect: str, share: float = 
 
 
 # ------------------------------------------------------------------ paired difference of error
-def difference_verdict(correct_a, correct_b, *, expect: str = "b_lower", alpha: float = 0.05,
-                       names: tuple[str, str] = ("a", "b")) -> Verdict:
+def difference_verdict(
+    correct_a,
+    correct_b,
+    *,
+    expect: str = "b_lower",
+    alpha: float = 0.05,
+    names: tuple[str, str] = ("a", "b"),
+) -> Verdict:
     """Judge "classifier b makes fewer (or more) errors than a" on the same test items.
 
     Parameters
@@ -168,8 +192,10 @@ def difference_verdict(correct_a, correct_b, *, expect: str = "b_lower", alpha: 
     a = np.atleast_2d(np.asarray(correct_a, dtype=bool))
     b = np.atleast_2d(np.asarray(correct_b, dtype=bool))
     if a.shape != b.shape or a.ndim != 2 or a.shape[1] == 0:
-        raise InputError(f"paired outcomes must have the same shape (n_test,) or (seeds, "
-                         f"n_test), got {np.shape(correct_a)} and {np.shape(correct_b)}")
+        raise InputError(
+            f"paired outcomes must have the same shape (n_test,) or (seeds, "
+            f"n_test), got {np.shape(correct_a)} and {np.shape(correct_b)}"
+        )
     if expect not in ("b_lower", "b_higher"):
         raise InputError(f"expect must be 'b_lower' or 'b_higher', got {expect!r}")
     alpha = _alpha(alpha)
@@ -180,25 +206,31 @@ def difference_verdict(correct_a, correct_b, *, expect: str = "b_lower", alpha: 
     p = 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b).pvalue)
     resolution = 100 / n_test
     na, nb = names
-    rule = (f"the effect (error of {na} minus error of {nb}, in points) must be at least one "
-            f"test image ({resolution:.3g} points) and McNemar's exact test must give "
-            f"p < {alpha:g}; then it agrees if {nb}'s error is "
-            f"{'lower' if expect == 'b_lower' else 'higher'}, differs otherwise; else it is "
-            "not resolved.")
+    rule = (
+        f"the effect (error of {na} minus error of {nb}, in points) must be at least one "
+        f"test image ({resolution:.3g} points) and McNemar's exact test must give "
+        f"p < {alpha:g}; then it agrees if {nb}'s error is "
+        f"{'lower' if expect == 'b_lower' else 'higher'}, differs otherwise; else it is "
+        "not resolved."
+    )
     if abs(effect) < resolution - 1e-12 or p >= alpha:
         verdict = "not resolved"
     else:
         verdict = "agrees" if (effect > 0) == (expect == "b_lower") else "differs"
     seeds = f" over {a.shape[0]} seeds" if a.shape[0] > 1 else ""
-    measured = (f"{na} {err_a:.2f}%, {nb} {err_b:.2f}%{seeds}: effect {effect:+.2f} points; "
-                f"only {na} right {only_a}, only {nb} right {only_b}, p = {p:.2g}")
-    return Verdict(verdict, rule, f"one test image = {resolution:.3g} points "
-                   f"({n_test} test images)", measured)
+    measured = (
+        f"{na} {err_a:.2f}%, {nb} {err_b:.2f}%{seeds}: effect {effect:+.2f} points; "
+        f"only {na} right {only_a}, only {nb} right {only_b}, p = {p:.2g}"
+    )
+    return Verdict(
+        verdict, rule, f"one test image = {resolution:.3g} points ({n_test} test images)", measured
+    )
 
 
 # --------------------------------------------------------------------- ordering over seeds
-def bootstrap_median_difference(a, b, *, alpha: float = 0.05, n_boot: int = 4000,
-                                seed: int = 0) -> tuple[float, float, float]:
+def bootstrap_median_difference(
+    a, b, *, alpha: float = 0.05, n_boot: int = 4000, seed: int = 0
+) -> tuple[float, float, float]:
     """median(a) - median(b) and its percentile bootstrap interval at level 1 - alpha.
 
     a : (n_a,), b : (n_b,) -> (difference, low, high); resampling each group on its own with
@@ -214,10 +246,18 @@ def bootstrap_median_difference(a, b, *, alpha: float = 0.05, n_boot: int = 4000
     return float(np.median(a) - np.median(b)), float(lo), float(hi)
 
 
-def ordering_verdict(a, b, *, expect: str = "a_greater", alpha: float = 0.05,
-                     min_seeds: int = 5, names: tuple[str, str] = ("a", "b"),
-                     statistic: str = "the statistic", n_boot: int = 4000,
-                     seed: int = 0) -> Verdict:
+def ordering_verdict(
+    a,
+    b,
+    *,
+    expect: str = "a_greater",
+    alpha: float = 0.05,
+    min_seeds: int = 5,
+    names: tuple[str, str] = ("a", "b"),
+    statistic: str = "the statistic",
+    n_boot: int = 4000,
+    seed: int = 0,
+) -> Verdict:
     """Judge "the statistic is larger in group a than in group b" (or smaller) over seeds.
 
     Parameters
@@ -247,16 +287,24 @@ def ordering_verdict(a, b, *, expect: str = "a_greater", alpha: float = 0.05,
     na, nb = names
     word = "larger" if expect == "a_greater" else "smaller"
     side = "positive" if expect == "a_greater" else "negative"
-    rule = (f"agrees if the {1 - alpha:.0%} bootstrap interval of median({na}) - "
-            f"median({nb}) of {statistic} lies wholly on the {side} "
-            f"side ({na} {word}), differs if it lies wholly on the other side, else is not "
-            f"resolved; it needs at least {min_seeds} seeds per group.")
+    rule = (
+        f"agrees if the {1 - alpha:.0%} bootstrap interval of median({na}) - "
+        f"median({nb}) of {statistic} lies wholly on the {side} "
+        f"side ({na} {word}), differs if it lies wholly on the other side, else is not "
+        f"resolved; it needs at least {min_seeds} seeds per group."
+    )
     if min(len(a), len(b)) < min_seeds or lo <= 0 <= hi:
         verdict = "not resolved"
     else:
         verdict = "agrees" if (lo > 0) == (expect == "a_greater") else "differs"
-    measured = (f"median {na} {np.median(a):.3g} (range {a.min():.3g}-{a.max():.3g}, "
-                f"{len(a)} seeds), median {nb} {np.median(b):.3g} (range {b.min():.3g}-"
-                f"{b.max():.3g}, {len(b)} seeds)")
-    return Verdict(verdict, rule, f"difference of medians {d:.3g}, {1 - alpha:.0%} interval "
-                   f"[{lo:.3g}, {hi:.3g}]", measured)
+    measured = (
+        f"median {na} {np.median(a):.3g} (range {a.min():.3g}-{a.max():.3g}, "
+        f"{len(a)} seeds), median {nb} {np.median(b):.3g} (range {b.min():.3g}-"
+        f"{b.max():.3g}, {len(b)} seeds)"
+    )
+    return Verdict(
+        verdict,
+        rule,
+        f"difference of medians {d:.3g}, {1 - alpha:.0%} interval [{lo:.3g}, {hi:.3g}]",
+        measured,
+    )

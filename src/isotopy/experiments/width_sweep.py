@@ -31,8 +31,10 @@ from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, 
 from .verdicts import fraction_verdict
 
 NAME = "width_sweep"
-SUMMARY = ("nested spheres in R^1..R^3: accuracy against layer width over many seeds, on the "
-           "samples and on a dense grid, with the n + 1 bound marked")
+SUMMARY = (
+    "nested spheres in R^1..R^3: accuracy against layer width over many seeds, on the "
+    "samples and on a dense grid, with the n + 1 bound marked"
+)
 
 GRID = {1: 2001, 2: 161, 3: 41}  # grid points per axis: ~2,000, ~15,000, ~27,000 inside
 
@@ -91,15 +93,21 @@ def _score(net, P, labels, X, y) -> dict:
     ga = grid_accuracy(net, P, labels)  # (N,)
     sa = (np.atleast_2d(net.predict(torch.as_tensor(X))) == y[None, :]).mean(1)  # (N,)
     perfect = int((ga == 1.0).sum())
-    return {"grid_accuracy": ga.tolist(), "sample_accuracy": sa.tolist(),
-            "grid_perfect": perfect, "fraction": perfect / len(ga),
-            "sample_perfect": int((sa == 1.0).sum()),
-            "grid_median": float(np.median(ga)), "grid_min": float(ga.min()),
-            "grid_max": float(ga.max())}
+    return {
+        "grid_accuracy": ga.tolist(),
+        "sample_accuracy": sa.tolist(),
+        "grid_perfect": perfect,
+        "fraction": perfect / len(ga),
+        "sample_perfect": int((sa == 1.0).sum()),
+        "grid_median": float(np.median(ga)),
+        "grid_min": float(ga.min()),
+        "grid_max": float(ga.max()),
+    }
 
 
-def run_width_claims(*, quick: bool = False, seed: int = 0,
-                     settings: WidthClaimSettings | None = None, progress=None) -> dict:
+def run_width_claims(
+    *, quick: bool = False, seed: int = 0, settings: WidthClaimSettings | None = None, progress=None
+) -> dict:
     """The essay's width claims at exactly n and n + 1 units, judged by verdict rules.
 
     For each dimension n: ``seeds`` networks with one hidden layer of n tanh units and as
@@ -152,25 +160,48 @@ def run_width_claims(*, quick: bool = False, seed: int = 0,
             with torch.no_grad():
                 net.stages[0].weight.mul_(cfg.init_scale)
             with one_thread():
-                hist = fit(net, X, y, steps=2 * L, lr=cfg.lr, seed=seed, record_every=L,
-                           compile=True)
+                hist = fit(
+                    net, X, y, steps=2 * L, lr=cfg.lr, seed=seed, record_every=L, compile=True
+                )
             at = [_score(hist.network_at(net, L), P, labels, X, y), _score(net, P, labels, X, y)]
             by_width[w] = {"at": at}
-            v = fraction_verdict(at[0]["grid_perfect"], seeds, expect=expect, share=cfg.share,
-                                 successes_longer=at[1]["grid_perfect"],
-                                 target="100% on the dense grid")
+            v = fraction_verdict(
+                at[0]["grid_perfect"],
+                seeds,
+                expect=expect,
+                share=cfg.share,
+                successes_longer=at[1]["grid_perfect"],
+                target="100% on the dense grid",
+            )
             verdicts[expect] = v.to_dict()
             units = f"a layer of {w} unit{'s' if w > 1 else ''}"
-            claim = (f"R^{d}: {units} cannot separate the ball from the shell" if expect ==
-                     "fail" else f"R^{d}: {units} can separate the ball from the shell")
+            claim = (
+                f"R^{d}: {units} cannot separate the ball from the shell"
+                if expect == "fail"
+                else f"R^{d}: {units} can separate the ball from the shell"
+            )
             flat[claim] = v
             done += 1
             tick(progress, done, total)
-        results.append({"dim": d, "bound": d + 1, "steps": [L, 2 * L], "seeds": seeds,
-                        "grid_points": int(len(P)), "widths": by_width, "verdicts": verdicts})
-    out = {"experiment": NAME, "mode": "claims", "settings": asdict(cfg), "results": results,
-           "verdicts": {k: v.to_dict() for k, v in flat.items()},
-           "seconds": round(time.perf_counter() - start, 1)}
+        results.append(
+            {
+                "dim": d,
+                "bound": d + 1,
+                "steps": [L, 2 * L],
+                "seeds": seeds,
+                "grid_points": int(len(P)),
+                "widths": by_width,
+                "verdicts": verdicts,
+            }
+        )
+    out = {
+        "experiment": NAME,
+        "mode": "claims",
+        "settings": asdict(cfg),
+        "results": results,
+        "verdicts": {k: v.to_dict() for k, v in flat.items()},
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     out["summary"] = claims_summary(out)
     return out
 
@@ -178,28 +209,42 @@ def run_width_claims(*, quick: bool = False, seed: int = 0,
 def claims_summary(res: dict) -> list[str]:
     """Readable lines of :func:`run_width_claims`'s result."""
     c = res["settings"]
-    lines = [f"nested_spheres, one hidden layer of n or n + 1 tanh units, {c['seeds']} seeds, "
-             f"{c['n']} + {c['boundary']} boundary points, input weights x{c['init_scale']:g},"
-             f" Adam lr {c['lr']}; scored on a dense grid (balanced) after L and 2L steps"]
+    lines = [
+        f"nested_spheres, one hidden layer of n or n + 1 tanh units, {c['seeds']} seeds, "
+        f"{c['n']} + {c['boundary']} boundary points, input weights x{c['init_scale']:g},"
+        f" Adam lr {c['lr']}; scored on a dense grid (balanced) after L and 2L steps"
+    ]
     for r in res["results"]:
         L, L2 = r["steps"]
         lines.append(f"R^{r['dim']} (grid of {r['grid_points']} points):")
         for w, bw in r["widths"].items():
             for steps, a in zip((L, L2), bw["at"], strict=True):
-                lines.append(f"  width {w}, {steps:>5} steps: {a['grid_perfect']:>2}/"
-                             f"{r['seeds']} at 100% on the grid; grid median "
-                             f"{a['grid_median']:.4f} (min {a['grid_min']:.4f}, max "
-                             f"{a['grid_max']:.4f}); {a['sample_perfect']} at 100% on samples")
+                lines.append(
+                    f"  width {w}, {steps:>5} steps: {a['grid_perfect']:>2}/"
+                    f"{r['seeds']} at 100% on the grid; grid median "
+                    f"{a['grid_median']:.4f} (min {a['grid_min']:.4f}, max "
+                    f"{a['grid_max']:.4f}); {a['sample_perfect']} at 100% on samples"
+                )
     for claim, v in res["verdicts"].items():
         lines.append(f"{claim}: {v['verdict']} ({v['measured']})")
     lines.append(f"({res['seconds']} s)")
     return lines
 
 
-def run(*, dims=None, widths=None, seeds: int | None = None, steps: int | None = None,
-        depth: int | None = None, n: int | None = None, lr: float | None = None,
-        activation: str | None = None, seed: int = 0, claims: bool = False,
-        progress=None) -> dict:
+def run(
+    *,
+    dims=None,
+    widths=None,
+    seeds: int | None = None,
+    steps: int | None = None,
+    depth: int | None = None,
+    n: int | None = None,
+    lr: float | None = None,
+    activation: str | None = None,
+    seed: int = 0,
+    claims: bool = False,
+    progress=None,
+) -> dict:
     """Train ``seeds`` networks per (dimension, width) and measure accuracy.
 
     With ``claims=True`` runs :func:`run_width_claims` instead (its full settings, with
@@ -227,14 +272,25 @@ def run(*, dims=None, widths=None, seeds: int | None = None, steps: int | None =
     """
     if claims:
         if widths is not None or depth not in (None, 1) or activation not in (None, "tanh"):
-            raise InputError("the width claims are judged with one hidden layer of n and "
-                             "n + 1 tanh units; --widths, --depth and --activation do not "
-                             "apply to --claims")
-        changes = {key: (parse_int_list(val, "dims") if key == "dims" else val)
-                   for key, val in (("dims", dims), ("seeds", seeds), ("steps", steps),
-                                    ("n", n), ("lr", lr)) if val is not None}
-        return run_width_claims(seed=seed, settings=replace(WidthClaimSettings(), **changes),
-                                progress=progress)
+            raise InputError(
+                "the width claims are judged with one hidden layer of n and "
+                "n + 1 tanh units; --widths, --depth and --activation do not "
+                "apply to --claims"
+            )
+        changes = {
+            key: (parse_int_list(val, "dims") if key == "dims" else val)
+            for key, val in (
+                ("dims", dims),
+                ("seeds", seeds),
+                ("steps", steps),
+                ("n", n),
+                ("lr", lr),
+            )
+            if val is not None
+        }
+        return run_width_claims(
+            seed=seed, settings=replace(WidthClaimSettings(), **changes), progress=progress
+        )
     dims = "1,2,3" if dims is None else dims
     seeds = 10 if seeds is None else seeds
     steps = 2000 if steps is None else steps
@@ -253,58 +309,92 @@ def run(*, dims=None, widths=None, seeds: int | None = None, steps: int | None =
         P, labels = grid_points("nested_spheres", resolution=GRID.get(d, 21), params={"dim": d})
         sample_acc, grid_acc, grid_vol = [], [], []
         for w in ws:
-            net, X, y, hist = train_seeds("nested_spheres", hidden=(w,) * depth,
-                                          activation=activation, seeds=seeds, steps=steps,
-                                          lr=lr, n=n, seed=seed, params={"dim": d})
+            net, X, y, hist = train_seeds(
+                "nested_spheres",
+                hidden=(w,) * depth,
+                activation=activation,
+                seeds=seeds,
+                steps=steps,
+                lr=lr,
+                n=n,
+                seed=seed,
+                params={"dim": d},
+            )
             sample_acc.append(np.asarray(hist.final_train_accuracy, dtype=float))
             grid_acc.append(grid_accuracy(net, P, labels))
             grid_vol.append(grid_accuracy(net, P, labels, balanced=False))
             done += 1
             tick(progress, done, total)
         sa, ga = np.stack(sample_acc, 1), np.stack(grid_acc, 1)  # (seeds, widths)
-        results.append({
-            "dim": d, "widths": list(ws), "bound": d + 1, "depth": depth,
-            "sample_accuracy": sa.tolist(), "grid_accuracy": ga.tolist(),
-            "sample_mean": sa.mean(0).tolist(), "grid_mean": ga.mean(0).tolist(),
-            "sample_max": sa.max(0).tolist(), "grid_max": ga.max(0).tolist(),
-            "sample_perfect": (sa == 1.0).mean(0).tolist(),
-            "grid_perfect": (ga == 1.0).mean(0).tolist(),
-            "grid_points": int(len(P)),
-            "grid_volume_mean": np.stack(grid_vol, 1).mean(0).tolist(),
-        })
-    lines = [f"nested_spheres, {seeds} seeds per width, {depth} hidden layer(s) of {activation}, "
-             f"{steps} steps, {n} samples; accuracy mean (max) on samples | on the dense grid"]
+        results.append(
+            {
+                "dim": d,
+                "widths": list(ws),
+                "bound": d + 1,
+                "depth": depth,
+                "sample_accuracy": sa.tolist(),
+                "grid_accuracy": ga.tolist(),
+                "sample_mean": sa.mean(0).tolist(),
+                "grid_mean": ga.mean(0).tolist(),
+                "sample_max": sa.max(0).tolist(),
+                "grid_max": ga.max(0).tolist(),
+                "sample_perfect": (sa == 1.0).mean(0).tolist(),
+                "grid_perfect": (ga == 1.0).mean(0).tolist(),
+                "grid_points": int(len(P)),
+                "grid_volume_mean": np.stack(grid_vol, 1).mean(0).tolist(),
+            }
+        )
+    lines = [
+        f"nested_spheres, {seeds} seeds per width, {depth} hidden layer(s) of {activation}, "
+        f"{steps} steps, {n} samples; accuracy mean (max) on samples | on the dense grid"
+    ]
     for r in results:
-        lines.append(f"R^{r['dim']} (bound: a layer of {r['bound']} units; grid of "
-                     f"{r['grid_points']} points)")
+        lines.append(
+            f"R^{r['dim']} (bound: a layer of {r['bound']} units; grid of "
+            f"{r['grid_points']} points)"
+        )
         for i, w in enumerate(r["widths"]):
             mark = "  < bound" if w < r["bound"] else ""
-            lines.append(f"  width {w}: samples {r['sample_mean'][i]:.3f} "
-                         f"({r['sample_max'][i]:.3f})  grid {r['grid_mean'][i]:.3f} "
-                         f"({r['grid_max'][i]:.3f})  100% on samples: "
-                         f"{r['sample_perfect'][i]:.0%}{mark}")
-    return {"experiment": NAME, "activation": activation, "seeds": seeds, "steps": steps,
-            "n": n, "results": results, "summary": lines}
+            lines.append(
+                f"  width {w}: samples {r['sample_mean'][i]:.3f} "
+                f"({r['sample_max'][i]:.3f})  grid {r['grid_mean'][i]:.3f} "
+                f"({r['grid_max'][i]:.3f})  100% on samples: "
+                f"{r['sample_perfect'][i]:.0%}{mark}"
+            )
+    return {
+        "experiment": NAME,
+        "activation": activation,
+        "seeds": seeds,
+        "steps": steps,
+        "n": n,
+        "results": results,
+        "summary": lines,
+    }
 
 
 def add_arguments(p) -> None:
     p.add_argument("--dims", default=None, help="dimensions n of nested_spheres (1,2,3)")
     p.add_argument("--widths", default=None, help="layer widths (default 1..n+2 per n)")
-    p.add_argument("--seeds", type=int, default=None,
-                   help="networks per width (10; 20 with --claims)")
-    p.add_argument("--steps", type=int, default=None,
-                   help="optimiser steps (2000; L = 1500 with --claims)")
+    p.add_argument(
+        "--seeds", type=int, default=None, help="networks per width (10; 20 with --claims)"
+    )
+    p.add_argument(
+        "--steps", type=int, default=None, help="optimiser steps (2000; L = 1500 with --claims)"
+    )
     p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
-    p.add_argument("--n", type=int, default=None,
-                   help="training points (400; 2000 with --claims)")
-    p.add_argument("--lr", type=float, default=None,
-                   help="Adam's learning rate (0.02; 0.05 with --claims)")
+    p.add_argument("--n", type=int, default=None, help="training points (400; 2000 with --claims)")
+    p.add_argument(
+        "--lr", type=float, default=None, help="Adam's learning rate (0.02; 0.05 with --claims)"
+    )
     p.add_argument("--activation", default=None, help="activation name (tanh)")
     p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument("--claims", action="store_true",
-                   help="judge the essay's claims at n and n + 1 units with verdicts (20 "
-                        "seeds, L = 1500 and 2L steps, 2000 + 2000 boundary points, lr 0.05, "
-                        "unless given)")
+    p.add_argument(
+        "--claims",
+        action="store_true",
+        help="judge the essay's claims at n and n + 1 units with verdicts (20 "
+        "seeds, L = 1500 and 2L steps, 2000 + 2000 boundary points, lr 0.05, "
+        "unless given)",
+    )
 
 
 add_arguments.example = " --dims 2 --seeds 10 --steps 2000"

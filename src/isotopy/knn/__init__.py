@@ -5,6 +5,17 @@ from .head import KNN_HEAD_MODES, KNN_HEAD_VARIANTS, KNNHead, knn_log_probs
 from .network import Embedding, KNNNetwork, knn_classify, representation
 from .search import KNN_WEIGHTS, knn_predict, knn_scores, knn_search
 
-__all__ = ["KNN_WEIGHTS", "knn_predict", "knn_scores", "knn_search", "KNNHead",
-           "KNN_HEAD_MODES", "KNN_HEAD_VARIANTS", "knn_log_probs", "KNNNetwork", "Embedding",
-           "knn_classify", "representation"]
+__all__ = [
+    "KNN_WEIGHTS",
+    "knn_predict",
+    "knn_scores",
+    "knn_search",
+    "KNNHead",
+    "KNN_HEAD_MODES",
+    "KNN_HEAD_VARIANTS",
+    "knn_log_probs",
+    "KNNNetwork",
+    "Embedding",
+    "knn_classify",
+    "representation",
+]

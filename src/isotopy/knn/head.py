@@ -40,38 +40,54 @@ from ..errors import InputError, check_positive_int, lookup
 
 __all__ = ["KNNHead", "KNN_HEAD_MODES", "KNN_HEAD_VARIANTS", "knn_log_probs"]
 
-KNN_HEAD_MODES = {"inverse_distance": "weights 1 / distance (the essay)",
-                  "temperature": "weights exp(-distance² / T) (NCA)"}
-KNN_HEAD_VARIANTS = {"in_batch": "each element classified by the rest of its batch",
-                     "two_batch": "the two halves of the batch classify each other"}
+KNN_HEAD_MODES = {
+    "inverse_distance": "weights 1 / distance (the essay)",
+    "temperature": "weights exp(-distance² / T) (NCA)",
+}
+KNN_HEAD_VARIANTS = {
+    "in_batch": "each element classified by the rest of its batch",
+    "two_batch": "the two halves of the batch classify each other",
+}
 
 _EPS = 1e-8  # keeps 1 / distance finite for coincident points
 _TINY = 1e-30  # floor of a class probability before the log
 
 
-def _log_weights(d2: torch.Tensor, mode: str, temperature: float,
-                 softening: float = 0.0) -> torch.Tensor:
+def _log_weights(
+    d2: torch.Tensor, mode: str, temperature: float, softening: float = 0.0
+) -> torch.Tensor:
     """log w from squared distances (N, Bq, Br)."""
     if mode == "temperature":
         return -d2 / temperature
     floor = _EPS * _EPS
     if softening > 0:  # ε_i = softening x the RMS distance from query i to the references
-        floor = softening ** 2 * d2.mean(dim=-1, keepdim=True) + floor
+        floor = softening**2 * d2.mean(dim=-1, keepdim=True) + floor
     return -0.5 * torch.log(d2 + floor)
 
 
 def _sq_dists(zq: torch.Tensor, zr: torch.Tensor) -> torch.Tensor:
     """|zq_i - zr_j|²: (N, Bq, d), (N, Br, d) -> (N, Bq, Br), >= 0."""
-    d2 = (zq * zq).sum(-1, keepdim=True) + (zr * zr).sum(-1).unsqueeze(1) \
+    d2 = (
+        (zq * zq).sum(-1, keepdim=True)
+        + (zr * zr).sum(-1).unsqueeze(1)
         - 2 * torch.bmm(zq, zr.transpose(1, 2))
+    )
     return d2.clamp_min(0)
 
 
-def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classes: int, *,
-                  mode: str = "inverse_distance", k: int | None = None,
-                  temperature: float = 1.0, exclude_self: bool = False,
-                  self_index: torch.Tensor | None = None,
-                  softening: float = 0.0) -> torch.Tensor:
+def knn_log_probs(
+    zq: torch.Tensor,
+    zr: torch.Tensor,
+    yr: torch.Tensor,
+    n_classes: int,
+    *,
+    mode: str = "inverse_distance",
+    k: int | None = None,
+    temperature: float = 1.0,
+    exclude_self: bool = False,
+    self_index: torch.Tensor | None = None,
+    softening: float = 0.0,
+) -> torch.Tensor:
     """Class log probabilities of queries given labelled references (differentiable).
 
     Parameters
@@ -114,8 +130,9 @@ def knn_log_probs(zq: torch.Tensor, zr: torch.Tensor, yr: torch.Tensor, n_classe
         mask[:, rows, torch.as_tensor(self_index)] = True
     if k is not None:
         with torch.no_grad():  # which neighbours vote is a choice, not a function to diff.
-            near = torch.topk(d2.detach().masked_fill(mask, math.inf), k, dim=-1,
-                              largest=False).indices  # (N, Bq, k)
+            near = torch.topk(
+                d2.detach().masked_fill(mask, math.inf), k, dim=-1, largest=False
+            ).indices  # (N, Bq, k)
             keep = torch.zeros_like(mask).scatter_(-1, near, True)
         mask |= ~keep
     w = torch.softmax(logw.masked_fill(mask, -math.inf), dim=-1)  # (N, Bq, Br), rows sum to 1
@@ -150,9 +167,16 @@ class KNNHead(nn.Module):
     of; ``head.classify(zq, zr, yr)`` classifies queries by explicit references.
     """
 
-    def __init__(self, n_classes: int, *, mode: str = "inverse_distance",
-                 variant: str = "in_batch", k: int | None = None, temperature: float = 1.0,
-                 softening: float = 0.01):
+    def __init__(
+        self,
+        n_classes: int,
+        *,
+        mode: str = "inverse_distance",
+        variant: str = "in_batch",
+        k: int | None = None,
+        temperature: float = 1.0,
+        softening: float = 0.01,
+    ):
         super().__init__()
         self.n_classes = check_positive_int(n_classes, "the number of classes", minimum=2)
         lookup(KNN_HEAD_MODES, mode, "k-NN head mode")
@@ -169,22 +193,38 @@ class KNNHead(nn.Module):
         self.softening = softening
 
     def spec(self) -> dict:
-        return {"n_classes": self.n_classes, "mode": self.mode, "variant": self.variant,
-                "k": self.k, "temperature": self.temperature, "softening": self.softening}
+        return {
+            "n_classes": self.n_classes,
+            "mode": self.mode,
+            "variant": self.variant,
+            "k": self.k,
+            "temperature": self.temperature,
+            "softening": self.softening,
+        }
 
-    def classify(self, zq, zr, yr, *, exclude_self: bool = False,
-                 self_index=None) -> torch.Tensor:
+    def classify(self, zq, zr, yr, *, exclude_self: bool = False, self_index=None) -> torch.Tensor:
         """log p(c | query): zq (N, Bq, d), zr (N, Br, d), yr (Br,) -> (N, Bq, K)."""
         if zq.shape[-1] != zr.shape[-1]:
-            raise InputError(f"query embeddings have {zq.shape[-1]} features but the "
-                             f"references have {zr.shape[-1]}")
+            raise InputError(
+                f"query embeddings have {zq.shape[-1]} features but the "
+                f"references have {zr.shape[-1]}"
+            )
         available = zr.shape[1] - (1 if exclude_self or self_index is not None else 0)
         if available < 1:
             raise InputError("the k-NN head needs at least one other point to vote")
         k = None if self.k is None else min(self.k, available)
-        return knn_log_probs(zq, zr, yr, self.n_classes, mode=self.mode, k=k,
-                             temperature=self.temperature, exclude_self=exclude_self,
-                             self_index=self_index, softening=self.softening)
+        return knn_log_probs(
+            zq,
+            zr,
+            yr,
+            self.n_classes,
+            mode=self.mode,
+            k=k,
+            temperature=self.temperature,
+            exclude_self=exclude_self,
+            self_index=self_index,
+            softening=self.softening,
+        )
 
     def log_probs(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Class log probabilities of a batch under this head's variant.

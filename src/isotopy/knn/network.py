@@ -69,25 +69,35 @@ class KNNNetwork(Network):
     """
 
     @classmethod
-    def from_stages(cls, stages: list[Stage], n_classes: int = 2, *, names=None, seed=0,
-                    head: KNNHead | dict | None = None) -> KNNNetwork:
+    def from_stages(
+        cls,
+        stages: list[Stage],
+        n_classes: int = 2,
+        *,
+        names=None,
+        seed=0,
+        head: KNNHead | dict | None = None,
+    ) -> KNNNetwork:
         if not stages:
             raise InputError("a k-NN network needs at least one stage")
         head = head if isinstance(head, KNNHead) else KNNHead(n_classes, **(head or {}))
         if head.n_classes != n_classes:
-            raise InputError(f"the k-NN head has {head.n_classes} classes, the network "
-                             f"{n_classes}")
+            raise InputError(f"the k-NN head has {head.n_classes} classes, the network {n_classes}")
         net = cls.__new__(cls)
-        names = list(names) if names is not None else [
-            f"{s.type_name}{i}" for i, s in enumerate(stages, start=1)]
+        names = (
+            list(names)
+            if names is not None
+            else [f"{s.type_name}{i}" for i, s in enumerate(stages, start=1)]
+        )
         nn.Module.__init__(net)
         net.n_classes = check_positive_int(n_classes, "the number of classes", minimum=2)
         net.n_networks = stages[0].n_networks
         for prev, nxt in zip(stages[:-1], stages[1:], strict=True):
             if prev.d_out != nxt.d_in:
                 raise InputError(f"stage widths do not chain: {prev.d_out} then {nxt.d_in}")
-        net.stages = nn.ModuleList([*stages, Embedding(stages[-1].d_out,
-                                                       n_networks=net.n_networks)])
+        net.stages = nn.ModuleList(
+            [*stages, Embedding(stages[-1].d_out, n_networks=net.n_networks)]
+        )
         net.names = [*names, "embedding"]
         net.d_in = stages[0].d_in
         net.head = head
@@ -105,19 +115,20 @@ class KNNNetwork(Network):
             stages = [stage_from_spec(s, n_networks=n) for s in cfg["stages"]]
             head = dict(cfg["head"])
             n_classes = head.pop("n_classes")
-            return cls.from_stages(stages, n_classes, names=cfg.get("names"),
-                                   seed=cfg.get("seeds", 0), head=head)
+            return cls.from_stages(
+                stages, n_classes, names=cfg.get("names"), seed=cfg.get("seeds", 0), head=head
+            )
         except (KeyError, TypeError) as e:
             raise InputError(f"k-NN network config is incomplete or malformed ({e})") from None
 
     def select(self, index: int) -> KNNNetwork:
         if not 0 <= index < self.n_networks:
             raise InputError(f"network index {index} out of range 0..{self.n_networks - 1}")
-        net = KNNNetwork.from_config(dict(self.config(), n_networks=1,
-                                          seeds=[self.seeds[index]]))
+        net = KNNNetwork.from_config(dict(self.config(), n_networks=1, seeds=[self.seeds[index]]))
         with torch.no_grad():
-            for (_, p_new), (_, p) in zip(net.named_parameters(), self.named_parameters(),
-                                          strict=True):
+            for (_, p_new), (_, p) in zip(
+                net.named_parameters(), self.named_parameters(), strict=True
+            ):
                 p_new.copy_(p[index])
         if self.reference is not None:
             net.reference = self.reference
@@ -145,9 +156,18 @@ class KNNNetwork(Network):
         if torch.is_grad_enabled() or n <= _EVAL_BLOCK or self.head.variant != "in_batch":
             lp = self.head.log_probs(z, y)  # (N, B, K)
         else:
-            lp = torch.cat([self.head.classify(z[:, s:s + _EVAL_BLOCK], z, y,
-                                               self_index=torch.arange(s, min(n, s + _EVAL_BLOCK)))
-                            for s in range(0, n, _EVAL_BLOCK)], dim=1)
+            lp = torch.cat(
+                [
+                    self.head.classify(
+                        z[:, s : s + _EVAL_BLOCK],
+                        z,
+                        y,
+                        self_index=torch.arange(s, min(n, s + _EVAL_BLOCK)),
+                    )
+                    for s in range(0, n, _EVAL_BLOCK)
+                ],
+                dim=1,
+            )
         return nll(lp, y), lp.argmax(-1)
 
     # ------------------------------------------------------------------ classification
@@ -156,8 +176,10 @@ class KNNNetwork(Network):
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y)
         if X.ndim != 2 or X.shape[1] != self.d_in or y.shape != (len(X),):
-            raise InputError(f"reference points must be X (n, {self.d_in}) and y (n,), got "
-                             f"{X.shape} and {y.shape}")
+            raise InputError(
+                f"reference points must be X (n, {self.d_in}) and y (n,), got "
+                f"{X.shape} and {y.shape}"
+            )
         self.reference = (X, y.astype(np.int64))
         return self
 
@@ -168,8 +190,9 @@ class KNNNetwork(Network):
         ``k`` defaults to the head's k (5 when the head votes with every point).
         """
         if self.reference is None:
-            raise InputError("this k-NN network has no reference set; call "
-                             "set_reference(X_train, y_train) first")
+            raise InputError(
+                "this k-NN network has no reference set; call set_reference(X_train, y_train) first"
+            )
         X_ref, y_ref = self.reference
         return knn_classify(self, X_ref, y_ref, x, k=k or self.head.k or 5, weights=weights)
 
@@ -177,8 +200,10 @@ class KNNNetwork(Network):
         raise InputError("a k-NN network gives labels (predict), not read-out probabilities")
 
     def __repr__(self) -> str:
-        return super().__repr__().replace("Network(", "KNNNetwork(", 1)[:-1] + \
-            f", head={self.head.extra_repr()})"
+        return (
+            super().__repr__().replace("Network(", "KNNNetwork(", 1)[:-1]
+            + f", head={self.head.extra_repr()})"
+        )
 
 
 def _stage_index(net: Network, stage) -> int:
@@ -205,13 +230,15 @@ def representation(net: Network, X, *, stage=None, batch_size: int = 4096) -> to
     """
     i = _stage_index(net, stage)
     X = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    parts = [net.forward_all(X[s:s + batch_size], upto=i)[i] for s in range(0, len(X),
-                                                                          batch_size)]
+    parts = [
+        net.forward_all(X[s : s + batch_size], upto=i)[i] for s in range(0, len(X), batch_size)
+    ]
     return torch.cat(parts, dim=1)
 
 
-def knn_classify(net: Network, X_ref, y_ref, X_query, *, stage=None, k: int = 5,
-                 weights: str = "distance") -> np.ndarray:
+def knn_classify(
+    net: Network, X_ref, y_ref, X_query, *, stage=None, k: int = 5, weights: str = "distance"
+) -> np.ndarray:
     """Test-time k-NN: label queries by their k nearest reference points in a representation.
 
     Parameters
@@ -237,6 +264,7 @@ def knn_classify(net: Network, X_ref, y_ref, X_query, *, stage=None, k: int = 5,
             raise InputError(f"the {what} must be (n, {net.d_in}), got shape {a.shape}")
     zr = representation(net, X_ref, stage=stage)
     zq = representation(net, X_query, stage=stage)
-    preds = np.stack([knn_predict(zr[i], y_ref, zq[i], k=k, weights=weights)
-                      for i in range(zr.shape[0])])
+    preds = np.stack(
+        [knn_predict(zr[i], y_ref, zq[i], k=k, weights=weights) for i in range(zr.shape[0])]
+    )
     return preds[0] if net.n_networks == 1 else preds

@@ -48,11 +48,15 @@ from ..errors import InputError, check_positive_int, lookup
 
 __all__ = ["knn_search", "knn_predict", "knn_scores", "KNN_WEIGHTS", "KNN_BACKENDS"]
 
-KNN_BACKENDS = {"auto": "faiss when it is installed, else torch (the faster on the benchmark)",
-                "torch": "chunked matrix product + torch.topk (MKL)",
-                "faiss": "FAISS IndexFlatL2 candidates"}
-KNN_WEIGHTS = {"uniform": "every neighbour has one vote",
-               "distance": "each neighbour votes with weight 1 / distance"}
+KNN_BACKENDS = {
+    "auto": "faiss when it is installed, else torch (the faster on the benchmark)",
+    "torch": "chunked matrix product + torch.topk (MKL)",
+    "faiss": "FAISS IndexFlatL2 candidates",
+}
+KNN_WEIGHTS = {
+    "uniform": "every neighbour has one vote",
+    "distance": "each neighbour votes with weight 1 / distance",
+}
 
 # Extra candidates kept from the float32 search before the float64 re-ranking. Swaps caused
 # by float32 rounding only involve neighbours whose distances agree to ~1e-6 relative, so a
@@ -71,8 +75,9 @@ def _as_matrix(a, what: str) -> torch.Tensor:
     if not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
         raise InputError(f"{what} must be numbers, got dtype {t.dtype}")
     if t.dim() != 2:
-        raise InputError(f"{what} must be a 2-D array (points, features), got shape "
-                         f"{tuple(t.shape)}")
+        raise InputError(
+            f"{what} must be a 2-D array (points, features), got shape {tuple(t.shape)}"
+        )
     if t.shape[0] == 0:
         raise InputError(f"{what} is empty")
     wide = t.dtype in (torch.float64, torch.int32, torch.int64)
@@ -85,8 +90,10 @@ def _as_matrix(a, what: str) -> torch.Tensor:
 def _as_labels(labels, n: int) -> np.ndarray:
     y = labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
     if y.ndim != 1 or len(y) != n:
-        raise InputError(f"the reference labels must be a 1-D array of {n} labels (one per "
-                         f"reference point), got shape {y.shape}")
+        raise InputError(
+            f"the reference labels must be a 1-D array of {n} labels (one per "
+            f"reference point), got shape {y.shape}"
+        )
     if y.dtype.kind in "ui":
         return y.astype(np.int64)
     if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
@@ -98,8 +105,10 @@ def _check_pair(ref, query):
     ref = _as_matrix(ref, "the reference representation")
     query = _as_matrix(query, "the query representation")
     if ref.shape[1] != query.shape[1]:
-        raise InputError(f"the query representation has {query.shape[1]} features but the "
-                         f"reference representation has {ref.shape[1]}")
+        raise InputError(
+            f"the query representation has {query.shape[1]} features but the "
+            f"reference representation has {ref.shape[1]}"
+        )
     return ref, query
 
 
@@ -119,7 +128,7 @@ def _exact_rows(ref: torch.Tensor, q: torch.Tensor, k: int, skip: int | None):
         d2[skip] = math.inf
     kth = torch.kthvalue(d2, k).values
     below = torch.nonzero(d2 < kth).flatten()  # ascending indices
-    tied = torch.nonzero(d2 == kth).flatten()[:k - len(below)]
+    tied = torch.nonzero(d2 == kth).flatten()[: k - len(below)]
     pick = torch.cat([below, tied])
     pick = pick.sort().values
     dist, order = d2[pick].sort(stable=True)
@@ -143,8 +152,15 @@ def _smallest(score: torch.Tensor, kc: int, nb: int) -> torch.Tensor:
     return keep.gather(1, local // _BLOCK) * _BLOCK + local % _BLOCK
 
 
-def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
-               exclude_self: bool = False, backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+def knn_search(
+    ref,
+    query,
+    *,
+    k: int,
+    chunk_size: int = DEFAULT_CHUNK,
+    exclude_self: bool = False,
+    backend: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
     """The exact k nearest references of every query, ties to the lowest reference index.
 
     Parameters
@@ -198,7 +214,7 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
     # (2d + 16) u (|q| + max|r|)², u the float32 unit roundoff
     ref_norm = float(ref32.double().norm(dim=1).max())
     q_norm = query32.double().norm(dim=1)  # (m,)
-    err = (2 * dim + 16) * 2.0 ** -24 * (q_norm + ref_norm) ** 2  # (m,)
+    err = (2 * dim + 16) * 2.0**-24 * (q_norm + ref_norm) ** 2  # (m,)
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
     index = buffer = None
@@ -221,9 +237,9 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
         found_all = torch.from_numpy(found_all)
     with torch.no_grad():
         for s in range(0, query.shape[0], chunk_size):
-            q = query32[s:s + chunk_size]  # (c, d)
+            q = query32[s : s + chunk_size]  # (c, d)
             if index is not None:
-                cand = found_all[s:s + chunk_size]
+                cand = found_all[s : s + chunk_size]
                 if exclude_self:  # drop each point itself (or, if absent, the farthest)
                     rows = torch.arange(q.shape[0]) + s
                     keep = cand != rows[:, None]
@@ -232,35 +248,39 @@ def knn_search(ref, query, *, k: int, chunk_size: int = DEFAULT_CHUNK,
             else:
                 # |r|² - 2 q·r (the |q|² term does not change the ranking), written into
                 # one reused buffer: a fresh chunk x n block per chunk costs page faults
-                score = buffer[:q.shape[0]]  # (c, nb·_BLOCK)
+                score = buffer[: q.shape[0]]  # (c, nb·_BLOCK)
                 torch.addmm(ref_sq_p.unsqueeze(0), q, ref_p.T, alpha=-2.0, out=score)
                 if exclude_self:
                     rows = torch.arange(q.shape[0])
                     score[rows, rows + s] = math.inf
-                cand = _smallest(score, kc, nb) if blocked else \
-                    torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
-            qx = query[s:s + chunk_size].double()  # (c, d), the inputs as given
+                cand = (
+                    _smallest(score, kc, nb)
+                    if blocked
+                    else torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
+                )
+            qx = query[s : s + chunk_size].double()  # (c, d), the inputs as given
             d2 = (ref[cand].double() - qx.unsqueeze(1)).pow(2).sum(-1)  # (c, kc), float64
             # stable sort on (distance, index) so equal distances resolve to the lower index
             cand, order0 = cand.sort(dim=1)
             d2 = d2.gather(1, order0)
             d2, order = d2.sort(dim=1, stable=True)
             cand = cand.gather(1, order)
-            out_d[s:s + chunk_size] = d2[:, :k].sqrt().numpy()
-            out_i[s:s + chunk_size] = cand[:, :k].numpy()
+            out_d[s : s + chunk_size] = d2[:, :k].sqrt().numpy()
+            out_i[s : s + chunk_size] = cand[:, :k].numpy()
             if kc == limit:
                 continue  # every reference was a candidate
             # a reference left out is farther than every candidate up to 2 err; where the
             # farthest candidate is not clearly beyond the k-th, search every reference
-            doubt = d2[:, -1] - 2 * err[s:s + chunk_size] <= d2[:, k - 1]  # (c,)
+            doubt = d2[:, -1] - 2 * err[s : s + chunk_size] <= d2[:, k - 1]  # (c,)
             for j in torch.nonzero(doubt).flatten().tolist():
                 dist, idx = _exact_rows(ref, query[s + j], k, s + j if exclude_self else None)
                 out_d[s + j], out_i[s + j] = dist.numpy(), idx.numpy()
     return out_d, out_i
 
 
-def knn_scores(dist: np.ndarray, neighbour_labels: np.ndarray, n_classes: int, *,
-               weights: str = "distance") -> np.ndarray:
+def knn_scores(
+    dist: np.ndarray, neighbour_labels: np.ndarray, n_classes: int, *, weights: str = "distance"
+) -> np.ndarray:
     """Class scores from neighbours: (m, k) distances and class indices -> (m, n_classes)."""
     lookup(KNN_WEIGHTS, weights, "k-NN weighting")
     m = dist.shape[0]
@@ -273,14 +293,22 @@ def knn_scores(dist: np.ndarray, neighbour_labels: np.ndarray, n_classes: int, *
         rows = inf.any(1)
         w[rows] = inf[rows]  # exact matches vote alone, one vote each
     scores = np.zeros((m, n_classes))
-    np.add.at(scores, (np.repeat(np.arange(m), dist.shape[1]), neighbour_labels.ravel()),
-              w.ravel())
+    np.add.at(scores, (np.repeat(np.arange(m), dist.shape[1]), neighbour_labels.ravel()), w.ravel())
     return scores
 
 
-def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = "distance",
-                chunk_size: int = DEFAULT_CHUNK, exclude_self: bool = False,
-                backend: str = "auto", return_scores: bool = False):
+def knn_predict(
+    ref_repr,
+    ref_labels,
+    query_repr,
+    *,
+    k: int = 5,
+    weights: str = "distance",
+    chunk_size: int = DEFAULT_CHUNK,
+    exclude_self: bool = False,
+    backend: str = "auto",
+    return_scores: bool = False,
+):
     """Classify queries by their k nearest references (exact), like scikit-learn.
 
     Parameters
@@ -318,8 +346,9 @@ def knn_predict(ref_repr, ref_labels, query_repr, *, k: int = 5, weights: str = 
     ref, query = _check_pair(ref_repr, query_repr)
     y = _as_labels(ref_labels, ref.shape[0])
     classes, y_idx = np.unique(y, return_inverse=True)
-    dist, idx = knn_search(ref, query, k=k, chunk_size=chunk_size, exclude_self=exclude_self,
-                           backend=backend)
+    dist, idx = knn_search(
+        ref, query, k=k, chunk_size=chunk_size, exclude_self=exclude_self, backend=backend
+    )
     scores = knn_scores(dist, y_idx[idx], len(classes), weights=weights)
     pred = classes[scores.argmax(1)]
     if return_scores:

@@ -6,7 +6,23 @@ from .network import Network
 from .stages import STAGE_TYPES, Activation, Affine, Stage, register_stage, stage_from_spec
 from .vector_field import ANCHOR_METHODS, VECTOR_FIELD_MODES, VectorField, init_anchors, kmeans
 
-__all__ = ["ACTIVATIONS", "ActivationSpec", "get_activation", "Network", "Stage", "Affine",
-           "Activation", "STAGE_TYPES", "register_stage", "stage_from_spec", "Conv2d", "MaxPool2d",
-           "conv_net", "VectorField", "VECTOR_FIELD_MODES", "ANCHOR_METHODS", "init_anchors",
-           "kmeans"]
+__all__ = [
+    "ACTIVATIONS",
+    "ActivationSpec",
+    "get_activation",
+    "Network",
+    "Stage",
+    "Affine",
+    "Activation",
+    "STAGE_TYPES",
+    "register_stage",
+    "stage_from_spec",
+    "Conv2d",
+    "MaxPool2d",
+    "conv_net",
+    "VectorField",
+    "VECTOR_FIELD_MODES",
+    "ANCHOR_METHODS",
+    "init_anchors",
+    "kmeans",
+]

@@ -55,8 +55,14 @@ class ActivationSpec:
 # [-1, 1]. It needs only multiplications, additions and one division, which code generated
 # by ``torch.compile`` runs several times faster than the vectorised exp behind sigmoid.
 TANH_CLAMP = 7.9
-TANH_P = (0.9999999834816525, 0.1298493892590867, 0.002992128091527027,
-          9.939461304703296e-06, -1.490704025975612e-08, 2.4107194480701056e-11)
+TANH_P = (
+    0.9999999834816525,
+    0.1298493892590867,
+    0.002992128091527027,
+    9.939461304703296e-06,
+    -1.490704025975612e-08,
+    2.4107194480701056e-11,
+)
 TANH_Q = (1.0, 0.4631825692044926, 0.0240532215125096, 0.00023809106297532803)
 
 
@@ -122,8 +128,9 @@ class _Tanh(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (1 - y * y) if torch.is_grad_enabled() else \
-            torch.ops.aten.tanh_backward(grad, y)
+        return (
+            grad * (1 - y * y) if torch.is_grad_enabled() else torch.ops.aten.tanh_backward(grad, y)
+        )
 
     @staticmethod
     def jvp(ctx, tangent):
@@ -141,8 +148,9 @@ def _tanh(x: torch.Tensor) -> torch.Tensor:
 # recomputing them there (see ``isotopy.train.compiled``): the activations' last steps (the
 # division of tanh_rational, tanh itself for float64, sigmoid). Recomputing them would
 # repeat the costliest part of the forward pass.
-COMPILED_SAVE_OPS = frozenset({torch.ops.aten.div.Tensor, torch.ops.aten.tanh.default,
-                               torch.ops.aten.sigmoid.default})
+COMPILED_SAVE_OPS = frozenset(
+    {torch.ops.aten.div.Tensor, torch.ops.aten.tanh.default, torch.ops.aten.sigmoid.default}
+)
 
 
 def _softplus_inv(y):
@@ -157,20 +165,43 @@ inf = float("inf")
 ACTIVATIONS: dict[str, ActivationSpec] = {
     a.name: a
     for a in [
-        ActivationSpec("tanh", _tanh, torch.atanh, True, (-1.0, 1.0),
-                       "iso_tanh({x})", "1.0f - {y} * {y}"),
-        ActivationSpec("sigmoid", torch.sigmoid, torch.logit, True, (0.0, 1.0),
-                       "iso_sigmoid({x})", "{y} * (1.0f - {y})"),
-        ActivationSpec("softplus", F.softplus, _softplus_inv, True, (0.0, inf),
-                       "iso_softplus({x})", "iso_sigmoid({x})"),
+        ActivationSpec(
+            "tanh", _tanh, torch.atanh, True, (-1.0, 1.0), "iso_tanh({x})", "1.0f - {y} * {y}"
+        ),
+        ActivationSpec(
+            "sigmoid",
+            torch.sigmoid,
+            torch.logit,
+            True,
+            (0.0, 1.0),
+            "iso_sigmoid({x})",
+            "{y} * (1.0f - {y})",
+        ),
+        ActivationSpec(
+            "softplus",
+            F.softplus,
+            _softplus_inv,
+            True,
+            (0.0, inf),
+            "iso_softplus({x})",
+            "iso_sigmoid({x})",
+        ),
         # relu'(0) = 0 and leaky_relu'(0) = the slope, as in torch's autograd
-        ActivationSpec("relu", F.relu, None, False, (0.0, inf),
-                       "iso_relu({x})", "iso_leaky_d({x}, 0.0f)"),
-        ActivationSpec("leaky_relu", lambda x: F.leaky_relu(x, LEAKY_SLOPE), _leaky_inv, True,
-                       (-inf, inf), f"iso_leaky({{x}}, {LEAKY_SLOPE!r}f)",
-                       f"iso_leaky_d({{x}}, {LEAKY_SLOPE!r}f)"),
-        ActivationSpec("identity", lambda x: x, lambda y: y, True, (-inf, inf),
-                       "{x}", "((vf){{}} + 1.0f)"),
+        ActivationSpec(
+            "relu", F.relu, None, False, (0.0, inf), "iso_relu({x})", "iso_leaky_d({x}, 0.0f)"
+        ),
+        ActivationSpec(
+            "leaky_relu",
+            lambda x: F.leaky_relu(x, LEAKY_SLOPE),
+            _leaky_inv,
+            True,
+            (-inf, inf),
+            f"iso_leaky({{x}}, {LEAKY_SLOPE!r}f)",
+            f"iso_leaky_d({{x}}, {LEAKY_SLOPE!r}f)",
+        ),
+        ActivationSpec(
+            "identity", lambda x: x, lambda y: y, True, (-inf, inf), "{x}", "((vf){{}} + 1.0f)"
+        ),
     ]
 }
 

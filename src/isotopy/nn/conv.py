@@ -49,8 +49,9 @@ class Conv2d(Stage):
 
     type_name = "conv2d"
 
-    def __init__(self, in_shape, channels: int, *, kernel: int = 3, padding: int = 1,
-                 n_networks: int = 1):
+    def __init__(
+        self, in_shape, channels: int, *, kernel: int = 3, padding: int = 1, n_networks: int = 1
+    ):
         super().__init__()
         self.in_shape = _shape(in_shape, "a convolution's input shape")
         self.channels = check_positive_int(channels, "a convolution's channels")
@@ -63,42 +64,56 @@ class Conv2d(Stage):
             raise InputError(f"a {self.kernel}x{self.kernel} kernel does not fit a {h}x{w} image")
         self.out_shape = (self.channels, ho, wo)
         self.d_in, self.d_out = c * h * w, self.channels * ho * wo
-        self.weight = nn.Parameter(torch.empty(self.n_networks, self.channels, c, self.kernel,
-                                               self.kernel))
+        self.weight = nn.Parameter(
+            torch.empty(self.n_networks, self.channels, c, self.kernel, self.kernel)
+        )
         self.bias = nn.Parameter(torch.empty(self.n_networks, self.channels))
         self.reset_parameters([None] * self.n_networks)
 
     def reset_parameters(self, generators) -> None:
         # He-uniform: keeps the variance of relu activations steady from layer to layer.
-        fan_in = self.in_shape[0] * self.kernel ** 2
+        fan_in = self.in_shape[0] * self.kernel**2
         bound = math.sqrt(6.0 / fan_in)
         with torch.no_grad():
             for i, g in enumerate(generators):
-                self.weight[i].copy_((torch.rand(self.weight.shape[1:], generator=g) * 2 - 1)
-                                     * bound)
+                self.weight[i].copy_(
+                    (torch.rand(self.weight.shape[1:], generator=g) * 2 - 1) * bound
+                )
                 self.bias[i].zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, b, _ = x.shape
         c, h, w = self.in_shape
         img = x.reshape(n, b, c, h, w).transpose(0, 1).reshape(b, n * c, h, w)  # (B, N·C, H, W)
-        out = F.conv2d(img, self.weight.reshape(n * self.channels, c, self.kernel, self.kernel),
-                       self.bias.reshape(-1), padding=self.padding, groups=n)  # (B, N·C', H', W')
+        out = F.conv2d(
+            img,
+            self.weight.reshape(n * self.channels, c, self.kernel, self.kernel),
+            self.bias.reshape(-1),
+            padding=self.padding,
+            groups=n,
+        )  # (B, N·C', H', W')
         return out.reshape(b, n, self.d_out).transpose(0, 1)  # (N, B, C'·H'·W')
 
     def is_homeomorphism(self) -> torch.Tensor:
         return torch.zeros(self.n_networks, dtype=torch.bool)
 
     def spec(self) -> dict:
-        return {"type": self.type_name, "in_shape": list(self.in_shape),
-                "channels": self.channels, "kernel": self.kernel, "padding": self.padding}
+        return {
+            "type": self.type_name,
+            "in_shape": list(self.in_shape),
+            "channels": self.channels,
+            "kernel": self.kernel,
+            "padding": self.padding,
+        }
 
     def short(self) -> str:
         return f"conv{self.kernel}x{self.kernel} {self.in_shape[0]}→{self.channels}"
 
     def extra_repr(self) -> str:
-        return (f"{tuple(self.in_shape)} -> {tuple(self.out_shape)}, kernel={self.kernel}, "
-                f"n_networks={self.n_networks}")
+        return (
+            f"{tuple(self.in_shape)} -> {tuple(self.out_shape)}, kernel={self.kernel}, "
+            f"n_networks={self.n_networks}"
+        )
 
 
 @register_stage
@@ -133,8 +148,17 @@ class MaxPool2d(Stage):
         return f"maxpool{self.size}"
 
 
-def conv_net(image_shape, n_classes: int = 10, *, channels=(16, 32), hidden: int = 128,
-             kernel: int = 3, n_networks: int = 1, seed=0, head=None):
+def conv_net(
+    image_shape,
+    n_classes: int = 10,
+    *,
+    channels=(16, 32),
+    hidden: int = 128,
+    kernel: int = 3,
+    n_networks: int = 1,
+    seed=0,
+    head=None,
+):
     """Two conv layers (each conv → relu → 2x2 max-pool), a hidden fully connected relu
     layer, then a linear read-out (or, with ``head``, a k-NN head on the hidden layer).
 
@@ -171,8 +195,9 @@ def conv_net(image_shape, n_classes: int = 10, *, channels=(16, 32), hidden: int
         stages += [conv, Activation("relu", conv.d_out, n_networks=n_networks), pool]
         names += [f"conv{i}", f"relu{i}", f"pool{i}"]
         shape = pool.out_shape
-    fc = Affine(math.prod(shape), check_positive_int(hidden, "the hidden width"),
-                n_networks=n_networks)
+    fc = Affine(
+        math.prod(shape), check_positive_int(hidden, "the hidden width"), n_networks=n_networks
+    )
     stages += [fc, Activation("relu", hidden, n_networks=n_networks)]
     names += ["fc", "relu_fc"]
     if head is None:

@@ -87,15 +87,25 @@ class Network(nn.Module):
         Initialisation seed of each network; an int s gives networks seeds s, s+1, ...
     """
 
-    def __init__(self, d_in: int, hidden=(2,), activation: str = "tanh", n_classes: int = 2,
-                 *, n_networks: int = 1, seed=0):
+    def __init__(
+        self,
+        d_in: int,
+        hidden=(2,),
+        activation: str = "tanh",
+        n_classes: int = 2,
+        *,
+        n_networks: int = 1,
+        seed=0,
+    ):
         d_in = check_positive_int(d_in, "the input dimension")
         hidden = parse_int_list(hidden, "the hidden widths")
         get_activation(activation)
         stages, names, widths = [], [], [d_in, *hidden]
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]), start=1):
-            stages += [Affine(a, b, n_networks=n_networks), Activation(activation, b,
-                                                                       n_networks=n_networks)]
+            stages += [
+                Affine(a, b, n_networks=n_networks),
+                Activation(activation, b, n_networks=n_networks),
+            ]
             names += [f"affine{i}", f"{activation}{i}"]
         self._init(stages, names, n_classes, n_networks, seed, d_in)
 
@@ -105,8 +115,11 @@ class Network(nn.Module):
         if not stages:
             raise InputError("a network built from stages needs at least one stage")
         net = cls.__new__(cls)
-        names = list(names) if names is not None else [
-            f"{s.type_name}{i}" for i, s in enumerate(stages, start=1)]
+        names = (
+            list(names)
+            if names is not None
+            else [f"{s.type_name}{i}" for i, s in enumerate(stages, start=1)]
+        )
         net._init(list(stages), names, n_classes, stages[0].n_networks, seed, stages[0].d_in)
         return net
 
@@ -128,8 +141,11 @@ class Network(nn.Module):
     # ----------------------------------------------------------------------------- config
     def reset_parameters(self, seed=0) -> None:
         """Initialise each network from its own generator, stage by stage, in a fixed order."""
-        seeds = list(seed) if isinstance(seed, (list, tuple, np.ndarray)) else [
-            int(seed) + i for i in range(self.n_networks)]
+        seeds = (
+            list(seed)
+            if isinstance(seed, (list, tuple, np.ndarray))
+            else [int(seed) + i for i in range(self.n_networks)]
+        )
         if len(seeds) != self.n_networks:
             raise InputError(f"got {len(seeds)} seeds for {self.n_networks} networks")
         self.seeds = [int(s) for s in seeds]
@@ -139,9 +155,14 @@ class Network(nn.Module):
 
     def config(self) -> dict:
         """JSON-able description from which :meth:`from_config` rebuilds the architecture."""
-        return {"d_in": self.d_in, "n_classes": self.n_classes, "n_networks": self.n_networks,
-                "seeds": self.seeds, "names": self.names[:-1],
-                "stages": [s.spec() for s in self.stages[:-1]]}
+        return {
+            "d_in": self.d_in,
+            "n_classes": self.n_classes,
+            "n_networks": self.n_networks,
+            "seeds": self.seeds,
+            "names": self.names[:-1],
+            "stages": [s.spec() for s in self.stages[:-1]],
+        }
 
     @classmethod
     def from_config(cls, cfg: dict) -> Network:
@@ -149,10 +170,17 @@ class Network(nn.Module):
             n = int(cfg.get("n_networks", 1))
             stages = [stage_from_spec(s, n_networks=n) for s in cfg["stages"]]
             if not stages:
-                return cls(cfg["d_in"], (), "identity", cfg["n_classes"], n_networks=n,
-                           seed=cfg.get("seeds", 0))
-            return cls.from_stages(stages, cfg["n_classes"], names=cfg.get("names"),
-                                   seed=cfg.get("seeds", 0))
+                return cls(
+                    cfg["d_in"],
+                    (),
+                    "identity",
+                    cfg["n_classes"],
+                    n_networks=n,
+                    seed=cfg.get("seeds", 0),
+                )
+            return cls.from_stages(
+                stages, cfg["n_classes"], names=cfg.get("names"), seed=cfg.get("seeds", 0)
+            )
         except (KeyError, TypeError) as e:
             raise InputError(f"network config is incomplete or malformed ({e})") from None
 
@@ -167,8 +195,7 @@ class Network(nn.Module):
         (the read-out included), so "the last hidden representation" is the input to the
         read-out.
         """
-        return [i for i in range(len(self.stages) - 1)
-                if isinstance(self.stages[i + 1], Affine)]
+        return [i for i in range(len(self.stages) - 1) if isinstance(self.stages[i + 1], Affine)]
 
     def select(self, index: int) -> Network:
         """Network ``index`` of a batch of networks, as a network of its own (a copy)."""
@@ -183,8 +210,12 @@ class Network(nn.Module):
 
     # ---------------------------------------------------------------------------- forward
     def _batched(self, x) -> tuple[torch.Tensor, bool]:
-        x = torch.as_tensor(x, dtype=self.stages[0].weight.dtype if isinstance(
-            self.stages[0], Affine) else torch.get_default_dtype())
+        x = torch.as_tensor(
+            x,
+            dtype=self.stages[0].weight.dtype
+            if isinstance(self.stages[0], Affine)
+            else torch.get_default_dtype(),
+        )
         if x.dim() == 1 and self.d_in == 1:
             x = x[:, None]
         if x.dim() == 2:
@@ -209,7 +240,7 @@ class Network(nn.Module):
         """[x, after stage 0, after stage 1, ...] as (N, B, d) tensors, differentiable."""
         h, _ = self._batched(x)
         out = [h]
-        for stage in self.stages[: upto]:
+        for stage in self.stages[:upto]:
             h = stage(h)
             out.append(h)
         return out
@@ -237,7 +268,8 @@ class Network(nn.Module):
             if torch.compiler.is_compiling() and logits.dtype == torch.float32:
                 return _BCEWithLogits.apply(logits[..., 0], target).mean(-1)
             return F.binary_cross_entropy_with_logits(
-                logits[..., 0], target, reduction="none").mean(-1)
+                logits[..., 0], target, reduction="none"
+            ).mean(-1)
         y = y.expand(logits.shape[0], -1)
         ce = F.cross_entropy(logits.transpose(1, 2), y, reduction="none")  # (N, B)
         return ce.mean(-1)

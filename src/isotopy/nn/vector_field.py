@@ -39,10 +39,14 @@ from .stages import Stage, register_stage
 
 __all__ = ["VectorField", "VECTOR_FIELD_MODES", "ANCHOR_METHODS", "kmeans", "init_anchors"]
 
-VECTOR_FIELD_MODES = {"residual": "x -> x + v(x); a homeomorphism when Lip(v) < 1",
-                      "flow": "x -> flow of v for unit time; always a homeomorphism"}
-ANCHOR_METHODS = {"random": "a random subset of the points",
-                  "kmeans": "k-means centres of the points (Lloyd, k-means++ start)"}
+VECTOR_FIELD_MODES = {
+    "residual": "x -> x + v(x); a homeomorphism when Lip(v) < 1",
+    "flow": "x -> flow of v for unit time; always a homeomorphism",
+}
+ANCHOR_METHODS = {
+    "random": "a random subset of the points",
+    "kmeans": "k-means centres of the points (Lloyd, k-means++ start)",
+}
 _E_HALF = math.exp(-0.5)
 
 
@@ -58,8 +62,7 @@ def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iters: int = 50) -> np.ndarr
     C = np.asarray(centres)
     for _ in range(iters):
         assign = ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
-        new = np.stack([X[assign == j].mean(0) if (assign == j).any() else C[j]
-                        for j in range(k)])
+        new = np.stack([X[assign == j].mean(0) if (assign == j).any() else C[j] for j in range(k)])
         if np.allclose(new, C):
             break
         C = new
@@ -95,10 +98,20 @@ class VectorField(Stage):
 
     type_name = "vector_field"
 
-    def __init__(self, dim: int, n_anchors: int = 16, *, sigma: float = 0.5,
-                 mode: str = "residual", learn_sigma: bool = False,
-                 learn_anchors: bool = False, max_lipschitz: float | None = 0.9,
-                 solver: str = "rk4", flow_steps: int = 8, n_networks: int = 1):
+    def __init__(
+        self,
+        dim: int,
+        n_anchors: int = 16,
+        *,
+        sigma: float = 0.5,
+        mode: str = "residual",
+        learn_sigma: bool = False,
+        learn_anchors: bool = False,
+        max_lipschitz: float | None = 0.9,
+        solver: str = "rk4",
+        flow_steps: int = 8,
+        n_networks: int = 1,
+    ):
         super().__init__()
         self.d_in = self.d_out = check_positive_int(dim, "a vector field's dimension")
         self.n_anchors = check_positive_int(n_anchors, "the number of anchors")
@@ -112,8 +125,7 @@ class VectorField(Stage):
         if max_lipschitz is not None:
             max_lipschitz = float(max_lipschitz)
             if not math.isfinite(max_lipschitz) or max_lipschitz <= 0:
-                raise InputError(f"max_lipschitz must be a number > 0 or None, got "
-                                 f"{max_lipschitz}")
+                raise InputError(f"max_lipschitz must be a number > 0 or None, got {max_lipschitz}")
         self.max_lipschitz = max_lipschitz
         self.learn_sigma, self.learn_anchors = bool(learn_sigma), bool(learn_anchors)
         self.solver = solver
@@ -149,16 +161,22 @@ class VectorField(Stage):
         ``method``: "random" (a random subset, network i drawing with seed + i) or "kmeans".
         """
         lookup(ANCHOR_METHODS, method, "anchor method")
-        P = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else \
-            np.asarray(points)
+        P = (
+            points.detach().cpu().numpy()
+            if isinstance(points, torch.Tensor)
+            else np.asarray(points)
+        )
         if P.ndim == 2:
             P = np.broadcast_to(P, (self.n_networks, *P.shape))
         if P.ndim != 3 or P.shape[0] != self.n_networks or P.shape[2] != self.d_in:
-            raise InputError(f"anchor points must be (n, {self.d_in}) or "
-                             f"({self.n_networks}, n, {self.d_in}), got {P.shape}")
+            raise InputError(
+                f"anchor points must be (n, {self.d_in}) or "
+                f"({self.n_networks}, n, {self.d_in}), got {P.shape}"
+            )
         if P.shape[1] < self.n_anchors:
-            raise InputError(f"{self.n_anchors} anchors need at least as many points, got "
-                             f"{P.shape[1]}")
+            raise InputError(
+                f"{self.n_anchors} anchors need at least as many points, got {P.shape[1]}"
+            )
         out = []
         for i in range(self.n_networks):
             if method == "random":
@@ -212,8 +230,15 @@ class VectorField(Stage):
         times = torch.tensor([0.0, float(t)], dtype=x.dtype)
         fixed = issubclass(SOLVERS[self.solver], FixedGridODESolver)
         options = {"step_size": float(t) / self.flow_steps} if fixed else None
-        return odeint(lambda _t, h: sign * self.field(h), x, times, method=self.solver,
-                      options=options, rtol=1e-7, atol=1e-9)[-1]
+        return odeint(
+            lambda _t, h: sign * self.field(h),
+            x,
+            times,
+            method=self.solver,
+            options=options,
+            rtol=1e-7,
+            atol=1e-9,
+        )[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "flow":
@@ -240,8 +265,10 @@ class VectorField(Stage):
         if self.mode == "flow":
             return self._flow(y, 1.0, sign=-1.0)
         if (self.lipschitz_bound() >= 1).any():
-            raise InputError("the field's Lipschitz bound is not below 1, so x + v(x) may not "
-                             "be invertible; use max_lipschitz < 1 or the flow mode")
+            raise InputError(
+                "the field's Lipschitz bound is not below 1, so x + v(x) may not "
+                "be invertible; use max_lipschitz < 1 or the flow mode"
+            )
         x = y.clone()
         for _ in range(iters):
             new = y - self.field(x)
@@ -272,18 +299,28 @@ class VectorField(Stage):
 
     # --------------------------------------------------------------------------- describe
     def spec(self) -> dict:
-        return {"type": self.type_name, "dim": self.d_in, "n_anchors": self.n_anchors,
-                "sigma": self.sigma0, "mode": self.mode, "learn_sigma": self.learn_sigma,
-                "learn_anchors": self.learn_anchors, "max_lipschitz": self.max_lipschitz,
-                "solver": self.solver, "flow_steps": self.flow_steps}
+        return {
+            "type": self.type_name,
+            "dim": self.d_in,
+            "n_anchors": self.n_anchors,
+            "sigma": self.sigma0,
+            "mode": self.mode,
+            "learn_sigma": self.learn_sigma,
+            "learn_anchors": self.learn_anchors,
+            "max_lipschitz": self.max_lipschitz,
+            "solver": self.solver,
+            "flow_steps": self.flow_steps,
+        }
 
     def short(self) -> str:
         return f"{'flow' if self.mode == 'flow' else 'field'} {self.d_in}d×{self.n_anchors}"
 
     def extra_repr(self) -> str:
         lip = "free" if self.max_lipschitz is None else f"Lip≤{self.max_lipschitz:g}"
-        return (f"dim={self.d_in}, anchors={self.n_anchors}, sigma={self.sigma0:g}, "
-                f"mode={self.mode}, {lip}, n_networks={self.n_networks}")
+        return (
+            f"dim={self.d_in}, anchors={self.n_anchors}, sigma={self.sigma0:g}, "
+            f"mode={self.mode}, {lip}, n_networks={self.n_networks}"
+        )
 
 
 def init_anchors(net, X, *, method: str = "kmeans", seed: int = 0) -> None:
@@ -321,8 +358,9 @@ def _check_2d(stage: VectorField, network: int) -> None:
 
 
 @torch.no_grad()
-def field_on_grid(stage: VectorField, *, network: int = 0, domain=None, points=None,
-                  resolution: int = 25) -> tuple[np.ndarray, ...]:
+def field_on_grid(
+    stage: VectorField, *, network: int = 0, domain=None, points=None, resolution: int = 25
+) -> tuple[np.ndarray, ...]:
     """The field v sampled on a regular grid: (X, Y, U, V), each (resolution, resolution).
 
     ``domain`` = (xmin, xmax, ymin, ymax), else the box around ``points`` (or [-1.5, 1.5]²).
@@ -337,17 +375,27 @@ def field_on_grid(stage: VectorField, *, network: int = 0, domain=None, points=N
 
 
 @torch.no_grad()
-def deformed_grid(stage: VectorField, *, network: int = 0, t: float = 1.0, domain=None,
-                  points=None, n_lines: int = 15, samples: int = 80) -> list[np.ndarray]:
+def deformed_grid(
+    stage: VectorField,
+    *,
+    network: int = 0,
+    t: float = 1.0,
+    domain=None,
+    points=None,
+    n_lines: int = 15,
+    samples: int = 80,
+) -> list[np.ndarray]:
     """Images of the grid lines under the stage's path at time t: list of (samples, 2)."""
     _check_2d(stage, network)
     n_lines = check_positive_int(n_lines, "the number of grid lines", minimum=2)
     x0, x1, y0, y1 = _domain(domain, points)
     s = np.linspace(0, 1, samples)
-    lines = [np.stack([np.full_like(s, x), y0 + s * (y1 - y0)], 1)
-             for x in np.linspace(x0, x1, n_lines)]
-    lines += [np.stack([x0 + s * (x1 - x0), np.full_like(s, y)], 1)
-              for y in np.linspace(y0, y1, n_lines)]
+    lines = [
+        np.stack([np.full_like(s, x), y0 + s * (y1 - y0)], 1) for x in np.linspace(x0, x1, n_lines)
+    ]
+    lines += [
+        np.stack([x0 + s * (x1 - x0), np.full_like(s, y)], 1) for y in np.linspace(y0, y1, n_lines)
+    ]
     P = torch.as_tensor(np.concatenate(lines), dtype=stage.vectors.dtype)
     out = stage.path(P.unsqueeze(0).expand(stage.n_networks, -1, -1), t)[network].numpy()
     return np.split(out, len(lines))

@@ -12,6 +12,19 @@ from .glplus import (
 from .orient import orient_network, permute_units
 from .stage_paths import STAGE_PATHS, StagePath, pad, register_path, stage_path
 
-__all__ = ["gl_plus_path", "polar", "rotation_path", "so_log_blocks", "straight_path",
-           "complete_to_square", "SINGULAR_RCOND", "orient_network", "permute_units",
-           "StagePath", "STAGE_PATHS", "register_path", "stage_path", "pad"]
+__all__ = [
+    "gl_plus_path",
+    "polar",
+    "rotation_path",
+    "so_log_blocks",
+    "straight_path",
+    "complete_to_square",
+    "SINGULAR_RCOND",
+    "orient_network",
+    "permute_units",
+    "StagePath",
+    "STAGE_PATHS",
+    "register_path",
+    "stage_path",
+    "pad",
+]

@@ -26,8 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["polar", "so_log_blocks", "rotation_path", "gl_plus_path", "straight_path",
-           "complete_to_square", "SINGULAR_RCOND"]
+__all__ = [
+    "polar",
+    "so_log_blocks",
+    "rotation_path",
+    "gl_plus_path",
+    "straight_path",
+    "complete_to_square",
+    "SINGULAR_RCOND",
+]
 
 # Below this ratio of smallest to largest singular value a matrix counts as singular: the
 # intermediate maps would be homeomorphisms only in exact arithmetic.

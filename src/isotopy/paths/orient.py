@@ -51,8 +51,10 @@ def permute_units(net, stage: int, i: int, j: int, *, index: int = 0):
     while nxt < len(stages) and isinstance(stages[nxt], COORDINATEWISE):
         nxt += 1
     if nxt >= len(stages) or not isinstance(stages[nxt], Affine):
-        raise ValueError(f"units of stage {stage} cannot be permuted: a stage that is not "
-                         "coordinate-wise follows it")
+        raise ValueError(
+            f"units of stage {stage} cannot be permuted: a stage that is not "
+            "coordinate-wise follows it"
+        )
     new = copy.deepcopy(net)
     perm = list(range(stages[stage].d_out))
     perm[i], perm[j] = perm[j], perm[i]

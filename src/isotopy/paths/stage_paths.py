@@ -113,26 +113,43 @@ def affine_path(stage, index: int = 0) -> StagePath:
         return x @ W.T + b
 
     if m < n:
-        return _straight(f, n, m, "projection",
-                         f"projection R^{n} → R^{m}: not injective; straight line, not a "
-                         "homeomorphism")
+        return _straight(
+            f,
+            n,
+            m,
+            "projection",
+            f"projection R^{n} → R^{m}: not injective; straight line, not a homeomorphism",
+        )
     if m > n:
         M = complete_to_square(W)
         if M is None:
-            return _straight(f, n, m, "singular",
-                             f"W ({m}×{n}) has rank < {n}: not an embedding; straight line, "
-                             "not a homeomorphism")
+            return _straight(
+                f,
+                n,
+                m,
+                "singular",
+                f"W ({m}×{n}) has rank < {n}: not an embedding; straight line, not a homeomorphism",
+            )
         note = f"R^{n} ⊂ R^{m} (zero padding), then W along a path in GL+({m}), then + b"
         return _square(M, b, n, m, "embedding", note)
     s = np.linalg.svd(W, compute_uv=False)
     if s[-1] <= SINGULAR_RCOND * max(s[0], 1e-300):
-        return _straight(f, n, m, "singular",
-                         "W is singular: no isotopy exists; straight line, not a "
-                         "homeomorphism")
+        return _straight(
+            f,
+            n,
+            m,
+            "singular",
+            "W is singular: no isotopy exists; straight line, not a homeomorphism",
+        )
     if np.linalg.det(W) < 0:
-        return _straight(f, n, m, "reflection",
-                         "det W < 0 and no unit swap is possible: straight line through a "
-                         "singular matrix, not a homeomorphism at every t")
+        return _straight(
+            f,
+            n,
+            m,
+            "reflection",
+            "det W < 0 and no unit swap is possible: straight line through a "
+            "singular matrix, not a homeomorphism at every t",
+        )
     return _square(W, b, n, m, "gl+", f"W along a path in GL+({m}), then + b")
 
 
@@ -156,8 +173,9 @@ def activation_path(stage, index: int = 0) -> StagePath:
         return (1 - t) * x + t * act.fn(torch.from_numpy(x)).numpy()
 
     mono = act.is_homeomorphism
-    note = (f"(1 − t)·x + t·{act.name}(x)" + ("" if mono else
-            f": {act.name} is not injective, so the end is not a homeomorphism"))
+    note = f"(1 − t)·x + t·{act.name}(x)" + (
+        "" if mono else f": {act.name} is not injective, so the end is not a homeomorphism"
+    )
     return StagePath(fn, stage.d_in, stage.d_out, mono, "activation", note)
 
 
@@ -167,23 +185,41 @@ def stage_path(stage, index: int = 0) -> StagePath:
     if maker is not None:
         return maker(stage, index)
     if hasattr(stage, "path"):
+
         def fn(x, t):
             with torch.no_grad():
-                xt = torch.from_numpy(x).to(torch.get_default_dtype())[None].expand(
-                    stage.n_networks, -1, -1)
+                xt = (
+                    torch.from_numpy(x)
+                    .to(torch.get_default_dtype())[None]
+                    .expand(stage.n_networks, -1, -1)
+                )
                 return pad(stage.path(xt, t)[index].double().numpy(), dim)
 
         dim = max(stage.d_in, stage.d_out)
 
         homeo = bool(stage.is_homeomorphism()[index])
-        return StagePath(fn, stage.d_in, stage.d_out, homeo, stage.type_name,
-                         f"the {stage.type_name} stage's own path")
+        return StagePath(
+            fn,
+            stage.d_in,
+            stage.d_out,
+            homeo,
+            stage.type_name,
+            f"the {stage.type_name} stage's own path",
+        )
 
     def f(x):
         with torch.no_grad():
-            xt = torch.from_numpy(x).to(torch.get_default_dtype())[None].expand(
-                stage.n_networks, -1, -1)
+            xt = (
+                torch.from_numpy(x)
+                .to(torch.get_default_dtype())[None]
+                .expand(stage.n_networks, -1, -1)
+            )
             return stage(xt)[index].double().numpy()
 
-    return _straight(f, stage.d_in, stage.d_out, "straight",
-                     f"no path is known for {stage.type_name} stages: straight line")
+    return _straight(
+        f,
+        stage.d_in,
+        stage.d_out,
+        "straight",
+        f"no path is known for {stage.type_name} stages: straight line",
+    )

@@ -8,5 +8,10 @@ from .mpl import (
     plot_training_curves,
 )
 
-__all__ = ["draw_scene", "plot_scene", "plot_decision_regions", "plot_layer_strip",
-           "plot_training_curves"]
+__all__ = [
+    "draw_scene",
+    "plot_scene",
+    "plot_decision_regions",
+    "plot_layer_strip",
+    "plot_training_curves",
+]

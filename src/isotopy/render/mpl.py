@@ -11,8 +11,13 @@ from ..errors import InputError
 from ..scene import Scene, layer_scenes, stage_scene
 from .style import GRID_COLOR, REGION_COLORS, SEPARATOR_COLOR, class_color
 
-__all__ = ["draw_scene", "plot_scene", "plot_decision_regions", "plot_layer_strip",
-           "plot_training_curves"]
+__all__ = [
+    "draw_scene",
+    "plot_scene",
+    "plot_decision_regions",
+    "plot_layer_strip",
+    "plot_training_curves",
+]
 
 
 def _mpl():
@@ -60,15 +65,31 @@ def _draw_2d(scene: Scene, ax, point_size, show_grid):
     if scene.field is not None:
         f = scene.field
         fb = f.bounds
-        ax.imshow(f.values, origin="lower", extent=(fb[0, 0], fb[1, 0], fb[0, 1], fb[1, 1]),
-                  cmap=_region_cmap(f.kind), vmin=0, vmax=1 if f.kind == "probability" else 9,
-                  alpha=0.85 if f.kind == "probability" else 0.25, interpolation="bilinear",
-                  aspect="auto", zorder=0)
+        ax.imshow(
+            f.values,
+            origin="lower",
+            extent=(fb[0, 0], fb[1, 0], fb[0, 1], fb[1, 1]),
+            cmap=_region_cmap(f.kind),
+            vmin=0,
+            vmax=1 if f.kind == "probability" else 9,
+            alpha=0.85 if f.kind == "probability" else 0.25,
+            interpolation="bilinear",
+            aspect="auto",
+            zorder=0,
+        )
     if show_grid and len(scene.grid):
-        ax.add_collection(LineCollection(scene.grid, colors=GRID_COLOR, linewidths=0.6,
-                                         alpha=0.8, zorder=1))
-    ax.scatter(scene.points[:, 0], scene.points[:, 1], c=_colors(scene.labels), s=point_size,
-               edgecolors="white", linewidths=0.3, zorder=3)
+        ax.add_collection(
+            LineCollection(scene.grid, colors=GRID_COLOR, linewidths=0.6, alpha=0.8, zorder=1)
+        )
+    ax.scatter(
+        scene.points[:, 0],
+        scene.points[:, 1],
+        c=_colors(scene.labels),
+        s=point_size,
+        edgecolors="white",
+        linewidths=0.3,
+        zorder=3,
+    )
     if scene.separator is not None and scene.separator.shape == (2, 2):
         s = scene.separator
         ax.plot(s[:, 0], s[:, 1], color=SEPARATOR_COLOR, lw=2, zorder=4)
@@ -81,17 +102,31 @@ def _draw_1d(scene: Scene, ax, point_size, show_grid):
     b = scene.bounds
     if scene.field is not None and scene.field.values.ndim == 1:
         f = scene.field
-        ax.imshow(f.values[None, :], extent=(f.bounds[0, 0], f.bounds[1, 0], -0.25, 0.25),
-                  cmap=_region_cmap(f.kind), vmin=0, vmax=1, aspect="auto", alpha=0.85,
-                  zorder=0)
+        ax.imshow(
+            f.values[None, :],
+            extent=(f.bounds[0, 0], f.bounds[1, 0], -0.25, 0.25),
+            cmap=_region_cmap(f.kind),
+            vmin=0,
+            vmax=1,
+            aspect="auto",
+            alpha=0.85,
+            zorder=0,
+        )
     ax.axhline(0, color=GRID_COLOR, lw=0.8, zorder=1)
     # Each class in its own band, points spread vertically at random (a fixed seed) so that
     # points the layer pushed onto one spot stay visible as a column instead of one dot.
     labels = np.asarray(scene.labels)
     jitter = np.random.default_rng(0).uniform(-0.07, 0.07, len(labels))
     offsets = np.where(labels == labels.min(), 0.12, -0.12) + jitter
-    ax.scatter(scene.points[:, 0], offsets, c=_colors(labels), s=point_size,
-               edgecolors="white", linewidths=0.3, zorder=3)
+    ax.scatter(
+        scene.points[:, 0],
+        offsets,
+        c=_colors(labels),
+        s=point_size,
+        edgecolors="white",
+        linewidths=0.3,
+        zorder=3,
+    )
     if scene.separator is not None and scene.separator.shape == (1,):
         ax.axvline(scene.separator[0], color=SEPARATOR_COLOR, lw=2, zorder=4)
     ax.set_xlim(b[0, 0], b[1, 0])
@@ -103,14 +138,15 @@ def _draw_3d(scene: Scene, ax, point_size, show_grid):
     from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection
 
     if show_grid and len(scene.grid):
-        ax.add_collection3d(Line3DCollection(scene.grid, colors=GRID_COLOR, linewidths=0.5,
-                                             alpha=0.6))
+        ax.add_collection3d(
+            Line3DCollection(scene.grid, colors=GRID_COLOR, linewidths=0.5, alpha=0.6)
+        )
     p = scene.points
-    ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=_colors(scene.labels), s=point_size,
-               depthshade=False)
+    ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=_colors(scene.labels), s=point_size, depthshade=False)
     if scene.separator is not None and scene.separator.ndim == 2 and scene.separator.shape[1] == 3:
-        poly = Poly3DCollection([scene.separator], alpha=0.25, facecolor="#444444",
-                                edgecolor=SEPARATOR_COLOR)
+        poly = Poly3DCollection(
+            [scene.separator], alpha=0.25, facecolor="#444444", edgecolor=SEPARATOR_COLOR
+        )
         ax.add_collection3d(poly)
     b = scene.bounds
     ax.set_xlim(b[0, 0], b[1, 0])
@@ -124,8 +160,15 @@ def _draw_3d(scene: Scene, ax, point_size, show_grid):
     ax.tick_params(labelsize=6, pad=0)
 
 
-def draw_scene(scene: Scene, ax=None, *, point_size: float = 10, show_grid: bool = True,
-               title: bool = True, figsize=(5, 5)):
+def draw_scene(
+    scene: Scene,
+    ax=None,
+    *,
+    point_size: float = 10,
+    show_grid: bool = True,
+    title: bool = True,
+    figsize=(5, 5),
+):
     """Draw one scene on ``ax`` (a new figure if None); 3-D scenes need 3-D axes.
 
     Returns
@@ -150,8 +193,9 @@ def plot_decision_regions(net, X, y, ax=None, **kwargs):
     return plot_scene(net, X, y, 0, ax, **kwargs)
 
 
-def plot_layer_strip(net, X, y, *, panel_size: float = 3.6, point_size: float = 6,
-                     state: str | None = None, **kwargs):
+def plot_layer_strip(
+    net, X, y, *, panel_size: float = 3.6, point_size: float = 6, state: str | None = None, **kwargs
+):
     """One panel per representation: input, every hidden layer, output.
 
     ``state`` (e.g. ``State.describe()``) is written above the panels: which training state
@@ -188,18 +232,36 @@ def plot_training_curves(history, ax=None, *, index: int = 0, mark=None):
     ax.set_ylabel("loss")
     ax.set_yscale("log")
     ax2 = ax.twinx()
-    ax2.plot(steps, history.train_accuracy[index], color="#2ca02c", lw=1, alpha=0.7,
-             label="train accuracy")
+    ax2.plot(
+        steps,
+        history.train_accuracy[index],
+        color="#2ca02c",
+        lw=1,
+        alpha=0.7,
+        label="train accuracy",
+    )
     if history.test_accuracy is not None:
-        ax2.plot(history.record_steps, history.test_accuracy[index], color="#9467bd", lw=1.5,
-                 label="test accuracy")
+        ax2.plot(
+            history.record_steps,
+            history.test_accuracy[index],
+            color="#9467bd",
+            lw=1.5,
+            label="test accuracy",
+        )
     ax2.set_ylim(0, 1.02)
     ax2.set_ylabel("accuracy")
     if mark is not None:
         ax.axvline(mark.step, color="#777777", ls="--", lw=1, label=mark.label())
     lines = ax.get_lines() + ax2.get_lines()
     # below the axes: a legend inside would cover the curves
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper center", fontsize=8,
-              bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    ax.legend(
+        lines,
+        [ln.get_label() for ln in lines],
+        loc="upper center",
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=2,
+        frameon=False,
+    )
     fig.tight_layout()
     return fig

@@ -1,7 +1,17 @@
 """Colours and sizes shared by every renderer (matplotlib, plotly, the web page)."""
 
-CLASS_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-                "#7f7f7f", "#bcbd22", "#17becf"]  # class A red, class B blue, as in the essay
+CLASS_COLORS = [
+    "#d62728",
+    "#1f77b4",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]  # class A red, class B blue, as in the essay
 REGION_COLORS = ["#f6c9c9", "#c9dcf0"]  # light versions of the first two, behind the data
 GRID_COLOR = "#8a8a8a"
 SEPARATOR_COLOR = "#111111"

@@ -16,8 +16,9 @@ __all__ = ["plot_accuracy_vs_width"]
 
 
 def _cell_label(dataset, params: dict) -> str:
-    shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                      for k, v in params.items())
+    shown = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
     return f"{dataset} ({shown})" if shown else dataset
 
 
@@ -53,12 +54,19 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
         if len(cells) != 1 or len(depths) != 1:
             from ..errors import InputError
 
-            raise InputError("a single axes can show one dataset cell and one depth; "
-                             "pass ax=None for the full grid of panels")
+            raise InputError(
+                "a single axes can show one dataset cell and one depth; "
+                "pass ax=None for the full grid of panels"
+            )
         fig, axes = ax.figure, np.array([[ax]])
     else:
-        fig, axes = plt.subplots(len(cells), len(depths), squeeze=False, sharey=True,
-                                 figsize=(4.2 * len(depths) + 0.6, 3.3 * len(cells) + 0.4))
+        fig, axes = plt.subplots(
+            len(cells),
+            len(depths),
+            squeeze=False,
+            sharey=True,
+            figsize=(4.2 * len(depths) + 0.6, 3.3 * len(cells) + 0.4),
+        )
     summary = summarize(table, score=score)
     groups = table[["activation", "contractive"]].drop_duplicates().to_dict("records")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -71,8 +79,9 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
             smask &= (summary[k] == v).to_numpy() | (summary[k].isna().to_numpy() & (v != v))
         part, spart = table[mask], summary[smask]
         col = score or score_column(part)
-        cparams = {k[len("param_"):]: v for k, v in cell.items()
-                   if k.startswith("param_") and v == v}
+        cparams = {
+            k[len("param_") :]: v for k, v in cell.items() if k.startswith("param_") and v == v
+        }
         bound = separation_width(cell["dataset"], cparams)
         for c, depth in enumerate(depths):
             a = axes[r, c]
@@ -82,29 +91,57 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
             if bound is not None and widths and min(widths) < bound:
                 a.axvspan(min(widths) - 0.5, bound - 0.5, color="0.92", zorder=0)
                 a.axvline(bound - 0.5, color="0.4", lw=1, ls=":")
-                a.text(min(widths) - 0.45, 0.97, f"below {bound} units: no injective σ separates",
-                       transform=a.get_xaxis_transform(), fontsize=8, color="0.3", va="top")
+                a.text(
+                    min(widths) - 0.45,
+                    0.97,
+                    f"below {bound} units: no injective σ separates",
+                    transform=a.get_xaxis_transform(),
+                    fontsize=8,
+                    color="0.3",
+                    va="top",
+                )
             for g, grp in enumerate(groups):
                 color = colors[g % len(colors)]
-                sel = (part["depth"] == depth) & (part["activation"] == grp["activation"]) & (
-                    part["contractive"] == grp["contractive"])
+                sel = (
+                    (part["depth"] == depth)
+                    & (part["activation"] == grp["activation"])
+                    & (part["contractive"] == grp["contractive"])
+                )
                 rows = part[sel]
                 if rows.empty:
                     continue
-                s = spart[(spart["depth"] == depth) & (spart["activation"] == grp["activation"])
-                          & (spart["contractive"] == grp["contractive"])].sort_values("width")
+                s = spart[
+                    (spart["depth"] == depth)
+                    & (spart["activation"] == grp["activation"])
+                    & (spart["contractive"] == grp["contractive"])
+                ].sort_values("width")
                 x = s["width"].to_numpy(dtype=float) + 0.08 * (g - (len(groups) - 1) / 2)
-                label = grp["activation"] + (f", λ={grp['contractive']:g}"
-                                             if grp["contractive"] else "")
+                label = grp["activation"] + (
+                    f", λ={grp['contractive']:g}" if grp["contractive"] else ""
+                )
                 a.fill_between(x, s["q25"], s["q75"], color=color, alpha=0.25, lw=0)
                 a.vlines(x, s["min"], s["max"], color=color, lw=0.8, alpha=0.7)
                 a.plot(x, s["median"], "o-", color=color, lw=1.6, ms=4, label=f"{label} median")
                 jitter = rng.uniform(-0.12, 0.12, len(rows))
                 off = 0.08 * (g - (len(groups) - 1) / 2)
-                a.scatter(rows["width"].to_numpy() + off + jitter, rows[col], s=4, color=color,
-                          alpha=0.2, lw=0)
-                right.plot(x, s["perfect"], "s--", color=color, lw=1, ms=3, alpha=0.8,
-                           label=f"{label}: fraction perfect")
+                a.scatter(
+                    rows["width"].to_numpy() + off + jitter,
+                    rows[col],
+                    s=4,
+                    color=color,
+                    alpha=0.2,
+                    lw=0,
+                )
+                right.plot(
+                    x,
+                    s["perfect"],
+                    "s--",
+                    color=color,
+                    lw=1,
+                    ms=3,
+                    alpha=0.8,
+                    label=f"{label}: fraction perfect",
+                )
             a.set_xticks(widths)
             a.set_ylim(min(0.45, float(part[col].min()) - 0.02), 1.02)
             a.set_title(f"{_cell_label(cell['dataset'], cparams)}, depth {depth}", fontsize=10)
@@ -120,7 +157,9 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
                 h2, l2 = right.get_legend_handles_labels()
                 a.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower right")
     n = len(table)
-    fig.suptitle(f"accuracy against width over {n} networks "
-                 f"({table['seed'].nunique()} seeds a cell)", fontsize=11)
+    fig.suptitle(
+        f"accuracy against width over {n} networks ({table['seed'].nunique()} seeds a cell)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig

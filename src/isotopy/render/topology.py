@@ -8,8 +8,12 @@ import numpy as np
 
 from .style import class_color
 
-__all__ = ["plot_width_sweep", "plot_stretch_heatmap", "plot_persistence_diagram",
-           "plot_contractive_sweep"]
+__all__ = [
+    "plot_width_sweep",
+    "plot_stretch_heatmap",
+    "plot_persistence_diagram",
+    "plot_contractive_sweep",
+]
 
 ESSAY_WIDTH2_ACCURACY = 0.8  # the essay's "~80%" for its 2-unit network on disc_annulus
 
@@ -38,8 +42,10 @@ def plot_width_sweep(result: dict, *, axes=None):
     for ax, r in zip(axes, res, strict=True):
         w = np.array(r["widths"])
         # not the class colours: these lines are two measurements, not two classes
-        for key, label, color in [("sample_accuracy", "training sample", "#555555"),
-                                  ("grid_accuracy", "dense grid (balanced)", "#9467bd")]:
+        for key, label, color in [
+            ("sample_accuracy", "training sample", "#555555"),
+            ("grid_accuracy", "dense grid (balanced)", "#9467bd"),
+        ]:
             a = np.array(r[key])  # (seeds, widths)
             ax.plot(w, a.mean(0), "o-", color=color, label=f"{label}, mean")
             ax.fill_between(w, a.min(0), a.max(0), color=color, alpha=0.15)
@@ -55,8 +61,7 @@ def plot_width_sweep(result: dict, *, axes=None):
     axes[0].set_ylabel(f"accuracy ({len(res[0]['sample_accuracy'])} seeds; band = range)")
     # one legend under the panels: inside, it covered the data or the "bound" label
     handles, labels = axes[-1].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels),
-               frameon=False)
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
@@ -73,9 +78,15 @@ def plot_stretch_heatmap(grid: dict, *, X=None, y=None, ax=None, vmax: float | N
     fig = ax.figure
     vals = np.log10(np.maximum(grid["values"], 1e-12))
     xs, ys = grid["xs"], grid["ys"]
-    im = ax.imshow(vals, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]),
-                   cmap="magma", vmin=max(min(vals.min(), 0.0), -3.0),
-                   vmax=None if vmax is None else np.log10(vmax), aspect="equal")
+    im = ax.imshow(
+        vals,
+        origin="lower",
+        extent=(xs[0], xs[-1], ys[0], ys[-1]),
+        cmap="magma",
+        vmin=max(min(vals.min(), 0.0), -3.0),
+        vmax=None if vmax is None else np.log10(vmax),
+        aspect="equal",
+    )
     fig.colorbar(im, ax=ax, label=f"log10 ||J||_{'2' if grid['norm'] == 'spectral' else 'F'}")
     if X is not None:
         for c in np.unique(y):

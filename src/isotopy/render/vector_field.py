@@ -29,9 +29,18 @@ def _scatter(ax, points, labels, s=6):
     ax.scatter(P[:, 0], P[:, 1], s=s, c=c, lw=0, zorder=3)
 
 
-def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=None,
-                      labels=None, domain=None, resolution: int = 21, show_anchors: bool = True,
-                      ax=None):
+def plot_vector_field(
+    stage,
+    *,
+    network: int = 0,
+    kind: str = "arrows",
+    points=None,
+    labels=None,
+    domain=None,
+    resolution: int = 21,
+    show_anchors: bool = True,
+    ax=None,
+):
     """The field v(x) of a 2-D vector-field stage as arrows or streamlines.
 
     Parameters
@@ -57,16 +66,19 @@ def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=N
 
     if kind not in ("arrows", "streamlines"):
         raise InputError(f"unknown field view {kind!r}; choose one of: arrows, streamlines")
-    X, Y, U, V = field_on_grid(stage, network=network, domain=domain, points=points,
-                               resolution=resolution)
+    X, Y, U, V = field_on_grid(
+        stage, network=network, domain=domain, points=points, resolution=resolution
+    )
     fig, ax = _axes(ax)
     speed = np.hypot(U, V)
     if kind == "arrows":
-        mappable = ax.quiver(X, Y, U, V, speed, cmap="viridis", angles="xy",
-                             scale_units="xy", scale=1, width=0.004)
+        mappable = ax.quiver(
+            X, Y, U, V, speed, cmap="viridis", angles="xy", scale_units="xy", scale=1, width=0.004
+        )
     else:
-        mappable = ax.streamplot(X, Y, U, V, color=speed, cmap="viridis", density=1.1,
-                                 linewidth=0.8).lines
+        mappable = ax.streamplot(
+            X, Y, U, V, color=speed, cmap="viridis", density=1.1, linewidth=0.8
+        ).lines
     fig.colorbar(mappable, ax=ax, label="|v(x)|", shrink=0.8)
     _scatter(ax, points, labels)
     if show_anchors:
@@ -79,8 +91,17 @@ def plot_vector_field(stage, *, network: int = 0, kind: str = "arrows", points=N
     return fig
 
 
-def plot_deformed_grid(stage, *, network: int = 0, t: float = 1.0, points=None, labels=None,
-                       domain=None, n_lines: int = 15, ax=None):
+def plot_deformed_grid(
+    stage,
+    *,
+    network: int = 0,
+    t: float = 1.0,
+    points=None,
+    labels=None,
+    domain=None,
+    n_lines: int = 15,
+    ax=None,
+):
     """The grid and the data after the stage's path at time t (1 = the full stage).
 
     Same options as :func:`plot_vector_field`; returns the figure.
@@ -89,8 +110,9 @@ def plot_deformed_grid(stage, *, network: int = 0, t: float = 1.0, points=None, 
 
     from ..nn.vector_field import deformed_grid
 
-    lines = deformed_grid(stage, network=network, t=t, domain=domain, points=points,
-                          n_lines=n_lines)
+    lines = deformed_grid(
+        stage, network=network, t=t, domain=domain, points=points, n_lines=n_lines
+    )
     fig, ax = _axes(ax)
     for line in lines:
         ax.plot(line[:, 0], line[:, 1], color=GRID_COLOR, lw=0.6)

@@ -40,8 +40,9 @@ def _is_report(path: Path) -> bool:
     return (path / "index.html").exists() and (path / "metrics.json").exists()
 
 
-def build_report(out, *, quick: bool = False, seed: int = 0, only: list[str] | None = None,
-                 progress=None) -> dict:
+def build_report(
+    out, *, quick: bool = False, seed: int = 0, only: list[str] | None = None, progress=None
+) -> dict:
     """Build the report in folder ``out`` (replacing an older report there).
 
     Parameters
@@ -91,15 +92,29 @@ def _build(out, names, quick, seed, progress, start) -> dict:
             ctx.say("start")
             body = mod.build(ctx)
             timings[name] = round(time.perf_counter() - t0, 1)
-            parts.append(f'<section id="{name}"><h2>{html.escape(mod.TITLE)}</h2>{body}'
-                         f'<p class="meta">section time {timings[name]} s</p></section>')
+            parts.append(
+                f'<section id="{name}"><h2>{html.escape(mod.TITLE)}</h2>{body}'
+                f'<p class="meta">section time {timings[name]} s</p></section>'
+            )
         seconds = round(time.perf_counter() - start, 1)
         page = _page(parts, ctx, names, seconds, quick)
         (tmp / "index.html").write_text(page)
-        (tmp / "metrics.json").write_text(json.dumps(
-            {"metrics": ctx.metrics, "claims": ctx.claims, "figures": ctx.figures,
-             "section_seconds": timings,
-             "seconds": seconds, "quick": quick, "seed": seed}, indent=2, default=float) + "\n")
+        (tmp / "metrics.json").write_text(
+            json.dumps(
+                {
+                    "metrics": ctx.metrics,
+                    "claims": ctx.claims,
+                    "figures": ctx.figures,
+                    "section_seconds": timings,
+                    "seconds": seconds,
+                    "quick": quick,
+                    "seed": seed,
+                },
+                indent=2,
+                default=float,
+            )
+            + "\n"
+        )
     return {"metrics": ctx.metrics, "claims": ctx.claims, "seconds": seconds, "path": Path(out)}
 
 
@@ -107,8 +122,11 @@ def _page(parts, ctx, names, seconds, quick) -> str:
     from .. import __version__
 
     def verdict(a):
-        return {True: '<span class="ok">agrees</span>', False: '<span class="bad">differs</span>',
-                None: '<span class="na">not resolved</span>'}[a]
+        return {
+            True: '<span class="ok">agrees</span>',
+            False: '<span class="bad">differs</span>',
+            None: '<span class="na">not resolved</span>',
+        }[a]
 
     def cell(text):
         return html.escape(text) if text else '<span class="na">—</span>'
@@ -117,32 +135,45 @@ def _page(parts, ctx, names, seconds, quick) -> str:
         f"<tr><td>{html.escape(c['claim'])}</td><td>{cell(c.get('setting', ''))}</td>"
         f"<td>{html.escape(c['measured'])}</td><td>{cell(c.get('resolution', ''))}</td>"
         f"<td>{verdict(c['agrees'])}<br><span class='rule'>{cell(c.get('rule', ''))}</span>"
-        f"</td></tr>" for c in ctx.claims)
+        f"</td></tr>"
+        for c in ctx.claims
+    )
     n_ok = sum(1 for c in ctx.claims if c["agrees"] is True)
     n_bad = sum(1 for c in ctx.claims if c["agrees"] is False)
-    summary = (f"<h2>The essay's claims, measured</h2><p>One row per claim: the essay's words, "
-               f"the setting it was measured at, what was measured (with its spread over "
-               f"seeds where there are seeds), the finest difference the measurement can "
-               f"tell apart, and the verdict with the rule that gave it. An effect below the "
-               f"resolution is 'not resolved'. {n_ok} agree, {n_bad} differ, "
-               f"{len(ctx.claims) - n_ok - n_bad} not resolved.</p><table class='claims'>"
-               f"<thead><tr><th>claim</th><th>setting</th><th>measured</th><th>resolution"
-               f"</th><th>verdict and rule</th></tr></thead><tbody>{rows}</tbody></table>"
-               if rows else "")
-    figs = "".join(f'<tr><td>{html.escape(f["essay"])}</td><td><a href="#{html.escape(f["id"])}">'
-                   f'{html.escape(f["id"])}</a></td><td>{html.escape(f["shows"])}</td></tr>'
-                   for f in ctx.figures)
-    index = (f"<h2>The essay's figures and their counterparts here</h2><table class='claims'>"
-             f"<thead><tr>"
-             f"<th>the essay's figure</th><th>here</th><th>what it shows here</th></tr>"
-             f"</thead><tbody>{figs}</tbody></table>" if figs else "")
-    toc = "".join(f'<li><a href="#{n}">{html.escape(importlib.import_module(f"{__name__}.sections.{n}").TITLE)}</a></li>' for n in names)  # noqa: E501
+    summary = (
+        f"<h2>The essay's claims, measured</h2><p>One row per claim: the essay's words, "
+        f"the setting it was measured at, what was measured (with its spread over "
+        f"seeds where there are seeds), the finest difference the measurement can "
+        f"tell apart, and the verdict with the rule that gave it. An effect below the "
+        f"resolution is 'not resolved'. {n_ok} agree, {n_bad} differ, "
+        f"{len(ctx.claims) - n_ok - n_bad} not resolved.</p><table class='claims'>"
+        f"<thead><tr><th>claim</th><th>setting</th><th>measured</th><th>resolution"
+        f"</th><th>verdict and rule</th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else ""
+    )
+    figs = "".join(
+        f'<tr><td>{html.escape(f["essay"])}</td><td><a href="#{html.escape(f["id"])}">'
+        f"{html.escape(f['id'])}</a></td><td>{html.escape(f['shows'])}</td></tr>"
+        for f in ctx.figures
+    )
+    index = (
+        f"<h2>The essay's figures and their counterparts here</h2><table class='claims'>"
+        f"<thead><tr>"
+        f"<th>the essay's figure</th><th>here</th><th>what it shows here</th></tr>"
+        f"</thead><tbody>{figs}</tbody></table>"
+        if figs
+        else ""
+    )
+    titles = {n: importlib.import_module(f"{__name__}.sections.{n}").TITLE for n in names}
+    toc = "".join(f'<li><a href="#{n}">{html.escape(titles[n])}</a></li>' for n in names)
     note = " (quick settings: not the report's numbers)" if quick else ""
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>isotopy report</title>"
-            f"<style>{_CSS}</style></head><body><h1>Neural networks, manifolds and topology, "
-            f"reproduced</h1><p class='meta'>isotopy {__version__}; seed {ctx.seed}; built in "
-            f"{seconds} s{note}. Every number below was measured by this build; the essay is "
-            f"\"Neural Networks, Manifolds, and Topology\" (2014).</p><ul>{toc}</ul>{index}"
-            f"{summary}"
-            f"{''.join(parts)}</body></html>\n")
-
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>isotopy report</title>"
+        f"<style>{_CSS}</style></head><body><h1>Neural networks, manifolds and topology, "
+        f"reproduced</h1><p class='meta'>isotopy {__version__}; seed {ctx.seed}; built in "
+        f"{seconds} s{note}. Every number below was measured by this build; the essay is "
+        f'"Neural Networks, Manifolds, and Topology" (2014).</p><ul>{toc}</ul>{index}'
+        f"{summary}"
+        f"{''.join(parts)}</body></html>\n"
+    )

@@ -68,15 +68,25 @@ class Context:
         the essay's figure described by ``essay`` (None: not an essay figure); ``shows``
         says in a few words what the reader sees in it."""
         if essay:
-            self.figures.append({"essay": essay, "id": self.last_figure,
-                                 "section": self.section, "shows": shows})
+            self.figures.append(
+                {"essay": essay, "id": self.last_figure, "section": self.section, "shows": shows}
+            )
 
     def record(self, key: str, value) -> None:
         """Keep a measured number under ``<section>.<key>`` in metrics.json."""
         self.metrics[f"{self.section}.{key}"] = value
 
-    def claim(self, claim: str, measured: str, agrees: bool | None, *, setting: str = "",
-              rule: str = "", resolution: str = "", verdict=None) -> None:
+    def claim(
+        self,
+        claim: str,
+        measured: str,
+        agrees: bool | None,
+        *,
+        setting: str = "",
+        rule: str = "",
+        resolution: str = "",
+        verdict=None,
+    ) -> None:
         """One claim of the essay: its words, the setting it was measured at, what was
         measured, the resolution of that measurement and the verdict with its rule.
 
@@ -90,9 +100,18 @@ class Context:
             if agrees is not None:
                 agrees = verdict.agrees
         word = {True: "agrees", False: "differs", None: "not resolved"}[agrees]
-        self.claims.append({"section": self.section, "claim": claim, "measured": measured,
-                            "agrees": agrees, "verdict": word, "setting": setting,
-                            "rule": rule, "resolution": resolution})
+        self.claims.append(
+            {
+                "section": self.section,
+                "claim": claim,
+                "measured": measured,
+                "agrees": agrees,
+                "verdict": word,
+                "setting": setting,
+                "rule": rule,
+                "resolution": resolution,
+            }
+        )
 
     @staticmethod
     def table(header: list[str], rows: list[list]) -> str:
@@ -102,8 +121,7 @@ class Context:
             return html.escape(str(v))
 
         head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>"
-                       for r in rows)
+        body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -11,5 +11,14 @@ from .build import (
 )
 from .scene import Field, Scene
 
-__all__ = ["Scene", "Field", "stage_scene", "layer_scenes", "decision_field", "domain_bounds",
-           "input_grid", "separator_geometry", "representation_index"]
+__all__ = [
+    "Scene",
+    "Field",
+    "stage_scene",
+    "layer_scenes",
+    "decision_field",
+    "domain_bounds",
+    "input_grid",
+    "separator_geometry",
+    "representation_index",
+]

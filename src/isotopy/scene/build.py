@@ -19,8 +19,17 @@ import torch
 from ..errors import InputError
 from .scene import Field, Scene
 
-__all__ = ["domain_bounds", "input_grid", "stage_scene", "layer_scenes", "decision_field",
-           "separator_geometry", "representation_index", "stage_words", "swapped_at"]
+__all__ = [
+    "domain_bounds",
+    "input_grid",
+    "stage_scene",
+    "layer_scenes",
+    "decision_field",
+    "separator_geometry",
+    "representation_index",
+    "stage_words",
+    "swapped_at",
+]
 
 
 def domain_bounds(X, margin: float = 0.1) -> np.ndarray:
@@ -205,9 +214,20 @@ def decision_field(net, bounds, *, res: int = 200, stage: int = 0) -> Field:
     return Field(vals.reshape(shape), bounds, kind)
 
 
-def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
-                samples: int = 120, regions: bool = True, title: str | None = None,
-                orient: bool = True, state: str | None = None) -> Scene:
+def stage_scene(
+    net,
+    X,
+    y,
+    stage=0,
+    *,
+    domain=None,
+    lines: int | None = None,
+    samples: int = 120,
+    regions: bool = True,
+    title: str | None = None,
+    orient: bool = True,
+    state: str | None = None,
+) -> Scene:
     """The scene of representation ``stage`` (index into ``net.trace`` or a stage name).
 
     Parameters
@@ -251,8 +271,14 @@ def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
     grid = _push(net, grid0.reshape(L * P, -1), k).reshape(L, P, -1)
     names = ["input", *net.names]
     swapped = swapped_at(net, swaps, k)
-    meta = {"stage": names[k], "index": k, "n_stages": len(names) - 1,
-            "words": stage_words(net, k), "swapped": swapped, "state": state}
+    meta = {
+        "stage": names[k],
+        "index": k,
+        "n_stages": len(names) - 1,
+        "words": stage_words(net, k),
+        "swapped": swapped,
+        "state": state,
+    }
     pts, grid, proj = _project(pts, grid, pts.shape[1])
     if proj is not None:
         meta["projection"] = "top 3 principal axes of the points"
@@ -261,8 +287,9 @@ def stage_scene(net, X, y, stage=0, *, domain=None, lines: int | None = None,
     readout_in = len(net.stages) - 1  # the representation the read-out reads
     if k == readout_in and proj is None and net.n_classes == 2:
         ro = net.stages[-1]
-        separator = separator_geometry(ro.weight[0, 0].detach().double().numpy(),
-                                       float(ro.bias[0, 0].detach()), bounds)
+        separator = separator_geometry(
+            ro.weight[0, 0].detach().double().numpy(), float(ro.bias[0, 0].detach()), bounds
+        )
     if regions and pts.shape[1] <= 2 and proj is None and k in (0, readout_in):
         field = decision_field(net, bounds, stage=k)
     if k == len(names) - 1 and net.n_classes == 2:

@@ -70,5 +70,7 @@ class Scene:
 
     def __repr__(self) -> str:
         sep = "none" if self.separator is None else f"{self.separator.shape}"
-        return (f"Scene({self.title!r}, dim={self.dim}, points={len(self.points)}, "
-                f"grid={tuple(self.grid.shape)}, separator={sep})")
+        return (
+            f"Scene({self.title!r}, dim={self.dim}, points={len(self.points)}, "
+            f"grid={tuple(self.grid.shape)}, separator={sep})"
+        )

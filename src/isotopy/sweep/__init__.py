@@ -11,5 +11,15 @@ from .grid import SweepGrid, grid_cells, grid_chunks
 from .run import check_sweep_folder, load_results, run_sweep
 from .summary import summarize
 
-__all__ = ["SweepGrid", "grid_cells", "grid_chunks", "run_chunk", "dense_grid", "EXECUTORS",
-           "run_sweep", "load_results", "check_sweep_folder", "summarize"]
+__all__ = [
+    "SweepGrid",
+    "grid_cells",
+    "grid_chunks",
+    "run_chunk",
+    "dense_grid",
+    "EXECUTORS",
+    "run_sweep",
+    "load_results",
+    "check_sweep_folder",
+    "summarize",
+]

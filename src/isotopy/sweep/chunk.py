@@ -87,15 +87,25 @@ def _run(spec: dict) -> list[dict]:
     Xtr, ytr, Xte, yte = train_test_split(X, y, spec["test_size"], spec["data_seed"])
     n_classes = max(int(y.max()) + 1, 2)
     hidden = (spec["width"],) * spec["depth"]
-    net = Network(X.shape[1], hidden, spec["activation"], n_classes, n_networks=len(seeds),
-                  seed=seeds)
+    net = Network(
+        X.shape[1], hidden, spec["activation"], n_classes, n_networks=len(seeds), seed=seeds
+    )
     lam = float(spec["contractive"])
-    hist = fit(net, Xtr, ytr, steps=spec["steps"], lr=spec["lr"],
-               batch_size=spec["batch_size"], optimizer=spec["optimizer"], seed=seeds,
-               record_every=spec["steps"], X_test=Xte if len(Xte) else None,
-               y_test=yte if len(yte) else None,
-               penalty=contractive_penalty(lam) if lam > 0 else None,
-               compile=spec.get("compile"))
+    hist = fit(
+        net,
+        Xtr,
+        ytr,
+        steps=spec["steps"],
+        lr=spec["lr"],
+        batch_size=spec["batch_size"],
+        optimizer=spec["optimizer"],
+        seed=seeds,
+        record_every=spec["steps"],
+        X_test=Xte if len(Xte) else None,
+        y_test=yte if len(yte) else None,
+        penalty=contractive_penalty(lam) if lam > 0 else None,
+        compile=spec.get("compile"),
+    )
     labels_fn = DATASETS[spec["dataset"]].labels_fn
     dense = np.full(len(seeds), np.nan)
     n_dense = 0
@@ -108,17 +118,26 @@ def _run(spec: dict) -> list[dict]:
     rows = []
     for i, seed in enumerate(seeds):
         s = hist.summary(i)
-        rows.append({
-            "dataset": spec["dataset"],
-            **{f"param_{k}": v for k, v in params.items()},
-            "depth": spec["depth"], "width": spec["width"],
-            "hidden": ",".join(map(str, hidden)), "activation": spec["activation"],
-            "contractive": lam, "seed": int(seed),
-            "train_accuracy": s["train_accuracy"],
-            "test_accuracy": s.get("test_accuracy", float("nan")),
-            "dense_accuracy": float(dense[i]), "dense_points": int(n_dense),
-            "final_loss": s["final_loss"], "steps": int(spec["steps"]),
-            "stopped_at": int(stopped_at[i]), "n_train": int(len(Xtr)),
-            "n_test": int(len(Xte)), "chunk": spec["id"],
-        })
+        rows.append(
+            {
+                "dataset": spec["dataset"],
+                **{f"param_{k}": v for k, v in params.items()},
+                "depth": spec["depth"],
+                "width": spec["width"],
+                "hidden": ",".join(map(str, hidden)),
+                "activation": spec["activation"],
+                "contractive": lam,
+                "seed": int(seed),
+                "train_accuracy": s["train_accuracy"],
+                "test_accuracy": s.get("test_accuracy", float("nan")),
+                "dense_accuracy": float(dense[i]),
+                "dense_points": int(n_dense),
+                "final_loss": s["final_loss"],
+                "steps": int(spec["steps"]),
+                "stopped_at": int(stopped_at[i]),
+                "n_train": int(len(Xtr)),
+                "n_test": int(len(Xte)),
+                "chunk": spec["id"],
+            }
+        )
     return rows

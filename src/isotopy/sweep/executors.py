@@ -25,8 +25,7 @@ from .chunk import run_chunk
 __all__ = ["EXECUTORS", "local_executor", "ray_executor"]
 
 
-def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1,
-                   **_) -> None:
+def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1, **_) -> None:
     """Run chunks here: sequentially, or in a pool of ``workers`` processes."""
     workers = min(check_positive_int(workers, "the number of workers"), max(len(chunks), 1))
     if workers == 1:
@@ -37,8 +36,9 @@ def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # spawn: no fork of a process that may hold threads; each worker imports isotopy once.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                             initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
+    ) as pool:
         pending = {pool.submit(run_chunk, spec): spec for spec in chunks}
         try:
             while pending:
@@ -76,12 +76,20 @@ def _check_reachable(address: str) -> None:
         with socket.create_connection((host, port_n), timeout=5):
             pass
     except OSError as e:
-        raise InputError(f"cannot reach a Ray cluster at {address!r} ({e.strerror or e}); "
-                         f"start one with 'ray start --head' or use --executor local") from None
+        raise InputError(
+            f"cannot reach a Ray cluster at {address!r} ({e.strerror or e}); "
+            f"start one with 'ray start --head' or use --executor local"
+        ) from None
 
 
-def ray_executor(chunks: list[dict], on_result: Callable, *, address: str | None = None,
-                 num_cpus: int | None = None, **_) -> None:
+def ray_executor(
+    chunks: list[dict],
+    on_result: Callable,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    **_,
+) -> None:
     """Run each chunk as a Ray task (one CPU each).
 
     Parameters
@@ -100,19 +108,29 @@ def ray_executor(chunks: list[dict], on_result: Callable, *, address: str | None
     if not ray.is_initialized():
         if address not in (None, "auto"):
             _check_reachable(address)
-        env = {"env_vars": {"PYTHONPATH": os.pathsep.join(
-            p for p in [_package_path(), os.environ.get("PYTHONPATH", "")] if p)}}
+        env = {
+            "env_vars": {
+                "PYTHONPATH": os.pathsep.join(
+                    p for p in [_package_path(), os.environ.get("PYTHONPATH", "")] if p
+                )
+            }
+        }
         try:
             if address is None:
-                ray.init(num_cpus=num_cpus, include_dashboard=False, runtime_env=env,
-                         log_to_driver=False)
+                ray.init(
+                    num_cpus=num_cpus, include_dashboard=False, runtime_env=env, log_to_driver=False
+                )
             else:
                 ray.init(address=address, runtime_env=env, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            where = ("no Ray cluster is running on this machine" if address == "auto" else
-                     f"cannot connect to a Ray cluster at {address!r} ({type(e).__name__})")
-            raise InputError(f"{where}; start one with 'ray start --head' or use "
-                             "--executor local") from None
+            where = (
+                "no Ray cluster is running on this machine"
+                if address == "auto"
+                else f"cannot connect to a Ray cluster at {address!r} ({type(e).__name__})"
+            )
+            raise InputError(
+                f"{where}; start one with 'ray start --head' or use --executor local"
+            ) from None
         started = True
     try:
         task = ray.remote(num_cpus=1)(run_chunk)

@@ -58,8 +58,11 @@ class SweepGrid:
     dense_points: int = 20000  # points of the dense grid over the continuous sets
 
     def __post_init__(self):
-        self.datasets = _tuple([self.datasets] if isinstance(self.datasets, str)
-                               else self.datasets, "the datasets", str)
+        self.datasets = _tuple(
+            [self.datasets] if isinstance(self.datasets, str) else self.datasets,
+            "the datasets",
+            str,
+        )
         for name in self.datasets:
             lookup(DATASETS, name, "dataset")
         self.widths = _tuple(self.widths, "the widths", int)
@@ -68,24 +71,30 @@ class SweepGrid:
             check_positive_int(w, "every width")
         for d in self.depths:
             check_positive_int(d, "every depth")
-        self.activations = _tuple([self.activations] if isinstance(self.activations, str)
-                                  else self.activations, "the activations", str)
+        self.activations = _tuple(
+            [self.activations] if isinstance(self.activations, str) else self.activations,
+            "the activations",
+            str,
+        )
         for a in self.activations:
             get_activation(a)
         self.contractive = _tuple(self.contractive, "the contractive weights", float)
         for lam in self.contractive:
             if not (math.isfinite(lam) and lam >= 0):
-                raise InputError(f"every contractive weight must be a finite number >= 0, "
-                                 f"got {lam}")
+                raise InputError(
+                    f"every contractive weight must be a finite number >= 0, got {lam}"
+                )
         self.seeds = _tuple(self.seeds, "the seeds", int)
         params = {}
         for key, values in dict(self.params).items():
             vals = values if isinstance(values, (list, tuple)) else [values]
             params[str(key)] = _tuple(vals, f"dataset parameter {key!r}", _number)
             if not any(key in dataset_params(d) for d in self.datasets):
-                raise InputError(f"no dataset of the sweep has a parameter {key!r}; "
-                                 f"{', '.join(self.datasets)} take: "
-                                 f"{', '.join(_param_names(self.datasets)) or 'none'}")
+                raise InputError(
+                    f"no dataset of the sweep has a parameter {key!r}; "
+                    f"{', '.join(self.datasets)} take: "
+                    f"{', '.join(_param_names(self.datasets)) or 'none'}"
+                )
         self.params = params
         if self.n_points is not None:
             self.n_points = check_positive_int(self.n_points, "the number of points", minimum=4)
@@ -101,8 +110,9 @@ class SweepGrid:
         self.test_size = float(self.test_size)
         self.data_seed = int(self.data_seed)
         self.chunk_size = check_positive_int(self.chunk_size, "the chunk size")
-        self.dense_points = check_positive_int(self.dense_points, "the dense-grid points",
-                                               minimum=16)
+        self.dense_points = check_positive_int(
+            self.dense_points, "the dense-grid points", minimum=16
+        )
 
     # ------------------------------------------------------------------------- identity
     def to_dict(self) -> dict:
@@ -129,10 +139,12 @@ class SweepGrid:
 
     def __repr__(self) -> str:
         cells = len(grid_cells(self))
-        return (f"SweepGrid({', '.join(self.datasets)}: {cells} cells × {len(self.seeds)} seeds,"
-                f" widths={list(self.widths)}, depths={list(self.depths)}, "
-                f"activations={list(self.activations)}, λ={list(self.contractive)}, "
-                f"steps={self.steps})")
+        return (
+            f"SweepGrid({', '.join(self.datasets)}: {cells} cells × {len(self.seeds)} seeds,"
+            f" widths={list(self.widths)}, depths={list(self.depths)}, "
+            f"activations={list(self.activations)}, λ={list(self.contractive)}, "
+            f"steps={self.steps})"
+        )
 
 
 def _number(v):
@@ -164,9 +176,18 @@ def grid_cells(grid: SweepGrid) -> list[dict]:
         for values in combos:
             params = dict(zip(own, values, strict=True))
             for depth, width, act, lam in itertools.product(
-                    grid.depths, grid.widths, grid.activations, grid.contractive):
-                cells.append({"dataset": dataset, "params": params, "depth": depth,
-                              "width": width, "activation": act, "contractive": lam})
+                grid.depths, grid.widths, grid.activations, grid.contractive
+            ):
+                cells.append(
+                    {
+                        "dataset": dataset,
+                        "params": params,
+                        "depth": depth,
+                        "width": width,
+                        "activation": act,
+                        "contractive": lam,
+                    }
+                )
     return cells
 
 
@@ -176,14 +197,24 @@ def grid_chunks(grid: SweepGrid) -> list[dict]:
     Each chunk has an ``id`` naming it by position and content, so a rerun of the same grid
     finds the chunks it already finished.
     """
-    settings = {k: getattr(grid, k) for k in ("n_points", "steps", "lr", "batch_size",
-                                              "optimizer", "test_size", "data_seed",
-                                              "dense_points")}
+    settings = {
+        k: getattr(grid, k)
+        for k in (
+            "n_points",
+            "steps",
+            "lr",
+            "batch_size",
+            "optimizer",
+            "test_size",
+            "data_seed",
+            "dense_points",
+        )
+    }
     seeds = list(grid.seeds)
     chunks = []
     for cell in grid_cells(grid):
         for a in range(0, len(seeds), grid.chunk_size):
-            spec = {**cell, **settings, "seeds": seeds[a:a + grid.chunk_size]}
+            spec = {**cell, **settings, "seeds": seeds[a : a + grid.chunk_size]}
             digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
             spec["id"] = f"{len(chunks):05d}-{digest}"
             chunks.append(spec)

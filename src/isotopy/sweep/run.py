@@ -40,33 +40,46 @@ def check_sweep_folder(out, grid: SweepGrid) -> bool:
         for parent in [out.parent, *out.parent.parents]:
             if parent.exists():
                 if not parent.is_dir() or not os.access(parent, os.W_OK):
-                    raise InputError(f"cannot create output folder {str(out)!r}: "
-                                     f"{str(parent)!r} is not a writable folder")
+                    raise InputError(
+                        f"cannot create output folder {str(out)!r}: "
+                        f"{str(parent)!r} is not a writable folder"
+                    )
                 break
         return False
     manifest = out / MANIFEST
     if not manifest.is_file():
-        raise InputError(f"output folder {str(out)!r} is not empty and holds no sweep; "
-                         "choose a new folder")
+        raise InputError(
+            f"output folder {str(out)!r} is not empty and holds no sweep; choose a new folder"
+        )
     try:
         old = json.loads(manifest.read_text())["grid"]
     except (OSError, ValueError, KeyError, TypeError):
         raise InputError(f"{str(manifest)!r} is damaged; choose a new folder") from None
     if old != grid.to_dict():
-        diff = sorted(k for k in set(old) | set(grid.to_dict())
-                      if old.get(k) != grid.to_dict().get(k))
-        raise InputError(f"output folder {str(out)!r} holds results of a different sweep grid "
-                         f"(it differs in {', '.join(diff)}); choose a new folder or rerun "
-                         "the same grid to resume")
+        diff = sorted(
+            k for k in set(old) | set(grid.to_dict()) if old.get(k) != grid.to_dict().get(k)
+        )
+        raise InputError(
+            f"output folder {str(out)!r} holds results of a different sweep grid "
+            f"(it differs in {', '.join(diff)}); choose a new folder or rerun "
+            "the same grid to resume"
+        )
     if not os.access(out, os.W_OK):
         raise InputError(f"output folder {str(out)!r} is not writable")
     return True
 
 
-def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1,
-              ray_address: str | None = None, plot: bool = True,
-              progress: Callable[[int, int], None] | None = None,
-              compile: bool | None = None):
+def run_sweep(
+    grid: SweepGrid,
+    out,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    ray_address: str | None = None,
+    plot: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    compile: bool | None = None,
+):
     """Train every network of ``grid`` and write the results table into ``out``.
 
     Parameters
@@ -109,20 +122,30 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
     total = sum(len(c["seeds"]) for c in chunks)
     chunk_dir = out / "chunks"
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": FORMAT, "grid": grid.to_dict(),
-                "chunks": [c["id"] for c in chunks], "networks": total}
-    atomic_write(out / MANIFEST,
-                  lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"))
-    todo = [{**c, "compile": compile} for c in chunks
-            if not (chunk_dir / f"{c['id']}.parquet").is_file()]
+    manifest = {
+        "format": FORMAT,
+        "grid": grid.to_dict(),
+        "chunks": [c["id"] for c in chunks],
+        "networks": total,
+    }
+    atomic_write(
+        out / MANIFEST,
+        lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"),
+    )
+    todo = [
+        {**c, "compile": compile}
+        for c in chunks
+        if not (chunk_dir / f"{c['id']}.parquet").is_file()
+    ]
     state = {"done": total - sum(len(c["seeds"]) for c in todo)}
     if progress is not None:
         progress(state["done"], total)
 
     def on_result(spec, rows):
         frame = pd.DataFrame(rows)
-        atomic_write(chunk_dir / f"{spec['id']}.parquet",
-                      lambda p: frame.to_parquet(p, index=False))
+        atomic_write(
+            chunk_dir / f"{spec['id']}.parquet", lambda p: frame.to_parquet(p, index=False)
+        )
         state["done"] += len(rows)
         if progress is not None:
             progress(state["done"], total)
@@ -145,8 +168,7 @@ def run_sweep(grid: SweepGrid, out, *, executor: str = "local", workers: int = 1
         from ..render.sweep import plot_accuracy_vs_width
 
         fig = plot_accuracy_vs_width(table)
-        atomic_write(out / "accuracy_vs_width.png",
-                      lambda p: fig.savefig(p, dpi=110, format="png"))
+        atomic_write(out / "accuracy_vs_width.png", lambda p: fig.savefig(p, dpi=110, format="png"))
         import matplotlib.pyplot as plt
 
         plt.close(fig)
@@ -170,12 +192,17 @@ def load_results(out, *, _chunks=None):
     out = Path(out)
     if not (out / MANIFEST).is_file():
         raise InputError(f"{str(out)!r} is not a sweep folder (no {MANIFEST})")
-    ids = [c["id"] for c in _chunks] if _chunks is not None else json.loads(
-        (out / MANIFEST).read_text())["chunks"]
+    ids = (
+        [c["id"] for c in _chunks]
+        if _chunks is not None
+        else json.loads((out / MANIFEST).read_text())["chunks"]
+    )
     missing = [i for i in ids if not (out / "chunks" / f"{i}.parquet").is_file()]
     if missing:
-        raise InputError(f"sweep in {str(out)!r} is unfinished: {len(missing)} of {len(ids)} "
-                         "chunks missing; rerun the same command to finish it")
+        raise InputError(
+            f"sweep in {str(out)!r} is unfinished: {len(missing)} of {len(ids)} "
+            "chunks missing; rerun the same command to finish it"
+        )
     frames = [pd.read_parquet(out / "chunks" / f"{i}.parquet") for i in ids]
     table = pd.concat(frames, ignore_index=True)
     params = sorted(c for c in table.columns if c.startswith("param_"))

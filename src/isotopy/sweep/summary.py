@@ -30,7 +30,7 @@ def separation_width(dataset: str, params: dict | None = None) -> int | None:
 
 
 def score_column(table) -> str:
-    """"dense_accuracy" where the table has it for every row, else "train_accuracy"."""
+    """ "dense_accuracy" where the table has it for every row, else "train_accuracy"."""
     if "dense_accuracy" in table and table["dense_accuracy"].notna().all():
         return "dense_accuracy"
     return "train_accuracy"
@@ -62,10 +62,19 @@ def summarize(table, *, score: str | None = None):
         col = score or score_column(part)
         g = part.groupby(cell, sort=True, dropna=False)
         acc = g[col]
-        frame = pd.DataFrame({
-            "score": col, "networks": acc.size(), "mean": acc.mean(), "min": acc.min(),
-            "q25": acc.quantile(0.25), "median": acc.median(), "q75": acc.quantile(0.75),
-            "max": acc.max(), "perfect": acc.apply(lambda a: float(np.mean(a >= PERFECT))),
-            "test_mean": g["test_accuracy"].mean()}).reset_index()
+        frame = pd.DataFrame(
+            {
+                "score": col,
+                "networks": acc.size(),
+                "mean": acc.mean(),
+                "min": acc.min(),
+                "q25": acc.quantile(0.25),
+                "median": acc.median(),
+                "q75": acc.quantile(0.75),
+                "max": acc.max(),
+                "perfect": acc.apply(lambda a: float(np.mean(a >= PERFECT))),
+                "test_mean": g["test_accuracy"].mean(),
+            }
+        ).reset_index()
         out.append(frame)
     return pd.concat(out, ignore_index=True)

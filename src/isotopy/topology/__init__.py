@@ -27,9 +27,30 @@ from .linking import LinkingTrace, curve_distance, linking_number, linking_throu
 from .robust import robust_betti_numbers, whiten
 from .stretch import StretchResult, input_jacobians, stretch, stretch_grid
 
-__all__ = ["StageDiagnostic", "stage_diagnostics", "format_diagnostics", "diagnostics_to_json",
-           "WidthBound", "width_bound", "check_width", "SOURCES", "MAX_DIM", "BettiTrace",
-           "betti_numbers", "betti_through_network", "persistence", "reading_scale",
-           "READINGS", "robust_betti_numbers", "whiten",
-           "LinkingTrace", "linking_number", "linking_through_network", "curve_distance",
-           "StretchResult", "input_jacobians", "stretch", "stretch_grid"]
+__all__ = [
+    "StageDiagnostic",
+    "stage_diagnostics",
+    "format_diagnostics",
+    "diagnostics_to_json",
+    "WidthBound",
+    "width_bound",
+    "check_width",
+    "SOURCES",
+    "MAX_DIM",
+    "BettiTrace",
+    "betti_numbers",
+    "betti_through_network",
+    "persistence",
+    "reading_scale",
+    "READINGS",
+    "robust_betti_numbers",
+    "whiten",
+    "LinkingTrace",
+    "linking_number",
+    "linking_through_network",
+    "curve_distance",
+    "StretchResult",
+    "input_jacobians",
+    "stretch",
+    "stretch_grid",
+]

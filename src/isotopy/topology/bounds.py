@@ -32,10 +32,10 @@ from ..errors import InputError, lookup
 __all__ = ["WidthBound", "width_bound", "check_width", "SOURCES"]
 
 SOURCES = {
-    "essay": "C. Olah, \"Neural Networks, Manifolds, and Topology\" (2014), the proof for the "
-             "disc inside an annulus and the section on links",
-    "johnson": "J. Johnson, \"Deep, skinny neural networks are not universal approximators\", "
-               "ICLR 2019, Theorem 1",
+    "essay": 'C. Olah, "Neural Networks, Manifolds, and Topology" (2014), the proof for the '
+    "disc inside an annulus and the section on links",
+    "johnson": 'J. Johnson, "Deep, skinny neural networks are not universal approximators", '
+    "ICLR 2019, Theorem 1",
 }
 
 
@@ -62,25 +62,40 @@ def width_bound(dataset: str, **params) -> WidthBound:
     dim = spec.dim or int(params.get("dim", defaults.get("dim", 2)))
     if spec.labels_fn is not None and not spec.is_link:  # the nested-spheres family
         return WidthBound(
-            dataset, dim, dim + 1,
+            dataset,
+            dim,
+            dim + 1,
             f"no network whose hidden layers all have at most {dim} units separates the ball "
             f"from the shell in R^{dim}, at any depth; one layer of {dim + 1} units suffices",
-            [SOURCES["essay"], SOURCES["johnson"]])
+            [SOURCES["essay"], SOURCES["johnson"]],
+        )
     if dataset == "linked_tori":
         k = int(params.get("linking", defaults.get("linking", 1)))
         return WidthBound(
-            dataset, 3, 4,
+            dataset,
+            3,
+            4,
             f"the tori have linking number {k} != 0, which every homeomorphism of R^3 keeps: "
             "no network of 3-unit homeomorphism layers separates them; a 4-unit layer (a 4th "
-            "dimension) lets them come apart", [SOURCES["essay"]])
+            "dimension) lets them come apart",
+            [SOURCES["essay"]],
+        )
     if dataset == "unlink":
         return WidthBound(
-            dataset, 3, 3,
+            dataset,
+            3,
+            3,
             "the two tori form an unlink: 3-unit layers can separate them, and a 3-unit "
             "network of homeomorphisms that does so is a certificate that they are unlinked",
-            [SOURCES["essay"]])
-    return WidthBound(dataset, dim, None, "no topological width bound is known for this "
-                      "dataset beyond the input dimension", [])
+            [SOURCES["essay"]],
+        )
+    return WidthBound(
+        dataset,
+        dim,
+        None,
+        "no topological width bound is known for this dataset beyond the input dimension",
+        [],
+    )
 
 
 def check_width(net, dataset: str, **params) -> dict:
@@ -97,8 +112,9 @@ def check_width(net, dataset: str, **params) -> dict:
 
     bound = width_bound(dataset, **params)
     if net.d_in != bound.dim:
-        raise InputError(f"dataset {dataset!r} lives in R^{bound.dim} but the network takes "
-                         f"{net.d_in} inputs")
+        raise InputError(
+            f"dataset {dataset!r} lives in R^{bound.dim} but the network takes {net.d_in} inputs"
+        )
     widths = [s.d_out for s in net.stages[:-1]]
     max_width = max(widths, default=net.d_in)
     diags = stage_diagnostics(net, include_readout=False)
@@ -107,15 +123,27 @@ def check_width(net, dataset: str, **params) -> dict:
         can, verdict = None, bound.statement
     elif max_width >= bound.needed:
         can = True
-        verdict = (f"the widest layer has {max_width} >= {bound.needed} units: the bound "
-                   "allows separation (whether training finds it is another matter)")
+        verdict = (
+            f"the widest layer has {max_width} >= {bound.needed} units: the bound "
+            "allows separation (whether training finds it is another matter)"
+        )
     elif dataset == "linked_tori" and not all_homeo:
         can = None
-        verdict = (f"layers of at most {max_width} units, but not all of them are "
-                   "homeomorphisms: the linking argument does not apply to this network")
+        verdict = (
+            f"layers of at most {max_width} units, but not all of them are "
+            "homeomorphisms: the linking argument does not apply to this network"
+        )
     else:
         can = False
-        verdict = (f"every layer has at most {max_width} < {bound.needed} units: by the "
-                   f"theorem this network cannot separate {dataset} completely")
-    return {"bound": asdict(bound), "widths": widths, "max_width": max_width,
-            "all_homeomorphisms": all_homeo, "can_separate": can, "verdict": verdict}
+        verdict = (
+            f"every layer has at most {max_width} < {bound.needed} units: by the "
+            f"theorem this network cannot separate {dataset} completely"
+        )
+    return {
+        "bound": asdict(bound),
+        "widths": widths,
+        "max_width": max_width,
+        "all_homeomorphisms": all_homeo,
+        "can_separate": can,
+        "verdict": verdict,
+    }

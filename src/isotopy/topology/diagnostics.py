@@ -24,8 +24,13 @@ import torch
 from ..errors import InputError
 from ..nn.stages import Activation, Affine
 
-__all__ = ["StageDiagnostic", "stage_diagnostics", "format_diagnostics",
-           "diagnostics_to_json", "NEAR_SINGULAR_RTOL"]
+__all__ = [
+    "StageDiagnostic",
+    "stage_diagnostics",
+    "format_diagnostics",
+    "diagnostics_to_json",
+    "NEAR_SINGULAR_RTOL",
+]
 
 NEAR_SINGULAR_RTOL = 1e-2  # κ > 100: a direction shrinks 100x relative to another
 
@@ -61,9 +66,15 @@ def _affine_diag(i, name, stage, k, rtol, is_readout):
     det = float(torch.linalg.det(w)) if stage.d_in == stage.d_out else None
     full_rank = s_min > 1e-12 * max(s_max, 1e-300)
     if stage.d_out < stage.d_in:
-        homeo, note = False, ("linear read-out: projects onto the decision direction"
-                              if is_readout else f"collapses R^{stage.d_in} onto at most "
-                              f"R^{stage.d_out}: points of different classes can merge")
+        homeo, note = (
+            False,
+            (
+                "linear read-out: projects onto the decision direction"
+                if is_readout
+                else f"collapses R^{stage.d_in} onto at most "
+                f"R^{stage.d_out}: points of different classes can merge"
+            ),
+        )
         near = False
     else:
         homeo = full_rank
@@ -73,15 +84,27 @@ def _affine_diag(i, name, stage, k, rtol, is_readout):
         elif stage.d_out > stage.d_in:
             note = f"injective embedding of R^{stage.d_in} into R^{stage.d_out}"
         else:
-            note = ("orientation-preserving" if det > 0 else "orientation-reversing")
+            note = "orientation-preserving" if det > 0 else "orientation-reversing"
         if near and full_rank:
             note += f"; near-singular (s_min/s_max = {s_min / s_max:.2g} < {rtol:g})"
-    return StageDiagnostic(i, name, "affine", stage.d_in, stage.d_out, bool(homeo), det,
-                           [float(v) for v in s], cond, near, note)
+    return StageDiagnostic(
+        i,
+        name,
+        "affine",
+        stage.d_in,
+        stage.d_out,
+        bool(homeo),
+        det,
+        [float(v) for v in s],
+        cond,
+        near,
+        note,
+    )
 
 
-def stage_diagnostics(net, *, index: int = 0, rtol: float = NEAR_SINGULAR_RTOL,
-                      include_readout: bool = True) -> list[StageDiagnostic]:
+def stage_diagnostics(
+    net, *, index: int = 0, rtol: float = NEAR_SINGULAR_RTOL, include_readout: bool = True
+) -> list[StageDiagnostic]:
     """Diagnose every stage of network ``index`` of ``net``.
 
     Parameters
@@ -111,14 +134,27 @@ def stage_diagnostics(net, *, index: int = 0, rtol: float = NEAR_SINGULAR_RTOL,
             out.append(_affine_diag(i, name, stage, index, rtol, i == last))
         elif isinstance(stage, Activation):
             homeo = stage.act.is_homeomorphism
-            note = (f"strictly monotone: a homeomorphism onto {stage.act.image}" if homeo else
-                    "not injective: maps a half-line to one point, classes can merge")
-            out.append(StageDiagnostic(i, name, "activation", stage.d_in, stage.d_out, homeo,
-                                       note=note))
+            note = (
+                f"strictly monotone: a homeomorphism onto {stage.act.image}"
+                if homeo
+                else "not injective: maps a half-line to one point, classes can merge"
+            )
+            out.append(
+                StageDiagnostic(i, name, "activation", stage.d_in, stage.d_out, homeo, note=note)
+            )
         else:
             homeo = bool(stage.is_homeomorphism()[index])
-            out.append(StageDiagnostic(i, name, stage.type_name, stage.d_in, stage.d_out,
-                                       homeo, note="as reported by the stage"))
+            out.append(
+                StageDiagnostic(
+                    i,
+                    name,
+                    stage.type_name,
+                    stage.d_in,
+                    stage.d_out,
+                    homeo,
+                    note="as reported by the stage",
+                )
+            )
     return out
 
 
@@ -128,16 +164,19 @@ def _fmt(v, spec=".3g"):
 
 def format_diagnostics(diags: list[StageDiagnostic]) -> str:
     """A fixed-width table, one stage per line."""
-    head = f"{'#':>2}  {'stage':<12} {'map':<7} {'homeo':<5} {'det':>9} {'cond':>9}  " \
-           f"{'singular values':<24} note"
+    head = (
+        f"{'#':>2}  {'stage':<12} {'map':<7} {'homeo':<5} {'det':>9} {'cond':>9}  "
+        f"{'singular values':<24} note"
+    )
     lines = [head, "-" * len(head)]
     for d in diags:
-        sv = "-" if d.singular_values is None else ", ".join(f"{v:.3g}" for v in
-                                                             d.singular_values)
+        sv = "-" if d.singular_values is None else ", ".join(f"{v:.3g}" for v in d.singular_values)
         flag = " !" if d.near_singular else ""
-        lines.append(f"{d.index:>2}  {d.name:<12} {f'{d.d_in}→{d.d_out}':<7} "
-                     f"{'yes' if d.homeomorphism else 'no':<5} {_fmt(d.det):>9} "
-                     f"{_fmt(d.condition):>9}  {sv:<24} {d.note}{flag}")
+        lines.append(
+            f"{d.index:>2}  {d.name:<12} {f'{d.d_in}→{d.d_out}':<7} "
+            f"{'yes' if d.homeomorphism else 'no':<5} {_fmt(d.det):>9} "
+            f"{_fmt(d.condition):>9}  {sv:<24} {d.note}{flag}"
+        )
     return "\n".join(lines)
 
 

@@ -51,9 +51,20 @@ import numpy as np
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["MAX_DIM", "persistence", "reading_scale", "betti_numbers", "betti_from_diagrams",
-           "BettiTrace", "betti_through_network", "diameter", "sampling_spacing", "thin_cloud",
-           "farthest_point_sample", "READINGS"]
+__all__ = [
+    "MAX_DIM",
+    "persistence",
+    "reading_scale",
+    "betti_numbers",
+    "betti_from_diagrams",
+    "BettiTrace",
+    "betti_through_network",
+    "diameter",
+    "sampling_spacing",
+    "thin_cloud",
+    "farthest_point_sample",
+    "READINGS",
+]
 
 MAX_DIM = 2  # Rips H_3 of clouds this size is slow and no dataset here has 3-D holes
 REL_SCALE = 0.1  # features shorter than a tenth of the cloud's size count as noise
@@ -74,8 +85,9 @@ READINGS = {
 def _check_maxdim(maxdim) -> int:
     maxdim = check_positive_int(maxdim, "maxdim", minimum=0)
     if maxdim > MAX_DIM:
-        raise InputError(f"Betti numbers are supported up to dimension {MAX_DIM}, "
-                         f"got maxdim={maxdim}")
+        raise InputError(
+            f"Betti numbers are supported up to dimension {MAX_DIM}, got maxdim={maxdim}"
+        )
     return maxdim
 
 
@@ -149,8 +161,9 @@ def sampling_spacing(X, *, k: int = DENSITY_K) -> float:
     return float(np.percentile(dist[:, k], DENSITY_QUANTILE))
 
 
-def reading_scale(X, *, rel_scale: float = REL_SCALE,
-                  density_factor: float = DENSITY_FACTOR) -> float:
+def reading_scale(
+    X, *, rel_scale: float = REL_SCALE, density_factor: float = DENSITY_FACTOR
+) -> float:
     """The scale ε = max(rel_scale · diam(X), density_factor · s_10(X)) (module docstring)."""
     rel_scale, density_factor = float(rel_scale), float(density_factor)
     for v, what in [(rel_scale, "rel_scale"), (density_factor, "density_factor")]:
@@ -194,14 +207,23 @@ def persistence(X, *, maxdim: int = 1, thresh: float = np.inf, max_points: int |
 
 def betti_from_diagrams(diagrams, scale: float) -> np.ndarray:
     """β_k(ε) = #{(b, d): b <= ε < d} for each diagram: list of (m_k, 2) -> (len,) int."""
-    return np.array([int(np.sum((d[:, 0] <= scale) & (d[:, 1] > scale))) for d in diagrams],
-                    dtype=np.int64)
+    return np.array(
+        [int(np.sum((d[:, 0] <= scale) & (d[:, 1] > scale))) for d in diagrams], dtype=np.int64
+    )
 
 
-def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
-                  rel_scale: float = REL_SCALE, density_factor: float = DENSITY_FACTOR,
-                  max_points: int | None = MAX_POINTS, thin: float = THIN,
-                  reading: str = "euclidean", return_details: bool = False):
+def betti_numbers(
+    X,
+    *,
+    maxdim: int = 1,
+    scale: float | None = None,
+    rel_scale: float = REL_SCALE,
+    density_factor: float = DENSITY_FACTOR,
+    max_points: int | None = MAX_POINTS,
+    thin: float = THIN,
+    reading: str = "euclidean",
+    return_details: bool = False,
+):
     """Betti numbers β_0..β_maxdim of a point cloud, read at a scale chosen from the data.
 
     Parameters
@@ -241,8 +263,11 @@ def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
 
         X = whiten(X)
     diam = diameter(X)
-    eps = float(scale) if scale is not None else reading_scale(
-        X, rel_scale=rel_scale, density_factor=density_factor)
+    eps = (
+        float(scale)
+        if scale is not None
+        else reading_scale(X, rel_scale=rel_scale, density_factor=density_factor)
+    )
     if not np.isfinite(eps) or eps < 0:
         raise InputError(f"the reading scale must be a finite number >= 0, got {eps}")
     X = thin_cloud(X, float(thin) * eps)
@@ -257,9 +282,14 @@ def betti_numbers(X, *, maxdim: int = 1, scale: float | None = None,
     dgms, _ = persistence(X, maxdim=maxdim, thresh=eps * (1 + 1e-9) + 1e-12)
     betti = betti_from_diagrams(dgms, eps)
     if return_details:
-        return betti, {"scale": eps, "diagrams": dgms, "r_cover": r_cover, "diameter": diam,
-                       "points_used": int(min(len(X), max_points or len(X))),
-                       "reading": reading}
+        return betti, {
+            "scale": eps,
+            "diagrams": dgms,
+            "r_cover": r_cover,
+            "diameter": diam,
+            "points_used": int(min(len(X), max_points or len(X))),
+            "reading": reading,
+        }
     return betti
 
 
@@ -280,32 +310,50 @@ class BettiTrace:
     reading: str = "euclidean"
 
     def to_dict(self) -> dict:
-        return {"stages": self.names, "classes": self.classes, "betti": self.betti.tolist(),
-                "scales": self.scales.tolist(), "reading": self.reading}
+        return {
+            "stages": self.names,
+            "classes": self.classes,
+            "betti": self.betti.tolist(),
+            "scales": self.scales.tolist(),
+            "reading": self.reading,
+        }
 
     def table(self) -> str:
         """One line per stage: ``name  class c: (β0, β1, ...)``."""
         width = max(len(n) for n in self.names)
         lines = []
         for s, name in enumerate(self.names):
-            cells = "  ".join(f"class {c}: {tuple(int(v) for v in self.betti[s, i])}"
-                              for i, c in enumerate(self.classes))
+            cells = "  ".join(
+                f"class {c}: {tuple(int(v) for v in self.betti[s, i])}"
+                for i, c in enumerate(self.classes)
+            )
             lines.append(f"{name:<{width}}  {cells}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         k = self.betti.shape[2] - 1
-        return (f"BettiTrace({len(self.names)} stages, {self.reading} reading, "
-                f"classes={self.classes}, "
-                f"β0..β{k} of input {self.betti[0].tolist()}, of last "
-                f"{self.betti[-1].tolist()})")
+        return (
+            f"BettiTrace({len(self.names)} stages, {self.reading} reading, "
+            f"classes={self.classes}, "
+            f"β0..β{k} of input {self.betti[0].tolist()}, of last "
+            f"{self.betti[-1].tolist()})"
+        )
 
 
-def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_SCALE,
-                          density_factor: float = DENSITY_FACTOR,
-                          max_points: int | None = MAX_POINTS, include_input: bool = True,
-                          include_readout: bool = False, reading: str = "euclidean",
-                          progress=None) -> BettiTrace:
+def betti_through_network(
+    net,
+    X,
+    y,
+    *,
+    maxdim: int = 1,
+    rel_scale: float = REL_SCALE,
+    density_factor: float = DENSITY_FACTOR,
+    max_points: int | None = MAX_POINTS,
+    include_input: bool = True,
+    include_readout: bool = False,
+    reading: str = "euclidean",
+    progress=None,
+) -> BettiTrace:
     """Betti numbers of every class's points at every stage of a (single) network.
 
     Parameters
@@ -332,8 +380,10 @@ def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_
     lookup(READINGS, reading, "Betti reading")
     maxdim = _check_maxdim(maxdim)
     if net.n_networks != 1:
-        raise InputError(f"Betti numbers need a single network, this one holds "
-                         f"{net.n_networks}; pick one with net.select(i)")
+        raise InputError(
+            f"Betti numbers need a single network, this one holds "
+            f"{net.n_networks}; pick one with net.select(i)"
+        )
     y = np.asarray(y)
     reps = net.trace(np.asarray(X, dtype=np.float32))
     if not include_input:
@@ -348,9 +398,15 @@ def betti_through_network(net, X, y, *, maxdim: int = 1, rel_scale: float = REL_
     for s, (_, Z) in enumerate(reps):
         row = []
         for i, c in enumerate(classes):
-            b, det = betti_numbers(Z[y == c], maxdim=maxdim, rel_scale=rel_scale,
-                                   density_factor=density_factor, max_points=max_points,
-                                   reading=reading, return_details=True)
+            b, det = betti_numbers(
+                Z[y == c],
+                maxdim=maxdim,
+                rel_scale=rel_scale,
+                density_factor=density_factor,
+                max_points=max_points,
+                reading=reading,
+                return_details=True,
+            )
             betti[s, i], scales[s, i] = b, det["scale"]
             row.append(det["diagrams"])
             if progress is not None:

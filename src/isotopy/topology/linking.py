@@ -50,8 +50,14 @@ from ..errors import InputError, check_positive_int
 
 TOUCH_RTOL = 1e-6  # closer than this fraction of their extent, two curves count as touching
 
-__all__ = ["linking_number", "linking_number_crossings", "LinkingTrace",
-           "linking_through_network", "curve_distance", "linking_labels"]
+__all__ = [
+    "linking_number",
+    "linking_number_crossings",
+    "LinkingTrace",
+    "linking_through_network",
+    "curve_distance",
+    "linking_labels",
+]
 
 
 def _closed_curve(c, what) -> np.ndarray:
@@ -101,16 +107,20 @@ def linking_number(a, b, *, chunk: int = 250_000) -> float:
     rows = max(1, chunk // len(b))
     total = 0.0
     for i in range(0, len(a), rows):
-        p1 = [a[i:i + rows, j, None] for j in range(3)]  # (r, 1) per coordinate
-        p2 = [a2[i:i + rows, j, None] for j in range(3)]
+        p1 = [a[i : i + rows, j, None] for j in range(3)]  # (r, 1) per coordinate
+        p2 = [a2[i : i + rows, j, None] for j in range(3)]
         p3 = [b[None, :, j] for j in range(3)]  # (1, k)
         p4 = [b2[None, :, j] for j in range(3)]
         r13 = tuple(p3[j] - p1[j] for j in range(3))  # (r, k) each
         r14 = tuple(p4[j] - p1[j] for j in range(3))
         r23 = tuple(p3[j] - p2[j] for j in range(3))
         r24 = tuple(p4[j] - p2[j] for j in range(3))
-        n = [_unit(_cross(r13, r14)), _unit(_cross(r14, r24)), _unit(_cross(r24, r23)),
-             _unit(_cross(r23, r13))]
+        n = [
+            _unit(_cross(r13, r14)),
+            _unit(_cross(r14, r24)),
+            _unit(_cross(r24, r23)),
+            _unit(_cross(r23, r13)),
+        ]
         omega = sum(np.arcsin(np.clip(_dot(n[j], n[(j + 1) % 4]), -1.0, 1.0)) for j in range(4))
         d34 = tuple(p4[j] - p3[j] for j in range(3))
         d12 = tuple(p2[j] - p1[j] for j in range(3))
@@ -165,8 +175,9 @@ def linking_number_crossings(a, b, *, chunk: int = 1_000_000, seed: int = 0) -> 
     rows = max(1, chunk // len(b))
     total = 0
     for i in range(0, len(a), rows):
-        meet = ((lo_a[i:i + rows, None] <= hi_b[None]) & (lo_b[None] <= hi_a[i:i + rows, None])
-                ).all(-1)  # (r, k): projected boxes overlap
+        meet = (
+            (lo_a[i : i + rows, None] <= hi_b[None]) & (lo_b[None] <= hi_a[i : i + rows, None])
+        ).all(-1)  # (r, k): projected boxes overlap
         ia, ib = np.nonzero(meet)
         ia += i
         total += _crossing_signs(a[ia], da[ia], b[ib], db[ib])
@@ -189,12 +200,15 @@ def _crossing_signs(p, r, qq, sv) -> int:
         u = (w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / den  # along b's segment
         za = p[:, 2] + t * r[:, 2]
         zb = qq[:, 2] + u * sv[:, 2]
-        edge = np.minimum(np.minimum(np.abs(t), np.abs(1 - t)),
-                          np.minimum(np.abs(u), np.abs(1 - u)))
+        edge = np.minimum(
+            np.minimum(np.abs(t), np.abs(1 - t)), np.minimum(np.abs(u), np.abs(1 - u))
+        )
         scale = np.abs(np.c_[p[:, 2], qq[:, 2], r[:, 2], sv[:, 2]]).max(1)
-        fragile = ~((np.abs(den) > 1e-9 * np.hypot(r[:, 0], r[:, 1])
-                     * np.hypot(sv[:, 0], sv[:, 1])) & (edge > 1e-7)
-                    & (np.abs(za - zb) > 1e-9 * scale))
+        fragile = ~(
+            (np.abs(den) > 1e-9 * np.hypot(r[:, 0], r[:, 1]) * np.hypot(sv[:, 0], sv[:, 1]))
+            & (edge > 1e-7)
+            & (np.abs(za - zb) > 1e-9 * scale)
+        )
     fragile |= ~np.isfinite(t) | ~np.isfinite(u)
     sure = ~fragile & (t >= 0) & (t < 1) & (u >= 0) & (u < 1)
     total = int(np.sign(den[sure][za[sure] > zb[sure]]).sum())  # a passes over b
@@ -266,8 +280,10 @@ class LinkingTrace:
     @property
     def values(self) -> list[int | None]:
         """The certified linking number at each stage; None where it is not certain."""
-        return [int(round(v)) if st == "resolved" else None
-                for v, st in zip(self.linking, self.status, strict=True)]
+        return [
+            int(round(v)) if st == "resolved" else None
+            for v, st in zip(self.linking, self.status, strict=True)
+        ]
 
     rounded = values  # the earlier name
 
@@ -296,37 +312,55 @@ class LinkingTrace:
         return f"{what} (closest {self.distance[s]:.2g})"
 
     def to_dict(self) -> dict:
-        return {"stages": self.names, "dims": self.dims, "linking": self.values,
-                "status": self.status, "resolved": self.resolved, "touching": self.touching,
-                "closest_approach": self.distance.tolist(),
-                "closest_relative": self.closest_relative.tolist(),
-                "distance": self.distance.tolist(), "homeomorphism": self.homeomorphism,
-                "unresolved_stages": [n for n, st in zip(self.names, self.status, strict=True)
-                                      if st == "unresolved"],
-                "touching_stages": [n for n, st in zip(self.names, self.status, strict=True)
-                                    if st == "touching"],
-                "vertices": self.vertices, "rounds": self.rounds,
-                "budget_spent": self.budget_spent}
+        return {
+            "stages": self.names,
+            "dims": self.dims,
+            "linking": self.values,
+            "status": self.status,
+            "resolved": self.resolved,
+            "touching": self.touching,
+            "closest_approach": self.distance.tolist(),
+            "closest_relative": self.closest_relative.tolist(),
+            "distance": self.distance.tolist(),
+            "homeomorphism": self.homeomorphism,
+            "unresolved_stages": [
+                n for n, st in zip(self.names, self.status, strict=True) if st == "unresolved"
+            ],
+            "touching_stages": [
+                n for n, st in zip(self.names, self.status, strict=True) if st == "touching"
+            ],
+            "vertices": self.vertices,
+            "rounds": self.rounds,
+            "budget_spent": self.budget_spent,
+        }
 
     def table(self) -> str:
         width = max(len(n) for n in self.names)
         lab = [self.label(s) for s in range(len(self.names))]
         lw = max(len(x) for x in lab)
         lines = []
-        for s, (n, d, h) in enumerate(zip(self.names, self.dims, self.homeomorphism,
-                                          strict=True)):
+        for s, (n, d, h) in enumerate(zip(self.names, self.dims, self.homeomorphism, strict=True)):
             h_s = "" if h is None else ("  homeomorphism" if h else "  not injective")
-            note = "" if self.status[s] in ("resolved", "n/a") else \
-                f"  ({_STATUS_TEXT[self.status[s]]})"
-            lines.append(f"{n:<{width}}  R^{d}  linking {lab[s]:>{lw}}  min distance "
-                         f"{self.distance[s]:.3g}{h_s}{note}")
-        lines.append(f"(refined to {self.vertices} vertices per curve in {self.rounds} rounds"
-                     + ("; budget spent)" if self.budget_spent else ")"))
+            note = (
+                ""
+                if self.status[s] in ("resolved", "n/a")
+                else f"  ({_STATUS_TEXT[self.status[s]]})"
+            )
+            lines.append(
+                f"{n:<{width}}  R^{d}  linking {lab[s]:>{lw}}  min distance "
+                f"{self.distance[s]:.3g}{h_s}{note}"
+            )
+        lines.append(
+            f"(refined to {self.vertices} vertices per curve in {self.rounds} rounds"
+            + ("; budget spent)" if self.budget_spent else ")")
+        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        shown = {n: (self.values[s] if self.status[s] == "resolved" else self.label(s))
-                 for s, n in enumerate(self.names)}
+        shown = {
+            n: (self.values[s] if self.status[s] == "resolved" else self.label(s))
+            for s, n in enumerate(self.names)
+        }
         return f"LinkingTrace({shown})"
 
 
@@ -402,9 +436,16 @@ def _conflicts(box_a, box_b):
     return ma, mb
 
 
-def linking_through_network(net, dataset: str, *, samples: int = 400,
-                            max_vertices: int = 100_000, max_rounds: int = 60,
-                            method: str = "crossings", **params) -> LinkingTrace:
+def linking_through_network(
+    net,
+    dataset: str,
+    *,
+    samples: int = 400,
+    max_vertices: int = 100_000,
+    max_rounds: int = 60,
+    method: str = "crossings",
+    **params,
+) -> LinkingTrace:
     """Push a link dataset's two core curves through every stage and certify their linking.
 
     Parameters
@@ -441,16 +482,21 @@ def linking_through_network(net, dataset: str, *, samples: int = 400,
     spec = lookup(DATASETS, dataset, "dataset")
     if not spec.is_link:
         links = ", ".join(k for k, v in DATASETS.items() if v.is_link)
-        raise InputError(f"{dataset!r} is not a link dataset, so it has no linking number; "
-                         f"link datasets are: {links}")
+        raise InputError(
+            f"{dataset!r} is not a link dataset, so it has no linking number; "
+            f"link datasets are: {links}"
+        )
     samples = check_positive_int(samples, "samples", minimum=3)
     max_vertices = check_positive_int(max_vertices, "max_vertices", minimum=3)
     max_rounds = check_positive_int(max_rounds, "max_rounds", minimum=0)
-    lk_fn = lookup({"crossings": linking_number_crossings, "gauss": linking_number}, method,
-                   "linking method")
+    lk_fn = lookup(
+        {"crossings": linking_number_crossings, "gauss": linking_number}, method, "linking method"
+    )
     if net.n_networks != 1:
-        raise InputError(f"linking numbers need a single network, this one holds "
-                         f"{net.n_networks}; pick one with net.select(i)")
+        raise InputError(
+            f"linking numbers need a single network, this one holds "
+            f"{net.n_networks}; pick one with net.select(i)"
+        )
     if net.d_in != 3:
         raise InputError(f"link datasets live in R^3 but the network expects {net.d_in} inputs")
     net64 = copy.deepcopy(net).to(torch.float64)
@@ -465,8 +511,9 @@ def linking_through_network(net, dataset: str, *, samples: int = 400,
         for s in range(S):
             za, zb = traces[0][s][1], traces[1][s][1]
             if s > 0:  # boxes after stage s - 1
-                boxes = [None if bx is None else _box_through(net64.stages[s - 1], *bx)
-                         for bx in boxes]
+                boxes = [
+                    None if bx is None else _box_through(net64.stages[s - 1], *bx) for bx in boxes
+                ]
                 if boxes[0] is not None:  # rounding: grow by far more than float64 error
                     boxes = [(c, r + 1e-13 * (1 + np.abs(c))) for c, r in boxes]
             dist[s] = curve_distance(za, zb)
@@ -488,8 +535,9 @@ def linking_through_network(net, dataset: str, *, samples: int = 400,
                 marks[1] |= mb
         if "unresolved" not in status or not any(m.any() for m in marks):
             break
-        if rounds >= max_rounds or any(len(c) + m.sum() > max_vertices
-                                       for c, m in zip(curves, marks, strict=True)):
+        if rounds >= max_rounds or any(
+            len(c) + m.sum() > max_vertices for c, m in zip(curves, marks, strict=True)
+        ):
             spent = True
             break
         curves = [_refine(c, m) for c, m in zip(curves, marks, strict=True)]
@@ -500,7 +548,15 @@ def linking_through_network(net, dataset: str, *, samples: int = 400,
         dims.append(int(za.shape[1]))
         lks.append(float(lk_fn(za, zb)) if status[s] == "resolved" else np.nan)
         homeo.append(None if s == 0 else bool(net.stages[s - 1].is_homeomorphism()[0]))
-    return LinkingTrace(names, dims, np.array(lks, dtype=np.float64), dist, homeo,
-                        status=status, extent=extent,
-                        vertices=int(max(len(c) for c in curves)), rounds=rounds,
-                        budget_spent=spent)
+    return LinkingTrace(
+        names,
+        dims,
+        np.array(lks, dtype=np.float64),
+        dist,
+        homeo,
+        status=status,
+        extent=extent,
+        vertices=int(max(len(c) for c in curves)),
+        rounds=rounds,
+        budget_spent=spent,
+    )

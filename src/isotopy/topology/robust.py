@@ -95,10 +95,16 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
     return (Z, s / np.sqrt(max(len(X), 1))) if return_spreads else Z
 
 
-def robust_betti_numbers(X, *, maxdim: int = 1, rel_scale: float = REL_SCALE,
-                         density_factor: float = DENSITY_FACTOR,
-                         max_points: int | None = MAX_POINTS, thin: float = THIN,
-                         return_details: bool = False):
+def robust_betti_numbers(
+    X,
+    *,
+    maxdim: int = 1,
+    rel_scale: float = REL_SCALE,
+    density_factor: float = DENSITY_FACTOR,
+    max_points: int | None = MAX_POINTS,
+    thin: float = THIN,
+    return_details: bool = False,
+):
     """Betti numbers of a point cloud read after whitening it.
 
     Parameters
@@ -116,9 +122,16 @@ def robust_betti_numbers(X, *, maxdim: int = 1, rel_scale: float = REL_SCALE,
     details : dict, only with ``return_details``
     """
     _, spreads = whiten(X, return_spreads=True)
-    out = betti_numbers(X, reading="robust", maxdim=maxdim, rel_scale=rel_scale,
-                        density_factor=density_factor, max_points=max_points, thin=thin,
-                        return_details=return_details)
+    out = betti_numbers(
+        X,
+        reading="robust",
+        maxdim=maxdim,
+        rel_scale=rel_scale,
+        density_factor=density_factor,
+        max_points=max_points,
+        thin=thin,
+        return_details=return_details,
+    )
     if not return_details:
         return out
     betti, det = out

@@ -85,6 +85,5 @@ def saturation_by_stage(net, X, *, tol: float = CORNER_TOL, index: int = 0) -> d
     for k, stage in enumerate(net.stages):
         image = bounded_image(stage)
         if image is not None:
-            out[net.names[k]] = corner_fraction(reps[k + 1][0].double().numpy(), image,
-                                                tol=tol)
+            out[net.names[k]] = corner_fraction(reps[k + 1][0].double().numpy(), image, tol=tol)
     return out

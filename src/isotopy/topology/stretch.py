@@ -38,12 +38,20 @@ import torch
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["input_jacobians", "StretchResult", "stretch", "stretch_grid", "relative_stretch",
-           "stretch_fraction", "diameter"]
+__all__ = [
+    "input_jacobians",
+    "StretchResult",
+    "stretch",
+    "stretch_grid",
+    "relative_stretch",
+    "stretch_fraction",
+    "diameter",
+]
 
 
-def input_jacobians(net, X, *, directions: torch.Tensor | None = None,
-                    upto: int | None = None) -> list[torch.Tensor]:
+def input_jacobians(
+    net, X, *, directions: torch.Tensor | None = None, upto: int | None = None
+) -> list[torch.Tensor]:
     """Jacobians of input -> every stage, or their products with given directions.
 
     Parameters
@@ -68,8 +76,9 @@ def input_jacobians(net, X, *, directions: torch.Tensor | None = None,
         directions = torch.eye(net.d_in, dtype=x.dtype)
     directions = torch.as_tensor(directions, dtype=x.dtype)
     if directions.dim() != 2 or directions.shape[1] != net.d_in:
-        raise InputError(f"directions must have shape (m, {net.d_in}), got "
-                         f"{tuple(directions.shape)}")
+        raise InputError(
+            f"directions must have shape (m, {net.d_in}), got {tuple(directions.shape)}"
+        )
 
     def f(inp):
         return tuple(net.forward_all(inp, upto=upto)[1:])
@@ -96,15 +105,21 @@ class StretchResult:
         out = {}
         for s, name in enumerate(self.names):
             sp, fr = self.spectral[s], self.frobenius[s]
-            out[name] = {"max": float(sp.max()), "p99": float(np.percentile(sp, 99)),
-                         "median": float(np.median(sp)), "fro_max": float(fr.max()),
-                         "fro_p99": float(np.percentile(fr, 99))}
+            out[name] = {
+                "max": float(sp.max()),
+                "p99": float(np.percentile(sp, 99)),
+                "median": float(np.median(sp)),
+                "fro_max": float(fr.max()),
+                "fro_p99": float(np.percentile(fr, 99)),
+            }
         return out
 
     def __repr__(self) -> str:
         last = self.summary()[self.names[-1]]
-        return (f"StretchResult({len(self.names)} stages, {self.points.shape[0]} points, last "
-                f"stage max {last['max']:.3g}, p99 {last['p99']:.3g})")
+        return (
+            f"StretchResult({len(self.names)} stages, {self.points.shape[0]} points, last "
+            f"stage max {last['max']:.3g}, p99 {last['p99']:.3g})"
+        )
 
 
 @torch.no_grad()
@@ -141,15 +156,25 @@ def stretch(net, X, *, include_readout: bool = False, index: int = 0) -> Stretch
     if not include_readout:
         Js, names = Js[:-1], names[:-1]
     if not Js:
-        raise InputError("the network has no hidden stage whose stretch could be measured "
-                         "(it is a read-out only); pass include_readout=True for its gradient")
+        raise InputError(
+            "the network has no hidden stage whose stretch could be measured "
+            "(it is a read-out only); pass include_readout=True for its gradient"
+        )
     sp, fr = zip(*(_norms(J.double()) for J in Js), strict=True) if Js else ((), ())
-    return StretchResult(names, X, np.stack([s.numpy() for s in sp]),
-                         np.stack([f.numpy() for f in fr]))
+    return StretchResult(
+        names, X, np.stack([s.numpy() for s in sp]), np.stack([f.numpy() for f in fr])
+    )
 
 
-def stretch_grid(net, *, bounds=(-1.2, 1.2), resolution: int = 120, stage: int | str = -1,
-                 index: int = 0, norm: str = "spectral") -> dict:
+def stretch_grid(
+    net,
+    *,
+    bounds=(-1.2, 1.2),
+    resolution: int = 120,
+    stage: int | str = -1,
+    index: int = 0,
+    norm: str = "spectral",
+) -> dict:
     """The stretch of one stage on a grid over a 2-D input space (for a heatmap).
 
     Parameters
@@ -215,7 +240,7 @@ def diameter(P) -> float:
             pass
     best = 0.0
     for i in range(0, len(Q), 1024):
-        block = Q[i:i + 1024]
+        block = Q[i : i + 1024]
         d2 = ((block[:, None, :] - Q[None, :, :]) ** 2).sum(-1)  # (b, m)
         best = max(best, float(d2.max()))
     return float(np.sqrt(best))
@@ -258,8 +283,11 @@ def relative_stretch(net, X, *, stage: int = -1) -> np.ndarray:
     for i in range(len(sp)):
         scale = diameter(H[i]) / d_in
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[i] = np.where(sp[i] > 0, sp[i] / scale, 0.0) if scale > 0 else \
-                np.where(sp[i] > 0, np.inf, 0.0)
+            out[i] = (
+                np.where(sp[i] > 0, sp[i] / scale, 0.0)
+                if scale > 0
+                else np.where(sp[i] > 0, np.inf, 0.0)
+            )
     return out
 
 

@@ -13,5 +13,17 @@ from .runs import (
     train_test_split,
 )
 
-__all__ = ["fit", "accuracy", "OPTIMIZERS", "History", "Run", "TrainConfig", "train_run",
-           "save_run", "load_run", "train_test_split", "atomic_dir", "is_run"]
+__all__ = [
+    "fit",
+    "accuracy",
+    "OPTIMIZERS",
+    "History",
+    "Run",
+    "TrainConfig",
+    "train_run",
+    "save_run",
+    "load_run",
+    "train_test_split",
+    "atomic_dir",
+    "is_run",
+]

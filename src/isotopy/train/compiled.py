@@ -56,11 +56,17 @@ def _loss_hits(net, xb, yb, y_bool):
     logits = net(xb)
     logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (N, B, c)
     with torch.no_grad():
-        hit = ((logits[..., 0] > 0) == y_bool if net.n_classes == 2  # no int64 labels
-               else net._labels_from_logits(logits) == yb)
+        hit = (
+            (logits[..., 0] > 0) == y_bool
+            if net.n_classes == 2  # no int64 labels
+            else net._labels_from_logits(logits) == yb
+        )
         # generated code sums int64 slowly: count in float32 there (exact below 2^24 points)
-        hits = (hit.sum(-1, dtype=torch.float32) if torch.compiler.is_compiling()
-                else torch.count_nonzero(hit, dim=-1))
+        hits = (
+            hit.sum(-1, dtype=torch.float32)
+            if torch.compiler.is_compiling()
+            else torch.count_nonzero(hit, dim=-1)
+        )
     return net.loss(logits, yb), hits
 
 
@@ -76,8 +82,7 @@ def _saving(net, xb, yb, y_bool):
     from torch.utils.checkpoint import checkpoint, create_selective_checkpoint_contexts
 
     ctx_fn = functools.partial(create_selective_checkpoint_contexts, _policy)
-    return checkpoint(_loss_hits, net, xb, yb, y_bool, use_reentrant=False,
-                      context_fn=ctx_fn)
+    return checkpoint(_loss_hits, net, xb, yb, y_bool, use_reentrant=False, context_fn=ctx_fn)
 
 
 class _NoInplaceNotice(logging.Filter):
@@ -119,8 +124,9 @@ def compilable(net) -> bool:
     """
     from ..nn.stages import Activation, Affine
 
-    return (getattr(net, "objective", None) is None
-            and all(type(s) in (Affine, Activation) for s in net.stages))
+    return getattr(net, "objective", None) is None and all(
+        type(s) in (Affine, Activation) for s in net.stages
+    )
 
 
 def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
@@ -145,11 +151,22 @@ def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
             except Exception as e:  # noqa: BLE001 - no compiler, a failed build: go on below
                 _FAILED.add(key)
                 if not quiet:
-                    warnings.warn(f"the fused training kernel could not be built ("
-                                  f"{type(e).__name__}: {_first_line(e)}); using "
-                                  "torch.compile", RuntimeWarning, stacklevel=3)
-    key = json.dumps([net.config()["stages"], net.n_classes, net.n_networks,
-                      list(xb_shape), str(next(net.parameters()).dtype)])
+                    warnings.warn(
+                        f"the fused training kernel could not be built ("
+                        f"{type(e).__name__}: {_first_line(e)}); using "
+                        "torch.compile",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+    key = json.dumps(
+        [
+            net.config()["stages"],
+            net.n_classes,
+            net.n_networks,
+            list(xb_shape),
+            str(next(net.parameters()).dtype),
+        ]
+    )
     if key in _FAILED:
         return plain
     logging.getLogger("torch._higher_order_ops.wrap").addFilter(_FILTER)
@@ -172,9 +189,12 @@ def objective(net, xb_shape, *, compile: bool, quiet: bool = False):
             except Exception as e:  # noqa: BLE001 - any failure: train uncompiled
                 _FAILED.add(key)
                 if not quiet:
-                    warnings.warn(f"torch.compile failed ({type(e).__name__}: "
-                                  f"{_first_line(e)}); training uncompiled", RuntimeWarning,
-                                  stacklevel=3)
+                    warnings.warn(
+                        f"torch.compile failed ({type(e).__name__}: "
+                        f"{_first_line(e)}); training uncompiled",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
                 state["f"] = plain
         return plain(xb, yb, y_bool)
 

@@ -90,8 +90,9 @@ def _as_data(X, y, net, what):
     if X.dim() == 1:
         X = X[:, None]
     if X.dim() != 2 or y.dim() != 1 or len(X) != len(y):
-        raise InputError(f"{what} must be X (n, d) and y (n,), got {tuple(X.shape)} and "
-                         f"{tuple(y.shape)}")
+        raise InputError(
+            f"{what} must be X (n, d) and y (n,), got {tuple(X.shape)} and {tuple(y.shape)}"
+        )
     if len(X) == 0:
         raise InputError(f"{what} is empty")
     if X.shape[1] != net.d_in:
@@ -115,8 +116,11 @@ def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
     Points are evaluated in blocks so that N * points stays near ``block`` (memory stays
     bounded for thousands of networks on large grids).
     """
-    X = X.detach().float() if isinstance(X, torch.Tensor) else torch.as_tensor(
-        np.asarray(X, dtype=np.float32))
+    X = (
+        X.detach().float()
+        if isinstance(X, torch.Tensor)
+        else torch.as_tensor(np.asarray(X, dtype=np.float32))
+    )
     y = (y.detach() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))).long()
     if X.dim() == 1:
         X = X[:, None]
@@ -129,10 +133,10 @@ def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
     step = max(1, block // max(net.n_networks, 1))
     correct = torch.zeros(net.n_networks, dtype=torch.float64)
     for a in range(0, len(X), step):
-        logits = net(_point_last(X[a:a + step]))
+        logits = net(_point_last(X[a : a + step]))
         if logits.dim() == 2:
             logits = logits.unsqueeze(0)
-        correct += (net._labels_from_logits(logits) == y[a:a + step]).sum(-1)
+        correct += (net._labels_from_logits(logits) == y[a : a + step]).sum(-1)
     return (correct / max(len(X), 1)).numpy()
 
 
@@ -145,11 +149,24 @@ def _seed_list(seed, n: int) -> list[int]:
     return [int(seed) + i for i in range(n)]
 
 
-def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | None = None,
-        optimizer: str = "adam", seed=0, record_every: int | None = None,
-        X_test=None, y_test=None, penalty: Callable | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        contractive: float = 0.0, compile: bool | None = None) -> History:
+def fit(
+    net,
+    X,
+    y,
+    *,
+    steps: int = 3000,
+    lr: float = 0.02,
+    batch_size: int | None = None,
+    optimizer: str = "adam",
+    seed=0,
+    record_every: int | None = None,
+    X_test=None,
+    y_test=None,
+    penalty: Callable | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    contractive: float = 0.0,
+    compile: bool | None = None,
+) -> History:
     """Train ``net`` in place and return its :class:`History`.
 
     Parameters
@@ -223,8 +240,11 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
         X_test = _point_last(X_test)
     if batch_size is not None:
         batch_size = min(check_positive_int(batch_size, "batch_size"), len(X))
-    record_every = max(1, steps // 100) if record_every is None else check_positive_int(
-        record_every, "record_every")
+    record_every = (
+        max(1, steps // 100)
+        if record_every is None
+        else check_positive_int(record_every, "record_every")
+    )
 
     n_net = net.n_networks
     batch_seeds = _seed_list(seed, n_net)
@@ -261,8 +281,9 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
                 logits = net(X_test)
                 logits = logits.unsqueeze(0) if logits.dim() == 2 else logits
                 test_loss.append(net.loss(logits, y_test).double().numpy())
-                test_acc.append((net._labels_from_logits(logits) == y_test).double()
-                                .mean(-1).numpy())
+                test_acc.append(
+                    (net._labels_from_logits(logits) == y_test).double().mean(-1).numpy()
+                )
 
     prev = [p.detach().clone() for p in params]  # parameters before the latest update
     frozen = [p.detach().clone() for p in params]  # parameters of stopped networks
@@ -327,20 +348,27 @@ def fit(net, X, y, *, steps: int = 3000, lr: float = 0.02, batch_size: int | Non
     loss = loss_hist[:done].T.double().numpy().copy()
     acc = acc_hist[:done].T.double().numpy().copy()
     for i in np.flatnonzero(stopped_at >= 0):
-        loss[i, stopped_at[i]:] = np.nan
-        acc[i, stopped_at[i]:] = np.nan
+        loss[i, stopped_at[i] :] = np.nan
+        acc[i, stopped_at[i] :] = np.nan
     stopped = None
     if first_stop is not None:
         i, value, at = first_stop
         n_stop = int((stopped_at >= 0).sum())
         who = f"network {i}" if n_net > 1 else "network"
-        stopped = (f"the loss of {who} became {value} at step {at}; it stopped and kept its "
-                   f"parameters from step {max(at - 1, 0)}")
+        stopped = (
+            f"the loss of {who} became {value} at step {at}; it stopped and kept its "
+            f"parameters from step {max(at - 1, 0)}"
+        )
         if n_stop > 1:
             stopped += f" ({n_stop} of {n_net} networks stopped early)"
     return History(
-        loss=loss, train_accuracy=acc, record_steps=record_steps, snapshots=snapshots,
+        loss=loss,
+        train_accuracy=acc,
+        record_steps=record_steps,
+        snapshots=snapshots,
         test_loss=np.stack(test_loss, 1) if has_test else None,
         test_accuracy=np.stack(test_acc, 1) if has_test else None,
-        final_train_accuracy=accuracy(net, X, y), stopped=stopped,
-        stopped_at=stopped_at if first_stop is not None else None)
+        final_train_accuracy=accuracy(net, X, y),
+        stopped=stopped,
+        stopped_at=stopped_at if first_stop is not None else None,
+    )

@@ -53,9 +53,18 @@ __all__ = ["supports", "kernel_source", "FusedStep", "load", "objective"]
 # Nothing here assumes finite values (a diverging network's NaN or inf must reach ``fit``);
 # scheduling before register allocation, minding register pressure, interleaves the
 # GROUPS independent chains of the point loop (about 10% faster than without).
-FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math",
-         "-ffp-contract=fast", "-fschedule-insns", "-fsched-pressure", "-fopenmp", "-shared",
-         "-fPIC")
+FLAGS = (
+    "-O3",
+    "-march=native",
+    "-fno-math-errno",
+    "-fno-trapping-math",
+    "-ffp-contract=fast",
+    "-fschedule-insns",
+    "-fsched-pressure",
+    "-fopenmp",
+    "-shared",
+    "-fPIC",
+)
 
 LANES = 8  # points per vector (AVX2: 8 floats)
 # Vectors of points in flight per step of the loop: each point's forward and backward pass
@@ -172,8 +181,9 @@ def _stage_kinds(net) -> list[tuple[str, object]] | None:
     for s in net.stages:
         if type(s) is Affine:
             kinds.append(("affine", s))
-        elif (type(s) is Activation and s.act.c_forward is not None
-              and s.act.c_derivative is not None):
+        elif (
+            type(s) is Activation and s.act.c_forward is not None and s.act.c_derivative is not None
+        ):
             kinds.append(("act", s.act))
         else:
             return None
@@ -189,12 +199,20 @@ def supports(net) -> bool:
     through ``torch.compile``.
     """
     kinds = _stage_kinds(net)
-    if (kinds is None or not kinds or kinds[-1][0] != "affine" or kinds[-1][1].d_out != 1
-            or net.n_classes != 2 or getattr(net, "objective", None) is not None):
+    if (
+        kinds is None
+        or not kinds
+        or kinds[-1][0] != "affine"
+        or kinds[-1][1].d_out != 1
+        or net.n_classes != 2
+        or getattr(net, "objective", None) is not None
+    ):
         return False
     params = list(net.parameters())
-    return (all(p.dtype == torch.float32 for p in params)
-            and sum(p[0].numel() for p in params) <= MAX_PARAMETERS)
+    return (
+        all(p.dtype == torch.float32 for p in params)
+        and sum(p[0].numel() for p in params) <= MAX_PARAMETERS
+    )
 
 
 def kernel_source(net) -> str:
@@ -225,8 +243,9 @@ def kernel_source(net) -> str:
             k, n_params = n_params, n_params + 2  # weight, bias
             for j in range(d):
                 for i in range(d_prev):
-                    pre.append(f"const float w{s}_{j}_{i} = P[{k}][n * {d * d_prev} + "
-                               f"{j * d_prev + i}];")
+                    pre.append(
+                        f"const float w{s}_{j}_{i} = P[{k}][n * {d * d_prev} + {j * d_prev + i}];"
+                    )
                 pre.append(f"const float c{s}_{j} = P[{k + 1}][n * {d} + {j}];")
                 terms = " + ".join(f"w{s}_{j}_{i} * v{s - 1}_{i}" for i in range(d_prev))
                 fwd.append(f"const vf v{s}_{j} = c{s}_{j} + {terms};")
@@ -262,9 +281,14 @@ def kernel_source(net) -> str:
             k -= 2
             for j in range(d):
                 keep(f"e{s}_{j}")
-                sums.append(([f"v{s - 1}_{i}" for i in range(d_prev)], f"e{s}_{j}",
-                             [f"G[{k}][n * {d * d_prev} + {j * d_prev + i}]"
-                              for i in range(d_prev)], f"G[{k + 1}][n * {d} + {j}]"))
+                sums.append(
+                    (
+                        [f"v{s - 1}_{i}" for i in range(d_prev)],
+                        f"e{s}_{j}",
+                        [f"G[{k}][n * {d * d_prev} + {j * d_prev + i}]" for i in range(d_prev)],
+                        f"G[{k + 1}][n * {d} + {j}]",
+                    )
+                )
             for i in range(d_prev):
                 if f"v{s - 1}_{i}" not in rows:
                     keep(f"v{s - 1}_{i}")
@@ -275,8 +299,9 @@ def kernel_source(net) -> str:
         elif s > 1:
             for j in range(d):
                 x, y = f"v{s - 1}_{j}", f"v{s}_{j}"
-                bwd.append(f"const vf e{s - 1}_{j} = e{s}_{j} * "
-                           f"({st.c_derivative.format(x=x, y=y)});")
+                bwd.append(
+                    f"const vf e{s - 1}_{j} = e{s}_{j} * ({st.c_derivative.format(x=x, y=y)});"
+                )
     second = []
     for ins, delta, w_dst, b_dst in sums:
         second += [
@@ -286,13 +311,14 @@ def kernel_source(net) -> str:
             "      for (int64_t b0 = 0; b0 < Bp; b0 += LANES) {",
             f"        vf e, {', '.join(f'x{q}' for q in range(len(ins)))};",
             f"        memcpy(&e, S + {rows[delta]} * Bp + b0, sizeof(vf));",
-            *(f"        memcpy(&x{q}, S + {rows[v]} * Bp + b0, sizeof(vf));"
-              for q, v in enumerate(ins)),
+            *(
+                f"        memcpy(&x{q}, S + {rows[v]} * Bp + b0, sizeof(vf));"
+                for q, v in enumerate(ins)
+            ),
             *(f"        g{q} += e * x{q};" for q in range(len(ins))),
             f"        g{len(ins)} += e;",
             "        if ((b0 / LANES) % FLUSH == FLUSH - 1 || b0 + LANES >= Bp) {",
-            *(f"          d{q} += iso_hsum(g{q}); g{q} = (vf){{}};"
-              for q in range(len(ins) + 1)),
+            *(f"          d{q} += iso_hsum(g{q}); g{q} = (vf){{}};" for q in range(len(ins) + 1)),
             "        }",
             "      }",
             *(f"      {dst} = (float)d{q};" for q, dst in enumerate(w_dst)),
@@ -303,66 +329,83 @@ def kernel_source(net) -> str:
     per_point = re.compile(r"\b(v\d+_\d+|e\d+_\d+|z|u|t|m)\b")
 
     def interleaved(lines):  # each line once per group, the groups' copies side by side
-        return [per_point.sub(rf"\1_{g}", ln).replace("b0", f"(b0 + {k} * LANES)")
-                for ln in lines for k, g in enumerate(groups)]
+        return [
+            per_point.sub(rf"\1_{g}", ln).replace("b0", f"(b0 + {k} * LANES)")
+            for ln in lines
+            for k, g in enumerate(groups)
+        ]
 
     ins = [f"v0_{i}" for i in range(d_in)] + ["t"]
     srcs = [f"X + xo + {i} * B" for i in range(d_in)] + ["Y + yo"]
     declared = ", ".join(f"{v}_{g}" for g in groups for v in ins + ["m"])
-    full = [f"memcpy(&{v}_{g}, {src} + b0 + {k} * LANES, sizeof(vf));"
-            for k, g in enumerate(groups) for v, src in zip(ins, srcs)]
+    full = [
+        f"memcpy(&{v}_{g}, {src} + b0 + {k} * LANES, sizeof(vf));"
+        for k, g in enumerate(groups)
+        for v, src in zip(ins, srcs)
+    ]
     full += [f"m_{g} = (vf){{}} + 1.0f;" for g in groups]
     tail = []
     for k, g in enumerate(groups):
-        tail += ["for (int l = 0; l < LANES; ++l) {",
-                 f"  const int64_t p = b0 + {k} * LANES + l;",
-                 *(f"  {v}_{g}[l] = p < B ? ({src})[p] : 0.0f;" for v, src in zip(ins, srcs)),
-                 f"  m_{g}[l] = p < B ? 1.0f : 0.0f;",
-                 "}"]
-    body = "\n".join([
-        'extern "C" int64_t iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
-        "int64_t x_net, const float* Y, int64_t y_net, float* const* P, float* const* G, "
-        "float* loss, float* hits, int threads) {",
-        "  int64_t skipped = 0;  /* networks left out for want of scratch memory */",
-        "  const float inv_b = 1.0f / (float)B;",
-        "  const int64_t Bp = (B + STEP - 1) / STEP * STEP;",
-        "  #pragma omp parallel num_threads(threads) reduction(+ : skipped)",
-        "  {",
-        f"  float* S = (float*)malloc(sizeof(float) * {max(len(rows), 1)} * Bp);",
-        "  #pragma omp for schedule(static)",
-        "  for (int64_t n = n0; n < n1; ++n) {",
-        "    if (!S) { ++skipped; continue; }",
-        "    const int64_t xo = n * x_net, yo = n * y_net;",
-        *("    " + ln for ln in pre),
-        "    vf loss_acc = {}, hits_acc = {};",
-        "    double loss_d = 0.0, hits_d = 0.0;",
-        "    for (int64_t b0 = 0; b0 < B; b0 += STEP) {",
-        f"      vf {declared};",
-        "      if (b0 + STEP <= B) {",
-        *("        " + ln for ln in full),
-        "      } else {  /* the last, partial step: missing points count 0 (m = 0) */",
-        *("        " + ln for ln in tail),
-        "      }",
-        *("      " + ln for ln in interleaved(fwd + bwd)),
-        "      if ((b0 / STEP) % FLUSH == FLUSH - 1 || b0 + STEP >= B) {",
-        "        loss_d += iso_hsum(loss_acc); hits_d += iso_hsum(hits_acc);",
-        "        loss_acc = (vf){}; hits_acc = (vf){};",
-        "      }",
-        "    }",
-        "    loss[n] = (float)(loss_d / (double)B);",
-        "    hits[n] = (float)hits_d;",
-        *second,
-        "  }",
-        "  free(S);",
-        "  }",
-        "  return skipped;",
-        "}",
-    ])
-    prelude = (_PRELUDE.replace("TANH_CLAMP", f"{float(TANH_CLAMP)!r}f")
-               .replace("TANH_NUM", _horner(TANH_P, "t"))
-               .replace("TANH_DEN", _horner(TANH_Q, "t")))
-    return (f"#define LANES {LANES}\n#define STEP ({LANES} * {GROUPS})\n#define FLUSH {FLUSH}\n"
-            + prelude + "\n" + body + "\n")
+        tail += [
+            "for (int l = 0; l < LANES; ++l) {",
+            f"  const int64_t p = b0 + {k} * LANES + l;",
+            *(f"  {v}_{g}[l] = p < B ? ({src})[p] : 0.0f;" for v, src in zip(ins, srcs)),
+            f"  m_{g}[l] = p < B ? 1.0f : 0.0f;",
+            "}",
+        ]
+    body = "\n".join(
+        [
+            'extern "C" int64_t iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
+            "int64_t x_net, const float* Y, int64_t y_net, float* const* P, float* const* G, "
+            "float* loss, float* hits, int threads) {",
+            "  int64_t skipped = 0;  /* networks left out for want of scratch memory */",
+            "  const float inv_b = 1.0f / (float)B;",
+            "  const int64_t Bp = (B + STEP - 1) / STEP * STEP;",
+            "  #pragma omp parallel num_threads(threads) reduction(+ : skipped)",
+            "  {",
+            f"  float* S = (float*)malloc(sizeof(float) * {max(len(rows), 1)} * Bp);",
+            "  #pragma omp for schedule(static)",
+            "  for (int64_t n = n0; n < n1; ++n) {",
+            "    if (!S) { ++skipped; continue; }",
+            "    const int64_t xo = n * x_net, yo = n * y_net;",
+            *("    " + ln for ln in pre),
+            "    vf loss_acc = {}, hits_acc = {};",
+            "    double loss_d = 0.0, hits_d = 0.0;",
+            "    for (int64_t b0 = 0; b0 < B; b0 += STEP) {",
+            f"      vf {declared};",
+            "      if (b0 + STEP <= B) {",
+            *("        " + ln for ln in full),
+            "      } else {  /* the last, partial step: missing points count 0 (m = 0) */",
+            *("        " + ln for ln in tail),
+            "      }",
+            *("      " + ln for ln in interleaved(fwd + bwd)),
+            "      if ((b0 / STEP) % FLUSH == FLUSH - 1 || b0 + STEP >= B) {",
+            "        loss_d += iso_hsum(loss_acc); hits_d += iso_hsum(hits_acc);",
+            "        loss_acc = (vf){}; hits_acc = (vf){};",
+            "      }",
+            "    }",
+            "    loss[n] = (float)(loss_d / (double)B);",
+            "    hits[n] = (float)hits_d;",
+            *second,
+            "  }",
+            "  free(S);",
+            "  }",
+            "  return skipped;",
+            "}",
+        ]
+    )
+    prelude = (
+        _PRELUDE.replace("TANH_CLAMP", f"{float(TANH_CLAMP)!r}f")
+        .replace("TANH_NUM", _horner(TANH_P, "t"))
+        .replace("TANH_DEN", _horner(TANH_Q, "t"))
+    )
+    return (
+        f"#define LANES {LANES}\n#define STEP ({LANES} * {GROUPS})\n#define FLUSH {FLUSH}\n"
+        + prelude
+        + "\n"
+        + body
+        + "\n"
+    )
 
 
 def _cache_dir() -> str:
@@ -403,16 +446,19 @@ def _build(cxx: str, source: str, path: str) -> None:
         out = os.path.join(tmp, "step.so")
         done = subprocess.run([cxx, *FLAGS, src, "-o", out], capture_output=True, text=True)
         if done.returncode != 0:  # the caller's warning quotes its first "error" line
-            raise RuntimeError(f"{os.path.basename(cxx)} failed (exit status "
-                               f"{done.returncode}):\n{done.stderr or done.stdout}")
+            raise RuntimeError(
+                f"{os.path.basename(cxx)} failed (exit status "
+                f"{done.returncode}):\n{done.stderr or done.stdout}"
+            )
         os.replace(out, path)  # also safe with several processes building at once
 
 
 def load(source: str) -> ctypes.CDLL:
     """The compiled library of ``source`` (compiled on first use, then cached on disk)."""
     cxx = _compiler()
-    key = hashlib.sha256("\0".join([source, cxx, *FLAGS, _cpu_flags(),
-                                    platform.machine()]).encode()).hexdigest()[:24]
+    key = hashlib.sha256(
+        "\0".join([source, cxx, *FLAGS, _cpu_flags(), platform.machine()]).encode()
+    ).hexdigest()[:24]
     with _LOCK:
         lib = _LIBS.get(key)
         if lib is not None:
@@ -428,9 +474,20 @@ def load(source: str) -> ctypes.CDLL:
             lib = ctypes.CDLL(path)
         fn = lib.iso_step
         fn.restype = ctypes.c_int64
-        fn.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
-                       ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
-                       ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+        fn.argtypes = [
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int,
+        ]
         _LIBS[key] = lib
         return lib
 
@@ -452,8 +509,17 @@ class FusedStep(torch.autograd.Function):
         grads = [torch.empty_like(p, memory_format=torch.contiguous_format) for p in params]
         ptrs = (ctypes.c_void_p * len(params))(*[p.data_ptr() for p in params])
         gptrs = (ctypes.c_void_p * len(grads))(*[g.data_ptr() for g in grads])
-        args = (B, X.data_ptr(), x_net, Y.data_ptr(), y_net, ptrs, gptrs, loss.data_ptr(),
-                hits.data_ptr())
+        args = (
+            B,
+            X.data_ptr(),
+            x_net,
+            Y.data_ptr(),
+            y_net,
+            ptrs,
+            gptrs,
+            loss.data_ptr(),
+            hits.data_ptr(),
+        )
         if fn(0, n_net, *args, torch.get_num_threads()):
             raise MemoryError("the fused training kernel ran out of memory for its scratch rows")
         ctx.grads = grads
@@ -481,10 +547,15 @@ def objective(net):
     n_net, d_in = net.n_networks, net.d_in
 
     def run(xb, yb, y_bool):
-        if xb.shape[-1] != d_in or xb.shape[-2] != yb.shape[-1] or (
-                xb.dim() == 3 and (xb.shape[0] != n_net or yb.shape[0] != n_net)):
-            raise ValueError(f"fused step: points {tuple(xb.shape)} and labels "
-                             f"{tuple(yb.shape)} do not fit {n_net} networks of {d_in} inputs")
+        if (
+            xb.shape[-1] != d_in
+            or xb.shape[-2] != yb.shape[-1]
+            or (xb.dim() == 3 and (xb.shape[0] != n_net or yb.shape[0] != n_net))
+        ):
+            raise ValueError(
+                f"fused step: points {tuple(xb.shape)} and labels "
+                f"{tuple(yb.shape)} do not fit {n_net} networks of {d_in} inputs"
+            )
         if xb.dim() == 2:
             xt, x_net = xb.T.contiguous(), 0  # (d, B): a view of fit's point-last data
         else:

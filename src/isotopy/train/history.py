@@ -47,9 +47,11 @@ class History:
         """Final numbers of network ``index`` as plain floats."""
         row = self.loss[index]
         finite = row[np.isfinite(row)]
-        out = {"final_loss": float(finite[-1]) if len(finite) else float("nan"),
-               "train_accuracy": float(self.final_train_accuracy[index]),
-               "steps": int(self.steps_done)}
+        out = {
+            "final_loss": float(finite[-1]) if len(finite) else float("nan"),
+            "train_accuracy": float(self.final_train_accuracy[index]),
+            "steps": int(self.steps_done),
+        }
         if self.test_accuracy is not None:
             out["test_accuracy"] = float(self.test_accuracy[index, -1])
             out["test_loss"] = float(self.test_loss[index, -1])
@@ -61,6 +63,9 @@ class History:
         s = self.summary()
         test = f", test_acc={s['test_accuracy']:.3f}" if "test_accuracy" in s else ""
         n = self.loss.shape[0]
-        return (f"History(steps={s['steps']}, networks={n}, snapshots={len(self.snapshots)}, "
-                f"loss={s['final_loss']:.4f}, train_acc={s['train_accuracy']:.3f}{test}"
-                + (f", stopped={self.stopped!r}" if self.stopped else "") + ")")
+        return (
+            f"History(steps={s['steps']}, networks={n}, snapshots={len(self.snapshots)}, "
+            f"loss={s['final_loss']:.4f}, train_acc={s['train_accuracy']:.3f}{test}"
+            + (f", stopped={self.stopped!r}" if self.stopped else "")
+            + ")"
+        )

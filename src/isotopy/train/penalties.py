@@ -36,8 +36,9 @@ EXACT_MAX_DIM = 8  # inputs up to this many dimensions get the exact penalty
 PROJECTIONS = 4  # random directions of the estimate per step
 
 
-def jacobian_frobenius_sq(net, X, *, projections: int | None = None,
-                          generator: torch.Generator | None = None) -> torch.Tensor:
+def jacobian_frobenius_sq(
+    net, X, *, projections: int | None = None, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """mean over points and hidden layers of ||∂h_l/∂x||_F^2, per network: (N,).
 
     Parameters
@@ -66,9 +67,13 @@ def jacobian_frobenius_sq(net, X, *, projections: int | None = None,
     return torch.stack(per_layer).mean(0) * scale
 
 
-def contractive_penalty(strength: float, *, projections: int | None = None,
-                        exact_max_dim: int = EXACT_MAX_DIM,
-                        seed: int = 0) -> Callable[[object, torch.Tensor], torch.Tensor]:
+def contractive_penalty(
+    strength: float,
+    *,
+    projections: int | None = None,
+    exact_max_dim: int = EXACT_MAX_DIM,
+    seed: int = 0,
+) -> Callable[[object, torch.Tensor], torch.Tensor]:
     """A ``penalty(net, xb) -> (N,)`` callable for ``fit``: λ · mean ||J||_F^2 of hidden layers.
 
     Parameters

@@ -57,19 +57,25 @@ class State:
 
     def label(self) -> str:
         """A short phrase for titles and captions: which state and step a picture shows."""
-        what = {"readable": "readable state", "final": "final state",
-                "step": "chosen step"}[self.kind]
+        what = {"readable": "readable state", "final": "final state", "step": "chosen step"}[
+            self.kind
+        ]
         return f"{what}, step {self.step} of {self.final_step}"
 
     def describe(self) -> str:
         """One sentence: the state, its accuracy and its largest corner fraction."""
-        corner = (f"; corner fraction {self.max_corner:.2f}" if self.corner else "")
+        corner = f"; corner fraction {self.max_corner:.2f}" if self.corner else ""
         return f"{self.label()}: train accuracy {self.train_accuracy:.3f}{corner}"
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "step": self.step, "final_step": self.final_step,
-                "train_accuracy": self.train_accuracy, "corner": dict(self.corner),
-                "max_corner": self.max_corner}
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "final_step": self.final_step,
+            "train_accuracy": self.train_accuracy,
+            "corner": dict(self.corner),
+            "max_corner": self.max_corner,
+        }
 
     def __repr__(self) -> str:
         return f"State({self.describe()})"
@@ -85,8 +91,7 @@ def parse_at(value) -> str | int:
     try:
         step = int(text)
     except ValueError:
-        raise InputError(f"--at must be final, readable or a step number, got {value!r}") \
-            from None
+        raise InputError(f"--at must be final, readable or a step number, got {value!r}") from None
     return check_positive_int(step, "the step", minimum=0)
 
 
@@ -108,7 +113,7 @@ def _margins(net, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def _load(work, history, i, index):
     """Load snapshot ``i`` of network ``index`` into the one-network ``work``; return it."""
     # every tensor carries the leading network axis (N = 1 included)
-    work.load_state_dict({k: v[index: index + 1] for k, v in history.snapshots[i].items()})
+    work.load_state_dict({k: v[index : index + 1] for k, v in history.snapshots[i].items()})
     return work
 
 
@@ -121,8 +126,7 @@ def _snapshot_net(net, history, i, index):
 
 def _tensors(X, y):
     Xt = torch.as_tensor(np.asarray(X, dtype=np.float32))
-    return (Xt[:, None] if Xt.dim() == 1 else Xt), torch.as_tensor(np.asarray(y),
-                                                                   dtype=torch.long)
+    return (Xt[:, None] if Xt.dim() == 1 else Xt), torch.as_tensor(np.asarray(y), dtype=torch.long)
 
 
 def _scan(net, history, X, y, index):
@@ -137,8 +141,9 @@ def _scan(net, history, X, y, index):
     return np.array(accs), np.array(mins)
 
 
-def readable_step(net, history, X, y, *, index: int = 0, margin: float = MARGIN,
-                  acc_tol: float = ACC_TOL) -> int:
+def readable_step(
+    net, history, X, y, *, index: int = 0, margin: float = MARGIN, acc_tol: float = ACC_TOL
+) -> int:
     """The recorded step of the readable state (rule in the module docstring).
 
     Parameters

@@ -31,8 +31,16 @@ from ..nn import Network
 from .fit import fit
 from .history import History
 
-__all__ = ["TrainConfig", "Run", "train_run", "save_run", "load_run", "train_test_split",
-           "atomic_dir", "is_run"]
+__all__ = [
+    "TrainConfig",
+    "Run",
+    "train_run",
+    "save_run",
+    "load_run",
+    "train_test_split",
+    "atomic_dir",
+    "is_run",
+]
 
 FORMAT = 1
 
@@ -74,8 +82,11 @@ class Run:
         return np.concatenate([self.y_train, self.y_test])
 
     def metrics(self) -> dict:
-        return {**self.history.summary(), "n_train": int(len(self.X_train)),
-                "n_test": int(len(self.X_test))}
+        return {
+            **self.history.summary(),
+            "n_train": int(len(self.X_train)),
+            "n_test": int(len(self.X_test)),
+        }
 
     def __repr__(self) -> str:
         m = self.metrics()
@@ -97,10 +108,19 @@ def train_test_split(X, y, test_size: float = 0.25, seed: int = 0):
     return X[~test], y[~test], X[test], y[test]
 
 
-def train_run(dataset: str | None = None, *, data_file=None, n: int | None = None,
-              hidden="2", activation: str = "tanh", dataset_params: dict | None = None,
-              train: TrainConfig | None = None, net: Network | None = None,
-              progress=None, **train_kwargs) -> Run:
+def train_run(
+    dataset: str | None = None,
+    *,
+    data_file=None,
+    n: int | None = None,
+    hidden="2",
+    activation: str = "tanh",
+    dataset_params: dict | None = None,
+    train: TrainConfig | None = None,
+    net: Network | None = None,
+    progress=None,
+    **train_kwargs,
+) -> Run:
     """Make or load data, split it, build a network, train it.
 
     Parameters
@@ -146,10 +166,21 @@ def train_run(dataset: str | None = None, *, data_file=None, n: int | None = Non
         from .penalties import weight_penalty
 
         penalty = weight_penalty(train.weight_penalty)
-    hist = fit(net, Xtr, ytr, steps=train.steps, lr=train.lr, batch_size=train.batch_size,
-               optimizer=train.optimizer, seed=train.seed, record_every=train.record_every,
-               X_test=Xte if len(Xte) else None, y_test=yte if len(yte) else None,
-               progress=progress, penalty=penalty)
+    hist = fit(
+        net,
+        Xtr,
+        ytr,
+        steps=train.steps,
+        lr=train.lr,
+        batch_size=train.batch_size,
+        optimizer=train.optimizer,
+        seed=train.seed,
+        record_every=train.record_every,
+        X_test=Xte if len(Xte) else None,
+        y_test=yte if len(yte) else None,
+        progress=progress,
+        penalty=penalty,
+    )
     return Run(net, hist, Xtr, ytr, Xte, yte, train, data)
 
 
@@ -177,16 +208,19 @@ class atomic_dir:
         if t.exists() and not t.is_dir():
             raise InputError(f"{self.what} {str(t)!r} exists and is a file, not a folder")
         if t.is_dir() and any(t.iterdir()) and not (self.replace_if and self.replace_if(t)):
-            raise InputError(f"{self.what} {str(t)!r} exists and is not empty; "
-                             "choose a new path or remove it")
+            raise InputError(
+                f"{self.what} {str(t)!r} exists and is not empty; choose a new path or remove it"
+            )
         for parent in [t.parent, *t.parent.parents]:
             if parent.exists():
                 if not parent.is_dir():
-                    raise InputError(f"cannot create {self.what} {str(t)!r}: "
-                                     f"{str(parent)!r} is a file")
+                    raise InputError(
+                        f"cannot create {self.what} {str(t)!r}: {str(parent)!r} is a file"
+                    )
                 if not os.access(parent, os.W_OK):
-                    raise InputError(f"cannot create {self.what} {str(t)!r}: "
-                                     f"{str(parent)!r} is not writable")
+                    raise InputError(
+                        f"cannot create {self.what} {str(t)!r}: {str(parent)!r} is not writable"
+                    )
                 break
 
     def __enter__(self) -> Path:
@@ -225,26 +259,45 @@ def save_run(run: Run, path) -> Path:
 
     path = Path(path)
     with atomic_dir(path, replace_if=is_run, what="run folder") as tmp:
-        cfg = {"format": FORMAT, "network": run.net.config(), "train": asdict(run.train),
-               "data": run.data}
+        cfg = {
+            "format": FORMAT,
+            "network": run.net.config(),
+            "train": asdict(run.train),
+            "data": run.data,
+        }
         _write_json(tmp / "config.json", cfg)
-        save_file({k: v.contiguous() for k, v in run.net.state_dict().items()},
-                  str(tmp / "weights.safetensors"))
-        snaps = {f"step{s}.{k}": v.contiguous()
-                 for s, sd in zip(run.history.record_steps, run.history.snapshots)
-                 for k, v in sd.items()}
+        save_file(
+            {k: v.contiguous() for k, v in run.net.state_dict().items()},
+            str(tmp / "weights.safetensors"),
+        )
+        snaps = {
+            f"step{s}.{k}": v.contiguous()
+            for s, sd in zip(run.history.record_steps, run.history.snapshots)
+            for k, v in sd.items()
+        }
         save_file(snaps, str(tmp / "snapshots.safetensors"))
         h = run.history
-        hist = {"loss": torch.from_numpy(h.loss), "train_accuracy": torch.from_numpy(
-            h.train_accuracy), "record_steps": torch.tensor(h.record_steps, dtype=torch.int64),
-            "final_train_accuracy": torch.from_numpy(np.asarray(h.final_train_accuracy))}
+        hist = {
+            "loss": torch.from_numpy(h.loss),
+            "train_accuracy": torch.from_numpy(h.train_accuracy),
+            "record_steps": torch.tensor(h.record_steps, dtype=torch.int64),
+            "final_train_accuracy": torch.from_numpy(np.asarray(h.final_train_accuracy)),
+        }
         if h.test_accuracy is not None:
             hist["test_accuracy"] = torch.from_numpy(h.test_accuracy)
             hist["test_loss"] = torch.from_numpy(h.test_loss)
-        save_file({k: v.contiguous() for k, v in hist.items()}, str(tmp / "history.safetensors"),
-                  metadata={"stopped": h.stopped or ""})
-        np.savez(tmp / "data.npz", X_train=run.X_train, y_train=run.y_train, X_test=run.X_test,
-                 y_test=run.y_test)
+        save_file(
+            {k: v.contiguous() for k, v in hist.items()},
+            str(tmp / "history.safetensors"),
+            metadata={"stopped": h.stopped or ""},
+        )
+        np.savez(
+            tmp / "data.npz",
+            X_train=run.X_train,
+            y_train=run.y_train,
+            X_test=run.X_test,
+            y_test=run.y_test,
+        )
         _write_json(tmp / "metrics.json", run.metrics())
     run.path = path
     return path
@@ -258,12 +311,18 @@ def load_run(path) -> Run:
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"run folder {str(path)!r} does not exist or is not a folder")
-    needed = ["config.json", "weights.safetensors", "snapshots.safetensors",
-              "history.safetensors", "data.npz"]
+    needed = [
+        "config.json",
+        "weights.safetensors",
+        "snapshots.safetensors",
+        "history.safetensors",
+        "data.npz",
+    ]
     missing = [f for f in needed if not (path / f).is_file()]
     if missing:
-        raise InputError(f"{str(path)!r} is not an isotopy run folder (missing "
-                         f"{', '.join(missing)})")
+        raise InputError(
+            f"{str(path)!r} is not an isotopy run folder (missing {', '.join(missing)})"
+        )
     try:
         cfg = json.loads((path / "config.json").read_text())
         net = Network.from_config(cfg["network"])
@@ -273,22 +332,27 @@ def load_run(path) -> Run:
             meta = f.metadata() or {}
             hist = {k: f.get_tensor(k) for k in f.keys()}
         steps = hist["record_steps"].tolist()
-        snaps = [{k.split(".", 1)[1]: v for k, v in raw.items() if k.split(".", 1)[0] ==
-                  f"step{s}"} for s in steps]
+        snaps = [
+            {k.split(".", 1)[1]: v for k, v in raw.items() if k.split(".", 1)[0] == f"step{s}"}
+            for s in steps
+        ]
         with np.load(path / "data.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in ("X_train", "y_train", "X_test", "y_test")}
         train = TrainConfig(**cfg["train"])
     except InputError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as e:
-        raise InputError(f"run folder {str(path)!r} is damaged or from another version "
-                         f"({type(e).__name__}: {e})") from None
-    h = History(loss=hist["loss"].numpy(), train_accuracy=hist["train_accuracy"].numpy(),
-                record_steps=steps, snapshots=snaps,
-                test_loss=hist["test_loss"].numpy() if "test_loss" in hist else None,
-                test_accuracy=hist["test_accuracy"].numpy() if "test_accuracy" in hist else None,
-                final_train_accuracy=hist["final_train_accuracy"].numpy(),
-                stopped=meta.get("stopped") or None)
+        raise InputError(
+            f"run folder {str(path)!r} is damaged or from another version ({type(e).__name__}: {e})"
+        ) from None
+    h = History(
+        loss=hist["loss"].numpy(),
+        train_accuracy=hist["train_accuracy"].numpy(),
+        record_steps=steps,
+        snapshots=snaps,
+        test_loss=hist["test_loss"].numpy() if "test_loss" in hist else None,
+        test_accuracy=hist["test_accuracy"].numpy() if "test_accuracy" in hist else None,
+        final_train_accuracy=hist["final_train_accuracy"].numpy(),
+        stopped=meta.get("stopped") or None,
+    )
     return Run(net, h, **arrays, train=train, data=cfg.get("data", {}), path=path)
-
-

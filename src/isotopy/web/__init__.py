@@ -45,11 +45,15 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError as e:
         sock.close()
         if e.errno == errno.EADDRINUSE:
-            raise InputError(f"port {port} on {host} is already in use; stop what uses it or "
-                             f"choose another with --port") from None
+            raise InputError(
+                f"port {port} on {host} is already in use; stop what uses it or "
+                f"choose another with --port"
+            ) from None
         if e.errno in (errno.EACCES, errno.EPERM):
-            raise InputError(f"no permission to listen on port {port} of {host}; choose a "
-                             f"port above 1023 with --port") from None
+            raise InputError(
+                f"no permission to listen on port {port} of {host}; choose a "
+                f"port above 1023 with --port"
+            ) from None
         raise InputError(f"cannot listen on {host}:{port} ({e.strerror})") from None
     sock.listen(128)
     return sock
@@ -94,18 +98,29 @@ def access_plan(host: str, port: int, *, allow_hosts=(), token: str | None = Non
         more, shown = public_names(host)
         names += more
         token = token or secrets.token_urlsafe(24)
-        warning = (f"the explorer listens on {host or 'every address'} port {port}: anyone "
-                   f"who can reach this machine and has the URL below (it holds the access "
-                   f"token) can drive it and download what it computes; use --host 127.0.0.1 "
-                   f"to keep it on this machine")
+        warning = (
+            f"the explorer listens on {host or 'every address'} port {port}: anyone "
+            f"who can reach this machine and has the URL below (it holds the access "
+            f"token) can drive it and download what it computes; use --host 127.0.0.1 "
+            f"to keep it on this machine"
+        )
     shown = f"[{shown}]" if ":" in shown else shown
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     return {"names": sorted(set(names)), "token": token, "url": url, "warning": warning}
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = False,
-          export_dir=None, log_level: str = "warning", ready=None, warn=None,
-          allow_hosts=(), token: str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    open_browser: bool = False,
+    export_dir=None,
+    log_level: str = "warning",
+    ready=None,
+    warn=None,
+    allow_hosts=(),
+    token: str | None = None,
+) -> None:
     """Run the explorer until interrupted.
 
     On a loopback address (the default) the page answers only this machine's browsers and
@@ -140,14 +155,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, open_browser: bool = Fal
     plan = access_plan(host, port, allow_hosts=allow_hosts, token=token)
     if plan["warning"] and warn is not None:
         warn(plan["warning"])
-    app = create_app(export_dir=export_dir, allowed_hosts=plan["names"], port=port,
-                     token=plan["token"])
+    app = create_app(
+        export_dir=export_dir, allowed_hosts=plan["names"], port=port, token=plan["token"]
+    )
     url = plan["url"]
     # frames above 16 MiB are refused by the WebSocket layer itself (close code 1009); below
     # that, anything over the protocol's limit gets an error reply and the tab stays open
-    config = uvicorn.Config(app, log_level=log_level, ws_max_size=16 * 2**20,
-                            ws_ping_interval=20, ws_ping_timeout=60, lifespan="off",
-                            timeout_graceful_shutdown=3)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        ws_max_size=16 * 2**20,
+        ws_ping_interval=20,
+        ws_ping_timeout=60,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
+    )
     server = uvicorn.Server(config)
 
     def announce():

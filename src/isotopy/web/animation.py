@@ -21,8 +21,16 @@ from ..errors import InputError
 from ..train import History
 from .session import GRID_SAMPLES, encode, grid_plan
 
-__all__ = ["animation_frames", "morph_frames", "replay_frames", "frames_json",
-           "animation_bytes", "check_export_size", "MAX_ANIMATION_VALUES", "MAX_EXPORT_BYTES"]
+__all__ = [
+    "animation_frames",
+    "morph_frames",
+    "replay_frames",
+    "frames_json",
+    "animation_bytes",
+    "check_export_size",
+    "MAX_ANIMATION_VALUES",
+    "MAX_EXPORT_BYTES",
+]
 
 # An animation sent to the page holds frames x (points + grid vertices) x 3 numbers: at most
 # this many, whatever the data's dimension.
@@ -44,26 +52,36 @@ def check_export_size(frames: int, size: int) -> None:
     need = frames * side * side * 3
     if need > MAX_EXPORT_BYTES:
         most = max(2, MAX_EXPORT_BYTES // (side * side * 3))
-        raise InputError(f"a video of {frames} frames at {size} pixels would need "
-                         f"{need / 2**20:.0f} MB to render, more than the "
-                         f"{MAX_EXPORT_BYTES // 2**20} MB the explorer allows; choose at most "
-                         f"{most} frames at this size, or a smaller size")
+        raise InputError(
+            f"a video of {frames} frames at {size} pixels would need "
+            f"{need / 2**20:.0f} MB to render, more than the "
+            f"{MAX_EXPORT_BYTES // 2**20} MB the explorer allows; choose at most "
+            f"{most} frames at this size, or a smaller size"
+        )
 
 
 def _animate():
     try:
         from .. import animate
     except ImportError:  # pragma: no cover - only before the animation module is present
-        raise InputError("animations need the isotopy.animate module, which this install "
-                         "lacks") from None
+        raise InputError(
+            "animations need the isotopy.animate module, which this install lacks"
+        ) from None
     return animate
 
 
 def morph_frames(session, n_frames: int):
     """Frames of the whole network applied continuously to the data and the input grid."""
     lines, samples = _grid_for(session, n_frames)
-    return _animate().morph_frames(session.view_net(), session.X, session.y, frames=n_frames,
-                                   domain=session.domain, lines=lines, samples=samples)
+    return _animate().morph_frames(
+        session.view_net(),
+        session.X,
+        session.y,
+        frames=n_frames,
+        domain=session.domain,
+        lines=lines,
+        samples=samples,
+    )
 
 
 def replay_frames(session, n_frames: int, stage: int | None = None):
@@ -76,18 +94,28 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
         snaps, steps = snaps[:keep], steps[:keep]
     if len(snaps) < 2:
         raise InputError("nothing to replay yet: train for a few steps first")
-    loss = np.asarray(session.loss_curve if len(session.loss_curve) else [np.nan],
-                      dtype=np.float64)[None]
-    acc = np.asarray(session.acc_curve if len(session.acc_curve) else [np.nan],
-                     dtype=np.float64)[None]
+    loss = np.asarray(
+        session.loss_curve if len(session.loss_curve) else [np.nan], dtype=np.float64
+    )[None]
+    acc = np.asarray(session.acc_curve if len(session.acc_curve) else [np.nan], dtype=np.float64)[
+        None
+    ]
     hist = History(loss=loss, train_accuracy=acc, record_steps=steps, snapshots=snaps)
     k = session._readout_in() if stage is None else int(stage)
     if not 0 <= k <= session._readout_in():
         raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")
     lines, samples = _grid_for(session, n_frames)
-    fr = _animate().training_frames(session.net, hist, session.X, session.y, stage=k,
-                                    frames=n_frames, domain=session.domain, lines=lines,
-                                    samples=samples)
+    fr = _animate().training_frames(
+        session.net,
+        hist,
+        session.X,
+        session.y,
+        stage=k,
+        frames=n_frames,
+        domain=session.domain,
+        lines=lines,
+        samples=samples,
+    )
     return fr
 
 
@@ -104,14 +132,31 @@ def frames_json(fr) -> dict:
     seps = []
     for s in fr.separators:
         seps.append(None if s is None else np.asarray(s, dtype=np.float64).tolist())
-    return {"n_frames": len(fr), "dim": fr.dim, "points": encode(fr.points),
-            "labels": encode(fr.labels, np.uint8), "grid": encode(fr.grid),
-            "bounds": encode(fr.bounds), "titles": list(fr.titles), "notes": list(fr.notes),
-            "flagged": [bool(f) for f in fr.flagged], "separators": seps}
+    return {
+        "n_frames": len(fr),
+        "dim": fr.dim,
+        "points": encode(fr.points),
+        "labels": encode(fr.labels, np.uint8),
+        "grid": encode(fr.grid),
+        "bounds": encode(fr.bounds),
+        "titles": list(fr.titles),
+        "notes": list(fr.notes),
+        "flagged": [bool(f) for f in fr.flagged],
+        "separators": seps,
+    }
 
 
-def animation_bytes(session, kind: str, fmt: str, *, frames: int = 60, fps: int = 20,
-                    size: int = 480, stage: int | None = None, progress=None) -> bytes:
+def animation_bytes(
+    session,
+    kind: str,
+    fmt: str,
+    *,
+    frames: int = 60,
+    fps: int = 20,
+    size: int = 480,
+    stage: int | None = None,
+    progress=None,
+) -> bytes:
     """GIF or MP4 of the current animation, rendered by the library, as bytes.
 
     ``progress(i, n)`` is called after each rendered frame (a long job's cancellation check

@@ -126,9 +126,17 @@ def _request_of(text: str | None) -> dict:
     return out
 
 
-def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64,
-               slice_s: float = 0.01, allowed_hosts=LOOPBACK_NAMES, port: int | None = None,
-               token: str | None = None, slots: int | None = None):
+def create_app(
+    *,
+    export_dir=None,
+    max_fps: float = 30.0,
+    max_sessions: int = 64,
+    slice_s: float = 0.01,
+    allowed_hosts=LOOPBACK_NAMES,
+    port: int | None = None,
+    token: str | None = None,
+    slots: int | None = None,
+):
     """The explorer as an ASGI app, behind its :class:`~.guard.Guard`.
 
     Parameters
@@ -155,8 +163,9 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
         try:
             export_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise InputError(f"cannot create export folder {str(export_dir)!r}: "
-                             f"{e.strerror}") from None
+            raise InputError(
+                f"cannot create export folder {str(export_dir)!r}: {e.strerror}"
+            ) from None
         if not os.access(export_dir, os.W_OK):
             raise InputError(f"export folder {str(export_dir)!r} is not writable")
 
@@ -171,8 +180,10 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
 
     @app.get("/", response_class=HTMLResponse)
     def index():
-        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"),
-                            headers={"Cache-Control": "no-store"})
+        return HTMLResponse(
+            (STATIC / "index.html").read_text(encoding="utf-8"),
+            headers={"Cache-Control": "no-store"},
+        )
 
     @app.get("/api/registry")
     def api_registry():
@@ -186,19 +197,32 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
     def download(token: str):
         item = store.get(token)
         if item is None:
-            return JSONResponse({"error": "no such download (it may have expired)"},
-                                status_code=404)
+            return JSONResponse(
+                {"error": "no such download (it may have expired)"}, status_code=404
+            )
         data, filename, media, _ = item
-        return Response(data, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store"})
+        return Response(
+            data,
+            media_type=media,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     @app.websocket("/ws")
     async def ws_session(ws: WebSocket):
         await ws.accept()
         if len(app.state.workers) >= max_sessions:
-            await ws.send_text(json.dumps({"type": "error", "message": f"the server already "
-                                           f"serves {max_sessions} tabs; close one and reload"}))
+            await ws.send_text(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "message": f"the server already "
+                        f"serves {max_sessions} tabs; close one and reload",
+                    }
+                )
+            )
             await ws.close(code=1013)
             return
         loop = asyncio.get_running_loop()
@@ -222,8 +246,9 @@ def create_app(*, export_dir=None, max_fps: float = 30.0, max_sessions: int = 64
             return url
 
         session = await asyncio.to_thread(Session)
-        worker = SessionWorker(session, emit, keep, gate=gate, pools=pools, max_fps=max_fps,
-                               slice_s=slice_s)
+        worker = SessionWorker(
+            session, emit, keep, gate=gate, pools=pools, max_fps=max_fps, slice_s=slice_s
+        )
         app.state.workers.add(worker)
         worker.start()
 

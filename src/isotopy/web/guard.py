@@ -52,7 +52,7 @@ def split_host(value: str) -> tuple[str, int | None] | None:
         end = value.find("]")
         if end < 0:
             return None
-        name, rest = value[1:end], value[end + 1:]
+        name, rest = value[1:end], value[end + 1 :]
         if rest and not rest.startswith(":"):
             return None
         port = rest[1:] if rest else None
@@ -83,8 +83,14 @@ class Guard:
         When given, every request and WebSocket must present it (query or cookie).
     """
 
-    def __init__(self, app, *, allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
-                 port: int | None = None, token: str | None = None):
+    def __init__(
+        self,
+        app,
+        *,
+        allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+        port: int | None = None,
+        token: str | None = None,
+    ):
         self.app = app
         self.allowed = {h.strip("[]").lower().rstrip(".") for h in allowed_hosts}
         self.port = port
@@ -107,8 +113,7 @@ class Guard:
         if not value:
             return False
         parts = urlsplit(value)
-        return parts.scheme == "http" and not parts.path.strip("/") and self._host_ok(
-            parts.netloc)
+        return parts.scheme == "http" and not parts.path.strip("/") and self._host_ok(parts.netloc)
 
     def _token_from(self, headers: dict, query: str, *, query_allowed: bool) -> bool:
         if self.token is None:
@@ -125,11 +130,14 @@ class Guard:
 
     def check(self, scope) -> str | None:
         """Why ``scope`` is refused (one sentence), or None when it may pass."""
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         if not self._host_ok(headers.get("host")):
-            return ("this explorer answers only requests addressed to it by one of its own "
-                    "names (the Host header named another one)")
+            return (
+                "this explorer answers only requests addressed to it by one of its own "
+                "names (the Host header named another one)"
+            )
         origin = headers.get("origin")
         foreign = origin is not None and not self._origin_ok(origin)
         if scope["type"] == "websocket" and (origin is None or foreign):
@@ -139,8 +147,10 @@ class Guard:
         site = headers.get("sec-fetch-site", "none")
         query = scope.get("query_string", b"").decode("latin-1")
         if not self._token_from(headers, query, query_allowed=site in ("none", "same-origin")):
-            return ("this explorer needs its access token: open the address that 'isotopy "
-                    "serve' printed (it ends in ?token=...)")
+            return (
+                "this explorer needs its access token: open the address that 'isotopy "
+                "serve' printed (it ends in ?token=...)"
+            )
         return None
 
     # ---------------------------------------------------------------------------- ASGI
@@ -154,14 +164,27 @@ class Guard:
                 await send({"type": "websocket.close", "code": 1008, "reason": why[:120]})
                 return
             return await self._plain(send, 403, why)
-        if (self.token is not None and scope["type"] == "http"
-                and scope.get("method") == "GET" and scope.get("path") == "/"
-                and "token" in parse_qs(scope.get("query_string", b"").decode("latin-1"))):
+        if (
+            self.token is not None
+            and scope["type"] == "http"
+            and scope.get("method") == "GET"
+            and scope.get("path") == "/"
+            and "token" in parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        ):
             # the printed URL: keep the token in a cookie and show the bare address
-            cookie = (f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict")
-            await send({"type": "http.response.start", "status": 303, "headers": [
-                (b"location", b"/"), (b"set-cookie", cookie.encode("latin-1")),
-                (b"cache-control", b"no-store"), (b"content-length", b"0")]})
+            cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", b"/"),
+                        (b"set-cookie", cookie.encode("latin-1")),
+                        (b"cache-control", b"no-store"),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         return await self.app(scope, receive, send)
@@ -169,7 +192,15 @@ class Guard:
     @staticmethod
     async def _plain(send, status: int, text: str) -> None:
         body = (text + "\n").encode()
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"cache-control", b"no-store"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

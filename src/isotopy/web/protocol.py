@@ -48,8 +48,7 @@ class SetData(_Msg):
 
     type: Literal["set_data"]
     dataset: Annotated[str, Field(max_length=64)]
-    params: Annotated[dict[Annotated[str, Field(max_length=64)], _Num],
-                      Field(max_length=16)] = {}
+    params: Annotated[dict[Annotated[str, Field(max_length=64)], _Num], Field(max_length=16)] = {}
     n: Annotated[int, Field(ge=2, le=LIMITS["max_points"])] | None = None
     seed: _Seed = 0
     test_size: Annotated[float, Field(ge=0.0, le=0.5)] = 0.25
@@ -82,8 +81,10 @@ class SetNetwork(_Msg):
     """Rebuild the network (this resets training)."""
 
     type: Literal["set_network"]
-    hidden: Annotated[list[Annotated[int, Field(ge=1, le=LIMITS["max_width"])]],
-                      Field(max_length=LIMITS["max_depth"])]
+    hidden: Annotated[
+        list[Annotated[int, Field(ge=1, le=LIMITS["max_width"])]],
+        Field(max_length=LIMITS["max_depth"]),
+    ]
     activation: Annotated[str, Field(max_length=32)] = "tanh"
     seed: _Seed = 0
 
@@ -163,12 +164,46 @@ class Ping(_Msg):
     type: Literal["ping"]
 
 
-_MODELS = [SetData, UploadCSV, AddPoint, RemovePoint, SetNetwork, SetTrain, Play, Pause, Step,
-           Reset, View, Show, Animate, Diagnostics, Export, Ping]
+_MODELS = [
+    SetData,
+    UploadCSV,
+    AddPoint,
+    RemovePoint,
+    SetNetwork,
+    SetTrain,
+    Play,
+    Pause,
+    Step,
+    Reset,
+    View,
+    Show,
+    Animate,
+    Diagnostics,
+    Export,
+    Ping,
+]
 MESSAGE_TYPES = [m.model_fields["type"].annotation.__args__[0] for m in _MODELS]
-_ADAPTER = TypeAdapter(Annotated[
-    SetData | UploadCSV | AddPoint | RemovePoint | SetNetwork | SetTrain | Play | Pause | Step
-    | Reset | View | Show | Animate | Diagnostics | Export | Ping, Field(discriminator="type")])
+_ADAPTER = TypeAdapter(
+    Annotated[
+        SetData
+        | UploadCSV
+        | AddPoint
+        | RemovePoint
+        | SetNetwork
+        | SetTrain
+        | Play
+        | Pause
+        | Step
+        | Reset
+        | View
+        | Show
+        | Animate
+        | Diagnostics
+        | Export
+        | Ping,
+        Field(discriminator="type"),
+    ]
+)
 
 
 def parse_message(text: str | bytes):
@@ -176,8 +211,9 @@ def parse_message(text: str | bytes):
     if isinstance(text, bytes):
         raise InputError("messages must be JSON text, not binary")
     if len(text) > LIMITS["max_message_chars"]:
-        raise InputError(f"message too large: {len(text)} characters, the limit is "
-                         f"{LIMITS['max_message_chars']}")
+        raise InputError(
+            f"message too large: {len(text)} characters, the limit is {LIMITS['max_message_chars']}"
+        )
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
@@ -186,8 +222,9 @@ def parse_message(text: str | bytes):
         raise InputError("a message must be a JSON object with a 'type'")
     kind = obj.get("type")
     if kind not in MESSAGE_TYPES:
-        raise InputError(f"unknown message type {str(kind)[:40]!r}; choose one of: "
-                         f"{', '.join(MESSAGE_TYPES)}")
+        raise InputError(
+            f"unknown message type {str(kind)[:40]!r}; choose one of: {', '.join(MESSAGE_TYPES)}"
+        )
     try:
         return _ADAPTER.validate_python(obj)
     except ValidationError as e:
@@ -196,15 +233,31 @@ def parse_message(text: str | bytes):
 
 # what each field is called in sentences shown on the page
 _FIELD_NAMES = {
-    "hidden": "each hidden layer's width", "lr": "the learning rate",
-    "batch_size": "the batch size", "penalty_weight": "the penalty weight",
-    "speed": "the speed", "steps": "the number of steps", "n": "the number of points",
-    "seed": "the seed", "test_size": "the test fraction", "frames": "the number of frames",
-    "fps": "frames per second", "size": "the video size", "stage": "the stage",
-    "x": "a point's coordinates", "label": "the class", "radius": "the radius",
-    "params": "the dataset parameters", "text": "the CSV text", "dataset": "the dataset name",
-    "activation": "the activation", "optimizer": "the optimizer", "penalty": "the penalty",
-    "what": "what to export", "kind": "the animation kind", "id": "the request id",
+    "hidden": "each hidden layer's width",
+    "lr": "the learning rate",
+    "batch_size": "the batch size",
+    "penalty_weight": "the penalty weight",
+    "speed": "the speed",
+    "steps": "the number of steps",
+    "n": "the number of points",
+    "seed": "the seed",
+    "test_size": "the test fraction",
+    "frames": "the number of frames",
+    "fps": "frames per second",
+    "size": "the video size",
+    "stage": "the stage",
+    "x": "a point's coordinates",
+    "label": "the class",
+    "radius": "the radius",
+    "params": "the dataset parameters",
+    "text": "the CSV text",
+    "dataset": "the dataset name",
+    "activation": "the activation",
+    "optimizer": "the optimizer",
+    "penalty": "the penalty",
+    "what": "what to export",
+    "kind": "the animation kind",
+    "id": "the request id",
     "state": "the state the views show",
 }
 
@@ -224,15 +277,22 @@ def _sentence(kind: str, err: dict) -> str:
     ctx = err.get("ctx") or {}
     t = err["type"]
     got = err.get("input")
-    shown = f", got {str(got)[:40]}" if isinstance(got, (int, float, str)) and not isinstance(
-        got, bool) else ""
+    shown = (
+        f", got {str(got)[:40]}"
+        if isinstance(got, (int, float, str)) and not isinstance(got, bool)
+        else ""
+    )
     if t == "extra_forbidden":
         return f"a {kind!r} message has no field {field!r}"
     if t == "missing":
         return f"a {kind!r} message needs {what}"
     if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        word = {"greater_than_equal": "at least", "greater_than": "more than",
-                "less_than_equal": "at most", "less_than": "less than"}[t]
+        word = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[t]
         bound = next(iter(ctx.values())) if ctx else "?"
         return f"{what} must be {word} {_num(bound)}{shown}"
     if t in ("int_parsing", "int_from_float", "int_type"):
@@ -245,15 +305,18 @@ def _sentence(kind: str, err: dict) -> str:
         word = "at most" if t == "too_long" else "at least"
         n = ctx.get("max_length", ctx.get("min_length"))
         unit = "characters" if t.startswith("too") and isinstance(got, str) else "entries"
-        return f"{what} may have {word} {n} {unit}" if t == "too_long" else (
-            f"{what} needs {word} {n} {unit}")
+        return (
+            f"{what} may have {word} {n} {unit}"
+            if t == "too_long"
+            else (f"{what} needs {word} {n} {unit}")
+        )
     if t in ("string_too_long", "string_too_short"):
         n = ctx.get("max_length", ctx.get("min_length"))
-        return f"{what} must have {'at most' if t == 'string_too_long' else 'at least'} {n} " \
-               f"characters"
+        return (
+            f"{what} must have {'at most' if t == 'string_too_long' else 'at least'} {n} characters"
+        )
     if t == "literal_error":
-        return f"{what} must be one of: {ctx.get('expected', '?').replace(' or ', ', ')}" \
-               f"{shown}"
+        return f"{what} must be one of: {ctx.get('expected', '?').replace(' or ', ', ')}{shown}"
     if t == "list_type":
         return f"{what} must be a list"
     if t in ("string_type", "dict_type", "bool_type"):

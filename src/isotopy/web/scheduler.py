@@ -60,8 +60,9 @@ class FairGate:
     def waiter(self) -> _Waiter:
         return _Waiter()
 
-    def acquire(self, w: _Waiter, interrupt: Callable[[], bool] | None = None,
-                timeout: float = 0.5) -> bool:
+    def acquire(
+        self, w: _Waiter, interrupt: Callable[[], bool] | None = None, timeout: float = 0.5
+    ) -> bool:
         """Wait for a slot; False when ``interrupt()`` turned true (``poke`` wakes the wait)
         or after ``timeout`` seconds."""
         with self.lock:
@@ -114,8 +115,13 @@ class Job:
 
     _ids = itertools.count(1)
 
-    def __init__(self, owner, kind: str, fn: Callable[[Job], object],
-                 done: Callable[[object, BaseException | None], None]):
+    def __init__(
+        self,
+        owner,
+        kind: str,
+        fn: Callable[[Job], object],
+        done: Callable[[object, BaseException | None], None],
+    ):
         self.owner, self.kind, self.fn, self.done = owner, kind, fn, done
         self.id = next(self._ids)
         self.cancelled = threading.Event()
@@ -145,8 +151,10 @@ class JobPool:
         self.cv = threading.Condition()
         self.queue: deque[Job] = deque()
         self.running: set[Job] = set()
-        self.threads = [threading.Thread(target=self._loop, name=f"isotopy-{kind}-{i}",
-                                         daemon=True) for i in range(threads)]
+        self.threads = [
+            threading.Thread(target=self._loop, name=f"isotopy-{kind}-{i}", daemon=True)
+            for i in range(threads)
+        ]
         for t in self.threads:
             t.start()
 
@@ -164,7 +172,8 @@ class JobPool:
     def busy(self, owner) -> bool:
         with self.cv:
             return any(j.owner is owner for j in self.running) or any(
-                j.owner is owner for j in self.queue)
+                j.owner is owner for j in self.queue
+            )
 
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job`` (running ones included)."""

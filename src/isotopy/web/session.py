@@ -67,9 +67,13 @@ def encode(arr, dtype=np.float32) -> dict:
     """An array as {"shape", "dtype", "b64"} (little-endian), decoded by the page into a typed
     array without parsing numbers one by one."""
     a = np.ascontiguousarray(np.asarray(arr, dtype=dtype))
-    return {"shape": list(a.shape), "dtype": np.dtype(dtype).name,
-            "b64": base64.b64encode(a.astype(a.dtype.newbyteorder("<"), copy=False)
-                                    .tobytes()).decode("ascii")}
+    return {
+        "shape": list(a.shape),
+        "dtype": np.dtype(dtype).name,
+        "b64": base64.b64encode(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()).decode(
+            "ascii"
+        ),
+    }
 
 
 def _penalties() -> dict:
@@ -94,12 +98,21 @@ def _penalties() -> dict:
 def registry() -> dict:
     """What the page's drop-downs offer, read from the library's registries."""
     return {
-        "datasets": [{"name": s.name, "summary": s.summary, "dim": s.dim,
-                      "params": {k: v for k, v in dataset_params(s.name).items()
-                                 if k not in ("n", "seed")},
-                      "n": dataset_params(s.name)["n"]} for s in DATASETS.values()],
-        "activations": [{"name": a.name, "homeomorphism": a.is_homeomorphism}
-                        for a in ACTIVATIONS.values()],
+        "datasets": [
+            {
+                "name": s.name,
+                "summary": s.summary,
+                "dim": s.dim,
+                "params": {
+                    k: v for k, v in dataset_params(s.name).items() if k not in ("n", "seed")
+                },
+                "n": dataset_params(s.name)["n"],
+            }
+            for s in DATASETS.values()
+        ],
+        "activations": [
+            {"name": a.name, "homeomorphism": a.is_homeomorphism} for a in ACTIVATIONS.values()
+        ],
         "optimizers": list(OPTIMIZERS),
         "stage_types": list(STAGE_TYPES),
         "penalties": list(_penalties()),
@@ -107,8 +120,9 @@ def registry() -> dict:
     }
 
 
-def grid_plan(d: int, samples: int = GRID_SAMPLES,
-              max_vertices: int = MAX_GRID_VERTICES) -> tuple[int, int]:
+def grid_plan(
+    d: int, samples: int = GRID_SAMPLES, max_vertices: int = MAX_GRID_VERTICES
+) -> tuple[int, int]:
     """Grid lines per axis and vertices per line for a d-dimensional input box, such that
     the grid (d · lines^(d-1) polylines of ``samples`` vertices) has at most ``max_vertices``
     vertices: 17 lines in 2-D, 5 in 3-D and 4-D, fewer above (down to the box's edges, 2),
@@ -130,8 +144,9 @@ def _int_param_ok(name, value, default):
             raise InputError(f"dataset parameter {name!r} must be an integer, got {value}")
         cap = LIMITS["max_dim"] if name == "dim" else 16
         if not 1 <= value <= cap:
-            raise InputError(f"dataset parameter {name!r} must be between 1 and {cap}, "
-                             f"got {value:g}")
+            raise InputError(
+                f"dataset parameter {name!r} must be between 1 and {cap}, got {value:g}"
+            )
         return int(value)
     return float(value)
 
@@ -162,31 +177,37 @@ class Session:
         self.coarse = False  # set by the server while many tabs train: cheaper, coarser views
         self._shown_cache = None  # (time, step, show, data version, state) of the coarse view
         X, y = make_dataset(dataset, seed=0)
-        self._set_data(X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0,
-                              "test_size": 0.25})
+        self._set_data(
+            X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0, "test_size": 0.25}
+        )
         self._build_network()
 
     # ------------------------------------------------------------------------------ data
     def _set_data(self, X, y, info, *, split=True):
         if X.shape[1] > LIMITS["max_dim"]:
-            raise InputError(f"data has {X.shape[1]} features; the explorer takes at most "
-                             f"{LIMITS['max_dim']}")
+            raise InputError(
+                f"data has {X.shape[1]} features; the explorer takes at most {LIMITS['max_dim']}"
+            )
         if len(X) > LIMITS["max_points"]:
-            raise InputError(f"data has {len(X)} points; the explorer takes at most "
-                             f"{LIMITS['max_points']}")
+            raise InputError(
+                f"data has {len(X)} points; the explorer takes at most {LIMITS['max_points']}"
+            )
         X = np.asarray(X, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             X32 = X.astype(np.float32)
         bad = ~np.isfinite(X32)
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise InputError(f"point {i + 1}, column {j + 1} is not a finite 32-bit number "
-                             f"(values beyond about ±3.4e38 overflow); the explorer takes "
-                             f"finite values only")
+            raise InputError(
+                f"point {i + 1}, column {j + 1} is not a finite 32-bit number "
+                f"(values beyond about ±3.4e38 overflow); the explorer takes "
+                f"finite values only"
+            )
         X = X32
         if split:
-            Xtr, ytr, Xte, yte = train_test_split(X, y, info.get("test_size", 0.25),
-                                                  info.get("seed", 0))
+            Xtr, ytr, Xte, yte = train_test_split(
+                X, y, info.get("test_size", 0.25), info.get("seed", 0)
+            )
         else:
             Xtr, ytr, Xte, yte = X, y, X[:0], y[:0]
         self.X_train, self.y_train = Xtr.astype(np.float32), ytr.astype(np.int64)
@@ -209,15 +230,23 @@ class Session:
         return int(self.X_train.shape[1])
 
     def data_message(self) -> dict:
-        return {"type": "data", "version": self.data_version, "info": self.data_info,
-                "dim": self.d_in, "n_classes": self.n_classes,
-                "points": encode(self.X), "labels": encode(self.y, np.uint8),
-                "n_train": int(len(self.X_train)), "domain": self.domain.tolist()}
+        return {
+            "type": "data",
+            "version": self.data_version,
+            "info": self.data_info,
+            "dim": self.d_in,
+            "n_classes": self.n_classes,
+            "points": encode(self.X),
+            "labels": encode(self.y, np.uint8),
+            "n_train": int(len(self.X_train)),
+            "domain": self.domain.tolist(),
+        }
 
     # --------------------------------------------------------------------------- network
     def _build_network(self):
-        self.net = Network(self.d_in, self.hidden, self.activation, self.n_classes,
-                           seed=self.net_seed)
+        self.net = Network(
+            self.d_in, self.hidden, self.activation, self.n_classes, seed=self.net_seed
+        )
         self.stage_view = min(self.stage_view, len(self.net.stages))
         self._reset_training()
 
@@ -267,8 +296,9 @@ class Session:
             row += [acc, float(self.net.loss(logits, y)[0])]
         self.evals.append([row[0], row[1], row[3], row[2], row[4]])
 
-    def train(self, budget_s: float | None = None, max_steps: int | None = None,
-              interrupt=None) -> int:
+    def train(
+        self, budget_s: float | None = None, max_steps: int | None = None, interrupt=None
+    ) -> int:
         """Run optimiser steps (at least one); returns how many.
 
         Without ``max_steps``: at most ``speed`` steps within about ``budget_s`` seconds.
@@ -295,8 +325,9 @@ class Session:
                 self.playing = False
                 break
             if self.batch_size:
-                idx = torch.randint(len(self._Xtr), (min(self.batch_size, len(self._Xtr)),),
-                                    generator=self.gen)
+                idx = torch.randint(
+                    len(self._Xtr), (min(self.batch_size, len(self._Xtr)),), generator=self.gen
+                )
                 xb, yb = self._Xtr[idx], self._ytr[idx]
             else:
                 xb, yb = self._Xtr, self._ytr
@@ -309,22 +340,26 @@ class Session:
                 self.net.load_state_dict(self.snapshots[-1])
                 self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
                 self.playing = False
-                raise InputError(f"the loss became {loss[0].item()} at step {self.step_count}; "
-                                 f"training paused and the last snapshot (step "
-                                 f"{self.snap_steps[-1]}) restored; lower the learning rate")
+                raise InputError(
+                    f"the loss became {loss[0].item()} at step {self.step_count}; "
+                    f"training paused and the last snapshot (step "
+                    f"{self.snap_steps[-1]}) restored; lower the learning rate"
+                )
             self.opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             self.opt.step()
             with torch.no_grad():
                 self.loss_curve.append(float(loss[0]))
-                self.acc_curve.append(float((self.net._labels_from_logits(logits) == yb)
-                                            .double().mean()))
+                self.acc_curve.append(
+                    float((self.net._labels_from_logits(logits) == yb).double().mean())
+                )
             self.step_count += 1
             done += 1
             if self.step_count % self.snap_every == 0:
                 self._snapshot()
-            if timed and (time.perf_counter() - t0 > budget_s or (
-                    interrupt is not None and interrupt())):
+            if timed and (
+                time.perf_counter() - t0 > budget_s or (interrupt is not None and interrupt())
+            ):
                 break
         return done
 
@@ -332,8 +367,9 @@ class Session:
     def run_history(self) -> SimpleNamespace:
         """This run's snapshots as :func:`isotopy.train.readable.state_at` reads them
         (``snapshots``, ``record_steps``, ``steps_done``); shares the session's lists."""
-        return SimpleNamespace(snapshots=self.snapshots, record_steps=self.snap_steps,
-                               steps_done=self.step_count)
+        return SimpleNamespace(
+            snapshots=self.snapshots, record_steps=self.snap_steps, steps_done=self.step_count
+        )
 
     def readable_state(self):
         """The readable state of this run, computed afresh from the snapshots.
@@ -347,8 +383,7 @@ class Session:
         """
         if self.snap_steps[-1] != self.step_count:
             self._snapshot()
-        self.state = state_at(self.net, self.run_history(), self.X_train, self.y_train,
-                              "readable")
+        self.state = state_at(self.net, self.run_history(), self.X_train, self.y_train, "readable")
         self._state_key = (self.step_count, self.data_version)
         return self.state
 
@@ -357,8 +392,9 @@ class Session:
         date while training stands still (paused, or a step request done)."""
         if self.show != "readable":
             return
-        if self.state is None or (not self.busy and self._state_key != (
-                self.step_count, self.data_version)):
+        if self.state is None or (
+            not self.busy and self._state_key != (self.step_count, self.data_version)
+        ):
             self.readable_state()
 
     def view_net(self):
@@ -381,11 +417,17 @@ class Session:
             corner = saturation_by_stage(self.net, self.X_train)
             finite = [v for v in corner.values() if np.isfinite(v)]
             what = "final state" if self.show == "final" else "live network"
-            out = {"kind": self.show, "step": self.step_count, "final_step": self.step_count,
-                   "corner": corner, "max_corner": float(max(finite)) if finite else 0.0,
-                   "label": f"{what}, step {self.step_count}"}
-        out["corner"] = {k: (float(v) if np.isfinite(v) else None)
-                         for k, v in out["corner"].items()}
+            out = {
+                "kind": self.show,
+                "step": self.step_count,
+                "final_step": self.step_count,
+                "corner": corner,
+                "max_corner": float(max(finite)) if finite else 0.0,
+                "label": f"{what}, step {self.step_count}",
+            }
+        out["corner"] = {
+            k: (float(v) if np.isfinite(v) else None) for k, v in out["corner"].items()
+        }
         out["show"] = self.show
         return out
 
@@ -399,13 +441,19 @@ class Session:
     def network_message(self) -> dict:
         names = self.stage_names()
         dims = [self.d_in, *[s.d_out for s in self.net.stages]]
-        return {"type": "network", "stages": [
-                    {"index": i, "name": n, "dim": d, "words": stage_words(self.net, i)}
-                    for i, (n, d) in enumerate(zip(names, dims))],
-                "readout_in": self._readout_in(), "layer_ends": [0, *[
-                    i + 1 for i in self.net.layer_ends()]],
-                "repr": repr(self.net), "hidden": list(self.hidden),
-                "activation": self.activation, "seed": self.net_seed}
+        return {
+            "type": "network",
+            "stages": [
+                {"index": i, "name": n, "dim": d, "words": stage_words(self.net, i)}
+                for i, (n, d) in enumerate(zip(names, dims))
+            ],
+            "readout_in": self._readout_in(),
+            "layer_ends": [0, *[i + 1 for i in self.net.layer_ends()]],
+            "repr": repr(self.net),
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "seed": self.net_seed,
+        }
 
     def oriented(self, net):
         """``orient_network(net)``, without copying the network on every view.
@@ -419,8 +467,13 @@ class Session:
         cache = getattr(self, "_orient_cache", None)
         if cache is None or cache[0] is not net:
             copy_ = copy.deepcopy(net)
-            pairs = [(d, s) for d, s in zip(copy_.state_dict(keep_vars=True).values(),
-                                            net.state_dict(keep_vars=True).values())]
+            pairs = [
+                (d, s)
+                for d, s in zip(
+                    copy_.state_dict(keep_vars=True).values(),
+                    net.state_dict(keep_vars=True).values(),
+                )
+            ]
             cache = self._orient_cache = (net, copy_, pairs)
         _, onet, pairs = cache
         swaps = {}
@@ -469,29 +522,48 @@ class Session:
             label += f" (units {swapped[0] + 1}\u2194{swapped[1] + 1} swapped)"
         if state:
             label += f"\n{state['label']}"
-        sc = stage_scene(onet, X, self.y, k, domain=self.domain, lines=lines, samples=samples,
-                         regions=False, orient=False, title=label,
-                         state=state["label"] if state else None)
+        sc = stage_scene(
+            onet,
+            X,
+            self.y,
+            k,
+            domain=self.domain,
+            lines=lines,
+            samples=samples,
+            regions=False,
+            orient=False,
+            title=label,
+            state=state["label"] if state else None,
+        )
         meta = {m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))}
         if swapped is not None:
             meta["swapped"] = [int(u) for u in swapped]
-        out = {"index": k, "title": sc.title, "dim": sc.dim, "meta": meta,
-               "points": encode(sc.points), "grid": encode(sc.grid), "bounds": sc.bounds.tolist(),
-               "separator": None if sc.separator is None else sc.separator.tolist()}
+        out = {
+            "index": k,
+            "title": sc.title,
+            "dim": sc.dim,
+            "meta": meta,
+            "points": encode(sc.points),
+            "grid": encode(sc.grid),
+            "bounds": sc.bounds.tolist(),
+            "separator": None if sc.separator is None else sc.separator.tolist(),
+        }
         if state and 1 <= k <= len(net.stages):
             out["corner"] = state["corner"].get(net.names[k - 1])
         if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
             # the read-out alone, in the same oriented coordinates as the points
-            out["field"] = self.field_json(k, sc.bounds if k else self.domain,
-                                           onet if k else net)
+            out["field"] = self.field_json(k, sc.bounds if k else self.domain, onet if k else net)
         return out
 
     def field_json(self, k: int, bounds, net=None) -> dict:
         res = COARSE_FIELD_RES if self.coarse else FIELD_RES
         f = decision_field(net or self.view_net(), bounds, res=res, stage=k)
         vals = f.values if f.kind == "probability" else f.values / max(self.n_classes - 1, 1)
-        return {"kind": f.kind, "bounds": np.asarray(f.bounds).tolist(),
-                "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8)}
+        return {
+            "kind": f.kind,
+            "bounds": np.asarray(f.bounds).tolist(),
+            "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8),
+        }
 
     def frame(self) -> dict:
         """The view update: new curve points, the shown state, the input's decision regions
@@ -516,15 +588,23 @@ class Session:
             state = dict(c[2])
             if state["kind"] != "readable":
                 what = "final state" if self.show == "final" else "live network"
-                state.update(step=self.step_count, final_step=self.step_count,
-                             label=f"{what}, step {self.step_count}")
+                state.update(
+                    step=self.step_count,
+                    final_step=self.step_count,
+                    label=f"{what}, step {self.step_count}",
+                )
         net = self.view_net()
-        msg = {"type": "frame", "step": self.step_count, "playing": self.playing,
-               "reset": self.curves_reset,
-               "loss": encode(self.loss_curve[self.sent_steps:]),
-               "acc": encode(self.acc_curve[self.sent_steps:]),
-               "from_step": self.sent_steps, "evals": self.evals[self.sent_evals:],
-               "state": state}
+        msg = {
+            "type": "frame",
+            "step": self.step_count,
+            "playing": self.playing,
+            "reset": self.curves_reset,
+            "loss": encode(self.loss_curve[self.sent_steps :]),
+            "acc": encode(self.acc_curve[self.sent_steps :]),
+            "from_step": self.sent_steps,
+            "evals": self.evals[self.sent_evals :],
+            "state": state,
+        }
         self.curves_reset = False
         self.sent_steps, self.sent_evals = len(self.loss_curve), len(self.evals)
         if self.d_in <= 2:
@@ -536,10 +616,20 @@ class Session:
         return msg
 
     def status(self, **extra) -> dict:
-        return {"type": "status", "playing": self.playing, "step": self.step_count,
-                "lr": self.lr, "batch_size": self.batch_size or 0, "optimizer": self.optimizer,
-                "speed": self.speed, "stage": self.stage_view, "penalty": self.penalty,
-                "penalty_weight": self.penalty_weight, "show": self.show, **extra}
+        return {
+            "type": "status",
+            "playing": self.playing,
+            "step": self.step_count,
+            "lr": self.lr,
+            "batch_size": self.batch_size or 0,
+            "optimizer": self.optimizer,
+            "speed": self.speed,
+            "stage": self.stage_view,
+            "penalty": self.penalty,
+            "penalty_weight": self.penalty_weight,
+            "show": self.show,
+            **extra,
+        }
 
     # ------------------------------------------------------------------------- messages
     def handle(self, msg) -> list[dict]:
@@ -562,20 +652,40 @@ class Session:
         for k, v in msg.params.items():
             if k in ("n", "seed") or k not in defaults:
                 valid = ", ".join(p for p in defaults if p not in ("n", "seed"))
-                raise InputError(f"dataset {spec.name!r} has no parameter {k!r}; its "
-                                 f"parameters are: {valid or 'none'}")
+                raise InputError(
+                    f"dataset {spec.name!r} has no parameter {k!r}; its "
+                    f"parameters are: {valid or 'none'}"
+                )
             params[k] = _int_param_ok(k, v, defaults[k])
         X, y = make_dataset(spec.name, msg.n, seed=msg.seed, **params)
-        self._set_data(X, y, {"dataset": spec.name, "params": params, "n": int(len(X)),
-                              "seed": msg.seed, "test_size": msg.test_size})
+        self._set_data(
+            X,
+            y,
+            {
+                "dataset": spec.name,
+                "params": params,
+                "n": int(len(X)),
+                "seed": msg.seed,
+                "test_size": msg.test_size,
+            },
+        )
         return self._after_data()
 
     def _on_upload_csv(self, msg: P.UploadCSV):
         with np.errstate(over="ignore", invalid="ignore"):  # checked in _set_data
-            X, y = points_from_csv_text(msg.text, name="uploaded CSV",
-                                        max_points=LIMITS["max_points"])
-        self._set_data(X, y, {"file": "uploaded CSV", "n": int(len(X)), "seed": msg.seed,
-                              "test_size": msg.test_size})
+            X, y = points_from_csv_text(
+                msg.text, name="uploaded CSV", max_points=LIMITS["max_points"]
+            )
+        self._set_data(
+            X,
+            y,
+            {
+                "file": "uploaded CSV",
+                "n": int(len(X)),
+                "seed": msg.seed,
+                "test_size": msg.test_size,
+            },
+        )
         return self._after_data()
 
     def _after_data(self):
@@ -598,8 +708,7 @@ class Session:
         if msg.label >= self.n_classes:
             raise InputError(f"label must be 0..{self.n_classes - 1}, got {msg.label}")
         if len(self.X_train) + len(self.X_test) >= LIMITS["max_points"]:
-            raise InputError(f"the data already has the maximum of {LIMITS['max_points']} "
-                             f"points")
+            raise InputError(f"the data already has the maximum of {LIMITS['max_points']} points")
         self.X_train = np.concatenate([self.X_train, np.asarray([msg.x], np.float32)])
         self.y_train = np.concatenate([self.y_train, [msg.label]]).astype(np.int64)
         return self._edit_done()
@@ -728,8 +837,15 @@ class Session:
 
         fr = animation_frames(self, msg.kind, msg.frames, msg.stage)
         state = self.shown_state()
-        return [{"type": "animation", "kind": msg.kind, "step": state["step"],
-                 "state": state["label"], **frames_json(fr)}]
+        return [
+            {
+                "type": "animation",
+                "kind": msg.kind,
+                "step": state["step"],
+                "state": state["label"],
+                **frames_json(fr),
+            }
+        ]
 
     def _on_diagnostics(self, msg):
         net, state = self.view_net(), self.shown_state()
@@ -737,15 +853,13 @@ class Session:
         for row in rows:
             if row["name"] in state["corner"]:
                 row["corner"] = state["corner"][row["name"]]
-        out = {"type": "diagnostics", "rows": rows, "step": state["step"],
-               "state": state["label"]}
+        out = {"type": "diagnostics", "rows": rows, "step": state["step"], "state": state["label"]}
         from ..topology import betti_through_network
 
         try:  # Betti numbers of each class's points at every representation
             out["betti"] = betti_through_network(net, self.X, self.y, maxdim=1).to_dict()
         except ImportError:  # ripser (the "topology" extra) is not installed
-            out["betti_error"] = ("Betti numbers need ripser: pip install "
-                                  "'isotopy[topology]'")
+            out["betti_error"] = "Betti numbers need ripser: pip install 'isotopy[topology]'"
         except InputError as e:
             out["betti_error"] = str(e)
         if self.d_in == 2 and len(self.net.stages) > 1:  # a hidden stage to stretch
@@ -759,17 +873,27 @@ class Session:
 
         k, net = self.stage_view, self.view_net()
         stage = net.names[k - 1] if 1 <= k <= self._readout_in() else -1
-        g = stretch_grid(net, bounds=tuple(map(tuple, self.domain.T)), resolution=res,
-                         stage=stage)
-        return {"stage": g["stage"], "norm": g["norm"], "bounds": self.domain.tolist(),
-                "values": encode(g["values"])}
+        g = stretch_grid(net, bounds=tuple(map(tuple, self.domain.T)), resolution=res, stage=stage)
+        return {
+            "stage": g["stage"],
+            "norm": g["norm"],
+            "bounds": self.domain.tolist(),
+            "values": encode(g["values"]),
+        }
 
     def _on_export(self, msg: P.Export):
         if msg.what in ("gif", "mp4"):
             from .animation import animation_bytes
 
-            data = animation_bytes(self, msg.kind, msg.what, frames=msg.frames, fps=msg.fps,
-                                   size=msg.size, progress=self.progress)
+            data = animation_bytes(
+                self,
+                msg.kind,
+                msg.what,
+                frames=msg.frames,
+                fps=msg.fps,
+                size=msg.size,
+                progress=self.progress,
+            )
             media = "image/gif" if msg.what == "gif" else "video/mp4"
             name = f"isotopy-{msg.kind}-{self._file_tag()}.{msg.what}"
         elif msg.what == "weights":
@@ -778,8 +902,9 @@ class Session:
         else:
             data, media = self.data_csv().encode(), "text/csv"
             name = "isotopy-data.csv"
-        return [{"type": "download", "what": msg.what, "filename": name, "media": media,
-                 "bytes": data}]
+        return [
+            {"type": "download", "what": msg.what, "filename": name, "media": media, "bytes": data}
+        ]
 
     # ------------------------------------------------------------------------- exports
     def _file_tag(self) -> str:
@@ -795,8 +920,12 @@ class Session:
         from safetensors.torch import save
 
         net, state = self.view_net(), self.shown_state()
-        meta = {"network": json.dumps(net.config()), "step": str(state["step"]),
-                "state": state["label"], "data": json.dumps(self.data_info)}
+        meta = {
+            "network": json.dumps(net.config()),
+            "step": str(state["step"]),
+            "state": state["label"],
+            "data": json.dumps(self.data_info),
+        }
         return save({k: v.contiguous() for k, v in net.state_dict().items()}, meta)
 
     def data_csv(self) -> str:
@@ -828,8 +957,10 @@ class Session:
 
     def __repr__(self) -> str:
         what = self.data_info.get("dataset") or self.data_info.get("file")
-        return (f"Session({what}, {self.net!r}, step={self.step_count}, "
-                f"{'playing' if self.playing else 'paused'})")
+        return (
+            f"Session({what}, {self.net!r}, step={self.step_count}, "
+            f"{'playing' if self.playing else 'paused'})"
+        )
 
 
 def diagnostics(net, X) -> list[dict]:
@@ -842,8 +973,14 @@ def diagnostics(net, X) -> list[dict]:
     except ImportError:
         return rows
     for row, extra in zip(rows, diagnostics_to_json(stage_diagnostics(net))):
-        for key in ("det", "singular_values", "condition", "near_singular", "note",
-                    "homeomorphism"):
+        for key in (
+            "det",
+            "singular_values",
+            "condition",
+            "near_singular",
+            "note",
+            "homeomorphism",
+        ):
             if extra.get(key) is not None:
                 row[key] = extra[key]
     return rows
@@ -854,8 +991,13 @@ def _basic_diagnostics(net, X) -> list[dict]:
     rows = []
     h = torch.as_tensor(np.asarray(X, np.float32))[None]
     for name, st in zip(net.names, net.stages):
-        row = {"name": name, "type": st.type_name, "d_in": st.d_in, "d_out": st.d_out,
-               "homeomorphism": bool(st.is_homeomorphism()[0])}
+        row = {
+            "name": name,
+            "type": st.type_name,
+            "d_in": st.d_in,
+            "d_out": st.d_out,
+            "homeomorphism": bool(st.is_homeomorphism()[0]),
+        }
         if isinstance(st, Affine):
             W = st.weight[0].double()
             sv = torch.linalg.svdvals(W)

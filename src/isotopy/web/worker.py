@@ -51,7 +51,8 @@ def make_pools() -> dict[str, JobPool]:
 
 def _is_long(msg) -> bool:
     return msg.type in ("animate", "diagnostics") or (
-        msg.type == "export" and msg.what in ("gif", "mp4"))
+        msg.type == "export" and msg.what in ("gif", "mp4")
+    )
 
 
 class SessionWorker:
@@ -74,11 +75,19 @@ class SessionWorker:
         Longest training slice.
     """
 
-    def __init__(self, session: Session, emit: Callable[[str, bool], None],
-                 store_download: Callable[[bytes, str, str], str], *,
-                 gate: FairGate | None = None, pools: dict[str, JobPool] | None = None,
-                 max_fps: float = 30.0, slice_s: float = 0.01, inbox_size: int = 256,
-                 pipeline: int = 2):
+    def __init__(
+        self,
+        session: Session,
+        emit: Callable[[str, bool], None],
+        store_download: Callable[[bytes, str, str], str],
+        *,
+        gate: FairGate | None = None,
+        pools: dict[str, JobPool] | None = None,
+        max_fps: float = 30.0,
+        slice_s: float = 0.01,
+        inbox_size: int = 256,
+        pipeline: int = 2,
+    ):
         self.session = session
         self.emit = emit
         self.store_download = store_download
@@ -144,15 +153,26 @@ class SessionWorker:
             text = json.dumps(obj, allow_nan=False, default=_json_default)
         except (TypeError, ValueError, OverflowError) as e:
             log.exception("cannot encode a %s message", obj.get("type"))
-            text = json.dumps({"type": "error", "id": obj.get("id"), "request": obj.get(
-                "request"), "message": f"the server could not send its {obj.get('type')} "
-                f"reply ({e}); nothing was changed"})
+            text = json.dumps(
+                {
+                    "type": "error",
+                    "id": obj.get("id"),
+                    "request": obj.get("request"),
+                    "message": f"the server could not send its {obj.get('type')} "
+                    f"reply ({e}); nothing was changed",
+                }
+            )
             is_frame = False
         if is_frame and len(text) > MAX_FRAME_CHARS:
             log.error("view update of %d characters refused", len(text))
-            text = json.dumps({"type": "error", "message": f"the view is too large to send "
-                               f"({len(text) / 1e6:.1f} MB); choose a smaller network or "
-                               f"fewer points"})
+            text = json.dumps(
+                {
+                    "type": "error",
+                    "message": f"the view is too large to send "
+                    f"({len(text) / 1e6:.1f} MB); choose a smaller network or "
+                    f"fewer points",
+                }
+            )
             is_frame = False
         if is_frame:
             with self._lock:
@@ -162,10 +182,14 @@ class SessionWorker:
     def _report(self, e: BaseException, msg=None) -> None:
         """Tell the tab about an exception that is not bad input (a bug), and carry on."""
         log.error("session error on %s", getattr(msg, "type", "update"), exc_info=e)
-        self._send({"type": "error", "id": getattr(msg, "id", None),
-                    "request": getattr(msg, "type", None),
-                    "message": f"internal error ({type(e).__name__}): {e}; the session "
-                               f"keeps running"})
+        self._send(
+            {
+                "type": "error",
+                "id": getattr(msg, "id", None),
+                "request": getattr(msg, "type", None),
+                "message": f"internal error ({type(e).__name__}): {e}; the session keeps running",
+            }
+        )
 
     def _apply(self, msg) -> None:
         if _is_long(msg):
@@ -193,14 +217,20 @@ class SessionWorker:
         def done(result, error):
             if self._stop.is_set():
                 return
-            if isinstance(error, Cancelled) or (error is None and
-                                                generation != self.generation):
-                self._send({"type": "cancelled", "id": msg.id, "request": msg.type,
-                            "message": f"the {LONG_KINDS[msg.type]} was cancelled: the data "
-                                       f"or network changed"})
+            if isinstance(error, Cancelled) or (error is None and generation != self.generation):
+                self._send(
+                    {
+                        "type": "cancelled",
+                        "id": msg.id,
+                        "request": msg.type,
+                        "message": f"the {LONG_KINDS[msg.type]} was cancelled: the data "
+                        f"or network changed",
+                    }
+                )
             elif isinstance(error, InputError):
-                self._send({"type": "error", "message": str(error), "id": msg.id,
-                            "request": msg.type})
+                self._send(
+                    {"type": "error", "message": str(error), "id": msg.id, "request": msg.type}
+                )
             elif error is not None:
                 self._report(error, msg)
             else:
@@ -218,8 +248,10 @@ class SessionWorker:
         try:
             replies = session.handle(msg)
         except InputError as e:
-            replies = [{"type": "error", "message": str(e), "id": msg.id,
-                        "request": msg.type}, self.session.status()]
+            replies = [
+                {"type": "error", "message": str(e), "id": msg.id, "request": msg.type},
+                self.session.status(),
+            ]
             ok = False
         if self._stop.is_set():
             return ok
@@ -250,8 +282,14 @@ class SessionWorker:
                         continue
                 self._work()
             except InputError as e:  # refused before any work (e.g. an export too large)
-                self._send({"type": "error", "message": str(e), "id": getattr(msg, "id", None),
-                            "request": getattr(msg, "type", None)})
+                self._send(
+                    {
+                        "type": "error",
+                        "message": str(e),
+                        "id": getattr(msg, "id", None),
+                        "request": getattr(msg, "type", None),
+                    }
+                )
             except Exception as e:  # a bug: report it to the tab and keep serving
                 s.playing, s.steps_left = False, 0
                 self._dirty = False
@@ -278,8 +316,7 @@ class SessionWorker:
     def _frame_due(self) -> bool:
         with self._lock:
             free = self._in_flight < self.pipeline
-        return (self._dirty and free
-                and time.perf_counter() - self._last_frame >= self.min_interval)
+        return self._dirty and free and time.perf_counter() - self._last_frame >= self.min_interval
 
     def _work(self) -> None:
         """Under a slot of the gate: a training slice (when busy) and a view (when due)."""
@@ -296,8 +333,7 @@ class SessionWorker:
                 try:
                     replies = s.advance(budget, interrupt=lambda: waiting() > 0)
                 except InputError as e:
-                    replies = [{"type": "error", "message": str(e), "request": "train"},
-                               s.status()]
+                    replies = [{"type": "error", "message": str(e), "request": "train"}, s.status()]
                 for r in replies:
                     self._send(r)
                 self._dirty = True

@@ -1,4 +1,11 @@
 """Report sections, in report order. Each is a module here with ``TITLE`` and ``build(ctx)``."""
 
-SECTIONS = ["first_examples", "animations", "links_drawn", "topology", "vector_fields", "knn",
-            "open_question"]
+SECTIONS = [
+    "first_examples",
+    "animations",
+    "links_drawn",
+    "topology",
+    "vector_fields",
+    "knn",
+    "open_question",
+]

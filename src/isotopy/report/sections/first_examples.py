@@ -18,10 +18,18 @@ TITLE = "A simple example, and topology in the way"
 # (key, dataset, hidden widths, what the essay says about it)
 RUNS = [
     ("curves_raw", "two_curves", (), "no hidden layer: the network can only draw a line"),
-    ("curves_h2", "two_curves", (2,), "one hidden layer: the representation becomes linearly "
-                                      "separable"),
-    ("disc_h2", "disc_annulus", (2,), "two hidden units cannot separate a disc from the "
-                                      "annulus around it"),
+    (
+        "curves_h2",
+        "two_curves",
+        (2,),
+        "one hidden layer: the representation becomes linearly separable",
+    ),
+    (
+        "disc_h2",
+        "disc_annulus",
+        (2,),
+        "two hidden units cannot separate a disc from the annulus around it",
+    ),
     ("disc_h3", "disc_annulus", (3,), "three hidden units make the problem easy"),
     ("interval_h1", "interval", (1,), "one unit cannot separate an interval from both sides"),
     ("interval_h2", "interval", (2,), "two units turn the line into a curve a line separates"),
@@ -37,13 +45,16 @@ RUNS = [
 # network stays at 0.62) and do not saturate without it (corner fraction 0.00 at the readable
 # and the final state), so they train without the penalty.
 SHOWCASE_PENALTY = 0.01
-PENALIZED = {"disc_h2": SHOWCASE_PENALTY, "disc_h3": SHOWCASE_PENALTY,
-             "interval_h1": SHOWCASE_PENALTY, "interval_h2": SHOWCASE_PENALTY}
+PENALIZED = {
+    "disc_h2": SHOWCASE_PENALTY,
+    "disc_h3": SHOWCASE_PENALTY,
+    "interval_h1": SHOWCASE_PENALTY,
+    "interval_h2": SHOWCASE_PENALTY,
+}
 
 # the essay's pictures these runs stand for (None: the report's own addition)
 ESSAY_FIGURES = {
-    "curves_raw": "Two curves on a plane classified by a network without a hidden layer: "
-                  "a line",
+    "curves_raw": "Two curves on a plane classified by a network without a hidden layer: a line",
     "curves_h2": "Two curves: the hidden layer's representation, where a line separates them",
     "disc_h2": "Disc inside an annulus, 2 hidden units: the annulus still surrounds the disc",
     "disc_h3": "Disc inside an annulus, 3 hidden units: the disc lifted, a plane separates",
@@ -69,10 +80,15 @@ def train_showcase(key: str, *, quick: bool = False, seed: int = 0):
 
     _, dataset, hidden, _ = next(r for r in RUNS if r[0] == key)
     kwargs = {"steps": 300, "n": 120} if quick else {}
-    run = train_run(dataset, hidden=hidden, seed=seed, record_every=20,
-                    weight_penalty=PENALIZED.get(key, 0.0), **kwargs)
-    state = state_at(run.net, run.history, run.X_train, run.y_train, "readable",
-                     X_corner=run.X)
+    run = train_run(
+        dataset,
+        hidden=hidden,
+        seed=seed,
+        record_every=20,
+        weight_penalty=PENALIZED.get(key, 0.0),
+        **kwargs,
+    )
+    state = state_at(run.net, run.history, run.X_train, run.y_train, "readable", X_corner=run.X)
     return run, state
 
 
@@ -87,23 +103,33 @@ def _curves_claims(ctx) -> None:
     seeds, steps = (3, 300) if ctx.quick else (12, 3000)
     X, y = make_dataset("two_curves", 120 if ctx.quick else 500, seed=ctx.seed)
     for hidden, expect, words in (
-            ((), "fail", "A network with only an input and an output layer can only divide the "
-                         "two curves with a line, and no line separates them"),
-            ((2,), "succeed", "With one hidden layer the representation becomes linearly "
-                              "separable")):
+        (
+            (),
+            "fail",
+            "A network with only an input and an output layer can only divide the "
+            "two curves with a line, and no line separates them",
+        ),
+        ((2,), "succeed", "With one hidden layer the representation becomes linearly separable"),
+    ):
         net = Network(2, hidden, "tanh", n_networks=seeds, seed=ctx.seed)
         with one_thread():
-            hist = fit(net, X, y, steps=steps, lr=0.02, seed=ctx.seed, record_every=steps,
-                       compile=True)
+            hist = fit(
+                net, X, y, steps=steps, lr=0.02, seed=ctx.seed, record_every=steps, compile=True
+            )
         acc = np.asarray(hist.final_train_accuracy)
-        v = fraction_verdict(int((acc == 1.0).sum()), seeds, expect=expect,
-                             target="100% of the training points")
+        v = fraction_verdict(
+            int((acc == 1.0).sum()), seeds, expect=expect, target="100% of the training points"
+        )
         ctx.record(f"curves_{'h2' if hidden else 'raw'}.accuracies", acc.tolist())
-        ctx.claim(words, f"{v.measured}; accuracy median {np.median(acc):.3f} [min "
-                         f"{acc.min():.3f}, max {acc.max():.3f}]",
-                  None if ctx.quick else v.agrees, verdict=v,
-                  setting=f"two_curves, {len(X)} points, hidden {hidden or 'none'} (tanh), "
-                          f"{seeds} seeds, {steps} Adam steps")
+        ctx.claim(
+            words,
+            f"{v.measured}; accuracy median {np.median(acc):.3f} [min "
+            f"{acc.min():.3f}, max {acc.max():.3f}]",
+            None if ctx.quick else v.agrees,
+            verdict=v,
+            setting=f"two_curves, {len(X)} points, hidden {hidden or 'none'} (tanh), "
+            f"{seeds} seeds, {steps} Adam steps",
+        )
 
 
 def build(ctx) -> str:
@@ -125,50 +151,75 @@ def build(ctx) -> str:
         ctx.record(f"{key}.test_accuracy", m["test_accuracy"])
         ctx.record(f"{key}.state", state.to_dict())
         arch = "-".join(map(str, (run.net.d_in, *hidden, 1)))
-        corner = (f" Corner fraction (points with every tanh unit within 0.05 of ±1) "
-                  f"{state.max_corner:.2f} here, {results_final_corner(run):.2f} at the final "
-                  "step." if state.corner else "")
-        cap = (f"{dataset}, network {arch}: {note}. Shown at the {state.describe()}; final "
-               f"state: train accuracy {m['train_accuracy']:.3f}, test accuracy "
-               f"{m['test_accuracy']:.3f}.{corner} "
-               + (f"Trained with the weight penalty λ = {PENALIZED[key]}." if key in PENALIZED
-                  else "Trained without a penalty."))
-        fig = plot_layer_strip(state.net, run.X, run.y, panel_size=3.3,
-                               state=state.describe())
+        corner = (
+            f" Corner fraction (points with every tanh unit within 0.05 of ±1) "
+            f"{state.max_corner:.2f} here, {results_final_corner(run):.2f} at the final "
+            "step."
+            if state.corner
+            else ""
+        )
+        cap = (
+            f"{dataset}, network {arch}: {note}. Shown at the {state.describe()}; final "
+            f"state: train accuracy {m['train_accuracy']:.3f}, test accuracy "
+            f"{m['test_accuracy']:.3f}.{corner} "
+            + (
+                f"Trained with the weight penalty λ = {PENALIZED[key]}."
+                if key in PENALIZED
+                else "Trained without a penalty."
+            )
+        )
+        fig = plot_layer_strip(state.net, run.X, run.y, panel_size=3.3, state=state.describe())
         parts.append(ctx.figure(fig, key, caption=cap))
-        ctx.index(ESSAY_FIGURES.get(key), shows=f"{state.label()}, corner fraction "
-                                               f"{state.max_corner:.2f}")
+        ctx.index(
+            ESSAY_FIGURES.get(key), shows=f"{state.label()}, corner fraction {state.max_corner:.2f}"
+        )
         if key == "disc_h2":
-            parts.append(ctx.figure(plot_training_curves(run.history, mark=state),
-                                    f"{key}_training",
-                                    caption="disc_annulus with 2 hidden units: training "
-                                            "stalls below 100%."))
+            parts.append(
+                ctx.figure(
+                    plot_training_curves(run.history, mark=state),
+                    f"{key}_training",
+                    caption="disc_annulus with 2 hidden units: training stalls below 100%.",
+                )
+            )
         if key == "disc_h3" and not ctx.quick:
             path, rel = ctx.file(f"{key}_hidden.html")
-            write_html(scene_figure(stage_scene(state.net, run.X, run.y, "tanh1",
-                                                state=state.label())), path,
-                       plotlyjs="directory")
-            parts.append(f'<p><a href="{rel}">Rotate the 3-unit hidden representation '
-                         f"(interactive 3-D view)</a>.</p>")
+            write_html(
+                scene_figure(stage_scene(state.net, run.X, run.y, "tanh1", state=state.label())),
+                path,
+                plotlyjs="directory",
+            )
+            parts.append(
+                f'<p><a href="{rel}">Rotate the 3-unit hidden representation '
+                f"(interactive 3-D view)</a>.</p>"
+            )
 
     _curves_claims(ctx)
-    rows = [[key, dict((k, (d, h)) for k, d, h, _ in RUNS)[key][0],
-             "-".join(map(str, dict((k, h) for k, _, h, _ in RUNS)[key])) or "none",
-             m["train_accuracy"], m["test_accuracy"], m["final_loss"]]
-            for key, m in results.items()]
-    intro = ("<p>The disc and interval networks here are trained with a mild weight penalty "
-             f"(λ = {SHOWCASE_PENALTY} on the hidden layers' weights and biases; the two "
-             "curves need large weights and train without it), and every network is drawn at "
-             "its "
-             "<em>readable state</em>: the earliest recorded step whose training accuracy is "
-             "within 0.02 of the best the run reaches and, when that best is 100%, whose "
-             "every training point has a logit margin of at least 0.4. Each caption gives the "
-             "step and the corner fraction (the share of points with every tanh unit within "
-             "0.05 of ±1). "
-             "Each row of pictures shows one network: the input space with the decision "
-             "regions, every hidden representation with the image of a regular grid of the "
-             "input, and the output logit. In the last hidden representation the black line "
-             "(or grey plane) is where the read-out switches class. Class A is red, class B "
-             "blue.</p>")
+    rows = [
+        [
+            key,
+            dict((k, (d, h)) for k, d, h, _ in RUNS)[key][0],
+            "-".join(map(str, dict((k, h) for k, _, h, _ in RUNS)[key])) or "none",
+            m["train_accuracy"],
+            m["test_accuracy"],
+            m["final_loss"],
+        ]
+        for key, m in results.items()
+    ]
+    intro = (
+        "<p>The disc and interval networks here are trained with a mild weight penalty "
+        f"(λ = {SHOWCASE_PENALTY} on the hidden layers' weights and biases; the two "
+        "curves need large weights and train without it), and every network is drawn at "
+        "its "
+        "<em>readable state</em>: the earliest recorded step whose training accuracy is "
+        "within 0.02 of the best the run reaches and, when that best is 100%, whose "
+        "every training point has a logit margin of at least 0.4. Each caption gives the "
+        "step and the corner fraction (the share of points with every tanh unit within "
+        "0.05 of ±1). "
+        "Each row of pictures shows one network: the input space with the decision "
+        "regions, every hidden representation with the image of a regular grid of the "
+        "input, and the output logit. In the last hidden representation the black line "
+        "(or grey plane) is where the read-out switches class. Class A is red, class B "
+        "blue.</p>"
+    )
     table = ctx.table(["run", "dataset", "hidden", "train acc", "test acc", "final loss"], rows)
     return intro + table + "".join(parts)

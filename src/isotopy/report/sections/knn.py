@@ -37,50 +37,66 @@ def build(ctx) -> str:
     m, sd = res["mean"], res["sd"]
     v = Verdict(**res["verdict"])
     cfg = res["config"]
-    setting = (f"{data}, {res['n_train']} training / {res['n_test']} test images, conv net, "
-               f"{res['epochs']:.0f} passes over the training set, {len(res['seeds'])} "
-               f"seeds, k = {res['k']}")
-    ctx.claim("Dropping the final softmax layer and using k-NN \"consistently\" reduces test "
-              "error by 0.1-0.2% (the essay, on MNIST nets at ~1%)",
-              f"softmax {100 * m['softmax']:.2f}% ± {100 * sd['softmax']:.2f}, k-NN "
-              f"{100 * m['knn_penultimate']:.2f}% ± {100 * sd['knn_penultimate']:.2f}; "
-              f"{v.measured}",
-              None if ctx.quick else v.agrees, verdict=v, setting=setting)
+    setting = (
+        f"{data}, {res['n_train']} training / {res['n_test']} test images, conv net, "
+        f"{res['epochs']:.0f} passes over the training set, {len(res['seeds'])} "
+        f"seeds, k = {res['k']}"
+    )
+    ctx.claim(
+        'Dropping the final softmax layer and using k-NN "consistently" reduces test '
+        "error by 0.1-0.2% (the essay, on MNIST nets at ~1%)",
+        f"softmax {100 * m['softmax']:.2f}% ± {100 * sd['softmax']:.2f}, k-NN "
+        f"{100 * m['knn_penultimate']:.2f}% ± {100 * sd['knn_penultimate']:.2f}; "
+        f"{v.measured}",
+        None if ctx.quick else v.agrees,
+        verdict=v,
+        setting=setting,
+    )
     ctx.record("verdict", res["verdict"])
     resolution = 100 / res["n_test"]
     err = 100 * m["knn_trained"]
     gap = 100 * (m["knn_trained"] - m["softmax"])
-    ctx.claim("A network can be trained directly for k-NN classification, each mini-batch "
-              "element classified by the others (the essay: it works, at 4-5% test error on "
-              "MNIST, worse than softmax)",
-              f"NCA-form k-NN head {err:.2f}%"
-              + (f", essay's 1/distance head {100 * m['knn_trained_essay']:.2f}%"
-                 if "knn_trained_essay" in m else "")
-              + f"; softmax {100 * m['softmax']:.2f}% (the k-NN head is "
-              + ("worse" if gap > resolution else "not worse") + " than softmax here)",
-              None if ctx.quick else (True if err < 10 else (False if err >= 20 else None)),
-              setting=setting, resolution=f"one test image = {resolution:.2f} points",
-              rule="agrees if the k-NN-trained network's mean test error is below 10% (it "
-                   "trains and classifies, as the essay found); differs at 20% or more; not "
-                   "resolved in between")
-    table = ctx.table(["classifier", "test error % (mean ± sd)", "per seed"],
-                      summary_rows(res))
-    seeds_p = "; ".join(f"seed {s}: {r['only_a']} vs {r['only_b']}, p = {r['p']:.3g}"
-                        for s, r in zip(res["seeds"], res["mcnemar"]["per_seed"], strict=True))
-    return (f"<p>A small conv net (two 3x3 conv layers with {cfg['channels'][0]} and "
-            f"{cfg['channels'][1]} channels, each followed by relu and 2x2 max-pooling, a "
-            f"hidden fully connected layer of {cfg['hidden']} relu units, no dropout) on "
-            f"{'MNIST' if data == 'mnist' else 'scikit-learn' + chr(39) + 's 8x8 digits'}: "
-            f"{res['n_train']} training and {res['n_test']} test "
-            f"images, {res['epochs']:.0f} passes ({res['steps']} Adam steps) at "
-            f"batch {cfg['batch_size']}, seeds "
-            f"{res['seeds']}. k-NN uses k = {res['k']} neighbour(s) (chosen on validation runs "
-            f"with other splits and seeds) among the training images; (c) is trained with "
-            f"the k-NN head in its neighbourhood-components form (temperature "
-            f"{cfg['temperature']}), (c') with the essay's 1/distance in-batch form, "
-            f"softened to 1/sqrt(d² + ε²) with ε 1% of the root-mean-square distance (with "
-            f"plain 1/d the loss does not come down: near-coincident points get unbounded "
-            f"weights and gradients).</p>{table}"
-            f"<p>McNemar's exact test, (a) vs (b), images only (a) gets right vs only (b): "
-            f"{seeds_p}; pooled over seeds {pooled['only_a']} vs {pooled['only_b']}, "
-            f"p = {pooled['p']:.3g}.</p>")
+    ctx.claim(
+        "A network can be trained directly for k-NN classification, each mini-batch "
+        "element classified by the others (the essay: it works, at 4-5% test error on "
+        "MNIST, worse than softmax)",
+        f"NCA-form k-NN head {err:.2f}%"
+        + (
+            f", essay's 1/distance head {100 * m['knn_trained_essay']:.2f}%"
+            if "knn_trained_essay" in m
+            else ""
+        )
+        + f"; softmax {100 * m['softmax']:.2f}% (the k-NN head is "
+        + ("worse" if gap > resolution else "not worse")
+        + " than softmax here)",
+        None if ctx.quick else (True if err < 10 else (False if err >= 20 else None)),
+        setting=setting,
+        resolution=f"one test image = {resolution:.2f} points",
+        rule="agrees if the k-NN-trained network's mean test error is below 10% (it "
+        "trains and classifies, as the essay found); differs at 20% or more; not "
+        "resolved in between",
+    )
+    table = ctx.table(["classifier", "test error % (mean ± sd)", "per seed"], summary_rows(res))
+    seeds_p = "; ".join(
+        f"seed {s}: {r['only_a']} vs {r['only_b']}, p = {r['p']:.3g}"
+        for s, r in zip(res["seeds"], res["mcnemar"]["per_seed"], strict=True)
+    )
+    return (
+        f"<p>A small conv net (two 3x3 conv layers with {cfg['channels'][0]} and "
+        f"{cfg['channels'][1]} channels, each followed by relu and 2x2 max-pooling, a "
+        f"hidden fully connected layer of {cfg['hidden']} relu units, no dropout) on "
+        f"{'MNIST' if data == 'mnist' else 'scikit-learn' + chr(39) + 's 8x8 digits'}: "
+        f"{res['n_train']} training and {res['n_test']} test "
+        f"images, {res['epochs']:.0f} passes ({res['steps']} Adam steps) at "
+        f"batch {cfg['batch_size']}, seeds "
+        f"{res['seeds']}. k-NN uses k = {res['k']} neighbour(s) (chosen on validation runs "
+        f"with other splits and seeds) among the training images; (c) is trained with "
+        f"the k-NN head in its neighbourhood-components form (temperature "
+        f"{cfg['temperature']}), (c') with the essay's 1/distance in-batch form, "
+        f"softened to 1/sqrt(d² + ε²) with ε 1% of the root-mean-square distance (with "
+        f"plain 1/d the loss does not come down: near-coincident points get unbounded "
+        f"weights and gradients).</p>{table}"
+        f"<p>McNemar's exact test, (a) vs (b), images only (a) gets right vs only (b): "
+        f"{seeds_p}; pooled over seeds {pooled['only_a']} vs {pooled['only_b']}, "
+        f"p = {pooled['p']:.3g}.</p>"
+    )

@@ -59,9 +59,19 @@ def core_trace(net, cores) -> list[dict]:
             continue
         za, zb = np.asarray(za, np.float64), np.asarray(zb, np.float64)
         d, pa, pb = closest_approach(za, zb)
-        rows.append({"k": k, "name": name, "a": za, "b": zb, "distance": d,
-                     "relative": d / _size(np.concatenate([za, zb])), "pa": pa, "pb": pb,
-                     "separable": plane_separable(za, zb)})
+        rows.append(
+            {
+                "k": k,
+                "name": name,
+                "a": za,
+                "b": zb,
+                "distance": d,
+                "relative": d / _size(np.concatenate([za, zb])),
+                "pa": pa,
+                "pb": pb,
+                "separable": plane_separable(za, zb),
+            }
+        )
     return rows
 
 
@@ -99,8 +109,7 @@ def _figure(rows_by_net, labels):
             ax.scatter(*np.stack([pa, pb]).T, color="black", s=18, depthshade=False)
             lo = np.minimum(a.min(0), b.min(0))
             hi = np.maximum(a.max(0), b.max(0))
-            for setter, l_, h_ in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), lo, hi,
-                                      strict=True):
+            for setter, l_, h_ in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), lo, hi, strict=True):
                 pad = 0.05 * (h_ - l_ + 1e-9)
                 setter(l_ - pad, h_ + pad)
             ax.set_box_aspect(tuple(np.maximum(hi - lo, 1e-3 * (hi - lo).max())))
@@ -111,8 +120,10 @@ def _figure(rows_by_net, labels):
             proj = " (top 3 principal axes)" if r["a"].shape[1] > 3 else ""
             head = f"{label}\n" if j == 0 else "\n"
             sep = "a plane separates them" if r["separable"] else "no plane separates them"
-            ax.set_title(f"{head}{words}{proj}\nclosest approach {r['relative']:.1e} of "
-                         f"size; {sep}", fontsize=8)
+            ax.set_title(
+                f"{head}{words}{proj}\nclosest approach {r['relative']:.1e} of size; {sep}",
+                fontsize=8,
+            )
     fig.tight_layout()
     return fig
 
@@ -128,18 +139,39 @@ def _plotly(ctx, rows, net, name):
     basis = _basis(rows)
     for r in rows:
         fig = go.Figure()
-        for c, z, lab in ((CLASS_COLORS[0], r["a"], "core of torus A"),
-                          (CLASS_COLORS[1], r["b"], "core of torus B")):
+        for c, z, lab in (
+            (CLASS_COLORS[0], r["a"], "core of torus A"),
+            (CLASS_COLORS[1], r["b"], "core of torus B"),
+        ):
             z3 = _to3(np.vstack([z, z[:1]]), basis)
-            fig.add_trace(go.Scatter3d(x=z3[:, 0], y=z3[:, 1], z=z3[:, 2], mode="lines",
-                                       line=dict(color=c, width=7), name=lab))
+            fig.add_trace(
+                go.Scatter3d(
+                    x=z3[:, 0],
+                    y=z3[:, 1],
+                    z=z3[:, 2],
+                    mode="lines",
+                    line=dict(color=c, width=7),
+                    name=lab,
+                )
+            )
         p = _to3(np.stack([r["pa"], r["pb"]]), basis)
-        fig.add_trace(go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2], mode="lines+markers",
-                                   line=dict(color="black", width=6), marker=dict(size=4),
-                                   name=f"closest approach {r['distance']:.2g}"))
-        fig.update_layout(title=f"{stage_words(net, r['k'])}: closest approach "
-                                f"{r['relative']:.1e} of the representation's size",
-                          scene=dict(aspectmode="data"), margin=dict(l=0, r=0, t=40, b=0))
+        fig.add_trace(
+            go.Scatter3d(
+                x=p[:, 0],
+                y=p[:, 1],
+                z=p[:, 2],
+                mode="lines+markers",
+                line=dict(color="black", width=6),
+                marker=dict(size=4),
+                name=f"closest approach {r['distance']:.2g}",
+            )
+        )
+        fig.update_layout(
+            title=f"{stage_words(net, r['k'])}: closest approach "
+            f"{r['relative']:.1e} of the representation's size",
+            scene=dict(aspectmode="data"),
+            margin=dict(l=0, r=0, t=40, b=0),
+        )
         path, rel = ctx.file(f"{name}_{r['k']}.html")
         write_html(fig, path, plotlyjs="directory")
         links.append(f'<a href="{rel}">{html.escape(stage_words(net, r["k"]))}</a>')
@@ -163,8 +195,15 @@ def build(ctx) -> str:
     for hidden in ((3, 3), (4, 4)):
         ctx.say(f"training {hidden} on linked tori")
         net = Network(3, hidden, "tanh", n_networks=s["nets"], seed=ctx.seed * 100)
-        hist = fit(net, X, y, steps=s["steps"], lr=0.02, seed=ctx.seed,
-                   record_every=max(s["steps"] // 100, 1))
+        hist = fit(
+            net,
+            X,
+            y,
+            steps=s["steps"],
+            lr=0.02,
+            seed=ctx.seed,
+            record_every=max(s["steps"] // 100, 1),
+        )
         acc = hist.final_train_accuracy
         i = int(np.argmax(acc))
         nets[hidden] = (net.select(i), float(acc[i]), [float(a) for a in acc])
@@ -180,44 +219,75 @@ def build(ctx) -> str:
     ctx.record("w3.separable", [r["separable"] for r in rows3])
     ctx.record("w4.separable", [r["separable"] for r in rows4])
     a3, a4 = nets[(3, 3)][1], nets[(4, 4)][1]
-    fig = _figure([(rows3, nets[(3, 3)][0]), (rows4, nets[(4, 4)][0])],
-                  [f"3-3 tanh network (train accuracy {a3:.3f})",
-                   f"4-4 tanh network (train accuracy {a4:.3f})"])
-    parts = [ctx.figure(fig, "cores", caption=(
-        "The core circles of two linked tori (red: torus A, blue: torus B) through every "
-        "representation. Top: a network of two 3-unit tanh layers, the best of "
-        f"{s['nets']} initialisations; it can only press the tori together, and the black "
-        "segment marks where the cores come closest (distance relative to the "
-        "representation's diameter in each title). Bottom: two layers of 4 units, drawn "
-        "through their top three principal axes, lift one torus past the other until a "
-        "hyperplane separates the cores (each title says whether one does: a linear "
-        "programme on the core vertices)."))]
-    ctx.index("Two linked tori A and B (they need a 4th dimension to be separated)",
-              shows="the cores through a 3-3 and a 4-4 network, closest approach marked")
+    fig = _figure(
+        [(rows3, nets[(3, 3)][0]), (rows4, nets[(4, 4)][0])],
+        [
+            f"3-3 tanh network (train accuracy {a3:.3f})",
+            f"4-4 tanh network (train accuracy {a4:.3f})",
+        ],
+    )
+    parts = [
+        ctx.figure(
+            fig,
+            "cores",
+            caption=(
+                "The core circles of two linked tori (red: torus A, blue: torus B) through every "
+                "representation. Top: a network of two 3-unit tanh layers, the best of "
+                f"{s['nets']} initialisations; it can only press the tori together, and the black "
+                "segment marks where the cores come closest (distance relative to the "
+                "representation's diameter in each title). Bottom: two layers of 4 units, drawn "
+                "through their top three principal axes, lift one torus past the other until a "
+                "hyperplane separates the cores (each title says whether one does: a linear "
+                "programme on the core vertices)."
+            ),
+        )
+    ]
+    ctx.index(
+        "Two linked tori A and B (they need a 4th dimension to be separated)",
+        shows="the cores through a 3-3 and a 4-4 network, closest approach marked",
+    )
     if not ctx.quick:
         links3 = _plotly(ctx, rows3, nets[(3, 3)][0], "w3")
         links4 = _plotly(ctx, rows4, nets[(4, 4)][0], "w4")
-        parts.append("<p>Rotatable views (plotly): 3-3 network: " + ", ".join(links3)
-                     + "; 4-4 network: " + ", ".join(links4) + ".</p>")
+        parts.append(
+            "<p>Rotatable views (plotly): 3-3 network: "
+            + ", ".join(links3)
+            + "; 4-4 network: "
+            + ", ".join(links4)
+            + ".</p>"
+        )
     ctx.say("animating the 3-3 network on the cores")
     pts = np.concatenate(cores)
     lab = np.repeat([0, 1], [len(c) for c in cores])
     fr = morph_frames(nets[(3, 3)][0], pts, lab, frames=s["frames"], lines=5, samples=60)
     path, rel = ctx.file("w3_morph.gif")
     Animation(fr, fps=16, size=s["size"], hold=1.5).save(path)
-    parts.append(ctx.embed(rel, caption=(
-        "The 3-3 network applied to the two core circles stage by stage, each along its "
-        "continuous path (GL+(3), translation, tanh): the cores are squeezed against each "
-        "other but never pass through each other.")))
-    rows = [[r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"]
-            for r in rows3] + \
-           [[r["name"], "4-4", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"]
-            for r in rows4]
-    intro = ("<p>Two solid tori whose core circles form a Hopf link (linking number 1). "
-             "Their linking number cannot change under a homeomorphism of R^3, so layers of "
-             "3 units with invertible weights keep them linked; a fourth dimension lets them "
-             "part. The table gives the cores' closest approach at each representation, as "
-             "a fraction of its diameter.</p>")
-    header = ["representation", "network", "closest approach / size",
-              "a hyperplane separates the cores"]
+    parts.append(
+        ctx.embed(
+            rel,
+            caption=(
+                "The 3-3 network applied to the two core circles stage by stage, each along its "
+                "continuous path (GL+(3), translation, tanh): the cores are squeezed against each "
+                "other but never pass through each other."
+            ),
+        )
+    )
+    rows = [
+        [r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows3
+    ] + [
+        [r["name"], "4-4", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows4
+    ]
+    intro = (
+        "<p>Two solid tori whose core circles form a Hopf link (linking number 1). "
+        "Their linking number cannot change under a homeomorphism of R^3, so layers of "
+        "3 units with invertible weights keep them linked; a fourth dimension lets them "
+        "part. The table gives the cores' closest approach at each representation, as "
+        "a fraction of its diameter.</p>"
+    )
+    header = [
+        "representation",
+        "network",
+        "closest approach / size",
+        "a hyperplane separates the cores",
+    ]
     return intro + ctx.table(header, rows) + "".join(parts)

@@ -19,13 +19,18 @@ TITLE = "Can layers of 3 units untangle every unlink? (the essay's open question
 
 def _settings(quick: bool) -> dict:
     if quick:
-        return {"links": dict(seeds=4, steps=250, n=240, dense=1500, core=400),
-                "per_kind": 1, "tangled": dict(quick=True)}
+        return {
+            "links": dict(seeds=4, steps=250, n=240, dense=1500, core=400),
+            "per_kind": 1,
+            "tangled": dict(quick=True),
+        }
     # 10 instances of each tangled kind, 3 networks each (1,200 full-batch steps); links:
     # 2 random instances of each linking number 1, 2 with 8 networks each
-    return {"links": dict(seeds=8, steps=1200, n=600, dense=6000, core=1500),
-            "per_kind": 10, "tangled": dict(seeds=3, steps=1200, n=600, dense=4000,
-                                            core=800)}
+    return {
+        "links": dict(seeds=8, steps=1200, n=600, dense=6000, core=1500),
+        "per_kind": 10,
+        "tangled": dict(seeds=3, steps=1200, n=600, dense=4000, core=800),
+    }
 
 
 def _unlink_figure(ctx, plt, np):
@@ -39,8 +44,7 @@ def _unlink_figure(ctx, plt, np):
         cores = [np.vstack([c, c[:1]]) for c in unlink_cores(kind, ctx.seed, samples=600)]
         allc = np.concatenate(cores)
         for j, (elev, azim) in enumerate(views):
-            ax = fig.add_subplot(len(views), len(kinds), j * len(kinds) + i + 1,
-                                 projection="3d")
+            ax = fig.add_subplot(len(views), len(kinds), j * len(kinds) + i + 1, projection="3d")
             for c, color in zip(cores, CLASS_COLORS[:2], strict=True):
                 ax.plot(c[:, 0], c[:, 1], c[:, 2], color=color, lw=2.8)
             ax.view_init(elev=elev, azim=azim)
@@ -51,13 +55,21 @@ def _unlink_figure(ctx, plt, np):
             head = f"{kind}: {UNLINK_KINDS[kind][1]}\n" if j == 0 else ""
             ax.set_title(f"{head}elevation {elev}°, azimuth {azim}°", fontsize=9)
     fig.tight_layout()
-    tag = ctx.figure(fig, "unlinks", caption=(
-        "One random instance of each kind of tangled unlink, from two directions (red: "
-        "class A, blue: class B). Each has linking number 0 and no plane between its two "
-        "curves, so no translation separates them; yet each can be pulled apart by a "
-        "continuous deformation."))
-    ctx.index("A relatively simple unlink", shows="one instance of each of three kinds of "
-              "tangled unlink, two views each; rotatable views linked below")
+    tag = ctx.figure(
+        fig,
+        "unlinks",
+        caption=(
+            "One random instance of each kind of tangled unlink, from two directions (red: "
+            "class A, blue: class B). Each has linking number 0 and no plane between its two "
+            "curves, so no translation separates them; yet each can be pulled apart by a "
+            "continuous deformation."
+        ),
+    )
+    ctx.index(
+        "A relatively simple unlink",
+        shows="one instance of each of three kinds of "
+        "tangled unlink, two views each; rotatable views linked below",
+    )
     if ctx.quick:
         return tag
     import plotly.graph_objects as go
@@ -67,13 +79,28 @@ def _unlink_figure(ctx, plt, np):
     links = []
     for kind in kinds:
         g = go.Figure()
-        for c, color, name in zip(unlink_cores(kind, ctx.seed, samples=600), CLASS_COLORS[:2],
-                                  ("class A", "class B"), strict=True):
+        for c, color, name in zip(
+            unlink_cores(kind, ctx.seed, samples=600),
+            CLASS_COLORS[:2],
+            ("class A", "class B"),
+            strict=True,
+        ):
             c = np.vstack([c, c[:1]])
-            g.add_trace(go.Scatter3d(x=c[:, 0], y=c[:, 1], z=c[:, 2], mode="lines",
-                                     line=dict(color=color, width=8), name=name))
-        g.update_layout(title=f"tangled unlink '{kind}' (seed {ctx.seed})",
-                        scene=dict(aspectmode="data"), margin=dict(l=0, r=0, t=40, b=0))
+            g.add_trace(
+                go.Scatter3d(
+                    x=c[:, 0],
+                    y=c[:, 1],
+                    z=c[:, 2],
+                    mode="lines",
+                    line=dict(color=color, width=8),
+                    name=name,
+                )
+            )
+        g.update_layout(
+            title=f"tangled unlink '{kind}' (seed {ctx.seed})",
+            scene=dict(aspectmode="data"),
+            margin=dict(l=0, r=0, t=40, b=0),
+        )
         path, rel = ctx.file(f"unlink_{kind}.html")
         write_html(g, path, plotlyjs="directory")
         links.append(f'<a href="{rel}">{html.escape(kind)}</a>')
@@ -93,33 +120,51 @@ def build(ctx) -> str:
 
     s = _settings(ctx.quick)
     # ---------------------------------------------------------------- links (lk != 0)
-    insts = [i for i in random_links(1 if ctx.quick else 2, linking=(1,) if ctx.quick
-                                     else (1, 2), seed=ctx.seed) if i.kind == "torus"]
+    insts = [
+        i
+        for i in random_links(
+            1 if ctx.quick else 2, linking=(1,) if ctx.quick else (1, 2), seed=ctx.seed
+        )
+        if i.kind == "torus"
+    ]
     ctx.say(f"{len(insts)} links x {s['links']['seeds']} networks")
-    table = open_question(insts, width=3, depth=3, progress=lambda d, t: ctx.say(f"{d}/{t}"),
-                          **s["links"])
+    table = open_question(
+        insts, width=3, depth=3, progress=lambda d, t: ctx.say(f"{d}/{t}"), **s["links"]
+    )
     n_sep = int(table["separated"].sum())
     n_train = int((table["train_accuracy"] == 1.0).sum())
     lk_table = table.groupby("instance")[["linking", "measured_linking"]].first()
-    lk_ok = bool(np.all(np.abs(np.abs(lk_table["measured_linking"]) - lk_table["linking"])
-                        < 0.05))
+    lk_ok = bool(np.all(np.abs(np.abs(lk_table["measured_linking"]) - lk_table["linking"]) < 0.05))
     ctx.record("linked_networks", int(len(table)))
     ctx.record("linked_separated", n_sep)
     ctx.record("linked_train_perfect", n_train)
-    setting = (f"{len(insts)} random torus links (lk {sorted(set(table['linking']))}), "
-               f"{s['links']['seeds']} networks each, 3 layers of 3 tanh units, "
-               f"{s['links']['steps']} steps")
+    setting = (
+        f"{len(insts)} random torus links (lk {sorted(set(table['linking']))}), "
+        f"{s['links']['seeds']} networks each, 3 layers of 3 tanh units, "
+        f"{s['links']['steps']} steps"
+    )
     # (the claim itself, with widths 3 and 4, is the topology section's row; here the links
     # are random embeddings, which no 3-unit network may separate either)
 
     # ---------------------------------------------------------------- tangled unlinks
     ctx.say("tangled unlinks")
-    tu = tangled_unlinks(s["per_kind"], seed=ctx.seed, progress=lambda d, t: ctx.say(
-        f"unlink {d}/{t}"), **s["tangled"])
+    tu = tangled_unlinks(
+        s["per_kind"],
+        seed=ctx.seed,
+        progress=lambda d, t: ctx.say(f"unlink {d}/{t}"),
+        **s["tangled"],
+    )
     rows = []
     for kind, r in tu["per_kind"].items():
-        rows.append([kind, r["instances"], f"{r['separated']:.0%}",
-                     f"{r['networks_separated']:.0%}", f"{r['best_dense']:.4f}"])
+        rows.append(
+            [
+                kind,
+                r["instances"],
+                f"{r['separated']:.0%}",
+                f"{r['networks_separated']:.0%}",
+                f"{r['best_dense']:.4f}",
+            ]
+        )
         ctx.record(f"tangled.{kind}.separated", r["separated"])
         ctx.record(f"tangled.{kind}.best_dense", r["best_dense"])
     total = sum(r["instances"] for r in tu["per_kind"].values())
@@ -130,16 +175,30 @@ def build(ctx) -> str:
         "agrees if some network of 3-unit layers separates every instance (dense points and "
         "core vertices all right); otherwise not resolved, since a separating network that "
         "training did not find may still exist (it can never be 'differs' without a proof)",
-        f"{st['seeds']} networks per instance", f"{done} of {total} instances separated")
-    ctx.claim("Can all unlinks be classified by a network with only 3 units? (the essay's "
-              "question)", " ; ".join(f"{k}: {r['separated']:.0%} of {r['instances']}"
-                                      for k, r in tu["per_kind"].items()),
-              None if ctx.quick else verdict.agrees, verdict=verdict,
-              setting=f"{st['depth']} layers of {st['width']} {st['activation']} units, "
-                      f"{st['seeds']} networks per instance, {st['steps']} steps, "
-                      f"{st['n']} training points; dense check {st['dense']} points")
-    table_html = ctx.table(["kind", "instances", "instances separated", "networks separated",
-                            "best dense accuracy (mean)"], rows)
+        f"{st['seeds']} networks per instance",
+        f"{done} of {total} instances separated",
+    )
+    ctx.claim(
+        "Can all unlinks be classified by a network with only 3 units? (the essay's question)",
+        " ; ".join(
+            f"{k}: {r['separated']:.0%} of {r['instances']}" for k, r in tu["per_kind"].items()
+        ),
+        None if ctx.quick else verdict.agrees,
+        verdict=verdict,
+        setting=f"{st['depth']} layers of {st['width']} {st['activation']} units, "
+        f"{st['seeds']} networks per instance, {st['steps']} steps, "
+        f"{st['n']} training points; dense check {st['dense']} points",
+    )
+    table_html = ctx.table(
+        [
+            "kind",
+            "instances",
+            "instances separated",
+            "networks separated",
+            "best dense accuracy (mean)",
+        ],
+        rows,
+    )
     fig_html = _unlink_figure(ctx, plt, np)
     return (
         "<p>The essay asks whether every unlink can be classified by a network whose layers "
@@ -154,4 +213,6 @@ def build(ctx) -> str:
         f"{s['per_kind']} random instances of each. An instance counts as separated when "
         "one of its networks classifies a fresh dense sample of both solid tori and every "
         f"vertex of both core curves correctly ({html.escape(tu['summary'][0])}).</p>"
-        + table_html + fig_html)
+        + table_html
+        + fig_html
+    )

@@ -29,27 +29,49 @@ def build(ctx) -> str:
         for what in ("train_accuracy", "test_accuracy", "dense_accuracy"):
             if r[what] is not None:
                 ctx.record(f"{key}.{what}", r[what])
-        dense = "—" if r["dense_accuracy"] is None else \
-            f"{np.mean(r['dense_accuracy']):.3f} (min {np.min(r['dense_accuracy']):.3f})"
-        rows.append([r["dataset"], SETTINGS[r["setting"]],
-                     f"{np.mean(r['train_accuracy']):.3f}", f"{np.mean(r['test_accuracy']):.3f}",
-                     dense, "yes" if r["homeomorphism"] else "not certified"])
-    parts.append(ctx.table(["dataset", "network", "train accuracy", "test accuracy",
-                            "accuracy on the continuous sets", "every stage a homeomorphism"],
-                           rows))
+        dense = (
+            "—"
+            if r["dense_accuracy"] is None
+            else f"{np.mean(r['dense_accuracy']):.3f} (min {np.min(r['dense_accuracy']):.3f})"
+        )
+        rows.append(
+            [
+                r["dataset"],
+                SETTINGS[r["setting"]],
+                f"{np.mean(r['train_accuracy']):.3f}",
+                f"{np.mean(r['test_accuracy']):.3f}",
+                dense,
+                "yes" if r["homeomorphism"] else "not certified",
+            ]
+        )
+    parts.append(
+        ctx.table(
+            [
+                "dataset",
+                "network",
+                "train accuracy",
+                "test accuracy",
+                "accuracy on the continuous sets",
+                "every stage a homeomorphism",
+            ],
+            rows,
+        )
+    )
     by = {(r["dataset"], r["setting"]): r for r in res["rows"]}
     d2, d3 = by[("disc_annulus", "2d")], by[("disc_annulus", "3d")]
     dense2, dense3 = np.max(d2["dense_accuracy"]), np.min(d3["dense_accuracy"])
-    ctx.claim("2-D vector fields (homeomorphisms of the plane) cannot separate a disc from "
-              "the annulus around it; after embedding in 3-D they can",
-              f"disc_annulus accuracy on the continuous sets: best 2-D network "
-              f"{dense2:.3f}, worst 3-D network {dense3:.3f}",
-              None if ctx.quick else bool(dense2 < 0.99 and dense3 > dense2),
-              setting=f"stacks of vector-field stages, {res['n_networks']} networks per "
-                      f"setting, {res['steps']} Adam steps; dense grid of the two sets",
-              resolution="one grid point of the dense check",
-              rule="agrees if the best 2-D network stays below 99% on the dense grid and "
-                   "the worst 3-D network does better than it; differs otherwise")
+    ctx.claim(
+        "2-D vector fields (homeomorphisms of the plane) cannot separate a disc from "
+        "the annulus around it; after embedding in 3-D they can",
+        f"disc_annulus accuracy on the continuous sets: best 2-D network "
+        f"{dense2:.3f}, worst 3-D network {dense3:.3f}",
+        None if ctx.quick else bool(dense2 < 0.99 and dense3 > dense2),
+        setting=f"stacks of vector-field stages, {res['n_networks']} networks per "
+        f"setting, {res['steps']} Adam steps; dense grid of the two sets",
+        resolution="one grid point of the dense check",
+        rule="agrees if the best 2-D network stays below 99% on the dense grid and "
+        "the worst 3-D network does better than it; differs otherwise",
+    )
     # the field of the first stage of a 2-D disc_annulus network, and what it does
     X, y = make_dataset("disc_annulus", 400, seed=ctx.seed)
     stage = next(s for s in d2["net"].stages if isinstance(s, VectorField))
@@ -58,18 +80,28 @@ def build(ctx) -> str:
     plot_vector_field(stage, kind="streamlines", points=X, labels=y, ax=axes[1])
     plot_deformed_grid(stage, points=X, labels=y, ax=axes[2])
     fig.tight_layout()
-    parts.append(ctx.figure(fig, "disc_field", caption=(
-        "First vector-field stage of a 2-D network on disc_annulus: the field as arrows and "
-        "as streamlines (crosses: anchors, the k-means centres of the training points), and "
-        "the grid and points after x -> x + v(x). The field's Lipschitz bound is kept at 0.9, "
-        "so the stage is a homeomorphism.")))
-    ctx.index("A learnt vector field, and space deformed along it",
-              shows="arrows and streamlines of the field with a colour bar of |v|, and the "
-                    "deformed grid")
-    note = ("<p>Each network is a stack of vector-field stages x -> x + Σ v_i exp(-|x - c_i|²"
-            " / 2σ²) (16 anchors each, Lipschitz bound ≤ 0.9) and a linear read-out; "
-            f"{res['n_networks']} networks per row, {res['steps']} full-batch Adam steps. "
-            "Accuracy on the continuous sets is measured on a dense grid of the disc and the "
-            "annulus: with finitely many training points a homeomorphism can thread the "
-            "line's crossings of the annulus between samples, which the grid exposes.</p>")
+    parts.append(
+        ctx.figure(
+            fig,
+            "disc_field",
+            caption=(
+                "First vector-field stage of a 2-D network on disc_annulus: the field as arrows "
+                "and as streamlines (crosses: anchors, the k-means centres of the training "
+                "points), and the grid and points after x -> x + v(x). The field's Lipschitz "
+                "bound is kept at 0.9, so the stage is a homeomorphism."
+            ),
+        )
+    )
+    ctx.index(
+        "A learnt vector field, and space deformed along it",
+        shows="arrows and streamlines of the field with a colour bar of |v|, and the deformed grid",
+    )
+    note = (
+        "<p>Each network is a stack of vector-field stages x -> x + Σ v_i exp(-|x - c_i|²"
+        " / 2σ²) (16 anchors each, Lipschitz bound ≤ 0.9) and a linear read-out; "
+        f"{res['n_networks']} networks per row, {res['steps']} full-batch Adam steps. "
+        "Accuracy on the continuous sets is measured on a dense grid of the disc and the "
+        "annulus: with finitely many training points a homeomorphism can thread the "
+        "line's crossings of the annulus between samples, which the grid exposes.</p>"
+    )
     return note + "".join(parts)
