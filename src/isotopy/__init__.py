@@ -8,6 +8,7 @@ and views of every layer's representation with its deformed grid.
 
 from .datasets import DATASETS, link_cores, load_points, make_dataset
 from .errors import InputError
+from .inspection import inspect
 from .nn import ACTIVATIONS, Network
 from .train import History, Run, TrainConfig, fit, load_run, save_run, train_run
 
@@ -19,6 +20,7 @@ __all__ = [
     "load_points",
     "link_cores",
     "InputError",
+    "inspect",
     "ACTIVATIONS",
     "Network",
     "fit",
