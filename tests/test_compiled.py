@@ -1,8 +1,7 @@
-"""Compiled training (fit(compile=True)): the same networks as uncompiled training."""
+"""The torch.compile backend: the same networks as eager training; nothing compiles unasked."""
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import warnings
 
@@ -11,8 +10,9 @@ import pytest
 import torch
 
 from isotopy import Network, fit, make_dataset
-from isotopy.nn.activations import TANH_CLAMP, tanh_rational
-from isotopy.train import compiled
+from isotopy.train import Trainer
+from isotopy.train.backends import compiled, fused
+from isotopy.train.backends.tanh import TANH_CLAMP, tanh_rational
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +24,6 @@ def can_compile():
         torch.compile(lambda x: x * 2 + 1)(torch.ones(3))
     except Exception as e:  # noqa: BLE001 - any failure means this machine cannot compile
         pytest.skip(f"torch.compile cannot build C++ code on this machine ({e})")
-
-
-@pytest.fixture(autouse=True)
-def through_torch_compile(monkeypatch):
-    """These tests are about torch.compile's code: networks the fused kernel supports
-    (isotopy.train.fused, tested in test_fused.py) go through torch.compile here too."""
-    monkeypatch.setattr(compiled, "FUSED", False)
 
 
 def test_rational_tanh_is_tanh():
@@ -49,19 +42,17 @@ def test_rational_tanh_is_tanh():
 
 
 def test_log1p_series_is_log1p():
-    from isotopy.nn.network import _log1p_exp_neg_abs
-
     z = torch.linspace(-80, 80, 400_001)
     ref = torch.log1p(torch.exp(-z.double().abs()))
-    got = _log1p_exp_neg_abs(z).double()
+    got = compiled.log1p_exp_neg_abs(z).double()
     assert float(((got - ref) / ref).abs().max()) < 3e-7
-    assert float(_log1p_exp_neg_abs(torch.tensor(500.0))) == 0.0  # e^-500 underflows: no NaN
+    assert (
+        float(compiled.log1p_exp_neg_abs(torch.tensor(500.0))) == 0.0
+    )  # e^-500 underflows: no NaN
 
 
 def test_compiled_bce_is_bce_for_both_labels():
     import torch.nn.functional as F
-
-    from isotopy.nn.network import _BCEWithLogits
 
     z = torch.linspace(-60, 60, 24_001).repeat(2)
     t = torch.cat([torch.zeros(24_001), torch.ones(24_001)])
@@ -69,7 +60,7 @@ def test_compiled_bce_is_bce_for_both_labels():
     ref = F.binary_cross_entropy_with_logits(zr, t.double(), reduction="none")
     (ref_grad,) = torch.autograd.grad(ref.sum(), zr)
     zg = z.clone().requires_grad_()
-    got = _BCEWithLogits.apply(zg, t)
+    got = compiled.BCEWithLogits.apply(zg, t)
     (grad,) = torch.autograd.grad(got.sum(), zg)
     # relative where the loss is large, absolute (float32 rounding of z ~ 1) where it is tiny
     err = (got.detach().double() - ref.detach()).abs() / ref.detach().clamp_min(1.0)
@@ -83,6 +74,8 @@ def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.floa
     X, y = make_dataset(name, 160, seed=1)
     y = y if n_classes == 2 else (y + (X[:, 0] > 0)) % 3
     net = Network(2, (3, 2), "tanh", n_classes, n_networks=n_networks, seed=4).to(dtype)
+    # these tests are about torch.compile's code: networks that the fused kernel supports
+    # (tested in test_fused.py) go through torch.compile here too
     hist = fit(
         net,
         X,
@@ -92,7 +85,7 @@ def _train(compile, n_classes=2, batch_size=None, n_networks=3, dtype=torch.floa
         seed=2,
         batch_size=batch_size,
         record_every=20,
-        compile=compile,
+        backend="compile" if compile else None,
         penalty=penalty,
     )
     return net, hist
@@ -152,10 +145,8 @@ def test_compiled_nan_stop_matches_uncompiled(can_compile):
 
 
 def test_compiled_tanh_with_fma_is_tanh(can_compile):
-    from isotopy.nn.activations import _tanh
-
     x = torch.linspace(-12, 12, 200_001)
-    y = torch.compile(_tanh, options=compiled._OPTIONS)(x)
+    y = torch.compile(lambda v: compiled.TanhRational.apply(v), options=compiled._OPTIONS)(x)
     assert float((y.double() - torch.tanh(x.double())).abs().max()) < 4e-7
 
 
@@ -190,28 +181,22 @@ def test_failed_compile_trains_uncompiled(monkeypatch, where):
     np.testing.assert_array_equal(h_c.loss, h_e.loss)
 
 
-def test_auto_compile_only_for_large_work_of_plain_stages(monkeypatch):
-    from isotopy.nn.vector_field import VectorField
+def test_nothing_compiles_unless_asked(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("compiled without being asked")
 
-    asked = []
-    real = compiled.objective
-
-    def spy(net, shape, *, compile, quiet):
-        asked.append((compile, quiet))
-        return real(net, shape, compile=False)
-
-    fit_module = importlib.import_module("isotopy.train.fit")
-    monkeypatch.setattr(fit_module, "objective", spy)
-    X, y = make_dataset("disc_annulus", 100, seed=0)
-    fit(Network(2, (2,), n_networks=2), X, y, steps=3)
-    monkeypatch.setattr(fit_module, "COMPILE_WORK", 500)
-    fit(Network(2, (2,), n_networks=2), X, y, steps=3)
-    fit(Network(2, (2,), n_networks=2), X, y, steps=3, compile=False)
-    fit(Network(2, (2,), n_networks=2), X, y, steps=3, compile=True)
-    assert asked == [(False, True), (True, True), (False, False), (True, False)]
-    assert compiled.compilable(Network(2, (2, 2)))
-    flow = Network.from_stages([VectorField(2)])
-    assert not compiled.compilable(flow)
-    asked.clear()
-    fit(flow, X, y, steps=3)
-    assert asked == [(False, True)]
+    monkeypatch.setattr(compiled, "objective", forbidden)
+    monkeypatch.setattr(fused, "objective", forbidden)
+    monkeypatch.setattr(compiled.torch, "compile", forbidden)
+    X, y = make_dataset("disc_annulus", 1000, seed=0)
+    # much work per step (what the old automatic switch looked at) changes nothing
+    for compile in (None, False):
+        fit(Network(2, (2,), n_networks=300), X, y, steps=3, compile=compile)
+    trainer = Trainer(Network(2, (2,)), X, y)
+    trainer.step(2)
+    assert trainer.backend == "eager" and trainer.backend_used == "eager"
+    with (
+        pytest.warns(RuntimeWarning, match="fused training kernel could not be built"),
+        pytest.raises(AssertionError, match="without being asked"),
+    ):
+        fit(Network(2, (2,)), X, y, steps=3, compile=True)  # asked: it tries

@@ -1,4 +1,5 @@
-"""The fused training kernel (isotopy.train.fused) against the stage modules and autograd."""
+"""The fused training backend (isotopy.train.backends.fused) against the stage modules and
+autograd."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+import isotopy.train.backends as backends
 from isotopy import Network, fit, make_dataset
-from isotopy.train import compiled, fused
+from isotopy.train.backends import compiled, fused
 
 
 @pytest.fixture(autouse=True)
@@ -224,6 +226,7 @@ def test_fit_with_the_kernel_equals_uncompiled_fit(can_build, batch_size, monkey
 
 def test_failed_build_warns_and_trains_through_torch_compile(monkeypatch):
     monkeypatch.setattr(compiled, "_FAILED", set())
+    monkeypatch.setattr(backends, "_FAILED", set())
 
     def broken(source):
         raise RuntimeError("g++ failed: step.cpp:1:1: error: no such thing")
@@ -245,7 +248,7 @@ def test_failed_build_warns_and_trains_through_torch_compile(monkeypatch):
     assert any("torch.compile failed" in m for m in said)
     net_e, h_e = _train(False, n_networks=2)
     for a, b in zip(net_c.parameters(), net_e.parameters(), strict=True):
-        torch.testing.assert_close(a, b, atol=0, rtol=0)  # trained uncompiled
+        torch.testing.assert_close(a, b, atol=0, rtol=0)  # trained eagerly
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # not tried again: no second warning
         _train(True, n_networks=2)

@@ -33,12 +33,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
-from torch import nn
 
 from ..errors import InputError, check_positive_int, lookup
+from ..nn.head import Head, register_head
+from ..nn.stages import Stage, register_stage
 
-__all__ = ["KNNHead", "KNN_HEAD_MODES", "KNN_HEAD_VARIANTS", "knn_log_probs"]
+__all__ = ["KNNHead", "Embedding", "KNN_HEAD_MODES", "KNN_HEAD_VARIANTS", "knn_log_probs"]
+
+# Above this many points an evaluation without gradients classifies in blocks of queries
+# against the whole set, so memory stays at block x n distances.
+EVAL_BLOCK = 2048
 
 KNN_HEAD_MODES = {
     "inverse_distance": "weights 1 / distance (the essay)",
@@ -136,13 +142,42 @@ def knn_log_probs(
             keep = torch.zeros_like(mask).scatter_(-1, near, True)
         mask |= ~keep
     w = torch.softmax(logw.masked_fill(mask, -math.inf), dim=-1)  # (N, Bq, Br), rows sum to 1
-    onehot = nn.functional.one_hot(yr, n_classes).to(w.dtype)  # (N, Br, K)
+    onehot = torch.nn.functional.one_hot(yr, n_classes).to(w.dtype)  # (N, Br, K)
     p = torch.bmm(w, onehot)  # (N, Bq, K)
     # a class without votes gets log(_TINY) (about -69) and no gradient, instead of -inf
     return torch.log(p.clamp_min(_TINY))
 
 
-class KNNHead(nn.Module):
+@register_stage
+class Embedding(Stage):
+    """z -> z: the last stage of a network with a k-NN head (its output is the embedding).
+
+    z: (N, B, d) -> (N, B, d). Takes the read-out's place, so every tool that reads a
+    network's stage list sees the embedding as the last representation.
+    """
+
+    type_name = "embedding"
+
+    def __init__(self, dim: int, *, n_networks: int = 1):
+        super().__init__()
+        self.d_in = self.d_out = check_positive_int(dim, "the embedding width")
+        self.n_networks = n_networks
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z
+
+    def is_homeomorphism(self, rtol: float | None = None) -> torch.Tensor:
+        return torch.ones(self.n_networks, dtype=torch.bool)
+
+    def spec(self) -> dict:
+        return {"type": self.type_name, "dim": self.d_in}
+
+    def short(self) -> str:
+        return f"embedding {self.d_in}"
+
+
+@register_head
+class KNNHead(Head):
     """Differentiable k-NN classification of embeddings inside a mini-batch.
 
     Parameters
@@ -165,7 +200,18 @@ class KNNHead(nn.Module):
     ``head(z, y)`` gives the loss of each network (N,) on a batch of embeddings z (N, B, d)
     with labels y; ``head.log_probs(z, y)`` the class log probabilities (N, B, K) it is made
     of; ``head.classify(zq, zr, yr)`` classifies queries by explicit references.
+
+    As a network's head (``Network.from_stages(stages, K, head=KNNHead(K, ...))``) it appends
+    an :class:`Embedding` stage, trains through the same ``fit`` as a linear read-out (loss:
+    the mean negative log-likelihood above; the hits of a step: each batch element classified
+    by the rest), and ``net.predict`` classifies new points by hard k-NN against the reference
+    set given with ``net.set_reference(X_train, y_train)``. The test loss and accuracy that
+    ``fit`` records classify the test set by itself (each point by the other test points, the
+    head's rule).
     """
+
+    type_name = "knn"
+    stage_name = "embedding"
 
     def __init__(
         self,
@@ -191,9 +237,11 @@ class KNNHead(nn.Module):
         if not math.isfinite(softening) or softening < 0:
             raise InputError(f"the softening must be a finite number >= 0, got {softening}")
         self.softening = softening
+        self.reference = None  # (X (n, d_in) float32, y (n,) int64) that predict classifies by
 
     def spec(self) -> dict:
         return {
+            "type": self.type_name,
             "n_classes": self.n_classes,
             "mode": self.mode,
             "variant": self.variant,
@@ -245,6 +293,71 @@ class KNNHead(nn.Module):
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood of each network: (N, B, d), (B,) -> (N,)."""
         return nll(self.log_probs(z, y), torch.as_tensor(y).long())
+
+    # ----------------------------------------------------------------- as a network's head
+    def readout(self, d_last: int, n_networks: int) -> Embedding:
+        return Embedding(d_last, n_networks=n_networks)
+
+    def loss(self, out: torch.Tensor, y) -> torch.Tensor:
+        return self(out, y)
+
+    def loss_and_labels(self, z: torch.Tensor, y) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss (N,) and in-set labels (N, B) of a batch from one set of log probabilities.
+
+        Without gradients and for more than ``EVAL_BLOCK`` points, the in-set classification
+        runs in blocks of queries against the whole set (same result, bounded memory).
+        """
+        y = torch.as_tensor(y, device=z.device).long()
+        n = z.shape[1]
+        if torch.is_grad_enabled() or n <= EVAL_BLOCK or self.variant != "in_batch":
+            lp = self.log_probs(z, y)  # (N, B, K)
+        else:
+            lp = torch.cat(
+                [
+                    self.classify(
+                        z[:, s : s + EVAL_BLOCK],
+                        z,
+                        y,
+                        self_index=torch.arange(s, min(n, s + EVAL_BLOCK)),
+                    )
+                    for s in range(0, n, EVAL_BLOCK)
+                ],
+                dim=1,
+            )
+        return nll(lp, y), lp.argmax(-1).detach()
+
+    def batch_labels(self, out: torch.Tensor, y) -> torch.Tensor:
+        with torch.no_grad():
+            return self.loss_and_labels(out, y)[1]
+
+    def set_reference(self, net, X, y) -> None:
+        """Keep the labelled points (n, d_in), (n,) that :meth:`predict` classifies by."""
+        X = np.asarray(X, dtype=np.float32)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[1] != net.d_in or y.shape != (len(X),):
+            raise InputError(
+                f"reference points must be X (n, {net.d_in}) and y (n,), got "
+                f"{X.shape} and {y.shape}"
+            )
+        self.reference = (X, y.astype(np.int64))
+
+    def copy_state(self, other: Head) -> None:
+        self.reference = getattr(other, "reference", None)
+
+    @torch.no_grad()
+    def predict(self, net, x, *, k: int | None = None, weights: str = "distance") -> np.ndarray:
+        """Hard k-NN labels of x against the reference set: (B,) or (N, B).
+
+        ``k`` defaults to the head's k (5 when the head votes with every point).
+        """
+        from .network import knn_classify
+
+        if self.reference is None:
+            raise InputError(
+                "this k-NN network has no reference set; call set_reference(X_train, y_train) first"
+            )
+        X_ref, y_ref = self.reference
+        return knn_classify(net, X_ref, y_ref, x, k=k or self.k or 5, weights=weights)
 
     def extra_repr(self) -> str:
         t = f", temperature={self.temperature:g}" if self.mode == "temperature" else ""

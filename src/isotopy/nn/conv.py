@@ -176,9 +176,9 @@ def conv_net(
     n_networks : int
         Networks trained together (leading parameter axis, grouped convolutions).
     seed : int or list of int
-    head : KNNHead, dict or None
-        None for a softmax read-out (a :class:`Network`); a head or its options for a
-        :class:`~isotopy.knn.KNNNetwork` classified by k-NN.
+    head : Head, dict or None
+        None for a softmax read-out; a head (e.g. :class:`~isotopy.knn.KNNHead`), or the
+        options of a k-NN head as a dict.
     """
     from .network import Network
 
@@ -200,8 +200,6 @@ def conv_net(
     )
     stages += [fc, Activation("relu", hidden, n_networks=n_networks)]
     names += ["fc", "relu_fc"]
-    if head is None:
-        return Network.from_stages(stages, n_classes, names=names, seed=seed)
-    from ..knn.network import KNNNetwork
-
-    return KNNNetwork.from_stages(stages, n_classes, names=names, seed=seed, head=head)
+    if isinstance(head, dict):  # options of a k-NN head (isotopy.knn registers its type)
+        head = {"type": "knn", **head}
+    return Network.from_stages(stages, n_classes, names=names, seed=seed, head=head)

@@ -328,7 +328,7 @@ def init_anchors(net, X, *, method: str = "kmeans", seed: int = 0) -> None:
     (n, d_in) as they arrive at that stage (their representation there at the current
     parameters), stage by stage from the input."""
     with torch.no_grad():
-        h, _ = net._batched(X)
+        h, _ = net.batched(X)
         for stage in net.stages:
             if isinstance(stage, VectorField):
                 stage.set_anchors(h, method=method, seed=seed)

@@ -70,7 +70,7 @@ def input_jacobians(
     """
     from torch.func import jvp
 
-    x, _ = net._batched(X)
+    x, _ = net.batched(X)
     x = x.contiguous()  # (N, B, d_in); an expanded view cannot carry a tangent
     if directions is None:
         directions = torch.eye(net.d_in, dtype=x.dtype)

@@ -1,4 +1,5 @@
-"""Training: ``fit`` for one or many networks, its ``History``, and runs saved as folders."""
+"""Training: the :class:`Trainer` engine, ``fit`` for one or many networks, its ``History``,
+and runs saved as folders."""
 
 from .fit import OPTIMIZERS, accuracy, fit
 from .history import History
@@ -12,8 +13,11 @@ from .runs import (
     train_run,
     train_test_split,
 )
+from .trainer import Trainer, resolve_device
 
 __all__ = [
+    "Trainer",
+    "resolve_device",
     "fit",
     "accuracy",
     "OPTIMIZERS",

@@ -54,7 +54,7 @@ def jacobian_frobenius_sq(
 
     ends = net.layer_ends()  # stages completing a hidden layer (the read-out is not one)
     if not ends:
-        x, _ = net._batched(X)
+        x, _ = net.batched(X)
         return x.new_zeros(net.n_networks)
     if projections is None:
         dirs, scale = None, 1.0

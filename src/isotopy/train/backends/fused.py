@@ -14,10 +14,11 @@ gradient sums:
 
 Nothing of size (networks × points) is ever written to memory (each thread reuses a scratch
 of a few rows of B points for the gradient sums, see below), which is what limits the
-code ``torch.compile`` generates for these graphs (see :mod:`isotopy.train.compiled`). The C
-source is generated from the network's stage list: each stage emits its lines, the
-activations from their ``c_forward``/``c_derivative`` entries in the activation registry
-(tanh by the same rational formula as compiled code, with the same coefficients); the
+code ``torch.compile`` generates for these graphs (see :mod:`.compiled`). The C source is
+generated from the network's stage list: affine stages as unrolled multiply-adds, each
+activation from this backend's own table of C formulas keyed by activation name
+(:data:`C_ACTIVATIONS`; tanh by the same rational formula as the torch.compile backend, with
+the same coefficients, :mod:`.tanh`); the
 exponential is e^x = 2^k·e^r with a degree-7 polynomial for e^r, which needs no library call.
 Widths are compile-time constants, so every loop over units is unrolled; the code works on
 GCC vector types of 8 points (one AVX2 register), three of them at a time.
@@ -46,9 +47,10 @@ import threading
 
 import torch
 
-from ..nn.activations import TANH_CLAMP, TANH_P, TANH_Q
+from ...nn.activations import LEAKY_SLOPE
+from .tanh import TANH_CLAMP, TANH_P, TANH_Q
 
-__all__ = ["supports", "kernel_source", "FusedStep", "load", "objective"]
+__all__ = ["supports", "kernel_source", "FusedStep", "load", "objective", "C_ACTIVATIONS"]
 
 # Nothing here assumes finite values (a diverging network's NaN or inf must reach ``fit``);
 # scheduling before register allocation, minding register pressure, interleaves the
@@ -120,7 +122,7 @@ static inline vf iso_exp_neg(vf x) {
     return p * (vf)bits;
 }
 
-/* tanh(x) = x P(x^2) / Q(x^2) on |x| <= TANH_CLAMP (isotopy.nn.activations) */
+/* tanh(x) = x P(x^2) / Q(x^2) on |x| <= TANH_CLAMP (isotopy.train.backends.tanh) */
 static inline vf iso_tanh(vf x) {
     vf c = (vf){} + TANH_CLAMP;
     x = vsel(x < -c, -c, vsel(x > c, c, x));
@@ -173,18 +175,34 @@ def _horner(coefs, var: str) -> str:
     return expr
 
 
+# Each activation as C expressions over vectors of points (type ``vf``, helpers from the
+# prelude above): the function in its input {x}, and its derivative in the input {x} and the
+# output {y}. The formulas may call helpers and use constants but no names of their own (the
+# kernel renames its per-point values v…, e…, t, u, m, z in the text it generates). An
+# activation without an entry trains through torch.compile instead.
+C_ACTIVATIONS: dict[str, tuple[str, str]] = {
+    "tanh": ("iso_tanh({x})", "1.0f - {y} * {y}"),
+    "sigmoid": ("iso_sigmoid({x})", "{y} * (1.0f - {y})"),
+    "softplus": ("iso_softplus({x})", "iso_sigmoid({x})"),
+    # relu'(0) = 0 and leaky_relu'(0) = the slope, as in torch's autograd
+    "relu": ("iso_relu({x})", "iso_leaky_d({x}, 0.0f)"),
+    "leaky_relu": (f"iso_leaky({{x}}, {LEAKY_SLOPE!r}f)", f"iso_leaky_d({{x}}, {LEAKY_SLOPE!r}f)"),
+    "identity": ("{x}", "((vf){{}} + 1.0f)"),
+}
+
+
 def _stage_kinds(net) -> list[tuple[str, object]] | None:
-    """[("affine", stage) | ("act", ActivationSpec)] or None if some stage is not supported."""
-    from ..nn.stages import Activation, Affine
+    """[("affine", stage) | ("act", (c_forward, c_derivative))], or None if a stage has no
+    lines in this backend (only exactly these two stage classes: a subclass may compute
+    something else)."""
+    from ...nn.stages import Activation, Affine
 
     kinds = []
     for s in net.stages:
         if type(s) is Affine:
             kinds.append(("affine", s))
-        elif (
-            type(s) is Activation and s.act.c_forward is not None and s.act.c_derivative is not None
-        ):
-            kinds.append(("act", s.act))
+        elif type(s) is Activation and s.act.name in C_ACTIVATIONS:
+            kinds.append(("act", C_ACTIVATIONS[s.act.name]))
         else:
             return None
     return kinds
@@ -195,9 +213,11 @@ def supports(net) -> bool:
 
     Float32 networks of affine stages and activations with a C formula (all of the
     registry's), one logit (two classes), ending in an affine read-out, with at most
-    ``MAX_PARAMETERS`` parameters each and no objective of their own; anything else trains
-    through ``torch.compile``.
+    ``MAX_PARAMETERS`` parameters each, a linear read-out and parameters on the CPU; anything
+    else trains through ``torch.compile``.
     """
+    from ...nn.head import LinearHead
+
     kinds = _stage_kinds(net)
     if (
         kinds is None
@@ -205,12 +225,12 @@ def supports(net) -> bool:
         or kinds[-1][0] != "affine"
         or kinds[-1][1].d_out != 1
         or net.n_classes != 2
-        or getattr(net, "objective", None) is not None
+        or not isinstance(net.head, LinearHead)
     ):
         return False
     params = list(net.parameters())
     return (
-        all(p.dtype == torch.float32 for p in params)
+        all(p.dtype == torch.float32 and p.device.type == "cpu" for p in params)
         and sum(p[0].numel() for p in params) <= MAX_PARAMETERS
     )
 
@@ -251,7 +271,7 @@ def kernel_source(net) -> str:
                 fwd.append(f"const vf v{s}_{j} = c{s}_{j} + {terms};")
         else:
             for j in range(d):
-                fwd.append(f"const vf v{s}_{j} = {st.c_forward.format(x=f'v{s - 1}_{j}')};")
+                fwd.append(f"const vf v{s}_{j} = {st[0].format(x=f'v{s - 1}_{j}')};")
     last = len(kinds)
     fwd += [
         f"const vf z = v{last}_0;",
@@ -299,9 +319,7 @@ def kernel_source(net) -> str:
         elif s > 1:
             for j in range(d):
                 x, y = f"v{s - 1}_{j}", f"v{s}_{j}"
-                bwd.append(
-                    f"const vf e{s - 1}_{j} = e{s}_{j} * ({st.c_derivative.format(x=x, y=y)});"
-                )
+                bwd.append(f"const vf e{s - 1}_{j} = e{s}_{j} * ({st[1].format(x=x, y=y)});")
     second = []
     for ins, delta, w_dst, b_dst in sums:
         second += [
