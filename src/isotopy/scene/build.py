@@ -25,6 +25,9 @@ __all__ = [
     "stage_scene",
     "layer_scenes",
     "decision_field",
+    "field_lattice",
+    "field_from_logits",
+    "push_together",
     "separator_geometry",
     "representation_index",
     "stage_words",
@@ -114,10 +117,34 @@ def swapped_at(net, swaps: dict, k: int):
 
 
 @torch.no_grad()
-def _push(net, pts: np.ndarray, k: int) -> np.ndarray:
+def push_together(net, arrays, upto: int | None = None) -> list[list[torch.Tensor]]:
+    """Several point sets pushed through the network in one pass.
+
+    The sets are concatenated, every stage runs once on all of them, and the results are
+    split again: ``out[i][k]`` is ``arrays[i]`` after the first k stages (k = 0 .. ``upto``,
+    default every stage) as an (n_i, d_k) float32 tensor. For the tiny networks of the
+    essay a stage's cost is mostly its per-call overhead, not its arithmetic, so one pass
+    over points, grid and field lattice together costs little more than one of them.
+
+    Parameters
+    ----------
+    net : Network
+        Network 0 is used when it holds several.
+    arrays : sequence of arrays (n_i, d_in)
+    upto : int, optional
+        Last representation to compute.
+    """
     net = net if net.n_networks == 1 else net.select(0)
-    reps = net.forward_all(torch.as_tensor(pts, dtype=torch.float32), upto=k)
-    return reps[k][0].double().numpy()
+    sizes = [len(a) for a in arrays]
+    h = torch.cat([torch.as_tensor(np.asarray(a), dtype=torch.float32) for a in arrays])[None]
+    reps = [h]
+    for i, stage in enumerate(net.stages):  # Network.forward_all, without slicing the list
+        if upto is not None and i >= upto:
+            break
+        h = stage(h)
+        reps.append(h)
+    parts = [torch.split(r[0], sizes) for r in reps]
+    return [[p[i] for p in parts] for i in range(len(arrays))]
 
 
 def separator_geometry(w: np.ndarray, c: float, bounds: np.ndarray) -> np.ndarray | None:
@@ -147,7 +174,9 @@ def separator_geometry(w: np.ndarray, c: float, bounds: np.ndarray) -> np.ndarra
             pts.append(corners[i] + s * (corners[j] - corners[i]))
     if len(pts) < d:
         return None
-    pts = np.unique(np.round(np.array(pts), 12), axis=0)
+    # the distinct points (rounded to 12 decimals) in lexicographic order, as np.unique(...,
+    # axis=0) gives them, without its cost (this runs on every streamed view)
+    pts = np.array(sorted({tuple(p) for p in np.round(np.array(pts), 12).tolist()}))
     if d == 2:
         if len(pts) < 2:
             return None
@@ -184,6 +213,33 @@ def _box(*arrays, margin=0.05):
     return np.stack([lo - pad, hi + pad])
 
 
+def field_lattice(bounds, res: int = 200) -> np.ndarray:
+    """The points at which :func:`decision_field` evaluates the network over the box
+    ``bounds`` (2, d), d = 1 or 2: (res, 1) or (res * res, 2), rows following y."""
+    bounds = np.asarray(bounds, dtype=np.float64)
+    d = bounds.shape[1]
+    if d > 2:
+        raise InputError("decision regions are drawn for 1-D and 2-D spaces only")
+    axes = [np.linspace(bounds[0, j], bounds[1, j], res) for j in range(d)]
+    if d == 1:
+        return axes[0][:, None]
+    xx, yy = np.meshgrid(axes[0], axes[1])
+    return np.stack([xx.ravel(), yy.ravel()], 1)
+
+
+def field_from_logits(logits, bounds, res: int) -> Field:
+    """The Field of :func:`decision_field` from the logits (res or res², c) at the points of
+    :func:`field_lattice`: class-1 probability (2 classes) or class (more)."""
+    logits = torch.as_tensor(logits)
+    bounds = np.asarray(bounds, dtype=np.float64)
+    if logits.shape[-1] == 1:
+        vals, kind = torch.sigmoid(logits[:, 0]).numpy(), "probability"
+    else:
+        vals, kind = logits.argmax(-1).numpy().astype(np.float64), "class"
+    shape = (res,) if bounds.shape[1] == 1 else (res, res)
+    return Field(vals.reshape(shape), bounds, kind)
+
+
 @torch.no_grad()
 def decision_field(net, bounds, *, res: int = 200, stage: int = 0) -> Field:
     """The network's decision over the box ``bounds`` of representation ``stage``.
@@ -192,26 +248,11 @@ def decision_field(net, bounds, *, res: int = 200, stage: int = 0) -> Field:
     read-out alone. Returns a Field of class-1 probability (2 classes) or class (more).
     """
     net = net if net.n_networks == 1 else net.select(0)
-    bounds = np.asarray(bounds, dtype=np.float64)
-    d = bounds.shape[1]
-    if d > 2:
-        raise InputError("decision regions are drawn for 1-D and 2-D spaces only")
-    axes = [np.linspace(bounds[0, j], bounds[1, j], res) for j in range(d)]
-    if d == 1:
-        pts = axes[0][:, None]
-    else:
-        xx, yy = np.meshgrid(axes[0], axes[1])
-        pts = np.stack([xx.ravel(), yy.ravel()], 1)
+    pts = field_lattice(bounds, res)
     h = torch.as_tensor(pts, dtype=torch.float32)[None]
     for stage_mod in net.stages[stage:]:
         h = stage_mod(h)
-    logits = h[0]
-    if logits.shape[-1] == 1:
-        vals, kind = torch.sigmoid(logits[:, 0]).numpy(), "probability"
-    else:
-        vals, kind = logits.argmax(-1).numpy().astype(np.float64), "class"
-    shape = (res,) if d == 1 else (res, res)
-    return Field(vals.reshape(shape), bounds, kind)
+    return field_from_logits(h[0], bounds, res)
 
 
 def stage_scene(
@@ -227,6 +268,8 @@ def stage_scene(
     title: str | None = None,
     orient: bool = True,
     state: str | None = None,
+    grid=None,
+    pushed=None,
 ) -> Scene:
     """The scene of representation ``stage`` (index into ``net.trace`` or a stage name).
 
@@ -250,6 +293,13 @@ def stage_scene(
         animations use; the title says where units were swapped.
     state : str, optional
         Which training state the network is at (e.g. ``State.label()``), added to the title.
+    grid : array (L, P, d_in), optional
+        The input grid's polylines, when the caller keeps them (default: ``input_grid`` of
+        ``domain`` with ``lines`` and ``samples``).
+    pushed : (array (n, d_k), array (L * P, d_k)), optional
+        The points and the grid's vertices already pushed to representation k by the
+        caller through the network (as oriented here), e.g. by :func:`push_together` in
+        one pass with other point sets; they are then not pushed again.
 
     Returns
     -------
@@ -265,10 +315,12 @@ def stage_scene(
 
         net, swaps = orient_network(net if net.n_networks == 1 else net.select(0))
     domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
-    grid0 = input_grid(domain, lines=lines, samples=samples)
+    grid0 = input_grid(domain, lines=lines, samples=samples) if grid is None else grid
     L, P, _ = grid0.shape
-    pts = _push(net, X, k)
-    grid = _push(net, grid0.reshape(L * P, -1), k).reshape(L, P, -1)
+    if pushed is None:  # points and grid vertices in one pass
+        pushed = [r[k] for r in push_together(net, [X, grid0.reshape(L * P, -1)], upto=k)]
+    pts = torch.as_tensor(pushed[0]).double().numpy()
+    grid = torch.as_tensor(pushed[1]).double().numpy().reshape(L, P, -1)
     names = ["input", *net.names]
     swapped = swapped_at(net, swaps, k)
     meta = {

@@ -40,9 +40,9 @@ from ..datasets import DATASETS, dataset_params, make_dataset, points_from_csv_t
 from ..errors import InputError, lookup
 from ..nn import ACTIVATIONS, STAGE_TYPES, Affine, Network
 from ..nn.stages import Activation
-from ..scene import decision_field, domain_bounds, stage_scene
-from ..scene.build import stage_words, swapped_at
-from ..topology.saturation import saturation_by_stage
+from ..scene import decision_field, domain_bounds, input_grid, stage_scene
+from ..scene.build import field_from_logits, field_lattice, push_together, stage_words, swapped_at
+from ..topology.saturation import bounded_image, corner_fraction, saturation_by_stage
 from ..train import OPTIMIZERS, train_test_split
 from ..train.readable import state_at
 from . import protocol as P
@@ -74,6 +74,13 @@ def encode(arr, dtype=np.float32) -> dict:
             "ascii"
         ),
     }
+
+
+def _labels(net, logits):
+    """Predicted labels from logits: ``Network.labels`` (``_labels_from_logits`` in
+    versions of the library before it was renamed)."""
+    fn = getattr(net, "labels", None) or net._labels_from_logits
+    return fn(logits)
 
 
 def _penalties() -> dict:
@@ -282,18 +289,25 @@ class Session:
             self.snap_every *= 2
 
     @torch.no_grad()
-    def _evaluate(self):
+    def _evaluate(self, logits=None):
+        """Record accuracy and loss on the training and test points at this step.
+
+        ``logits``: (train logits, test logits) of the live network when a view pass has
+        them already (:meth:`frame`); otherwise both sets go through the network in one pass.
+        """
         if self.evals and self.evals[-1][0] == self.step_count:
             return
+        if logits is None:
+            reps = push_together(self.net, [self.X_train, self.X_test])
+            logits = (reps[0][-1], reps[1][-1])
         row = [float(self.step_count)]
-        for X, y in ((self._Xtr, self._ytr), (self._Xte, self._yte)):
-            if len(X) == 0:
+        for z, y in zip(logits, (self._ytr, self._yte)):
+            if len(y) == 0:
                 row += [None, None]
                 continue
-            logits = self.net(X)
-            logits = logits.unsqueeze(0) if logits.dim() == 2 else logits
-            acc = (self.net._labels_from_logits(logits) == y).double().mean().item()
-            row += [acc, float(self.net.loss(logits, y)[0])]
+            z = z.unsqueeze(0) if z.dim() == 2 else z
+            acc = (_labels(self.net, z) == y).double().mean().item()
+            row += [acc, float(self.net.loss(z, y)[0])]
         self.evals.append([row[0], row[1], row[3], row[2], row[4]])
 
     def train(
@@ -350,9 +364,7 @@ class Session:
             self.opt.step()
             with torch.no_grad():
                 self.loss_curve.append(float(loss[0]))
-                self.acc_curve.append(
-                    float((self.net._labels_from_logits(logits) == yb).double().mean())
-                )
+                self.acc_curve.append(float((_labels(self.net, logits) == yb).double().mean()))
             self.step_count += 1
             done += 1
             if self.step_count % self.snap_every == 0:
@@ -406,15 +418,17 @@ class Session:
             self.readable_state()
         return self.state.net
 
-    def shown_state(self) -> dict:
+    def shown_state(self, corner: dict | None = None) -> dict:
         """Which state the views show: kind, step, label and corner fractions (by stage
-        name, on the training points)."""
+        name, on the training points; ``corner`` gives those of the live network when a view
+        pass has them already)."""
         if self.show == "readable":
             self.view_net()  # computes the readable state when it is missing
             st = self.state
             out = {**st.to_dict(), "label": st.label(), "describe": st.describe()}
         else:
-            corner = saturation_by_stage(self.net, self.X_train)
+            if corner is None:
+                corner = saturation_by_stage(self.net, self.X_train)
             finite = [v for v in corner.values() if np.isfinite(v)]
             what = "final state" if self.show == "final" else "live network"
             out = {
@@ -466,56 +480,101 @@ class Session:
         """
         cache = getattr(self, "_orient_cache", None)
         if cache is None or cache[0] is not net:
-            copy_ = copy.deepcopy(net)
-            pairs = [
-                (d, s)
-                for d, s in zip(
-                    copy_.state_dict(keep_vars=True).values(),
-                    net.state_dict(keep_vars=True).values(),
-                )
-            ]
-            cache = self._orient_cache = (net, copy_, pairs)
-        _, onet, pairs = cache
-        swaps = {}
-        with torch.no_grad():
-            for d, s in pairs:
-                d.copy_(s)
-            stages = onet.stages
-            for k in range(len(stages) - 1):
-                st = stages[k]
+            onet = copy.deepcopy(net)
+            dst = list(onet.state_dict(keep_vars=True).values())
+            src = list(net.state_dict(keep_vars=True).values())
+            stages = list(onet.stages)
+            # the stages orient_network may swap: square hidden affine maps of 2 units or
+            # more whose next non-activation stage is affine (it takes the swapped columns)
+            cands = []
+            for k, st in enumerate(stages[:-1]):
                 if not isinstance(st, Affine) or st.d_in != st.d_out or st.d_out < 2:
-                    continue
-                if float(np.linalg.det(st.weight[0].detach().double().numpy())) >= 0:
                     continue
                 nxt = k + 1
                 while nxt < len(stages) and isinstance(stages[nxt], Activation):
                     nxt += 1
-                if nxt >= len(stages) or not isinstance(stages[nxt], Affine):
-                    continue  # orient_network leaves such a stage alone too
-                perm = list(range(st.d_out))
-                perm[0], perm[1] = 1, 0
-                b = stages[nxt]
-                st.weight[0] = st.weight[0][perm]
-                st.bias[0] = st.bias[0][perm]
-                b.weight[0] = b.weight[0][:, perm]
-                swaps[k] = (0, 1)
+                if nxt < len(stages) and isinstance(stages[nxt], Affine):
+                    # numpy views of the copy's parameters (network 0): swapped in place
+                    W, c = st.weight.detach().numpy()[0], st.bias.detach().numpy()[0]
+                    cands.append((k, W, c, stages[nxt].weight.detach().numpy()[0]))
+            cache = self._orient_cache = (net, onet, dst, src, cands)
+        _, onet, dst, src, cands = cache
+        swaps = {}
+        with torch.no_grad():
+            torch._foreach_copy_(dst, src)
+        for k, W, c, W_next in cands:  # in order: a swap changes the next det's sign
+            if float(np.linalg.det(W.astype(np.float64))) >= 0:
+                continue
+            W[[0, 1]] = W[[1, 0]]  # units 0 and 1 of stage k ...
+            c[[0, 1]] = c[[1, 0]]
+            W_next[:, [0, 1]] = W_next[:, [1, 0]]  # ... and the next affine map's columns
+            swaps[k] = (0, 1)
         return onet, swaps
 
-    def scene_json(self, k: int, net=None, state: dict | None = None) -> dict:
+    def _input_grid(self, lines: int, samples: int) -> np.ndarray:
+        """The input box's grid polylines (L, P, d), kept until the box or plan changes."""
+        key = (self.domain.tobytes(), lines, samples)
+        cache = getattr(self, "_grid_cache", None)
+        if cache is None or cache[0] != key:
+            cache = self._grid_cache = (key, input_grid(self.domain, lines=lines, samples=samples))
+        return cache[1]
+
+    def _field_points(self, res: int) -> np.ndarray:
+        """The input box's decision-field lattice, kept until the box or resolution changes."""
+        key = (self.domain.tobytes(), res)
+        cache = getattr(self, "_lattice_cache", None)
+        if cache is None or cache[0] != key:
+            cache = self._lattice_cache = (key, field_lattice(self.domain, res))
+        return cache[1]
+
+    def view_pass(self, net=None) -> SimpleNamespace:
+        """Everything a view update needs from the network, in one pass.
+
+        The points (training, then test), the vertices of the input grid and, for inputs of
+        1 or 2 dimensions, the input's decision-field lattice go through the oriented copy of
+        ``net`` (:meth:`oriented`) together (:func:`isotopy.scene.build.push_together`):
+        one call per stage instead of one per stage and per set (about six passes before).
+        The grid and lattice are made once per input box and kept. Returns the oriented
+        network and swaps, the grid, the field resolution and ``reps[i][k]``: set i
+        (0 points, 1 grid vertices, 2 lattice) at representation k.
+        """
+        net = net or self.view_net()
+        onet, swaps = self.oriented(net)
+        lines, samples = grid_plan(self.d_in)
+        if self.coarse:
+            samples = max(2, min(samples, COARSE_GRID_SAMPLES))
+        res = COARSE_FIELD_RES if self.coarse else FIELD_RES
+        grid0 = self._input_grid(lines, samples)
+        sets = [self.X, grid0.reshape(-1, self.d_in)]
+        if self.d_in <= 2:
+            sets.append(self._field_points(res))
+        reps = push_together(onet, sets)
+        return SimpleNamespace(net=net, onet=onet, swaps=swaps, grid=grid0, res=res, reps=reps)
+
+    def _pass_corner(self, vp) -> dict:
+        """:func:`saturation_by_stage` of the pass's network on the training points, read off
+        the pass (the corner fraction does not depend on the order of units)."""
+        n_train = len(self.X_train)
+        out = {}
+        for j, stage in enumerate(vp.onet.stages):
+            image = bounded_image(stage)
+            if image is not None:
+                Z = vp.reps[0][j + 1][:n_train].double().numpy()
+                out[vp.onet.names[j]] = corner_fraction(Z, image)
+        return out
+
+    def scene_json(self, k: int, net=None, state: dict | None = None, vp=None) -> dict:
         """Representation k as plain arrays (points, grid, bounds, separator, field).
 
         The view is in the oriented coordinates of the library's static views and
         animations (:func:`isotopy.paths.orient_network`: two units swapped where a square
         layer has det W < 0; here through :meth:`oriented`), named in words; ``state``
         (:meth:`shown_state`) puts the state into the title and the stage's corner fraction
-        into the reply.
+        into the reply. ``vp``: the :meth:`view_pass` of ``net`` when the caller has it.
         """
-        net = net or self.view_net()
-        onet, swaps = self.oriented(net)
+        vp = vp or self.view_pass(net)
+        net, onet, swaps = vp.net, vp.onet, vp.swaps
         X = self.X
-        lines, samples = grid_plan(self.d_in)
-        if self.coarse:
-            samples = max(2, min(samples, COARSE_GRID_SAMPLES))
         label = stage_words(onet, k)  # the title stage_scene gives an oriented network
         swapped = swapped_at(onet, swaps, k)
         if swapped is not None:
@@ -528,12 +587,12 @@ class Session:
             self.y,
             k,
             domain=self.domain,
-            lines=lines,
-            samples=samples,
             regions=False,
             orient=False,
             title=label,
             state=state["label"] if state else None,
+            grid=vp.grid,
+            pushed=(vp.reps[0][k], vp.reps[1][k]),
         )
         meta = {m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))}
         if swapped is not None:
@@ -551,13 +610,17 @@ class Session:
         if state and 1 <= k <= len(net.stages):
             out["corner"] = state["corner"].get(net.names[k - 1])
         if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
-            # the read-out alone, in the same oriented coordinates as the points
-            out["field"] = self.field_json(k, sc.bounds if k else self.domain, onet if k else net)
+            if k == 0:  # the whole network over the input box, from the pass
+                out["field"] = self._input_field(vp)
+            else:  # the read-out alone, in the same oriented coordinates as the points
+                out["field"] = self.field_json(k, sc.bounds, onet)
         return out
 
-    def field_json(self, k: int, bounds, net=None) -> dict:
-        res = COARSE_FIELD_RES if self.coarse else FIELD_RES
-        f = decision_field(net or self.view_net(), bounds, res=res, stage=k)
+    def _input_field(self, vp) -> dict:
+        """The input's decision field, from the logits of the pass's lattice."""
+        return self._field_message(field_from_logits(vp.reps[2][-1], self.domain, vp.res))
+
+    def _field_message(self, f) -> dict:
         vals = f.values if f.kind == "probability" else f.values / max(self.n_classes - 1, 1)
         return {
             "kind": f.kind,
@@ -565,24 +628,36 @@ class Session:
             "values": encode(np.clip(np.round(vals * 255), 0, 255), np.uint8),
         }
 
+    def field_json(self, k: int, bounds, net=None) -> dict:
+        res = COARSE_FIELD_RES if self.coarse else FIELD_RES
+        return self._field_message(decision_field(net or self.view_net(), bounds, res=res, stage=k))
+
     def frame(self) -> dict:
         """The view update: new curve points, the shown state, the input's decision regions
         and the chosen stage (both of the shown network).
 
-        While :attr:`coarse` (many tabs train at once) the view is cheaper: a coarser field
-        and grid, and the evaluation and corner fractions at most every
-        ``COARSE_REFRESH_S`` seconds while training; the frame's ``coarse`` entry says so.
+        One :meth:`view_pass` gives the points, grid and input field of the shown network
+        and, when that is the live network, the logits for accuracy and loss and the
+        corner fractions. While :attr:`coarse` (many tabs train at once) the view is
+        cheaper: a coarser field and grid, and the evaluation and corner fractions at most
+        every ``COARSE_REFRESH_S`` seconds while training; the frame's ``coarse`` entry
+        says so.
         """
         now = time.perf_counter()
         fresh = not (self.coarse and self.busy)
-        if fresh or not self.evals or now - getattr(self, "_eval_time", 0.0) >= COARSE_REFRESH_S:
-            self._evaluate()
-            self._eval_time = now
         self._refresh_state()
+        net = self.view_net()
+        vp = self.view_pass(net)
+        live = net is self.net
+        n_train = len(self.X_train)
+        if fresh or not self.evals or now - getattr(self, "_eval_time", 0.0) >= COARSE_REFRESH_S:
+            out = vp.reps[0][-1]
+            self._evaluate((out[:n_train], out[n_train:]) if live else None)
+            self._eval_time = now
         key = (self.show, self.data_version, id(self.net))
         c = self._shown_cache
         if fresh or c is None or c[1] != key or now - c[0] >= COARSE_REFRESH_S:
-            state = self.shown_state()
+            state = self.shown_state(self._pass_corner(vp) if live else None)
             self._shown_cache = (now, key, state)
         else:  # the corner fractions of a moment ago, with the step shown now
             state = dict(c[2])
@@ -593,7 +668,6 @@ class Session:
                     final_step=self.step_count,
                     label=f"{what}, step {self.step_count}",
                 )
-        net = self.view_net()
         msg = {
             "type": "frame",
             "step": self.step_count,
@@ -608,9 +682,9 @@ class Session:
         self.curves_reset = False
         self.sent_steps, self.sent_evals = len(self.loss_curve), len(self.evals)
         if self.d_in <= 2:
-            msg["input_field"] = self.field_json(0, self.domain, net)
+            msg["input_field"] = self._input_field(vp)
         if self.stage_view > 0 or self.d_in > 2:
-            msg["stage"] = self.scene_json(self.stage_view, net, state)
+            msg["stage"] = self.scene_json(self.stage_view, net, state, vp=vp)
         if self.coarse:
             msg["coarse"] = True
         return msg
