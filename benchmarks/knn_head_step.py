@@ -4,7 +4,7 @@ Run by hand:  PYTHONPATH=src python benchmarks/knn_head_step.py [--batch-size 64
               [--steps 200] [--networks 1] [--threads 1]
 
 Same conv net (the digits net of ``isotopy experiment knn``), same mini-batches, same
-optimiser; a step is exactly what ``fit`` does per step (its objective, backward, Adam).
+optimiser; a step is what ``fit`` does per step (the head's loss, backward, Adam).
 The variants take turns within each repeat (so background load hits them alike); best of
 ``--repeat``. Prints milliseconds per step and the ratio to softmax.
 """
@@ -30,10 +30,9 @@ def main() -> None:
     from isotopy.nn import conv_net
 
     def _objective(net, xb, yb):
-        """What fit computes per step: the network's own objective, or cross-entropy."""
-        if getattr(net, "objective", None) is not None:
-            return net.objective(xb, yb)
-        return net.loss(net(xb), yb), None
+        """What fit computes per step: the head's loss and labels of the batch."""
+        out = net(xb)
+        return net.head.loss_and_labels(out.unsqueeze(0) if out.dim() == 2 else out, yb)
 
     torch.set_num_threads(a.threads)
     d = load_digits(seed=0)

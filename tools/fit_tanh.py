@@ -10,7 +10,7 @@ smallest maximum relative error of R(t) = P(t)/Q(t) against g(t) = tanh(√t)/�
   towards the equal-ripple (minimax) one; the best iterate is kept.
 
 Prints the coefficients (in powers of t = x²) and the float32 error of the evaluated
-approximation, for ``isotopy.nn.activations.TANH_P``/``TANH_Q``:
+approximation, for ``isotopy.train.backends.tanh.TANH_P``/``TANH_Q``:
 
     python tools/fit_tanh.py
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from isotopy.nn.activations import tanh_rational
+from isotopy.train.backends.tanh import tanh_rational
 
 CLAMP, DEG_P, DEG_Q = 7.9, 5, 3
 

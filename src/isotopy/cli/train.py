@@ -82,6 +82,17 @@ def register(sub) -> None:
         help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss (0.01 keeps "
         "tanh layers out of saturation, so pictures stay readable)",
     )
+    p.add_argument(
+        "--device",
+        default="cpu",
+        help="where to train: cpu, cuda, cuda:N, mps, or auto (CUDA or MPS when present)",
+    )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="run each step as generated code (the fused C kernel or torch.compile; needs a "
+        "C++ compiler; pays off for long runs)",
+    )
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to write")
     p.set_defaults(func=run)
 
@@ -90,7 +101,7 @@ def run(args) -> int:
     from ..datasets import DATASETS
     from ..errors import check_positive_int, lookup, parse_int_list
     from ..nn import get_activation
-    from ..train import OPTIMIZERS, atomic_dir, is_run, save_run, train_run
+    from ..train import OPTIMIZERS, atomic_dir, is_run, resolve_device, save_run, train_run
     from ._progress import progress_bar
 
     if args.dataset is not None:
@@ -118,6 +129,7 @@ def run(args) -> int:
         from ..datasets import check_params
 
         check_params(args.dataset, params)
+    device = resolve_device(args.device)
     atomic_dir(args.out, replace_if=is_run, what="run folder").check()
     import torch
 
@@ -138,6 +150,8 @@ def run(args) -> int:
             test_size=args.test_size,
             weight_penalty=args.weight_penalty,
             progress=bar,
+            compile=args.compile,
+            device=device,
         )
     save_run(result, args.out)
     m = result.metrics()

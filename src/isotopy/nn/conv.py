@@ -94,7 +94,7 @@ class Conv2d(Stage):
         )  # (B, N·C', H', W')
         return out.reshape(b, n, self.d_out).transpose(0, 1)  # (N, B, C'·H'·W')
 
-    def is_homeomorphism(self) -> torch.Tensor:
+    def is_homeomorphism(self, rtol: float | None = None) -> torch.Tensor:
         return torch.zeros(self.n_networks, dtype=torch.bool)
 
     def spec(self) -> dict:
@@ -138,7 +138,7 @@ class MaxPool2d(Stage):
         out = F.max_pool2d(x.reshape(n * b, *self.in_shape), self.size)
         return out.reshape(n, b, self.d_out)
 
-    def is_homeomorphism(self) -> torch.Tensor:
+    def is_homeomorphism(self, rtol: float | None = None) -> torch.Tensor:
         return torch.zeros(self.n_networks, dtype=torch.bool)
 
     def spec(self) -> dict:

@@ -21,9 +21,23 @@ from torch import nn
 from ..errors import InputError, check_positive_int, lookup
 from .activations import get_activation
 
-__all__ = ["Stage", "Affine", "Activation", "STAGE_TYPES", "register_stage", "stage_from_spec"]
+__all__ = [
+    "Stage",
+    "Affine",
+    "Activation",
+    "STAGE_TYPES",
+    "register_stage",
+    "stage_from_spec",
+    "HOMEOMORPHISM_RTOL",
+]
 
 STAGE_TYPES: dict[str, type] = {}
+
+# The one rule for "this affine stage is a homeomorphism onto its image" that paths,
+# topology, the explorer and the CLI all read: d_out >= d_in and s_min > rtol · s_max for
+# the singular values of W. With float32 weights (relative precision 6e-8) a smaller ratio
+# leaves the inverse map with no correct digits in the squeezed direction.
+HOMEOMORPHISM_RTOL = 1e-6
 
 
 def register_stage(cls):
@@ -50,8 +64,9 @@ class Stage(nn.Module):
     def spec(self) -> dict:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
-    def is_homeomorphism(self) -> torch.Tensor:
-        """Bool tensor (N,): whether this stage is a homeomorphism onto its image, per network."""
+    def is_homeomorphism(self, rtol: float = HOMEOMORPHISM_RTOL) -> torch.Tensor:
+        """Bool tensor (N,): whether this stage is a homeomorphism onto its image, per network
+        (``rtol``: the numerical tolerance of stages that have one, see HOMEOMORPHISM_RTOL)."""
         raise NotImplementedError
 
     def reset_parameters(self, generators: list[torch.Generator]) -> None:
@@ -100,12 +115,12 @@ class Affine(Stage):
         out = torch.baddbmm(self.bias.unsqueeze(2), self.weight, x.transpose(1, 2))
         return out.transpose(1, 2)  # (N, B, d_out), stored as (N, d_out, B)
 
-    def is_homeomorphism(self, tol: float = 1e-6) -> torch.Tensor:
-        w = self.weight.detach().double()
+    def is_homeomorphism(self, rtol: float = HOMEOMORPHISM_RTOL) -> torch.Tensor:
+        w = self.weight.detach().double().cpu()
         if self.d_out < self.d_in:
             return torch.zeros(self.n_networks, dtype=torch.bool)
         s = torch.linalg.svdvals(w)  # (N, min(d_in, d_out))
-        return s[:, -1] > tol * s[:, 0].clamp_min(1e-300)
+        return s[:, -1] > rtol * s[:, 0].clamp_min(1e-300)
 
     def spec(self) -> dict:
         return {"type": self.type_name, "d_in": self.d_in, "d_out": self.d_out}
@@ -144,7 +159,7 @@ class Activation(Stage):
             raise InputError(f"activation {self.act.name!r} is not injective and has no inverse")
         return self.act.inverse(y)
 
-    def is_homeomorphism(self) -> torch.Tensor:
+    def is_homeomorphism(self, rtol: float = HOMEOMORPHISM_RTOL) -> torch.Tensor:
         return torch.full((self.n_networks,), self.act.is_homeomorphism, dtype=torch.bool)
 
     def spec(self) -> dict:

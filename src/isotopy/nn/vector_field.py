@@ -277,7 +277,7 @@ class VectorField(Stage):
             x = new
         return x
 
-    def is_homeomorphism(self) -> torch.Tensor:
+    def is_homeomorphism(self, rtol: float | None = None) -> torch.Tensor:
         """(N,): always for the flow; for the residual map when the Lipschitz bound is < 1
         (a sufficient condition: False means "not certified")."""
         if self.mode == "flow":

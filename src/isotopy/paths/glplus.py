@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nn.stages import HOMEOMORPHISM_RTOL
+
 __all__ = [
     "polar",
     "so_log_blocks",
@@ -37,8 +39,9 @@ __all__ = [
 ]
 
 # Below this ratio of smallest to largest singular value a matrix counts as singular: the
-# intermediate maps would be homeomorphisms only in exact arithmetic.
-SINGULAR_RCOND = 1e-9
+# intermediate maps would be homeomorphisms only in exact arithmetic. The same rule as the
+# stages' own ``is_homeomorphism`` (one tolerance for the whole library).
+SINGULAR_RCOND = HOMEOMORPHISM_RTOL
 
 
 def polar(W) -> tuple[np.ndarray, np.ndarray]:

@@ -64,7 +64,7 @@ def _affine_diag(i, name, stage, k, rtol, is_readout):
     s_max, s_min = float(s[0]), float(s[-1])
     cond = float("inf") if s_min <= 1e-300 else s_max / s_min
     det = float(torch.linalg.det(w)) if stage.d_in == stage.d_out else None
-    full_rank = s_min > 1e-12 * max(s_max, 1e-300)
+    full_rank = bool(stage.is_homeomorphism()[k]) if stage.d_out >= stage.d_in else False
     if stage.d_out < stage.d_in:
         homeo, note = (
             False,

@@ -16,9 +16,6 @@ allow_pickle=False)``.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +24,7 @@ import torch
 
 from ..datasets import load_points, make_dataset
 from ..errors import InputError, check_positive_int
+from ..files import atomic_dir
 from ..nn import Network
 from .fit import fit
 from .history import History
@@ -119,6 +117,8 @@ def train_run(
     train: TrainConfig | None = None,
     net: Network | None = None,
     progress=None,
+    compile: bool = False,
+    device="cpu",
     **train_kwargs,
 ) -> Run:
     """Make or load data, split it, build a network, train it.
@@ -139,6 +139,9 @@ def train_run(
         Training settings; keyword arguments override its fields.
     net : Network, optional
         A network to train instead of building one.
+    compile, device
+        How and where to train (see :func:`isotopy.train.fit`); they do not change what is
+        trained, so the run folder does not record them.
 
     Returns
     -------
@@ -161,11 +164,6 @@ def train_run(
     if net is None:
         net = Network(X.shape[1], hidden, activation, n_classes, seed=train.seed)
     Xtr, ytr, Xte, yte = train_test_split(X, y, train.test_size, train.seed)
-    penalty = None
-    if train.weight_penalty:
-        from .penalties import weight_penalty
-
-        penalty = weight_penalty(train.weight_penalty)
     hist = fit(
         net,
         Xtr,
@@ -179,7 +177,9 @@ def train_run(
         X_test=Xte if len(Xte) else None,
         y_test=yte if len(yte) else None,
         progress=progress,
-        penalty=penalty,
+        weight_penalty=train.weight_penalty,
+        compile=compile,
+        device=device,
     )
     return Run(net, hist, Xtr, ytr, Xte, yte, train, data)
 
@@ -187,65 +187,6 @@ def train_run(
 # --------------------------------------------------------------------------------- saving
 def _write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-
-
-class atomic_dir:
-    """Context manager: build a folder under a temporary name, move it to ``target`` on success.
-
-    ``target`` may not be an existing file; an existing folder must be empty or satisfy
-    ``replace_if(path)`` (e.g. "is an old run"); it is replaced only once the new one is
-    complete. On any error the temporary folder is removed and ``target`` is untouched.
-    """
-
-    def __init__(self, target, *, replace_if=None, what: str = "output folder"):
-        self.target = Path(target)
-        self.replace_if = replace_if
-        self.what = what
-
-    def check(self) -> None:
-        """Raise InputError now if the target could not be written (call before long work)."""
-        t = self.target
-        if t.exists() and not t.is_dir():
-            raise InputError(f"{self.what} {str(t)!r} exists and is a file, not a folder")
-        if t.is_dir() and any(t.iterdir()) and not (self.replace_if and self.replace_if(t)):
-            raise InputError(
-                f"{self.what} {str(t)!r} exists and is not empty; choose a new path or remove it"
-            )
-        for parent in [t.parent, *t.parent.parents]:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise InputError(
-                        f"cannot create {self.what} {str(t)!r}: {str(parent)!r} is a file"
-                    )
-                if not os.access(parent, os.W_OK):
-                    raise InputError(
-                        f"cannot create {self.what} {str(t)!r}: {str(parent)!r} is not writable"
-                    )
-                break
-
-    def __enter__(self) -> Path:
-        self.check()
-        t = self.target
-        parent = t.parent if str(t.parent) else Path(".")
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{t.name}.tmp-", dir=parent))
-        except OSError as e:
-            raise InputError(f"cannot create {self.what} {str(t)!r}: {e.strerror}") from None
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return False
 
 
 def is_run(path: Path) -> bool:
@@ -267,7 +208,7 @@ def save_run(run: Run, path) -> Path:
         }
         _write_json(tmp / "config.json", cfg)
         save_file(
-            {k: v.contiguous() for k, v in run.net.state_dict().items()},
+            {k: v.detach().cpu().contiguous() for k, v in run.net.state_dict().items()},
             str(tmp / "weights.safetensors"),
         )
         snaps = {
@@ -286,6 +227,8 @@ def save_run(run: Run, path) -> Path:
         if h.test_accuracy is not None:
             hist["test_accuracy"] = torch.from_numpy(h.test_accuracy)
             hist["test_loss"] = torch.from_numpy(h.test_loss)
+        if h.stopped_at is not None:
+            hist["stopped_at"] = torch.from_numpy(np.asarray(h.stopped_at, dtype=np.int64))
         save_file(
             {k: v.contiguous() for k, v in hist.items()},
             str(tmp / "history.safetensors"),
@@ -354,5 +297,6 @@ def load_run(path) -> Run:
         test_accuracy=hist["test_accuracy"].numpy() if "test_accuracy" in hist else None,
         final_train_accuracy=hist["final_train_accuracy"].numpy(),
         stopped=meta.get("stopped") or None,
+        stopped_at=hist["stopped_at"].numpy() if "stopped_at" in hist else None,
     )
     return Run(net, h, **arrays, train=train, data=cfg.get("data", {}), path=path)
