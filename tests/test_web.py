@@ -517,7 +517,19 @@ def test_bad_data_and_high_dimensions_keep_the_session_answering(client):
             {"type": "set_network", "hidden": [16] * 8},
         )
         assert [m for m in out if m["type"] == "error"] == []
-        assert [m for m in out if m["type"] == "data"][0]["dim"] == 8
+        (data,) = [m for m in out if m["type"] == "data"]
+        assert data["dim"] == 8
+        # ... and the page is told so in one plain sentence (shown once, and kept as a note)
+        (info,) = [m for m in out if m["type"] == "info"]
+        assert (
+            info["message"]
+            == data["note"]
+            == (
+                "The data has 8 features: the views show it through its top 3 principal axes, "
+                "and its grid is thinned to the edges of the box (1,024 lines of 19 points, "
+                "instead of 5 lines per axis) to keep each view update small."
+            )
+        )
         stage = until(ws, lambda m: m["type"] == "frame" and "stage" in m)
         grid = stage["stage"]["grid"]["shape"]
         assert grid[0] * grid[1] <= 20_000 and grid[2] == 3  # through principal axes
@@ -532,6 +544,12 @@ def test_bad_data_and_high_dimensions_keep_the_session_answering(client):
         roundtrip(ws, {"type": "pause"})
         out = roundtrip(ws, {"type": "view", "stage": 3})
         assert any(m["type"] == "status" and m["stage"] == 3 for m in out)
+        stage = until(ws, lambda m: m["type"] == "frame" and m.get("stage", {}).get("index") == 3)
+        assert stage["stage"]["meta"]["projection"] == "top 3 principal axes of the points"
+        # 2-D data again: the full grid, and no note
+        out = roundtrip(ws, {"type": "set_data", "dataset": "disc_annulus", "id": 5})
+        assert [m for m in out if m["type"] in ("info", "error")] == []
+        assert [m for m in out if m["type"] == "data"][0]["note"] is None
 
 
 def test_a_long_step_request_stops_at_pause(client):

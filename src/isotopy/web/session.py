@@ -236,6 +236,25 @@ class Session:
     def d_in(self) -> int:
         return int(self.X_train.shape[1])
 
+    def view_note(self) -> str | None:
+        """One sentence on how the views show data of more than 3 dimensions (through
+        principal axes, and with a thinned grid where the full one would be too large for a
+        view update); None for 1 to 3 dimensions, which are shown as they are."""
+        d = self.d_in
+        if d <= 3:
+            return None
+        lines, samples = grid_plan(d)
+        full_lines, full_samples = grid_plan(3)
+        how = f"The data has {d} features: the views show it through its top 3 principal axes"
+        if (lines, samples) == (full_lines, full_samples):
+            return f"{how}."
+        n_lines = d * lines ** (d - 1)
+        what = "to the edges of the box" if lines == 2 else f"to {lines} lines per axis"
+        return (
+            f"{how}, and its grid is thinned {what} ({n_lines:,} lines of {samples} points, "
+            f"instead of {full_lines} lines per axis) to keep each view update small."
+        )
+
     def data_message(self) -> dict:
         return {
             "type": "data",
@@ -247,6 +266,7 @@ class Session:
             "labels": encode(self.y, np.uint8),
             "n_train": int(len(self.X_train)),
             "domain": self.domain.tolist(),
+            "note": self.view_note(),
         }
 
     # --------------------------------------------------------------------------- network
@@ -766,7 +786,9 @@ class Session:
         out = self._stop_steps("the data changed")
         self.playing = False
         self._build_network()
-        return [*out, self.data_message(), self.network_message(), self.status()]
+        note = self.view_note()
+        info = [{"type": "info", "request": "data", "message": note}] if note else []
+        return [*out, self.data_message(), self.network_message(), self.status(), *info]
 
     def _edit_done(self):
         # the network keeps its parameters and optimiser state; only the data tensors change

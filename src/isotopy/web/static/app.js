@@ -416,8 +416,8 @@ function onData(m) {
   S.inputNote = "Class A red, class B blue; ringed points are held out for " +
     "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
     "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
-    "2-D inputs; points are added by clicking in 1-D and 2-D only." : "Inputs wider than 3 " +
-    "are shown in the stage view through their principal axes.");
+    "2-D inputs; points are added by clicking in 1-D and 2-D only." : m.note ||
+    "Inputs wider than 3 are shown in the stage view through their principal axes.");
   setInputNote();
   closeAnimation();
   if (info.file && S.ready && !S.pendingHash) {
