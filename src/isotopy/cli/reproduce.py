@@ -38,10 +38,10 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..report import _is_report, build_report
+    from ..report import build_report, is_report
     from ..train import atomic_dir
 
-    atomic_dir(args.out, replace_if=_is_report, what="report folder").check()
+    atomic_dir(args.out, replace_if=is_report, what="report folder").check()
     if args.mnist_dir is not None:
         if not Path(args.mnist_dir).is_dir():
             raise InputError(f"--mnist-dir {args.mnist_dir!r} is not a folder")

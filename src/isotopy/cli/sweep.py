@@ -177,9 +177,9 @@ def run(args) -> int:
     workers = check_positive_int(workers, "--workers")
     resuming = check_sweep_folder(args.out, grid)
     if args.executor == "ray" and args.ray_address not in (None, "auto"):
-        from ..sweep.executors import _check_reachable
+        from ..sweep.executors import check_reachable
 
-        _check_reachable(args.ray_address)
+        check_reachable(args.ray_address)
     chunks = grid_chunks(grid)
     total = sum(len(c["seeds"]) for c in chunks)
     print(

@@ -6,7 +6,17 @@ rules of :mod:`.verdicts` (agrees / differs / not resolved, each with its rule a
 resolution).
 """
 
+from ._common import grid_accuracy, grid_points, one_thread, train_seeds
 from .registry import EXPERIMENTS, ExperimentSpec, run_experiment
 from .verdicts import Verdict
 
-__all__ = ["EXPERIMENTS", "ExperimentSpec", "run_experiment", "Verdict"]
+__all__ = [
+    "EXPERIMENTS",
+    "ExperimentSpec",
+    "run_experiment",
+    "Verdict",
+    "train_seeds",
+    "one_thread",
+    "grid_points",
+    "grid_accuracy",
+]

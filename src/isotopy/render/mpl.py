@@ -21,13 +21,7 @@ __all__ = [
 
 
 def _mpl():
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        try:
-            matplotlib.use("Agg", force=False)
-        except Exception:  # noqa: BLE001 - a GUI backend already in use is fine
-            pass
+    # the user's backend as it is (matplotlib falls back to Agg where there is no display)
     import matplotlib.pyplot as plt
 
     return plt

@@ -39,10 +39,6 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    if ax is None:
-        matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     from ..sweep.summary import score_column, separation_width, summarize

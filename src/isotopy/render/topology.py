@@ -18,10 +18,9 @@ __all__ = [
 ESSAY_WIDTH2_ACCURACY = 0.8  # the essay's "~80%" for its 2-unit network on disc_annulus
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+def pyplot():
+    """matplotlib.pyplot, with whatever backend the user has (matplotlib itself falls back to
+    Agg where there is no display); the library never switches a user's backend."""
     import matplotlib.pyplot as plt
 
     return plt
@@ -33,7 +32,7 @@ def plot_width_sweep(result: dict, *, axes=None):
     ``result`` is what ``experiments.width_sweep.run`` returns; the bound n + 1 is the dashed
     vertical line, the essay's ~80% the dotted horizontal one.
     """
-    plt = _plt()
+    plt = pyplot()
     res = result["results"]
     if axes is None:
         fig, axes = plt.subplots(1, len(res), figsize=(4.2 * len(res), 3.4), squeeze=False)
@@ -72,7 +71,7 @@ def plot_stretch_heatmap(grid: dict, *, X=None, y=None, ax=None, vmax: float | N
     ``grid`` comes from :func:`isotopy.topology.stretch_grid`; points X (with labels y) are
     drawn on top when given.
     """
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 3.6))
     fig = ax.figure
@@ -101,7 +100,7 @@ def plot_persistence_diagram(diagrams, *, scale: float | None = None, ax=None, t
 
     ``scale``, the reading scale ε, is drawn as the region birth <= ε < death.
     """
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(3.6, 3.6))
     fig = ax.figure
@@ -127,7 +126,7 @@ def plot_persistence_diagram(diagrams, *, scale: float | None = None, ax=None, t
 
 def plot_contractive_sweep(result: dict):
     """Accuracy (grid) and stretch (max ||J||_2, last hidden layer) against λ, per width."""
-    plt = _plt()
+    plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.4, 3.4))
     lams = np.array(result["lambdas"], dtype=float)
     x = np.where(lams > 0, lams, np.nan)

@@ -36,7 +36,7 @@ table.claims td{text-align:left;vertical-align:top}.rule{color:#555;font-size:.8
 """
 
 
-def _is_report(path: Path) -> bool:
+def is_report(path: Path) -> bool:
     return (path / "index.html").exists() and (path / "metrics.json").exists()
 
 
@@ -82,7 +82,7 @@ def build_report(
 def _build(out, names, quick, seed, progress, start) -> dict:
     from ..train import atomic_dir
 
-    with atomic_dir(out, replace_if=_is_report, what="report folder") as tmp:
+    with atomic_dir(out, replace_if=is_report, what="report folder") as tmp:
         ctx = Context(tmp, quick=quick, seed=seed, progress=progress)
         parts, timings = [], {}
         for name in names:

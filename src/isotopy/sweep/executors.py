@@ -63,7 +63,7 @@ def _package_path() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
-def _check_reachable(address: str) -> None:
+def check_reachable(address: str) -> None:
     host, sep, port = address.rpartition(":")
     if not sep:
         host, port = address, "6379"
@@ -107,7 +107,7 @@ def ray_executor(
     started = False
     if not ray.is_initialized():
         if address not in (None, "auto"):
-            _check_reachable(address)
+            check_reachable(address)
         env = {
             "env_vars": {
                 "PYTHONPATH": os.pathsep.join(

@@ -114,9 +114,9 @@ def run_sweep(
     out = Path(out)
     resuming = check_sweep_folder(out, grid)
     if executor == "ray" and ray_address not in (None, "auto"):
-        from .executors import _check_reachable
+        from .executors import check_reachable
 
-        _check_reachable(ray_address)  # before anything is written
+        check_reachable(ray_address)  # before anything is written
     created = not out.exists()
     chunks = grid_chunks(grid)
     total = sum(len(c["seeds"]) for c in chunks)

@@ -95,7 +95,7 @@ def train_showcase(key: str, *, quick: bool = False, seed: int = 0):
 def _curves_claims(ctx) -> None:
     """The two-curves claims over seeds (the width claims are the topology section's)."""
     from ...datasets import make_dataset
-    from ...experiments._common import one_thread
+    from ...experiments import one_thread
     from ...experiments.verdicts import fraction_verdict
     from ...nn import Network
     from ...train import fit
