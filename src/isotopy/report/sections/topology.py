@@ -530,8 +530,8 @@ def _betti(ctx, res) -> str:
 def _diagrams(ctx, res) -> str:
     """Persistence diagrams of the annulus class at every stage of one tanh network."""
     from ...datasets import make_dataset
-    from ...experiments._common import train_seeds
-    from ...render.topology import _plt, plot_persistence_diagram
+    from ...experiments import train_seeds
+    from ...render.topology import pyplot, plot_persistence_diagram
     from ...topology import betti_through_network
 
     tanh = next((r for r in res["results"] if r["activation"] == "tanh"), None)
@@ -555,7 +555,7 @@ def _diagrams(ctx, res) -> str:
         reading=res.get("reading", "euclidean"),
         max_points=opts.get("max_points", 1000),
     )
-    plt = _plt()
+    plt = pyplot()
     S = len(bt.names)
     fig, axes = plt.subplots(1, S, figsize=(2.9 * S, 3.0))
     for s, ax in enumerate(np.atleast_1d(axes)):
@@ -583,12 +583,12 @@ def _diagrams(ctx, res) -> str:
 def _stretch(ctx) -> str:
     from ...datasets import make_dataset
     from ...nn import Network
-    from ...render.topology import _plt, plot_stretch_heatmap
+    from ...render.topology import pyplot, plot_stretch_heatmap
     from ...topology import stretch, stretch_grid
     from ...train import fit
 
     ctx.say("stretch")
-    plt = _plt()
+    plt = pyplot()
     X, y = make_dataset("disc_annulus", 400, seed=ctx.seed)
     steps = STRETCH_STEPS[1 if ctx.quick else 0]
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8))
