@@ -26,6 +26,7 @@ COMMANDS = [
     "experiment",
     "sweep",
     "serve",
+    "inspect",
 ]
 
 
