@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -312,3 +314,52 @@ def test_cli_sweep(cli, tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "bad").exists()
     helptext = cli("sweep", "--help", check=0).stdout
     assert "example:" in helptext and "isotopy sweep" in helptext
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import textwrap
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, time
+            from isotopy.sweep.executors import worker_pool
+            if __name__ == "__main__":
+                pool = worker_pool(2)
+                pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(6)]}
+                print(" ".join(map(str, sorted(pids))), flush=True)
+                time.sleep(120)
+            """
+        )
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert pids and all(_running(p) for p in pids)
+        os.kill(parent.pid, signal.SIGKILL)  # no chance to shut the pool down
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_running(p) for p in pids):
+            time.sleep(0.2)
+        assert not any(_running(p) for p in pids), "pool workers outlived their parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

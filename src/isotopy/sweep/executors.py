@@ -22,7 +22,9 @@ from pathlib import Path
 from ..errors import InputError, check_positive_int
 from .chunk import run_chunk
 
-__all__ = ["EXECUTORS", "local_executor", "ray_executor"]
+__all__ = ["EXECUTORS", "local_executor", "ray_executor", "worker_pool"]
+
+PARENT_POLL_S = 1.0  # how often a pool worker checks that the process that started it lives
 
 
 def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1, **_) -> None:
@@ -32,13 +34,9 @@ def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1,
         for spec in chunks:
             on_result(spec, run_chunk(spec))
         return
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-    # spawn: no fork of a process that may hold threads; each worker imports isotopy once.
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
-    ) as pool:
+    with worker_pool(workers) as pool:
         pending = {pool.submit(run_chunk, spec): spec for spec in chunks}
         try:
             while pending:
@@ -51,8 +49,35 @@ def local_executor(chunks: list[dict], on_result: Callable, *, workers: int = 1,
             raise
 
 
-def _init_worker():
+def worker_pool(workers: int):
+    """A pool of ``workers`` processes, each computing with one thread, that exit by
+    themselves when the process that started them dies (even by SIGKILL, which leaves no
+    chance to shut the pool down): each worker checks its parent every ``PARENT_POLL_S``."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: no fork of a process that may hold threads; each worker imports isotopy once.
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+
+
+def _init_worker(parent: int):
+    import threading
+
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+    def watch():
+        # a worker whose parent died is re-parented (getppid changes): nothing will ever
+        # come through its task queue again, so it leaves instead of idling for good
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="isotopy-parent-watch", daemon=True).start()
     import torch
 
     torch.set_num_threads(1)
