@@ -29,6 +29,7 @@ log σ (N, M).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -49,24 +50,34 @@ ANCHOR_METHODS = {
 }
 _E_HALF = math.exp(-0.5)
 
+# torchdiffeq's integration methods (the ``method`` names of ``torchdiffeq.odeint``): those on
+# a fixed grid take ``options={"step_size": h}``, the adaptive ones a tolerance.
+FIXED_GRID_SOLVERS = (
+    "euler",
+    "midpoint",
+    "heun2",
+    "heun3",
+    "rk4",
+    "explicit_adams",
+    "implicit_adams",
+    "fixed_adams",
+)
+ADAPTIVE_SOLVERS = ("dopri5", "dopri8", "bosh3", "fehlberg2", "adaptive_heun")
+ODE_SOLVERS = {
+    **dict.fromkeys(FIXED_GRID_SOLVERS, "fixed grid"),
+    **dict.fromkeys(ADAPTIVE_SOLVERS, "adaptive"),
+}
+
 
 def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iters: int = 50) -> np.ndarray:
-    """k-means centres (k, d) of points X (n, d): k-means++ seeding, then Lloyd steps."""
+    """k-means centres (k, d) of points X (n, d): scipy's k-means++ start, then Lloyd steps."""
+    from scipy.cluster.vq import kmeans2
+
     X = np.asarray(X, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    centres = [X[rng.integers(len(X))]]
-    for _ in range(1, k):
-        d2 = ((X[:, None, :] - np.asarray(centres)[None]) ** 2).sum(-1).min(1)
-        p = d2 / d2.sum() if d2.sum() > 0 else np.full(len(X), 1 / len(X))
-        centres.append(X[rng.choice(len(X), p=p)])
-    C = np.asarray(centres)
-    for _ in range(iters):
-        assign = ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
-        new = np.stack([X[assign == j].mean(0) if (assign == j).any() else C[j] for j in range(k)])
-        if np.allclose(new, C):
-            break
-        C = new
-    return C
+    with warnings.catch_warnings():  # an empty cluster keeps its centre, as intended here
+        warnings.filterwarnings("ignore", message="One of the clusters is empty")
+        centres, _ = kmeans2(X, int(k), iter=iters, minit="++", seed=np.random.default_rng(seed))
+    return centres
 
 
 @register_stage
@@ -131,9 +142,7 @@ class VectorField(Stage):
         self.solver = solver
         self.flow_steps = check_positive_int(flow_steps, "the flow's solver steps")
         if mode == "flow":
-            from torchdiffeq._impl.odeint import SOLVERS
-
-            lookup(SOLVERS, solver, "ODE solver")
+            lookup(ODE_SOLVERS, solver, "ODE solver")
         n, m, d = self.n_networks, self.n_anchors, self.d_in
         anchors = torch.zeros(n, m, d)
         log_sigma = torch.full((n, m), math.log(sigma))
@@ -222,13 +231,11 @@ class VectorField(Stage):
     def _flow(self, x: torch.Tensor, t: float, *, sign: float = 1.0) -> torch.Tensor:
         """φ_t(x) (sign -1: φ_{-t}), integrated with torchdiffeq."""
         from torchdiffeq import odeint
-        from torchdiffeq._impl.odeint import SOLVERS
-        from torchdiffeq._impl.solvers import FixedGridODESolver
 
         if t == 0:
             return x
         times = torch.tensor([0.0, float(t)], dtype=x.dtype)
-        fixed = issubclass(SOLVERS[self.solver], FixedGridODESolver)
+        fixed = self.solver in FIXED_GRID_SOLVERS
         options = {"step_size": float(t) / self.flow_steps} if fixed else None
         return odeint(
             lambda _t, h: sign * self.field(h),
