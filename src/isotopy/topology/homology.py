@@ -78,7 +78,8 @@ THIN = 0.25  # thinning cell: points within THIN · ε of a kept point are dropp
 # how a cloud is read: in its own coordinates, or whitened first (see isotopy.topology.robust)
 READINGS = {
     "euclidean": "Rips complex of the points as they are",
-    "robust": "Rips complex of the whitened points (unchanged by invertible affine maps)",
+    "robust": "no scale: the stage's activation chart, whitened (unchanged by invertible affine "
+    "maps), Delaunay-Rips persistence read by death/birth ratios (isotopy.topology.robust)",
 }
 
 
@@ -222,6 +223,7 @@ def betti_numbers(
     max_points: int | None = MAX_POINTS,
     thin: float = THIN,
     reading: str = "euclidean",
+    activation=None,
     return_details: bool = False,
 ):
     """Betti numbers β_0..β_maxdim of a point cloud, read at a scale chosen from the data.
@@ -241,12 +243,15 @@ def betti_numbers(
     thin : float
         Thin the cloud to cells of side thin · ε / √d first (0: keep every point).
     reading : {"euclidean", "robust"}
-        ``"robust"`` whitens the cloud first (:func:`isotopy.topology.robust.whiten`), so an
-        invertible affine map of X gives the same numbers; ``scale`` is then in whitened
-        units.
+        ``"robust"`` is :func:`isotopy.topology.robust.robust_betti_numbers` (no scale:
+        ``scale``, ``rel_scale``, ``density_factor`` and ``thin`` do not apply; an invertible
+        affine map of X gives the same numbers).
+    activation : str or activation spec, optional
+        With ``reading="robust"``: the activation whose output X is, read in the chart of
+        its inverse (:func:`isotopy.topology.robust.chart`).
     return_details : bool
         Also return ``{"scale", "diagrams", "r_cover", "diameter", "points_used",
-        "reading"}``.
+        "reading"}`` (robust: the details of ``robust_betti_numbers``).
 
     Returns
     -------
@@ -259,9 +264,15 @@ def betti_numbers(
     X = _as_cloud(X)
     maxdim = _check_maxdim(maxdim)
     if reading == "robust":
-        from .robust import whiten
+        from .robust import robust_betti_numbers
 
-        X = whiten(X)
+        return robust_betti_numbers(
+            X,
+            maxdim=maxdim,
+            activation=activation,
+            max_points=max_points,
+            return_details=return_details,
+        )
     diam = diameter(X)
     eps = (
         float(scale)
@@ -298,8 +309,9 @@ class BettiTrace:
     """Betti numbers of each class at each stage of one network.
 
     ``betti[s, c, k]`` is β_k of class c's points after stage s (stage 0 is the input);
-    ``scales[s, c]`` is the ε it was read at (in whitened units for ``reading="robust"``);
-    ``diagrams[s][c]`` the persistence diagrams (built up to ε only).
+    ``scales[s, c]`` is the ε it was read at (``reading="robust"``: the cloud's spacing in
+    whitened units, see :func:`isotopy.topology.robust.robust_betti_numbers`);
+    ``diagrams[s][c]`` the persistence diagrams (Euclidean: built up to ε only).
     """
 
     names: list[str]
@@ -367,7 +379,8 @@ def betti_through_network(
     include_input, include_readout : bool
         Whether the input and the 1-D read-out are among the stages.
     reading : {"euclidean", "robust"}
-        As in :func:`betti_numbers`.
+        As in :func:`betti_numbers`; ``"robust"`` reads an activation stage's cloud in the
+        chart of that activation's inverse (:func:`isotopy.topology.robust.chart`).
     progress : callable, optional
         ``progress(done, total)`` after each cloud.
 
@@ -395,8 +408,10 @@ def betti_through_network(
     betti = np.zeros((S, C, maxdim + 1), dtype=np.int64)
     scales = np.zeros((S, C))
     diagrams = []
-    for s, (_, Z) in enumerate(reps):
+    stage_of = dict(zip(net.names, net.stages, strict=False))
+    for s, (name, Z) in enumerate(reps):
         row = []
+        act = getattr(stage_of.get(name), "act", None) if reading == "robust" else None
         for i, c in enumerate(classes):
             b, det = betti_numbers(
                 Z[y == c],
@@ -405,6 +420,7 @@ def betti_through_network(
                 density_factor=density_factor,
                 max_points=max_points,
                 reading=reading,
+                activation=act,
                 return_details=True,
             )
             betti[s, i], scales[s, i] = b, det["scale"]

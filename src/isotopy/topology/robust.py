@@ -50,19 +50,37 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
-from .homology import (
-    DENSITY_FACTOR,
-    MAX_POINTS,
-    REL_SCALE,
-    THIN,
-    _as_cloud,
-    betti_numbers,
-)
+from ..errors import InputError, check_positive_int
+from .homology import _as_cloud, _check_maxdim, farthest_point_sample
 
-__all__ = ["WHITEN_RTOL", "whiten", "robust_betti_numbers"]
+__all__ = [
+    "WHITEN_RTOL",
+    "BRIDGE_RATIO",
+    "CYCLE_RATIO",
+    "MIN_SHARE",
+    "ROBUST_MAX_POINTS",
+    "RULE",
+    "whiten",
+    "chart",
+    "sparse_graph",
+    "count_components",
+    "robust_betti_numbers",
+]
 
 WHITEN_RTOL = 1e-5  # principal spreads below this share of the largest are rounding noise
+BRIDGE_RATIO = 2.0  # a spanning-tree edge this many times the spacing on both sides splits
+CYCLE_RATIO = (3.5, 1.8)  # death / birth a class of H_1, H_2 needs to count
+MIN_SHARE = 0.02  # a component holds at least this share of the points (and 3 points)
+DEDUPE_RTOL = 1e-6  # points closer than this share of the largest spread are one point
+ROBUST_MAX_POINTS = 2000  # larger clouds: farthest-point subsample of this many points
+DELAUNAY_MAX_DIM = 4  # above: k-nearest-neighbour graph instead of the Delaunay graph
+KNN = 20  # neighbours per point of that graph
+RULE = (
+    "chart of the stage's activation inverse (float32-clipped), whitened; Delaunay-Rips "
+    f"persistence; β0: components whose spanning-tree gap is >= {BRIDGE_RATIO:g}x the largest "
+    f"spacing inside each and that hold >= {MIN_SHARE:.0%} of the points; β1, β2: classes with "
+    f"death/birth >= {CYCLE_RATIO[0]:g}, {CYCLE_RATIO[1]:g}"
+)
 
 
 def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
@@ -95,45 +113,255 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
     return (Z, s / np.sqrt(max(len(X), 1))) if return_spreads else Z
 
 
+def _activation_spec(activation):
+    if activation is None or hasattr(activation, "inverse"):
+        return activation
+    from ..nn import get_activation
+
+    return get_activation(activation)
+
+
+def chart(X, activation) -> np.ndarray:
+    """The cloud in the chart of the activation's inverse: X (n, d) -> (n, d), float64.
+
+    For an activation σ that is a homeomorphism onto its image (a, b) per coordinate (tanh,
+    sigmoid, softplus, leaky_relu, identity), the map y -> σ^-1(y) is a homeomorphism of the
+    image onto R^d, so the cloud's topology is the same in these coordinates; they undo the
+    per-coordinate squashing of saturation. Values are first clipped to [a + u, b - u] with
+    u = 2^-24 · max(1, |bound|) (float32's resolution there: the networks compute in float32,
+    where tanh(z) = 1 exactly for z > 9; atanh then reads at most 8.7), and the inverse is
+    computed in float64. ``activation``: a name, an activation spec, or None (no chart:
+    X as it is); one without an inverse (relu) also leaves X as it is.
+    """
+    X = _as_cloud(X)
+    spec = _activation_spec(activation)
+    if spec is None or getattr(spec, "inverse", None) is None:
+        return X
+    import torch
+
+    lo, hi = (float(v) for v in spec.image)
+    u = 2.0**-24
+    lo = lo + u * max(1.0, abs(lo)) if np.isfinite(lo) else -np.inf
+    hi = hi - u * max(1.0, abs(hi)) if np.isfinite(hi) else np.inf
+    Y = np.clip(X, lo, hi)
+    with torch.no_grad():
+        Z = spec.inverse(torch.from_numpy(Y)).numpy().astype(np.float64)
+    if not np.isfinite(Z).all():
+        raise InputError(f"the cloud lies outside the image of {spec.name}")
+    return Z
+
+
+def sparse_graph(P):
+    """Edges of the graph whose flag complex is filtered: P (n, r) -> i, j, lengths, kind.
+
+    The Delaunay graph for 2 <= r <= 4 (its flag complex filtered by edge length is the
+    Delaunay-Rips complex; it holds the Euclidean minimum spanning tree, so β0 is the Rips
+    one), the sorted chain for r = 1, all pairs for n <= r + 2, else the k-nearest-neighbour
+    graph (k = 20).
+    """
+    from scipy.spatial import Delaunay, cKDTree
+
+    n, r = P.shape
+    if n <= max(r + 2, 3):
+        i, j = np.triu_indices(n, 1)
+        kind = "complete"
+    elif r == 1:
+        o = np.argsort(P[:, 0], kind="stable")
+        i, j = o[:-1], o[1:]
+        kind = "chain"
+    elif r <= DELAUNAY_MAX_DIM:
+        from scipy.spatial import QhullError
+
+        try:
+            dt = Delaunay(P)
+        except QhullError:  # nearly degenerate (saturated) clouds: joggle the input
+            dt = Delaunay(P, qhull_options="QJ Qbb Qc Qz Q12")
+        tri = dt.simplices
+        m = tri.shape[1]
+        pairs = [tri[:, [a, b]] for a in range(m) for b in range(a + 1, m)]
+        # points Qhull left out of the triangulation (nearly coincident or coplanar with
+        # others) join the vertices of the simplex they lie in
+        cop = np.asarray(dt.coplanar, dtype=np.int64).reshape(-1, 3)
+        pairs += [np.c_[cop[:, 0], tri[cop[:, 1], a]] for a in range(m)]
+        pairs = np.concatenate(pairs)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+        i, j = pairs[:, 0], pairs[:, 1]
+        kind = "delaunay"
+    else:
+        k = min(KNN, n - 1)
+        _, nb = cKDTree(P).query(P, k=k + 1)
+        pairs = np.c_[np.repeat(np.arange(n), k), nb[:, 1:].ravel()]
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+        i, j = pairs[:, 0], pairs[:, 1]
+        kind = "knn"
+    return i, j, np.linalg.norm(P[i] - P[j], axis=1), kind
+
+
+def count_components(n, i, j, lengths, weights=None, *, ratio=BRIDGE_RATIO, min_share=MIN_SHARE):
+    """β0 by bridges of the minimum spanning tree, and the cloud's spacing.
+
+    Kruskal's merges in order of length: the merge of parts A and B by an edge of length L
+    is a bridge if both hold at least ``min_share`` of the weight (and 3 points) and
+    L >= ratio · max(s_A, s_B), s = the longest non-bridge edge inside the part. β0 = 1 +
+    the number of bridges. Returns β0, the spacing (the longest non-bridge tree edge) and
+    the bridge lengths.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    if n < 2:
+        return 1, 0.0, []
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    tree = minimum_spanning_tree(coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()).tocoo()
+    order = np.argsort(tree.data, kind="stable")
+    parent, size, spacing = np.arange(n), w.copy(), np.zeros(n)
+    need = max(3.0, min_share * w.sum())
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    bridge = np.zeros(len(order), dtype=bool)
+    for e in order:
+        a, b = find(tree.row[e]), find(tree.col[e])
+        length, inside = float(tree.data[e]), max(spacing[a], spacing[b])
+        bridge[e] = (
+            min(size[a], size[b]) >= need
+            and min(spacing[a], spacing[b]) > 0
+            and length >= ratio * inside
+        )
+        parent[b] = a
+        size[a] += size[b]
+        spacing[a] = inside if bridge[e] else max(inside, length)
+    if len(tree.data) < n - 1:  # the graph was not connected: cannot happen for Delaunay
+        raise InputError("the neighbour graph of the cloud is not connected")
+    # a bridge must also exceed ratio x the spacing of the parts it joins in the end: a longer
+    # edge that joined one of them later (to a piece too small to count) voids it
+    while bridge.any():
+        parent[:] = np.arange(n)
+        for e in np.flatnonzero(~bridge):
+            parent[find(tree.row[e])] = find(tree.col[e])
+        roots = np.array([find(a) for a in range(n)])
+        spacing = np.zeros(n)
+        np.maximum.at(spacing, roots[tree.row[~bridge]], tree.data[~bridge])
+        ends = np.flatnonzero(bridge)
+        inside = np.maximum(spacing[roots[tree.row[ends]]], spacing[roots[tree.col[ends]]])
+        void = tree.data[ends] < ratio * inside
+        if not void.any():
+            break
+        bridge[ends[void]] = False
+    inner = tree.data[~bridge]
+    return (
+        1 + int(bridge.sum()),
+        float(inner.max()) if len(inner) else 0.0,
+        sorted(tree.data[bridge].tolist(), reverse=True),
+    )
+
+
 def robust_betti_numbers(
     X,
     *,
     maxdim: int = 1,
-    rel_scale: float = REL_SCALE,
-    density_factor: float = DENSITY_FACTOR,
-    max_points: int | None = MAX_POINTS,
-    thin: float = THIN,
+    activation=None,
+    bridge_ratio: float = BRIDGE_RATIO,
+    cycle_ratio=CYCLE_RATIO,
+    min_share: float = MIN_SHARE,
+    max_points: int | None = ROBUST_MAX_POINTS,
     return_details: bool = False,
 ):
-    """Betti numbers of a point cloud read after whitening it.
+    """Betti numbers read without a scale: chart, whitening, then multiplicative persistence.
 
     Parameters
     ----------
     X : array (n, d)
-    maxdim, rel_scale, density_factor, max_points, thin
-        As in :func:`isotopy.topology.betti_numbers`, applied to the whitened cloud.
+    maxdim : int
+        0, 1 or 2.
+    activation : str, activation spec or None
+        The activation whose output X is (:func:`chart`); None reads X as it is.
+    bridge_ratio, min_share : float
+        The β0 rule (:func:`count_components`).
+    cycle_ratio : (float, float)
+        Death / birth a class of H_1, resp. H_2, needs to count.
+    max_points : int or None
+        Farthest-point subsample size for larger clouds (None: never subsample).
     return_details : bool
-        Also return the details of :func:`betti_numbers` plus ``"spreads"`` (the cloud's
-        principal spreads before whitening, largest first).
+        Also return ``{"scale", "diagrams", "ratios", "bridges", "never_die", "graph",
+        "points_used", "spreads", "chart", "reading", "rule"}``; ``scale`` is the cloud's
+        spacing (longest non-bridge spanning-tree edge, whitened units), ``ratios[k]`` the
+        death / birth of every finite class of H_k, largest first.
 
     Returns
     -------
     betti : ndarray of int64, shape (maxdim + 1,)
     details : dict, only with ``return_details``
     """
-    _, spreads = whiten(X, return_spreads=True)
-    out = betti_numbers(
-        X,
-        reading="robust",
-        maxdim=maxdim,
-        rel_scale=rel_scale,
-        density_factor=density_factor,
-        max_points=max_points,
-        thin=thin,
-        return_details=return_details,
+    from ripser import ripser
+    from scipy.sparse import coo_matrix
+
+    maxdim = _check_maxdim(maxdim)
+    ratios_k = tuple(float(v) for v in np.atleast_1d(cycle_ratio))
+    for v, what in [(float(bridge_ratio), "bridge_ratio"), *[(v, "cycle_ratio") for v in ratios_k]]:
+        if not np.isfinite(v) or v <= 1:
+            raise InputError(f"{what} must be a finite number > 1, got {v}")
+    if len(ratios_k) < maxdim:
+        raise InputError(f"cycle_ratio needs one ratio per dimension 1..{maxdim}")
+    if not np.isfinite(min_share) or not 0 <= min_share < 0.5:
+        raise InputError(f"min_share must be a number in [0, 0.5), got {min_share}")
+    if max_points is not None:
+        max_points = check_positive_int(max_points, "max_points", minimum=2)
+    spec = _activation_spec(activation)
+    Z, spreads = whiten(chart(X, spec), return_spreads=True)
+    # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
+    cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
+    _, first, counts = np.unique(cells, axis=0, return_index=True, return_counts=True)
+    P, w = Z[first], counts.astype(np.float64)
+    if max_points is not None and len(P) > max_points:
+        from scipy.spatial import cKDTree
+
+        idx, _ = farthest_point_sample(P, max_points)
+        _, near = cKDTree(P[idx]).query(P)
+        P, w = P[idx], np.bincount(near, weights=w, minlength=len(idx))
+    n = len(P)
+    i, j, lengths, kind = sparse_graph(P)
+    b0, spacing, bridges = count_components(
+        n, i, j, lengths, w, ratio=float(bridge_ratio), min_share=float(min_share)
     )
+    betti = [b0]
+    dgms = [np.array([[0.0, np.inf]])]
+    ratios, never = [np.array([])], [0]
+    if maxdim >= 1 and n > 2:
+        D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
+        dgms = [
+            np.asarray(d, dtype=np.float64)
+            for d in ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"]
+        ]
+        for k in range(1, maxdim + 1):
+            d = dgms[k]
+            fin = np.isfinite(d[:, 1])
+            r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
+            ratios.append(r)
+            never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
+            betti.append(int(np.sum(r >= ratios_k[k - 1])))
+    else:
+        betti += [0] * maxdim
+        ratios += [np.array([])] * maxdim
+        never += [0] * maxdim
+    betti = np.asarray(betti, dtype=np.int64)
     if not return_details:
-        return out
-    betti, det = out
-    det["spreads"] = spreads
-    return betti, det
+        return betti
+    return betti, {
+        "scale": spacing,
+        "diagrams": dgms,
+        "ratios": ratios,
+        "bridges": bridges,
+        "never_die": never,
+        "graph": kind,
+        "points_used": int(n),
+        "spreads": spreads,
+        "chart": None if spec is None else spec.name,
+        "reading": "robust",
+        "rule": RULE,
+    }
