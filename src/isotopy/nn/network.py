@@ -217,9 +217,15 @@ class Network(nn.Module):
     def forward(self, x) -> torch.Tensor:
         """Logits. x: (B, d_in) or (N, B, d_in) -> (B, c) or (N, B, c)."""
         h, squeeze = self.batched(x)
+        h = self.outputs(h)  # (N, B, d_in) passes through batched() unchanged
+        return h[0] if squeeze else h
+
+    def outputs(self, x) -> torch.Tensor:
+        """The last stage's output, always with the network axis: x -> (N, B, c)."""
+        h, _ = self.batched(x)
         for stage in self.stages:
             h = stage(h)
-        return h[0] if squeeze else h
+        return h
 
     def forward_all(self, x, upto: int | None = None) -> list[torch.Tensor]:
         """[x, after stage 0, after stage 1, ...] as (N, B, d) tensors, differentiable."""
@@ -245,7 +251,7 @@ class Network(nn.Module):
     # ---------------------------------------------------------------------- classification
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The head's mean loss of each network: out (N, B, c) or (B, c), y (B,) -> (N,)."""
-        return self.head.loss(out.unsqueeze(0) if out.dim() == 2 else out, y)
+        return self.head.loss(out if out.dim() == 3 else out[None], y)
 
     @staticmethod
     def labels(out: torch.Tensor) -> torch.Tensor:

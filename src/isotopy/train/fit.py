@@ -36,17 +36,14 @@ def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
     if X.dim() == 1:
         X = X[:, None]
     if net.head.type_name != "linear":
-        out = net(X)
-        out = out.unsqueeze(0) if out.dim() == 2 else out
-        _, labels = net.head.loss_and_labels(out, y)
+        _, labels = net.head.loss_and_labels(net.outputs(X), y)
         return (labels == y).double().mean(-1).cpu().numpy()
     if X.dim() == 3:  # (N, B, d): each network its own points
         return (net.labels(net(X)) == y).double().mean(-1).cpu().numpy()
     step = max(1, block // max(net.n_networks, 1))
     correct = torch.zeros(net.n_networks, dtype=torch.float64, device=device)
     for a in range(0, len(X), step):
-        out = net(X[a : a + step].T.contiguous().T)  # point-last, as training stores it
-        out = out.unsqueeze(0) if out.dim() == 2 else out
+        out = net.outputs(X[a : a + step].T.contiguous().T)  # point-last, as in training
         correct += (net.labels(out) == y[a : a + step]).sum(-1)
     return (correct / max(len(X), 1)).cpu().numpy()
 

@@ -438,9 +438,7 @@ class Trainer:
         """(loss (N,), accuracy (N,)) of every network on (X, y), by the head's rule."""
         X = torch.as_tensor(X, device=self.device)
         y = torch.as_tensor(y, device=self.device).long()
-        out = self.net(X)
-        out = out.unsqueeze(0) if out.dim() == 2 else out
-        loss, labels = self.net.head.loss_and_labels(out, y)
+        loss, labels = self.net.head.loss_and_labels(self.net.outputs(X), y)
         return loss.double().cpu().numpy(), (labels == y).double().mean(-1).cpu().numpy()
 
     def curves(self) -> tuple[np.ndarray, np.ndarray]:
