@@ -260,40 +260,107 @@ CONTROLS = (
 )
 
 
-@pytest.mark.parametrize("width, height", [(1280, 800), (1400, 900)])
-def test_every_control_is_inside_the_viewport(server, browser, width, height):
-    ctx = browser.new_context(viewport={"width": width, "height": height})
+# For each visible control: its box, whether its content overflows its own box (a label cut
+# to "Up"), the ancestors that clip it (overflow other than visible) and the controls it
+# overlaps (a neighbour painted over it).
+LAYOUT_JS = """sel => {
+  const els = [...document.querySelectorAll(sel)].filter(e => !e.closest('[hidden]')
+    && getComputedStyle(e).display !== 'none');
+  const name = e => e.id || e.textContent.trim() || e.name || e.tagName;
+  const rects = els.map(e => e.getBoundingClientRect());
+  return els.map((e, i) => {
+    const r = rects[i], clipped = [], over = [];
+    for (let a = e.parentElement; a; a = a.parentElement) {
+      const st = getComputedStyle(a);
+      if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+      const q = a.getBoundingClientRect();
+      if (r.left < q.left - 0.5 || r.right > q.right + 0.5 || r.top < q.top - 0.5
+          || r.bottom > q.bottom + 0.5) clipped.push(a.id || a.tagName);
+    }
+    els.forEach((f, j) => {
+      if (j === i || f.contains(e) || e.contains(f)) return;
+      const q = rects[j];
+      const w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+      const h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+      if (w > 1 && h > 1) over.push(name(f));
+    });
+    const wide = e.tagName !== 'INPUT' && e.tagName !== 'SELECT'
+      && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1);
+    return {id: name(e), l: r.left, t: r.top, r: r.right, b: r.bottom, w: r.width,
+            h: r.height, overflows: wide, clipped, over};
+  });
+}"""
+
+
+def layout_problems(pg, width, height):
+    """Every visible control fully inside the viewport, its content inside its own box, not
+    clipped by a container and not covered by another control; the page does not scroll
+    and the header keeps to one line. Returns what is wrong (empty when all is well)."""
+    boxes = pg.evaluate(LAYOUT_JS, CONTROLS)
+    assert len(boxes) > 30
+    bad = []
+    for b in boxes:
+        if b["w"] <= 0 or b["h"] <= 0:
+            bad.append((b["id"], "no size"))
+        elif b["l"] < 0 or b["t"] < 0 or b["r"] > width or b["b"] > height:
+            bad.append((b["id"], "outside the viewport"))
+        if b["overflows"]:
+            bad.append((b["id"], "content cut off"))
+        if b["clipped"]:
+            bad.append((b["id"], f"clipped by {b['clipped']}"))
+        if b["over"]:
+            bad.append((b["id"], f"overlaps {b['over']}"))
+    for sel in ["#play", "#reset", "#regenerate", "#anim-compute"]:  # buttons on one line
+        h = pg.eval_on_selector(sel, "e => e.getBoundingClientRect().height")
+        if h >= 34:
+            bad.append((sel, f"wraps ({h:.0f} px high)"))
+    header = pg.eval_on_selector("header", "e => e.getBoundingClientRect().height")
+    if header > 48:
+        bad.append(("header", f"{header:.0f} px high"))
+    if pg.evaluate("document.documentElement.scrollHeight") > height:
+        bad.append(("page", "scrolls"))
+    return bad
+
+
+def test_the_layout_check_finds_a_cut_off_control(server, browser):
+    """The check above is not vacuous: a control squeezed to a sliver is reported."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = ctx.new_page()
     try:
         pg.goto(server.url)
         ready(pg)
+        assert layout_problems(pg, 1400, 900) == []
+        pg.add_style_tag(content=".filebtn { flex: 0 1 0 !important; overflow: hidden; }")
+        bad = dict(layout_problems(pg, 1400, 900))
+        assert "Upload CSV" in bad, bad
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1400, 900)])
+def test_every_control_is_inside_the_viewport(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        pg.goto(server.url)
+        ready(pg)
         pg.wait_for_timeout(300)
-        boxes = pg.evaluate(
-            """sel => [...document.querySelectorAll(sel)]
-            .filter(e => !e.closest('[hidden]'))
-            .map(e => { const r = e.getBoundingClientRect();
-                        return {id: e.id || e.textContent.trim() || e.name, l: r.left, t: r.top,
-                                r: r.right, b: r.bottom, w: r.width, h: r.height}; })""",
-            CONTROLS,
-        )
-        assert len(boxes) > 30
-        outside = [
-            b["id"]
-            for b in boxes
-            if b["w"] <= 0
-            or b["h"] <= 0
-            or b["l"] < 0
-            or b["t"] < 0
-            or b["r"] > width
-            or b["b"] > height
-        ]
-        assert outside == [], outside
-        # buttons keep to one line (Reset does not wrap)
-        for sel in ["#play", "#reset", "#regenerate", "#anim-compute"]:
-            h = pg.eval_on_selector(sel, "e => e.getBoundingClientRect().height")
-            assert h < 34, (sel, h)
-        assert pg.evaluate("document.documentElement.scrollHeight") <= height
+        assert layout_problems(pg, width, height) == []
         shot(pg, f"06-layout-{width}x{height}")
+        # the widest header: the readable state (with Recompute) of a run that trained on
+        build(pg, "2,2,2")
+        pg.click("#step100")
+        pg.wait_for_function("window.isotopy.status.step === 100")
+        pg.select_option("#show", "readable")
+        pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.kind === 'readable'")
+        pg.click("#step100")
+        pg.wait_for_function("window.isotopy.status.step === 200")
+        pg.click("#anim-compute")
+        pg.wait_for_function("window.isotopy.anim")
+        pg.wait_for_timeout(300)
+        assert layout_problems(pg, width, height) == []
+        shot(pg, f"06-layout-readable-{width}x{height}")
     finally:
         ctx.close()
 
@@ -438,11 +505,17 @@ def test_the_readable_state_control_labels_the_views(server, page):
     pg.wait_for_function("window.isotopy.status.step === 100 && !window.isotopy.status.playing")
     pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.step === 100")
     assert pg.text_content("#state-label").startswith("live network, step 100")
+    pg.click("#anim-compute")  # the isotopy panel names the state it shows, first
+    anim_note = "t => document.getElementById('anim-note').textContent.startsWith(t)"
+    pg.wait_for_function(anim_note, arg="live network, step 100: hidden layer 1")
     pg.select_option("#show", "readable")
     pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.kind === 'readable'")
     label = pg.text_content("#state-label")
     step = pg.evaluate("window.isotopy.shown.step")
     assert label.startswith(f"readable state, step {step} of 100"), label
+    # the panel follows the views: computed again for the readable state
+    pg.wait_for_function(anim_note, arg=f"readable state, step {step} of 100: hidden layer 1")
+    assert pg.evaluate("window.isotopy.anim.shown") == "readable"
     assert "corner fraction" in label
     assert pg.is_visible("#state-refresh")
     pg.wait_for_function(

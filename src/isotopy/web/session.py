@@ -939,6 +939,7 @@ class Session:
                 "kind": msg.kind,
                 "step": state["step"],
                 "state": state["label"],
+                "shown": state["kind"],
                 **frames_json(fr),
             }
         ]

@@ -416,8 +416,12 @@ function onData(m) {
   S.inputNote = "Class A red, class B blue; ringed points are held out for " +
     "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
     "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
-    "2-D inputs; points are added by clicking in 1-D and 2-D only." : m.note ||
-    "Inputs wider than 3 are shown in the stage view through their principal axes.");
+    "2-D inputs; points are added by clicking in 1-D and 2-D only." : "");
+  if (m.dim > 3) {  // what the views do with this data comes first (and is never cut off)
+    S.inputNote = (m.note || "Inputs wider than 3 are shown in the stage view through " +
+      "their principal axes.") + " " + S.inputNote;
+  }
+  $("input-note").classList.toggle("full", m.dim > 3);
   setInputNote();
   closeAnimation();
   if (info.file && S.ready && !S.pendingHash) {
@@ -435,6 +439,7 @@ const COARSE_NOTE = "(coarser view while many tabs train on this server: fewer g
 function setInputNote() {
   const st = S.shown && S.data && S.data.dim <= 2 ? `Decisions of the ${S.shown.label}. ` : "";
   $("input-note").textContent = st + (S.inputNote || "") + (S.coarse ? " " + COARSE_NOTE : "");
+  $("input-note").title = $("input-note").textContent;
 }
 
 function setUploadedMenu() {  // the menu names the uploaded file while its points are shown
@@ -540,7 +545,7 @@ function onFrame(m) {
     $("test-acc").textContent = last[2] === null ? "–" : last[2].toFixed(3);
     $("loss").textContent = last[3] === null ? "–" : last[3].toFixed(4);
   }
-  if (m.state) { S.shown = m.state; showState(); }
+  if (m.state) { S.shown = m.state; showState(); animFollowsState(); }
   S.coarse = !!m.coarse;  // many tabs train at once: the server sends coarser views
   setInputNote();
   if (m.input_field) S.inputField = { ...m.input_field, vals: decode(m.input_field.values).data };
@@ -553,6 +558,20 @@ function sceneFrom(sc) {
   const out = { ...sc, pts: decode(sc.points), grid: decode(sc.grid) };
   if (sc.field) out.fieldData = { ...sc.field, vals: decode(sc.field.values).data };
   return out;
+}
+
+// The animation panel shows the state the views show: when the views change between the live
+// network and the readable state, or the readable state is chosen again at another step, the
+// panel is computed again (once per state; a live animation keeps its step while training).
+function animFollowsState() {
+  const a = S.anim, st = S.shown;
+  if (!a || !st || !a.shown || !S.ready) return;
+  const kind = (k) => (k === "readable" ? "readable" : "live");
+  const stale = kind(a.shown) !== kind(st.kind) || (st.kind === "readable" && a.step !== st.step);
+  const key = `${kind(st.kind)}:${st.step}`;
+  if (!stale || S.animAsked === key) return;
+  S.animAsked = key;
+  computeAnimation();
 }
 
 function onAnimation(m) {
@@ -974,6 +993,7 @@ function drawStage() {
   if (sc.meta && sc.meta.projection) notes.push(`shown through the ${sc.meta.projection}`);
   if (S.coarse) notes.push(COARSE_NOTE);
   $("stage-note").textContent = `${sc.title.replace(/\n/g, " — ")}${notes.length ? " — " + notes.join("; ") : ""}`;
+  $("stage-note").title = $("stage-note").textContent;
 }
 
 function drawAnim() {
@@ -990,8 +1010,11 @@ function drawAnim() {
     separator: a.separators[i], nTrain: undefined });
   $("anim-label").textContent = `${i + 1}/${F}`;
   const note = $("anim-note");
-  note.textContent = `${a.titles[i]}${a.notes[i] ? " — " + a.notes[i] : ""}` +
-    (a.state ? ` [${a.state}]` : a.step !== undefined ? ` [network at step ${a.step}]` : "");
+  // the state first ("readable state, step 75 of 200: ..."), so the two-line note never cuts it
+  const state = a.state || (a.step !== undefined ? `network at step ${a.step}` : "");
+  note.textContent = `${state ? state + ": " : ""}${a.titles[i]}` +
+    `${a.notes[i] ? " — " + a.notes[i] : ""}`;
+  note.title = note.textContent;
   note.className = a.flagged[i] ? "note flag" : "note";
 }
 
