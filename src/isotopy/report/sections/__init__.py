@@ -7,5 +7,6 @@ SECTIONS = [
     "topology",
     "vector_fields",
     "knn",
+    "naitzat",
     "open_question",
 ]
