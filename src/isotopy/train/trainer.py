@@ -452,6 +452,14 @@ class Trainer:
             acc[i, self.stopped_at[i] :] = np.nan
         return loss, acc
 
+    def curves_since(self, start: int, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(loss, batch accuracy) of network ``index`` for steps ``start`` .. now, float32
+        (what a live view sends on: only the steps it has not sent yet)."""
+        end = self.step_count
+        loss = self._loss[start:end, index].float().cpu().numpy()
+        acc = self._acc[start:end, index].float().cpu().numpy()
+        return loss, acc
+
     def stop_message(self) -> str | None:
         """One sentence on the first network that stopped, or None."""
         if self.first_stop is None:
