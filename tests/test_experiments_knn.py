@@ -51,6 +51,19 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
     res = knn_experiment("mnist", mnist_dir=tmp_path, seeds=1, quick=True)
     assert res["n_train"] == 150 and res["n_test"] == 60
     assert set(res["targets"]) == {"(a) at most 1.0%", "(b) below (a)", "(c) at most 2.0%"}
+    # the essay's head is not trained on MNIST unless asked for, and the summary says so
+    assert set(res["errors"]) == {"softmax", "knn_penultimate", "knn_trained"}
+    assert any("(c') the essay's 1/distance head: not run" in line for line in res["summary"])
+    assert res["seconds_per_seed"] == res["seconds"] and res["cpu_seconds"] >= 0
+    from isotopy.report.sections.knn import _settings_note
+
+    note = _settings_note(res, "mnist")
+    assert "MNIST settings: 150 training / 60 test images" in note and "--essay-head" in note
+    assert "s per seed" in note and "CPU time" in note
+    from isotopy.experiments.knn import run
+
+    res = run(data="mnist", mnist_dir=tmp_path, seeds=1, quick=True, essay_head=True)
+    assert "knn_trained_essay" in res["errors"] and res["config"]["essay_head"]
     monkeypatch.delenv("ISOTOPY_MNIST_DIR", raising=False)
     with pytest.raises(InputError, match="--mnist-dir PATH.*ISOTOPY_MNIST_DIR"):
         knn_experiment("mnist")
@@ -67,7 +80,10 @@ def test_training_length_in_passes_and_the_verdict():
     assert training_steps(KNNExperimentConfig(epochs=2, steps=7), 1347) == 7  # steps win
     # the same passes over a set 6 times larger take 6 times the steps
     mn = DEFAULTS["mnist"]
-    assert training_steps(mn, 76800) == 6 * training_steps(mn, 12800) == 21000
+    assert training_steps(mn, 76800) == 6 * training_steps(mn, 12800) == 12000
+    # MNIST: 20 passes, two networks (the essay's head only when asked for); digits: 35, three
+    assert mn.epochs == 20 and not mn.essay_head and training_steps(mn, 8000) == 1250
+    assert DEFAULTS["digits"].epochs == 35 and DEFAULTS["digits"].essay_head
     with pytest.raises(InputError, match="epochs must be"):
         training_steps(KNNExperimentConfig(epochs=0), 100)
     res = knn_experiment("digits", seeds=1, quick=True)
@@ -111,6 +127,7 @@ def _main(capsys, *args):
 def test_cli_experiment_help_and_list(capsys):
     code, out, _ = _main(capsys, "knn", "--help")
     assert code == 0 and "--mnist-dir" in out and "example:" in out
+    assert "--essay-head" in out and "--no-essay-head" in out
     code, out, _ = _main(capsys, "--list")
     assert code == 0 and any(
         line.startswith("knn ") and EXPERIMENTS["knn"].summary in line for line in out.splitlines()
