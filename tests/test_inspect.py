@@ -174,6 +174,28 @@ def test_hooks_on_nested_and_shared_modules_match_a_manual_forward():
     assert capture(m, X, y).layers == ["input", "stem", "block#1", "block#2", "head"]
 
 
+class Listed(nn.Module):
+    """Layers in a ModuleList (never called itself) and a module the forward pass skips."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(3, 4), nn.Linear(4, 2)])
+        self.unused = nn.Linear(3, 3)
+
+    def forward(self, x):
+        for b in self.blocks:
+            x = b(x)
+        return x
+
+
+def test_default_layers_open_module_lists_and_skip_unused_modules():
+    X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    cap = capture(Listed(), X, np.arange(10) % 2)
+    assert cap.layers == ["input", "blocks.0", "blocks.1"]
+    with pytest.raises(InputError, match="'unused' is never called"):
+        capture(Listed(), X, np.arange(10) % 2, ["unused"])
+
+
 def test_isotopy_network_default_layers_are_its_stages():
     from isotopy.nn import Network
 

@@ -47,10 +47,16 @@ def _modules(model: nn.Module) -> dict[str, nn.Module]:
 
 
 def default_layers(model: nn.Module) -> list[str]:
-    """Every stage of an isotopy network; every top-level child of any other model."""
+    """Every stage of an isotopy network; every top-level child of any other model (the
+    entries of a ModuleList or ModuleDict child, which is never called itself)."""
     if _is_isotopy_network(model):
         return list(model.names)
-    names = [name for name, _ in model.named_children()]
+    names = []
+    for name, child in model.named_children():
+        if isinstance(child, (nn.ModuleList, nn.ModuleDict)):
+            names += [f"{name}.{sub}" for sub, _ in child.named_children()]
+        else:
+            names.append(name)
     if not names:
         raise InputError(
             f"the model {type(model).__name__} has no sub-modules to take representations "
@@ -197,12 +203,14 @@ def resolve_layers(model, layers) -> tuple[dict[str, nn.Module], list[str]]:
     return hook, requested
 
 
-def _names_from_probe(requested, calls) -> list[tuple[str, str, int]]:
+def _names_from_probe(requested, calls, *, skip_uncalled=False) -> list[tuple[str, str, int]]:
     """[(representation name, module name, call index)] in the requested order."""
     out = []
     for name in requested:
         base, _, which = name.partition("#")
         n = len(calls[base])
+        if n == 0 and skip_uncalled:  # a default layer the forward pass does not use
+            continue
         if n == 0:
             raise InputError(f"layer {base!r} is never called by the model's forward pass")
         if which:
@@ -276,7 +284,19 @@ def capture(
     model.eval()
     hooks = _Hooks(model, hook_mods, net_axis)
     try:
-        return _run(model, stream, hooks, requested, m, seed, input_shape, dtype, device, progress)
+        return _run(
+            model,
+            stream,
+            hooks,
+            requested,
+            m,
+            seed,
+            input_shape,
+            dtype,
+            device,
+            progress,
+            default=layers is None,
+        )
     finally:
         hooks.remove()
         model.train(was_training)
@@ -355,7 +375,7 @@ def _reservoir_slots(yb, seen, m, rng):
     return [pos[k] for k in ks], [cls[k] for k in ks], [slot[k] for k in ks]
 
 
-def _run(model, stream, hooks, requested, m, seed, input_shape, dtype, device, progress):
+def _run(model, stream, hooks, requested, m, seed, input_shape, dtype, device, progress, default):
     total = stream.total
     rng = np.random.default_rng(seed)
     seen: dict[int, int] = {}
@@ -372,7 +392,7 @@ def _run(model, stream, hooks, requested, m, seed, input_shape, dtype, device, p
             _forward(model, xin)
             calls = hooks.take()
             if names is None:
-                names = _names_from_probe(requested, calls)
+                names = _names_from_probe(requested, calls, skip_uncalled=default)
             outs = {}
             for rep, base, i in names:
                 if i >= len(calls[base]):
