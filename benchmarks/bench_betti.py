@@ -2,12 +2,14 @@
 
 Network 2 -> 3 -> 3 -> 3 (tanh), i.e. six stages affine1, tanh1, ..., tanh3, trained on
 disc_annulus; 1,000 points per class pushed through it; 12 clouds in all. We time
-``isotopy.topology.betti_numbers`` (data-chosen scale, filtration built only up to it,
-thinning) with the Euclidean and the robust (whitened) reading and, in the same run on the
-same clouds, plain ripser without a threshold (maxdim = 1), whose full diagrams are then
-read at the Euclidean reading's scale to check agreement. Every stage of this network is a
-homeomorphism, so each class's Betti numbers should stay those of its input cloud: we count,
-per reading, the clouds that keep them.
+``isotopy.topology.betti_numbers`` with the Euclidean reading (data-chosen scale, filtration
+built only up to it, thinning) and with the robust one (no scale: a tanh stage read in the
+chart of atanh, whitened, Delaunay-Rips persistence read by ratios; see
+:mod:`isotopy.topology.robust`) and, in the same run on the same clouds, plain ripser without
+a threshold (maxdim = 1), whose full diagrams are then read at the Euclidean reading's scale
+to check agreement. Every stage of this network is a homeomorphism, so each class's Betti
+numbers should stay those of its input cloud: we count, per reading, the clouds that keep
+them.
 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/bench_betti.py [--skip-plain]
 """
@@ -32,6 +34,7 @@ def main() -> None:
     from isotopy import Network, fit, make_dataset
     from isotopy.topology import betti_numbers, stage_diagnostics
     from isotopy.topology.homology import betti_from_diagrams
+    from isotopy.topology.robust import RULE
 
     X, y = make_dataset("disc_annulus", 2000, seed=0)
     net = Network(2, (3, 3, 3), "tanh", seed=0)
@@ -57,12 +60,23 @@ def main() -> None:
             f"  {n:<8} class {c}: β = {tuple(int(v) for v in b)}  ε = {det['scale']:.3g}  "
             f"points used {det['points_used']}"
         )
+    acts = {n: getattr(st, "act", None) for n, st in zip(net.names, net.stages, strict=False)}
+    betti_numbers(clouds[0][2], reading="robust")  # warm-up
     t0 = time.perf_counter()
-    robust = [betti_numbers(Z, maxdim=1, reading="robust") for _, _, Z in clouds]
+    robust = [
+        betti_numbers(Z, maxdim=1, reading="robust", activation=acts.get(n), return_details=True)
+        for n, _, Z in clouds
+    ]
     t_rob = time.perf_counter() - t0
+    robust_det, robust = robust, [b for b, _ in robust]
     print(f"isotopy betti_numbers, reading='robust', all 12 clouds: {t_rob:.2f} s")
-    for (n, c, _), b in zip(clouds, robust, strict=True):
-        print(f"  {n:<8} class {c}: β = {tuple(int(v) for v in b)}")
+    print(f"  rule: {RULE}")
+    for (n, c, _), (b, det) in zip(clouds, robust_det, strict=True):
+        r1 = det["ratios"][1]
+        print(
+            f"  {n:<8} class {c}: β = {tuple(int(v) for v in b)}  largest death/birth "
+            f"{r1[0] if len(r1) else float('nan'):.3g}  chart {det['chart']}"
+        )
     for reading, res in [("euclidean", [b for b, _ in ours]), ("robust", robust)]:
         kept = 0
         for c in (0, 1):

@@ -36,16 +36,19 @@ def register(sub) -> None:
         "--reading",
         choices=sorted(READINGS),
         default="robust",
-        help="how Betti numbers are read: 'robust' whitens each cloud first, so an "
-        "invertible affine stage cannot change them; 'euclidean' reads the "
-        "points as they are (default robust)",
+        help="how Betti numbers are read: 'robust' (no scale) reads an activation stage in "
+        "the chart of the activation's inverse, whitens each cloud, so an invertible "
+        "affine stage cannot change them, and counts persistence classes by "
+        "death/birth ratio (printed with the numbers); 'euclidean' reads the points as "
+        "they are at one scale (default robust)",
     )
     p.add_argument(
         "--rel-scale",
         type=float,
         default=None,
-        help="read Betti numbers at this fraction of each cloud's diameter "
-        "(default 0.1; the scale never drops below 2 sampling spacings)",
+        help="euclidean reading: read Betti numbers at this fraction of each cloud's "
+        "diameter (default 0.1; the scale never drops below 2 sampling spacings); the "
+        "robust reading has no scale",
     )
     p.add_argument(
         "--linking",
@@ -115,6 +118,7 @@ def run(args) -> int:
             net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel, reading=args.reading
         )
         out["betti"] = bt.to_dict()
+        out["betti"]["rule"] = betti_rule(args.reading, rel)
         out["betti"]["sampling_flags"] = sampling_flags(bt, diags, net, run_.X, run_.y)
     if is_link:
         out["linking"] = linking_through_network(net, dataset, **params).to_dict()
@@ -143,6 +147,7 @@ def run(args) -> int:
             f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage "
             f"({args.reading} reading):"
         )
+        print(f"  rule: {out['betti']['rule']}")
         print(bt.table())
         for f in out["betti"]["sampling_flags"]:
             print(f"  note: {f['message']}")
@@ -155,6 +160,20 @@ def run(args) -> int:
         for name, s in out["stretch"].items():
             print(f"  {name:<12} max {s['max']:9.3g}  p99 {s['p99']:9.3g}")
     return 0
+
+
+def betti_rule(reading: str, rel_scale: float) -> str:
+    """One line stating how the Betti numbers were read: scale or thresholds."""
+    if reading == "robust":
+        from ..topology.robust import RULE
+
+        return RULE
+    from ..topology.homology import DENSITY_FACTOR
+
+    return (
+        f"Rips complex at ε = max({rel_scale:g} · diameter, {DENSITY_FACTOR:g} · 90th "
+        "percentile of the 10th-neighbour distance) of each cloud"
+    )
 
 
 def sampling_flags(bt, diags, net, X, y) -> list[dict]:
@@ -188,13 +207,37 @@ def sampling_flags(bt, diags, net, X, y) -> list[dict]:
         fracs = [sat[c][name] for c in changed if name in sat.get(c, {})]
         frac = max(fracs) if fracs else None
         whitened = getattr(bt, "reading", "euclidean") == "robust"  # blind to affine maps
+        # the robust reading undoes a stage's own activation (its chart) but not the
+        # saturation an earlier activation left in the cloud that this stage maps on
+        earlier = [
+            (n, max(sat[c][n] for c in changed if n in sat.get(c, {})))
+            for n in bt.names[1:s]
+            if any(n in sat.get(c, {}) for c in changed)
+        ]
+        prev = max(earlier, key=lambda t: t[1]) if earlier else None
         if not whitened and d.condition is not None and d.condition > COND_FLAG:
             cause = f"large condition number ({d.condition:.3g}) of the affine map"
-        elif frac is not None and float(frac) >= SATURATION_FLAG:
+        elif frac is not None and float(frac) >= SATURATION_FLAG and not whitened:
             cause = f"saturation ({100 * float(frac):.0f}% of the class's points in the corners)"
+        elif whitened and prev is not None and float(prev[1]) >= SATURATION_FLAG:
+            cause = (
+                f"saturation carried from {prev[0]} ({100 * float(prev[1]):.0f}% of the "
+                "class's points in the corners there), which the robust reading undoes only "
+                "at the activation stage itself"
+            )
+        elif whitened and frac is not None and float(frac) >= SATURATION_FLAG:
+            cause = (
+                f"saturation ({100 * float(frac):.0f}% of the class's points in the corners; "
+                "float32 rounds them onto the faces, where the chart cannot separate them)"
+            )
         else:
             n = min(counts[c] for c in changed)
             cause = f"too few points ({n} in the smallest changed class)"
+            if whitened and prev is not None:
+                cause += (
+                    f" for the squashing carried from {prev[0]} "
+                    f"({100 * float(prev[1]):.0f}% of the class's points in its corners)"
+                )
         cls = ", ".join(str(c) for c in changed)
         flags.append(
             {

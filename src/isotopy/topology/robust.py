@@ -185,15 +185,15 @@ def sparse_graph(P):
         pairs += [np.c_[cop[:, 0], tri[cop[:, 1], a]] for a in range(m)]
         pairs = np.concatenate(pairs)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
-        i, j = pairs[:, 0], pairs[:, 1]
+        code = np.unique(np.sort(pairs, axis=1) @ np.array([n, 1], dtype=np.int64))
+        i, j = code // n, code % n
         kind = "delaunay"
     else:
         k = min(KNN, n - 1)
         _, nb = cKDTree(P).query(P, k=k + 1)
         pairs = np.c_[np.repeat(np.arange(n), k), nb[:, 1:].ravel()]
-        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
-        i, j = pairs[:, 0], pairs[:, 1]
+        code = np.unique(np.sort(pairs, axis=1) @ np.array([n, 1], dtype=np.int64))
+        i, j = code // n, code % n
         kind = "knn"
     return i, j, np.linalg.norm(P[i] - P[j], axis=1), kind
 
@@ -316,7 +316,10 @@ def robust_betti_numbers(
     Z, spreads = whiten(chart(X, spec), return_spreads=True)
     # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
     cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
-    _, first, counts = np.unique(cells, axis=0, return_index=True, return_counts=True)
+    order = np.lexsort(cells.T[::-1])
+    new = np.r_[True, (np.diff(cells[order], axis=0) != 0).any(1)]
+    first = order[new]
+    counts = np.diff(np.r_[np.flatnonzero(new), len(order)])
     P, w = Z[first], counts.astype(np.float64)
     if max_points is not None and len(P) > max_points:
         from scipy.spatial import cKDTree
