@@ -3,6 +3,7 @@ numbers each returns."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -13,6 +14,7 @@ from isotopy.cli import main
 from isotopy.experiments import EXPERIMENTS, run_experiment
 
 NAMES = ["width_sweep", "linked_tori", "unlink", "betti_layers", "contractive"]
+ALL = NAMES + ["open_question", "vector_fields", "knn"]
 
 TINY = {
     "width_sweep": ["--dims", "1", "--widths", "1,2", "--seeds", "2", "--steps", "300"],
@@ -68,8 +70,68 @@ def test_registry_lists_the_five_experiments():
 
 def test_cli_list(cli):
     out = cli("experiment", "--list", check=0).stdout
-    for name in NAMES:
+    for name in ALL:
         assert name in out
+
+
+def test_registry_lists_every_experiment_module():
+    import pkgutil
+
+    import isotopy.experiments as pkg
+
+    modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+    helpers = {"_common", "registry", "verdicts"}
+    assert set(EXPERIMENTS) == modules - helpers == set(ALL)
+    for name in ALL[:5] + ["open_question", "vector_fields"]:
+        spec = EXPERIMENTS[name]
+        if spec.config is None:  # betti_layers: options-only for now
+            continue
+        cfg, quick = spec.config(), spec.config.quick()
+        assert isinstance(quick, spec.config) and quick != cfg
+        for f in dataclasses.fields(spec.config):
+            assert f.metadata.get("help"), (name, f.name)
+
+
+def test_configs_take_typed_values_not_strings():
+    from isotopy.experiments import make_config
+    from isotopy.experiments.linked_tori import LinkedToriConfig
+
+    cfg = make_config(LinkedToriConfig, None, {"widths": [3], "lr": 1})
+    assert cfg.widths == (3,) and cfg.lr == 1.0 and isinstance(cfg.lr, float)
+    with pytest.raises(InputError, match="not the string '3,4'"):
+        run_experiment("linked_tori", widths="3,4")
+    with pytest.raises(InputError, match="must be an integer"):
+        run_experiment("unlink", seeds="2")
+    with pytest.raises(InputError, match="has no setting 'nope'"):
+        run_experiment("contractive", nope=1)
+    with pytest.raises(InputError, match="lambdas must be finite numbers >= 0"):
+        run_experiment("contractive", lambdas=(-1.0,))
+    with pytest.raises(InputError, match="do not apply to --claims"):
+        run_experiment("width_sweep", claims=True, widths=(2,))
+
+
+def test_generated_flags(capsys):
+    with pytest.raises(SystemExit):
+        main(["experiment", "vector_fields", "--help"])
+    h = capsys.readouterr().out
+    assert "--n-networks" in h and "anchors per stage (default: 16)" in h
+    assert "--datasets A,B" in h and "residual|flow" in h
+    assert main(["experiment", "linked_tori", "--widths", "3,x"]) == 2
+    err = capsys.readouterr().err
+    assert "--widths must be comma-separated integers such as '3,4', got '3,x'" in err
+    assert main(["experiment", "unlink", "--seeds", "two"]) == 2
+    assert "--seeds must be an integer, got 'two'" in capsys.readouterr().err
+    assert main(["experiment", "contractive", "--stretch-claims", "--depth", "2"]) == 2
+    assert "--depth does not apply to --stretch-claims" in capsys.readouterr().err
+
+
+def test_vector_fields_from_the_cli(tmp_path, capsys):
+    out = tmp_path / "v.json"
+    args = ["--datasets", "disc_annulus", "--n-networks", "1", "--steps", "5", "--n", "60"]
+    assert main(["experiment", "vector_fields", *args, "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["experiment"] == "vector_fields" and data["steps"] == 5
+    assert [r["setting"] for r in data["rows"]] == ["2d", "3d"] and len(data["summary"]) == 4
 
 
 def test_cli_help_and_bad_input(capsys):
@@ -95,7 +157,7 @@ def test_each_experiment_runs_from_the_cli(tmp_path, capsys, name):
 
 
 def test_width_sweep_numbers_and_bound():
-    r = run_experiment("width_sweep", dims="1", widths="1,2", seeds=3, steps=400)
+    r = run_experiment("width_sweep", dims=(1,), widths=(1, 2), seeds=3, steps=400)
     res = r["results"][0]
     assert res["bound"] == 2 and res["widths"] == [1, 2]
     ga = np.array(res["grid_accuracy"])  # (seeds, widths)
@@ -113,11 +175,9 @@ def test_unlink_certificate_fields():
 
 
 def test_width_claims_quick_structure_and_verdicts():
-    from isotopy.experiments.width_sweep import QUICK_CLAIMS, run_width_claims
+    from isotopy.experiments.width_sweep import WidthClaimSettings, run_width_claims
 
-    r = run_width_claims(
-        settings=QUICK_CLAIMS.__class__(dims=(1,), seeds=3, steps=100, n=200, boundary=100)
-    )
+    r = run_width_claims(WidthClaimSettings(dims=(1,), seeds=3, steps=100, n=200, boundary=100))
     (res,) = r["results"]
     assert res["dim"] == 1 and res["steps"] == [100, 200] and set(res["widths"]) == {1, 2}
     w1, w2 = res["widths"][1]["at"], res["widths"][2]["at"]
@@ -160,9 +220,9 @@ def test_width_claims_from_the_cli(tmp_path, capsys):
 
 
 def test_stretch_claims_quick():
-    from isotopy.experiments.contractive import run_stretch_claims
+    from isotopy.experiments.contractive import StretchSettings, run_stretch_claims
 
-    r = run_stretch_claims(quick=True)
+    r = run_stretch_claims(StretchSettings.quick())
     assert [(row["width"], row["lambda"]) for row in r["rows"]] == [
         (2, 0.0),
         (2, 0.1),

@@ -65,9 +65,9 @@ def test_tangled_unlink_bad_input():
 
 
 def test_tangled_unlink_experiment_quick():
-    from isotopy.experiments.unlink import tangled_unlinks
+    from isotopy.experiments.unlink import TangledUnlinkConfig, tangled_unlinks
 
-    r = tangled_unlinks(quick=True)
+    r = tangled_unlinks(TangledUnlinkConfig.quick())
     assert set(r["per_kind"]) == set(UNLINK_KINDS)
     assert r["setting"]["width"] == 3 and r["setting"]["steps"] == 100
     for row in r["instances"]:

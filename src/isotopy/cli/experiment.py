@@ -1,7 +1,9 @@
 """``isotopy experiment NAME [options]``: run one of the essay's experiments and print numbers.
 
 ``isotopy experiment --list`` lists them; each experiment has its own options and example
-(``isotopy experiment NAME --help``).
+(``isotopy experiment NAME --help``). The options are made from the experiment's settings
+dataclass (:func:`isotopy.experiments.registry.add_config_arguments`); options that are not
+given are not passed, so the experiment keeps its defaults.
 """
 
 from __future__ import annotations
@@ -32,8 +34,7 @@ def register(sub) -> None:
             help=spec.summary.replace("%", "%%"),
             description=spec.summary,
             formatter_class=_Formatter,
-            epilog=f"example:\n  isotopy experiment {name}"
-            f"{getattr(spec.add_arguments, 'example', '')}",
+            epilog=f"example:\n  isotopy experiment {name}{spec.example}",
         )
         spec.add_arguments(e)
         e.add_argument(
@@ -60,6 +61,7 @@ def _write_json(path: str, obj) -> None:
 def run(args) -> int:
     from ..errors import InputError
     from ..experiments import EXPERIMENTS
+    from ..experiments.registry import options_from_text
     from ._progress import progress_bar
 
     if args.list or args.experiment is None:
@@ -78,7 +80,9 @@ def run(args) -> int:
             raise InputError(f"cannot write {args.json!r}: folder {str(parent)!r} does not exist")
         if Path(args.json).is_dir():
             raise InputError(f"cannot write {args.json!r}: it is a folder")
-    options = {k: getattr(args, k) for k in args._options}
+    options = {k: getattr(args, k) for k in args._options if hasattr(args, k)}
+    if spec.config is not None:
+        options = options_from_text(spec.config, options)
     takes_progress = "progress" in inspect.signature(spec.run).parameters
     with progress_bar(1, args.experiment, unit="task") as bar:
         result = spec.run(**options, **({"progress": bar} if takes_progress else {}))

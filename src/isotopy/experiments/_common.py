@@ -1,14 +1,119 @@
-"""Helpers shared by the experiments: batched training over seeds, dense-grid accuracy."""
+"""Helpers shared by the experiments: their settings as typed dataclasses, batched training
+over seeds, dense-grid accuracy.
+
+Each experiment declares its settings once, as a frozen dataclass whose fields are made by
+:func:`setting` (a default and one line of help) and whose ``quick()`` gives the tiny
+settings of the report's quick mode and the tests. :func:`make_config` applies keyword
+changes to a config and checks every value against its field's type (tuples of numbers,
+never strings such as ``"3,4"``: parsing text is the CLI's job, see
+:func:`isotopy.experiments.registry.add_config_arguments`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import types
+import typing
+from dataclasses import field, fields, replace
 
 import numpy as np
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["train_seeds", "grid_points", "grid_accuracy", "check_seeds", "tick", "one_thread"]
+__all__ = [
+    "setting",
+    "make_config",
+    "field_types",
+    "train_seeds",
+    "fit_seeds",
+    "train_config",
+    "grid_points",
+    "grid_accuracy",
+    "check_seeds",
+    "tick",
+    "one_thread",
+]
+
+
+def setting(default, help: str, **metadata):
+    """A config field: its default and one line of ``help`` (the CLI flag's help).
+
+    ``metadata`` may add ``choices`` (the valid values, for the CLI) and ``shown`` (how the
+    help shows a default that is not a plain value, e.g. None meaning "per dimension").
+    """
+    return field(default=default, metadata={"help": help, **metadata})
+
+
+def field_types(cls) -> dict[str, tuple[type, type | None, bool]]:
+    """Each field's (type, element type of a tuple or None, whether None is allowed)."""
+    out = {}
+    for name, tp in typing.get_type_hints(cls).items():
+        optional = False
+        if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            optional, tp = True, args[0]
+        elem = None
+        if typing.get_origin(tp) is tuple:
+            elem, tp = typing.get_args(tp)[0], tuple
+        out[name] = (tp, elem, optional)
+    return out
+
+
+def _check_value(value, tp, elem, optional: bool, what: str):
+    if value is None and optional:
+        return None
+    if tp is tuple:
+        if isinstance(value, str):
+            raise InputError(
+                f"{what} must be a sequence such as (3, 4), not the string {value!r} (only the "
+                "command line reads comma-separated text)"
+            )
+        try:
+            items = list(value)
+        except TypeError:
+            raise InputError(f"{what} must be a sequence such as (3, 4), got {value!r}") from None
+        return tuple(_check_value(v, elem, None, False, f"every entry of {what}") for v in items)
+    if tp is bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputError(f"{what} must be True or False, got {value!r}")
+        return bool(value)
+    if tp is int:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise InputError(f"{what} must be an integer, got {value!r}")
+        return int(value)
+    if tp is float:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            raise InputError(f"{what} must be a number, got {value!r}")
+        return float(value)
+    if tp is str and not isinstance(value, str):
+        raise InputError(f"{what} must be a name (a string), got {value!r}")
+    return value
+
+
+def make_config(cls, config=None, changes: dict | None = None):
+    """``config`` (default ``cls()``) with ``changes`` applied, every field's type checked.
+
+    Integers given for float fields become floats and lists become tuples; strings for
+    tuple fields, unknown names and values of the wrong type are :class:`InputError`.
+    """
+    if config is None:
+        config = cls()
+    elif not isinstance(config, cls):
+        raise InputError(f"the settings must be a {cls.__name__}, got {type(config).__name__}")
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(changes or {}) - set(names))
+    if unknown:
+        raise InputError(
+            f"{cls.__name__} has no setting {unknown[0]!r}; its settings are: {', '.join(names)}"
+        )
+    config = replace(config, **(changes or {}))
+    types_ = field_types(cls)
+    return replace(
+        config,
+        **{n: _check_value(getattr(config, n), *types_[n], n) for n in names},
+    )
 
 
 @contextlib.contextmanager
@@ -62,11 +167,46 @@ def train_seeds(
     history : History
     """
     from ..datasets import make_dataset
+
+    X, y = make_dataset(dataset, n, seed=seed, **dict(params or {}))
+    net, hist = fit_seeds(
+        X,
+        y,
+        hidden=hidden,
+        activation=activation,
+        seeds=seeds,
+        steps=steps,
+        lr=lr,
+        seed=seed,
+        record_every=record_every,
+        contractive=contractive,
+        compile=compile,
+    )
+    return net, X, y, hist
+
+
+def fit_seeds(
+    X,
+    y,
+    *,
+    hidden,
+    activation: str = "tanh",
+    seeds: int = 10,
+    steps: int = 2000,
+    lr: float = 0.02,
+    seed=0,
+    record_every: int | None = None,
+    contractive: float = 0.0,
+    compile: bool | None = None,
+):
+    """Train ``seeds`` networks (input dim ``X.shape[1]``, 2 classes) on ``X, y`` as one batch.
+
+    ``seed`` is the seed of network 0 (network i gets ``seed + i``) or one seed per network,
+    and also the seed of :func:`isotopy.train.fit`. Returns ``(net, history)``.
+    """
     from ..nn import Network
     from ..train import fit
 
-    params = dict(params or {})
-    X, y = make_dataset(dataset, n, seed=seed, **params)
     net = Network(X.shape[1], hidden, activation, 2, n_networks=check_seeds(seeds), seed=seed)
     hist = fit(
         net,
@@ -79,7 +219,26 @@ def train_seeds(
         contractive=contractive,
         compile=compile,
     )
-    return net, X, y, hist
+    return net, hist
+
+
+def train_config(dataset: str, cfg, *, hidden, **options):
+    """:func:`train_seeds` with an experiment config's training settings.
+
+    Reads ``seeds``, ``steps``, ``lr``, ``n``, ``seed`` and ``activation`` (tanh when the
+    config has none) from ``cfg``; ``options`` (``params``, ``contractive``, ...) pass on.
+    """
+    return train_seeds(
+        dataset,
+        hidden=hidden,
+        activation=getattr(cfg, "activation", "tanh"),
+        seeds=cfg.seeds,
+        steps=cfg.steps,
+        lr=cfg.lr,
+        n=cfg.n,
+        seed=cfg.seed,
+        **options,
+    )
 
 
 def grid_points(dataset: str, *, resolution: int, params: dict | None = None):

@@ -18,12 +18,22 @@ threshold (:func:`isotopy.topology.stretch.stretch_fraction`), and judges the or
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..errors import InputError, parse_int_list
-from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, train_seeds
+from ..errors import InputError, check_positive_int
+from ._common import (
+    check_seeds,
+    grid_accuracy,
+    grid_points,
+    make_config,
+    one_thread,
+    setting,
+    tick,
+    train_config,
+    train_seeds,
+)
 from .verdicts import ordering_verdict
 
 NAME = "contractive"
@@ -31,23 +41,25 @@ SUMMARY = (
     "contractive penalty swept over λ for width-2 against width-3 networks on "
     "disc_annulus: accuracy and stretch"
 )
+EXAMPLE = " --widths 2,3 --lambdas 0,0.1,1"
 
 
-def _floats(text, what):
-    try:
-        vals = [float(v) for v in str(text).split(",") if v.strip()]
-    except ValueError:
-        raise InputError(
-            f"{what} must be comma-separated numbers such as '0,0.1', got {text!r}"
-        ) from None
+def _lambdas(values) -> list[float]:
+    """The penalty strengths as a list of floats; none, or one < 0 or not finite, is an error."""
+    vals = [float(v) for v in values]
     if not vals or any(not np.isfinite(v) or v < 0 for v in vals):
-        raise InputError(f"{what} must be finite numbers >= 0, got {text!r}")
+        shown = ",".join(f"{v:g}" for v in vals)
+        raise InputError(f"lambdas must be finite numbers >= 0, got {shown!r}")
     return vals
+
+
+def _widths(values) -> tuple[int, ...]:
+    return tuple(check_positive_int(w, "every entry of widths") for w in values)
 
 
 @dataclass(frozen=True)
 class StretchSettings:
-    """Settings of :func:`run_stretch_claims` (full defaults; ``QUICK_STRETCH`` for tests)."""
+    """Settings of :func:`run_stretch_claims` (full defaults; ``quick()`` for tests)."""
 
     widths: tuple[int, ...] = (2, 3)  # cannot separate / can separate disc from annulus
     lambdas: tuple[float, ...] = (0.0, 0.1)  # contractive penalty strengths (0.01 measured
@@ -63,22 +75,23 @@ class StretchSettings:
     thresholds: tuple[float, ...] = (3.0, 5.0, 10.0)  # shares reported for each
     resolution: int = 81  # grid points per axis over [-1, 1]^2 (~3,400 inside the sets)
 
-
-QUICK_STRETCH = StretchSettings(seeds=3, steps=60, n=200, resolution=31)
+    @classmethod
+    def quick(cls) -> StretchSettings:
+        """3 seeds, 60 steps, a coarse grid: every verdict is "not resolved"."""
+        return cls(seeds=3, steps=60, n=200, resolution=31)
 
 
 def run_stretch_claims(
-    *, quick: bool = False, seed: int = 0, settings: StretchSettings | None = None, progress=None
+    settings: StretchSettings | None = None, *, seed: int = 0, progress=None
 ) -> dict:
     """Stretch over seeds: width 2 against width 3, and the contractive penalty, on disc_annulus.
 
     Parameters
     ----------
-    quick : bool
-        Tiny settings for tests (3 seeds: every verdict is "not resolved").
+    settings : StretchSettings, optional
+        The settings (default: ``StretchSettings()``; ``StretchSettings.quick()`` for tests).
     seed : int
         Data sample seed and first network seed.
-    settings : StretchSettings, optional
     progress : callable, optional
         ``progress(done, total)`` over (width, λ) pairs.
 
@@ -95,10 +108,10 @@ def run_stretch_claims(
 
     from ..topology.stretch import relative_stretch
 
-    cfg = settings or (QUICK_STRETCH if quick else StretchSettings())
+    cfg = make_config(StretchSettings, settings)
     seeds = check_seeds(cfg.seeds)
-    widths = parse_int_list(cfg.widths, "widths")
-    lams = _floats(",".join(str(v) for v in cfg.lambdas), "lambdas")
+    widths = _widths(cfg.widths)
+    lams = _lambdas(cfg.lambdas)
     P, labels = grid_points("disc_annulus", resolution=cfg.resolution)
     start, done, total = time.perf_counter(), 0, len(widths) * len(lams)
     rows, stat = [], {}
@@ -210,25 +223,55 @@ def stretch_summary(res: dict) -> list[str]:
     return lines
 
 
-def run(
-    *,
-    widths=None,
-    lambdas=None,
-    seeds: int | None = None,
-    steps: int | None = None,
-    depth: int | None = None,
-    n: int | None = None,
-    lr: float | None = None,
-    seed: int = 0,
-    stretch_claims: bool = False,
-    progress=None,
-) -> dict:
+@dataclass(frozen=True)
+class ContractiveConfig:
+    """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode).
+
+    With ``stretch_claims`` the run is :func:`run_stretch_claims` instead, with the settings
+    of :class:`StretchSettings` and the values of ``widths``, ``lambdas``, ``seeds``,
+    ``steps``, ``n`` and ``lr`` that are given.
+    """
+
+    widths: tuple[int, ...] = setting((2, 3), "layer widths to compare")  # cannot / can separate
+    lambdas: tuple[float, ...] = setting(
+        (0.0, 0.01, 0.1, 1.0), "penalty strengths λ (0,0.1 with --stretch-claims)"
+    )  # none, then three decades of strength
+    seeds: int = setting(4, "networks per (width, λ) (12 with --stretch-claims)")  # medians of 4
+    steps: int = setting(1500, "optimiser steps")  # width 3 separates within ~1,000
+    depth: int = setting(1, "hidden layers")  # one layer: the stretch of that layer's map
+    n: int = setting(400, "training points")  # as in the stretch claims
+    lr: float = setting(0.02, "Adam's learning rate")  # fit's default, as in the stretch claims
+    seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+    stretch_claims: bool = setting(
+        False,
+        "stretch over seeds with verdicts: share of the sets' area stretched over 5 times the "
+        "network's average (12 seeds, λ 0 and 0.1 unless given)",
+    )  # the claims have their own settings (StretchSettings)
+
+    @classmethod
+    def quick(cls) -> ContractiveConfig:
+        """Tiny settings (report's quick mode): λ 0 and 0.3, one seed, 60 steps."""
+        return cls(lambdas=(0.0, 0.3), seeds=1, steps=60, n=200)
+
+
+CONFIG = ContractiveConfig
+_CLAIM_KEYS = ("widths", "lambdas", "seeds", "steps", "n", "lr")  # what --stretch-claims takes
+
+
+def run(config: ContractiveConfig | None = None, *, progress=None, **changes) -> dict:
     """Train ``seeds`` networks per (width, λ); measure accuracy and stretch.
 
-    With ``stretch_claims=True`` runs :func:`run_stretch_claims` (its settings, with
-    ``widths``, ``lambdas``, ``seeds``, ``steps``, ``n`` and ``lr`` from the arguments that
-    are given, i.e. not None; ``depth`` does not apply there). Otherwise None means: widths
-    2,3, λ 0,0.01,0.1,1, 4 seeds, 1,500 steps, depth 1, 400 points, lr 0.02.
+    Parameters
+    ----------
+    config : ContractiveConfig, optional
+        The settings (default: ``ContractiveConfig()``).
+    progress : callable, optional
+        ``progress(done, total)`` over (width, λ) pairs.
+    **changes
+        Settings changed from ``config``. With ``stretch_claims``,
+        :func:`run_stretch_claims` runs instead, taking ``widths``, ``lambdas``, ``seeds``,
+        ``steps``, ``n`` and ``lr`` from the changes and from ``config`` where it differs
+        from the defaults; ``depth`` does not apply there.
 
     Returns
     -------
@@ -239,44 +282,27 @@ def run(
     """
     from ..topology import stretch
 
-    if stretch_claims:
-        if depth not in (None, 1):
+    cfg = make_config(ContractiveConfig, config, changes)
+    if cfg.stretch_claims:
+        if cfg.depth != 1:
             raise InputError(
                 "the stretch claims are judged with one hidden layer; --depth "
                 "does not apply to --stretch-claims"
             )
-        changes = {
-            key: (
-                parse_int_list(val, "widths")
-                if key == "widths"
-                else tuple(_floats(val, "lambdas"))
-                if key == "lambdas"
-                else val
-            )
-            for key, val in (
-                ("widths", widths),
-                ("lambdas", lambdas),
-                ("seeds", seeds),
-                ("steps", steps),
-                ("n", n),
-                ("lr", lr),
-            )
-            if val is not None
+        default = ContractiveConfig()
+        given = {
+            k: getattr(cfg, k)
+            for k in _CLAIM_KEYS
+            if k in changes or getattr(cfg, k) != getattr(default, k)
         }
+        if "lambdas" in given:
+            given["lambdas"] = tuple(_lambdas(given["lambdas"]))
         return run_stretch_claims(
-            seed=seed,
-            settings=StretchSettings(**{**asdict(StretchSettings()), **changes}),
-            progress=progress,
+            replace(StretchSettings(), **given), seed=cfg.seed, progress=progress
         )
-    widths = "2,3" if widths is None else widths
-    lambdas = "0,0.01,0.1,1" if lambdas is None else lambdas
-    seeds = 4 if seeds is None else seeds
-    steps = 1500 if steps is None else steps
-    depth = 1 if depth is None else depth
-    n = 400 if n is None else n
-    lr = 0.02 if lr is None else lr
-    widths = parse_int_list(widths, "widths")
-    lams = _floats(lambdas, "lambdas")
+    seeds, steps, depth, n = cfg.seeds, cfg.steps, cfg.depth, cfg.n
+    widths = _widths(cfg.widths)
+    lams = _lambdas(cfg.lambdas)
     seeds = check_seeds(seeds)
     P, labels = grid_points("disc_annulus", resolution=81)
     total, done = len(widths) * len(lams), 0
@@ -284,15 +310,8 @@ def run(
     for w in widths:
         rows = []
         for lam in lams:
-            net, X, y, hist = train_seeds(
-                "disc_annulus",
-                hidden=(w,) * depth,
-                seeds=seeds,
-                steps=steps,
-                lr=lr,
-                n=n,
-                seed=seed,
-                contractive=lam,
+            net, X, y, hist = train_config(
+                "disc_annulus", cfg, hidden=(w,) * depth, contractive=lam
             )
             st = [stretch(net, P, index=i) for i in range(seeds)]
             sp = np.stack([s.spectral[-1] for s in st])  # (seeds, m) last hidden stage
@@ -332,32 +351,3 @@ def run(
         "results": results,
         "summary": lines,
     }
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--widths", default=None, help="layer widths to compare (2,3)")
-    p.add_argument(
-        "--lambdas",
-        default=None,
-        help="penalty strengths λ (0,0.01,0.1,1; 0,0.1 with --stretch-claims)",
-    )
-    p.add_argument(
-        "--seeds",
-        type=int,
-        default=None,
-        help="networks per (width, λ) (4; 12 with --stretch-claims)",
-    )
-    p.add_argument("--steps", type=int, default=None, help="optimiser steps (1500)")
-    p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
-    p.add_argument("--n", type=int, default=None, help="training points (400)")
-    p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument(
-        "--stretch-claims",
-        action="store_true",
-        help="stretch over seeds with verdicts: share of the sets' area stretched "
-        "over 5 times the network's average (12 seeds, λ 0 and 0.1 unless "
-        "given)",
-    )
-
-
-add_arguments.example = " --widths 2,3 --lambdas 0,0.1,1"

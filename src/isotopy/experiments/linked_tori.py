@@ -13,46 +13,57 @@ linked pair when all stages are homeomorphisms).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..errors import check_positive_int, parse_int_list
+from ..errors import check_positive_int
 from ..topology.linking import linking_labels
-from ._common import check_seeds, link_certificate, tick, train_seeds
+from ._common import check_seeds, link_certificate, make_config, setting, tick, train_config
 
 NAME = "linked_tori"
 SUMMARY = (
     "linked tori: 3-unit layers (accuracy < 100%, linking number kept at every stage) "
     "against 4-unit layers (separated)"
 )
+EXAMPLE = " --widths 3,4 --linking 2"
 
 
-def run(
-    *,
-    widths="3,4",
-    depth: int = 3,
-    seeds: int = 8,
-    steps: int = 1500,
-    n: int = 600,
-    linking: int = 1,
-    dense: int = 20000,
-    lr: float = 0.02,
-    activation: str = "tanh",
-    seed: int = 0,
-    progress=None,
-) -> dict:
+@dataclass(frozen=True)
+class LinkedToriConfig:
+    """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode)."""
+
+    widths: tuple[int, ...] = setting((3, 4), "layer widths to compare")  # 3: no 4th dim; 4: one
+    depth: int = setting(3, "hidden layers")  # the same depth as unlink, compared beside it
+    seeds: int = setting(8, "networks per width")  # resolution: one network in 8 (12.5%)
+    steps: int = setting(1500, "optimiser steps")  # Adam, full batch; unlink's budget too
+    n: int = setting(600, "training points")  # half per torus, as in unlink
+    linking: int = setting(1, "linking number of the tori")  # 1: the Hopf link; 2: T(2, 4)
+    dense: int = setting(20000, "points of the dense sample")  # one point = 0.005% accuracy
+    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
+    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
+    seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+
+    @classmethod
+    def quick(cls) -> LinkedToriConfig:
+        """Tiny settings (report's quick mode, tests): one layer, 2 seeds, 60 steps."""
+        return cls(depth=1, seeds=2, steps=60, n=200, dense=500)
+
+
+CONFIG = LinkedToriConfig
+
+
+def run(config: LinkedToriConfig | None = None, *, progress=None, **changes) -> dict:
     """Train networks of each width on ``linked_tori`` and certify what they do.
 
     Parameters
     ----------
-    widths : str or sequence of int
-        Layer widths to compare (3: no 4th dimension; 4: one).
-    depth, seeds, steps, n, lr, activation, seed
-        Hidden layers, networks per width, optimiser steps, training points, learning
-        rate, activation, base seed.
-    linking : int
-        Linking number of the two tori (1: Hopf link; 2: T(2, 4)).
-    dense : int
-        Size of the fresh sample for the dense accuracy.
+    config : LinkedToriConfig, optional
+        The settings (default: ``LinkedToriConfig()``).
+    progress : callable, optional
+        ``progress(done, total)`` over widths.
+    **changes
+        Settings changed from ``config`` (``widths=(3, 4)``, ``seeds=4``, ...).
 
     Returns
     -------
@@ -60,8 +71,10 @@ def run(
     """
     from ..datasets import make_dataset
 
-    widths = parse_int_list(widths, "widths")
-    seeds = check_seeds(seeds)
+    cfg = make_config(LinkedToriConfig, config, changes)
+    widths = tuple(check_positive_int(w, "every entry of widths") for w in cfg.widths)
+    depth, seeds, steps, n, dense = cfg.depth, check_seeds(cfg.seeds), cfg.steps, cfg.n, cfg.dense
+    linking, activation, seed = cfg.linking, cfg.activation, cfg.seed
     check_positive_int(linking, "linking")
     params = {"linking": int(linking)}
     Xd, yd = make_dataset(
@@ -69,17 +82,7 @@ def run(
     )
     results = []
     for i, w in enumerate(widths):
-        net, X, y, hist = train_seeds(
-            "linked_tori",
-            hidden=(w,) * depth,
-            activation=activation,
-            seeds=seeds,
-            steps=steps,
-            lr=lr,
-            n=n,
-            seed=seed,
-            params=params,
-        )
+        net, X, y, hist = train_config("linked_tori", cfg, hidden=(w,) * depth, params=params)
         sample = np.asarray(hist.final_train_accuracy, dtype=float)
         dense_acc = (
             (net.predict(Xd) == yd[None, :]).mean(1)
@@ -131,18 +134,3 @@ def run(
         "results": results,
         "summary": lines,
     }
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--widths", default="3,4", help="layer widths to compare")
-    p.add_argument("--depth", type=int, default=3, help="hidden layers")
-    p.add_argument("--seeds", type=int, default=8, help="networks per width")
-    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
-    p.add_argument("--n", type=int, default=600, help="training points")
-    p.add_argument("--linking", type=int, default=1, help="linking number of the tori")
-    p.add_argument("--dense", type=int, default=20000, help="points of the dense sample")
-    p.add_argument("--activation", default="tanh", help="activation name")
-    p.add_argument("--seed", type=int, default=0, help="base seed")
-
-
-add_arguments.example = " --widths 3,4 --linking 2"

@@ -38,15 +38,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from ..datasets import link_cores, make_dataset
 from ..errors import check_positive_int
-from ..nn import Network
 from ..topology.linking import linking_number
-from ..train import accuracy, fit, train_test_split
+from ._common import fit_seeds, make_config, one_thread, setting
 
 __all__ = [
+    "OpenQuestionConfig",
     "LinkInstance",
     "random_links",
     "instance_data",
@@ -171,36 +170,54 @@ def dense_sample(inst: LinkInstance, *, dense: int = 6000, core: int = 1500):
     return Xd, yd
 
 
+@dataclass(frozen=True)
+class OpenQuestionConfig:
+    """Settings of :func:`run` and :func:`open_question` (``quick()``: the report's quick mode).
+
+    ``per_kind``, ``linking`` and ``seed`` choose the instances (:func:`random_links`); the
+    rest are the networks trained on each and the dense check.
+    """
+
+    per_kind: int = setting(2, "random instances of each kind")  # unlink, apart, each link
+    linking: tuple[int, ...] = setting((1, 2), "linking numbers of the links")  # Hopf, T(2, 4)
+    width: int = setting(3, "units per hidden layer")  # the essay's question: only 3 units
+    depth: int = setting(3, "hidden layers")  # as in the unlink and linked_tori experiments
+    seeds: int = setting(16, "networks per instance")  # one network = 6.25% of an instance's
+    steps: int = setting(1500, "optimiser steps")  # Adam, full batch, as in unlink
+    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
+    n: int = setting(800, "training points per instance")  # half per solid torus
+    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
+    dense: int = setting(6000, "tube points of the dense check")  # beside the core vertices
+    core: int = setting(1500, "vertices per core curve in the dense check")  # the cores decide
+    seed: int = setting(0, "seed of the random embeddings")  # and of the instances' data
+
+    @classmethod
+    def quick(cls) -> OpenQuestionConfig:
+        """The report's quick mode: one instance of each kind, the Hopf link only, 4 networks."""
+        return cls(per_kind=1, linking=(1,), seeds=4, steps=250, n=240, dense=1500, core=400)
+
+
 def open_question(
     instances: list[LinkInstance],
+    config: OpenQuestionConfig | None = None,
     *,
-    width: int = 3,
-    depth: int = 3,
-    seeds: int = 16,
-    steps: int = 1500,
-    lr: float = 0.02,
-    n: int = 800,
-    activation: str = "tanh",
-    dense: int = 6000,
-    core: int = 1500,
     progress=None,
+    **changes,
 ):
     """Train ``seeds`` networks with layers of ``width`` units on every instance.
 
     Parameters
     ----------
     instances : list of LinkInstance
-    width, depth : int
-        Hidden layers (width,) * depth.
-    seeds : int
-        Networks per instance (trained as one batch).
-    steps, lr, n
-        Full-batch Adam steps, learning rate and points per instance.
-    activation : str
-    dense, core : int
-        Tube points and core-curve vertices of the dense check.
+    config : OpenQuestionConfig, optional
+        The networks (hidden layers (width,) * depth, ``seeds`` per instance trained as one
+        batch, ``steps`` full-batch Adam steps at ``lr`` on ``n`` points) and the dense
+        check (``dense`` tube points, ``core`` vertices per core curve); its ``per_kind``,
+        ``linking`` and ``seed`` are not used here.
     progress : callable, optional
         ``progress(done, total)`` in instances.
+    **changes
+        Settings changed from ``config`` (``seeds=8``, ...).
 
     Returns
     -------
@@ -210,17 +227,27 @@ def open_question(
     """
     import pandas as pd
 
-    seeds = check_positive_int(seeds, "seeds")
+    from ..train import accuracy, train_test_split
+
+    cfg = make_config(OpenQuestionConfig, config, changes)
+    width, depth = cfg.width, cfg.depth
+    seeds = check_positive_int(cfg.seeds, "seeds")
     rows = []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         for done, inst in enumerate(instances):
-            X, y = instance_data(inst, n)
+            X, y = instance_data(inst, cfg.n)
             Xtr, ytr, _, _ = train_test_split(X, y, 0.0, inst.seed)
-            net = Network(3, (width,) * depth, activation, 2, n_networks=seeds, seed=0)
-            hist = fit(net, Xtr, ytr, steps=steps, lr=lr, seed=0, record_every=steps)
-            Xd, yd = dense_sample(inst, dense=dense, core=core)
+            net, hist = fit_seeds(
+                Xtr,
+                ytr,
+                hidden=(width,) * depth,
+                activation=cfg.activation,
+                seeds=seeds,
+                steps=cfg.steps,
+                lr=cfg.lr,
+                seed=0,
+            )
+            Xd, yd = dense_sample(inst, dense=cfg.dense, core=cfg.core)
             dense_acc = accuracy(net, Xd, yd)
             lk = linking_number(*_cores(inst, 600))
             for i in range(seeds):
@@ -240,8 +267,6 @@ def open_question(
                 )
             if progress is not None:
                 progress(done + 1, len(instances))
-    finally:
-        torch.set_num_threads(threads)
     return pd.DataFrame(rows)
 
 
@@ -273,40 +298,17 @@ SUMMARY = (
 )
 
 
-def add_arguments(p) -> None:
-    p.add_argument("--per-kind", type=int, default=2, help="random instances of each kind")
-    p.add_argument("--linking", default="1,2", help="linking numbers of the links")
-    p.add_argument("--width", type=int, default=3, help="units per hidden layer")
-    p.add_argument("--depth", type=int, default=3, help="hidden layers")
-    p.add_argument("--seeds", type=int, default=16, help="networks per instance")
-    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random embeddings")
+EXAMPLE = " --per-kind 2 --linking 1,2 --seeds 16"
+CONFIG = OpenQuestionConfig
 
 
-def run(
-    *,
-    per_kind: int = 2,
-    linking="1,2",
-    width: int = 3,
-    depth: int = 3,
-    seeds: int = 16,
-    steps: int = 1500,
-    seed: int = 0,
-    progress=None,
-) -> dict:
+def run(config: OpenQuestionConfig | None = None, *, progress=None, **changes) -> dict:
     """The open question as an experiment: per kind and linking number, the fraction of
     networks that separate the two solid tori on the dense check."""
-    from ..errors import parse_int_list
-
-    ks = parse_int_list(linking, "--linking") if isinstance(linking, str) else tuple(linking)
-    check_positive_int(per_kind, "--per-kind")
+    cfg = make_config(OpenQuestionConfig, config, changes)
+    check_positive_int(cfg.per_kind, "--per-kind")
     table = open_question(
-        random_links(per_kind, linking=ks, seed=seed),
-        width=width,
-        depth=depth,
-        seeds=seeds,
-        steps=steps,
-        progress=progress,
+        random_links(cfg.per_kind, linking=cfg.linking, seed=cfg.seed), cfg, progress=progress
     )
     summary = separation_by_linking(table)
     lines = [
@@ -314,4 +316,8 @@ def run(
         f"separate on the dense check; best dense accuracy {r.best_dense:.4f}"
         for r in summary.itertuples()
     ]
-    return {"per_linking": summary.to_dict(orient="records"), "summary": lines}
+    return {
+        "experiment": NAME,
+        "per_linking": summary.to_dict(orient="records"),
+        "summary": lines,
+    }

@@ -20,53 +20,67 @@ setting it was measured at.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import check_positive_int
 from ..topology.linking import linking_labels
-from ._common import check_seeds, link_certificate, one_thread, tick, train_seeds
+from ._common import (
+    check_seeds,
+    fit_seeds,
+    link_certificate,
+    make_config,
+    one_thread,
+    setting,
+    tick,
+    train_config,
+)
 
 NAME = "unlink"
 SUMMARY = (
     "an unlink separated by 3-unit layers: accuracy, determinants and linking numbers "
     "at every stage as the certificate"
 )
+EXAMPLE = " --seeds 8 --steps 1500 --per-kind 10"
 
 
-def tangled_unlinks(
-    per_kind: int = 10,
-    *,
-    width: int = 3,
-    depth: int = 3,
-    seeds: int = 4,
-    steps: int = 1500,
-    lr: float = 0.02,
-    n: int = 600,
-    dense: int = 4000,
-    core: int = 800,
-    activation: str = "tanh",
-    seed: int = 0,
-    quick: bool = False,
-    progress=None,
-) -> dict:
+@dataclass(frozen=True)
+class TangledUnlinkConfig:
+    """Settings of :func:`tangled_unlinks` (``quick()``: a tiny setting for tests)."""
+
+    per_kind: int = setting(10, "random instances of each kind")  # one instance = 10% per kind
+    width: int = setting(3, "units per hidden layer")  # the essay's question: only 3 units
+    depth: int = setting(3, "hidden layers")  # as in the unlink experiment
+    seeds: int = setting(4, "networks per instance")  # one is enough to separate an instance
+    steps: int = setting(1500, "optimiser steps")  # Adam, full batch, as in the unlink run
+    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
+    n: int = setting(600, "training points")  # half per solid torus
+    dense: int = setting(4000, "points of the dense check")  # beside the core vertices
+    core: int = setting(800, "vertices per core curve")  # the curves no plane separates
+    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
+    seed: int = setting(0, "first instance")  # instances seed, seed + 1, ...
+
+    @classmethod
+    def quick(cls) -> TangledUnlinkConfig:
+        """1 instance per kind, 2 networks, 100 steps (the numbers mean little)."""
+        return cls(per_kind=1, seeds=2, steps=100, n=150, dense=400, core=100)
+
+
+def tangled_unlinks(config: TangledUnlinkConfig | None = None, *, progress=None, **changes) -> dict:
     """Train networks on random tangled unlinks of every kind; the fraction separated per kind.
 
     Parameters
     ----------
-    per_kind : int
-        Random instances of each kind (instance seeds ``seed``, ``seed + 1``, ...).
-    width, depth : int
-        Hidden layers (width,) * depth.
-    seeds : int
-        Networks per instance, trained as one batch (network seeds 0 .. seeds - 1).
-    steps, lr, n, activation
-        Full-batch Adam steps, learning rate, training points, activation.
-    dense, core : int
-        Points of the fresh dense sample of the two solid tori, vertices per core curve.
-    quick : bool
-        A small setting for tests: 1 instance per kind, 2 networks, 100 steps, n = 150,
-        dense = 400, core = 100 (the numbers mean little).
+    config : TangledUnlinkConfig, optional
+        ``per_kind`` random instances of each kind (instance seeds ``seed``, ``seed + 1``,
+        ...), each trained with ``seeds`` networks (network seeds 0 .. seeds - 1) of hidden
+        layers (width,) * depth; ``dense`` points of a fresh sample of the two solid tori and
+        ``core`` vertices per core curve decide "separated".
+    progress : callable, optional
+        ``progress(done, total)`` over instances.
+    **changes
+        Settings changed from ``config``.
 
     Returns
     -------
@@ -79,14 +93,13 @@ def tangled_unlinks(
     import torch
 
     from ..datasets.links import UNLINK_KINDS, make_tangled_unlink, unlink_cores
-    from ..nn import Network
-    from ..train import fit
 
-    if quick:
-        per_kind, seeds, steps, n, dense, core = 1, 2, 100, 150, 400, 100
-    per_kind = check_positive_int(per_kind, "instances per kind")
-    seeds = check_seeds(seeds)
-    width, depth = check_positive_int(width, "width"), check_positive_int(depth, "depth")
+    cfg = make_config(TangledUnlinkConfig, config, changes)
+    steps, n, dense, core, seed = cfg.steps, cfg.n, cfg.dense, cfg.core, cfg.seed
+    per_kind = check_positive_int(cfg.per_kind, "instances per kind")
+    seeds = check_seeds(cfg.seeds)
+    width, depth = check_positive_int(cfg.width, "width"), check_positive_int(cfg.depth, "depth")
+    activation, lr = cfg.activation, cfg.lr
     rows, start = [], time.perf_counter()
     total = per_kind * len(UNLINK_KINDS)
     with one_thread():
@@ -94,11 +107,15 @@ def tangled_unlinks(
             for i in range(per_kind):
                 inst = seed + i
                 X, y = make_tangled_unlink(n, kind=kind, instance=inst, seed=inst)
-                net = Network(
-                    3, (width,) * depth, activation, 2, n_networks=seeds, seed=list(range(seeds))
-                )
-                hist = fit(
-                    net, X, y, steps=steps, lr=lr, seed=list(range(seeds)), record_every=steps
+                net, hist = fit_seeds(
+                    X,
+                    y,
+                    hidden=(width,) * depth,
+                    activation=activation,
+                    seeds=seeds,
+                    steps=steps,
+                    lr=lr,
+                    seed=list(range(seeds)),
                 )
                 Xd, yd = make_tangled_unlink(dense, kind=kind, instance=inst, seed=inst + 7919)
                 a, b = unlink_cores(kind, inst, samples=core)
@@ -160,26 +177,46 @@ def tangled_unlinks(
     }
 
 
+@dataclass(frozen=True)
+class UnlinkConfig:
+    """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode)."""
+
+    depth: int = setting(3, "hidden layers")  # the same depth as linked_tori, compared beside it
+    width: int = setting(3, "units per layer")  # the claim: 3 units suffice for an unlink
+    seeds: int = setting(8, "networks trained")  # the best one is certified
+    steps: int = setting(1500, "optimiser steps")  # Adam, full batch; linked_tori's budget too
+    n: int = setting(600, "training points")  # half per torus, as in linked_tori
+    dense: int = setting(20000, "points of the dense sample")  # one point = 0.005% accuracy
+    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
+    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
+    seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+    per_kind: int = setting(
+        0, "also train on this many random tangled unlinks of each kind (e.g. 10)"
+    )  # 0: the tangled unlinks are a separate, longer run
+    tangled_quick: bool = setting(
+        False, "the tangled unlinks in a tiny setting (for a smoke test)"
+    )  # TangledUnlinkConfig.quick() with this run's width, depth, lr and activation
+
+    @classmethod
+    def quick(cls) -> UnlinkConfig:
+        """Tiny settings (report's quick mode, tests): one layer, 2 seeds, 60 steps."""
+        return cls(depth=1, seeds=2, steps=60, n=200, dense=500)
+
+
+CONFIG = UnlinkConfig
+
+
 def run(
+    config: UnlinkConfig | None = None,
     *,
-    depth: int = 3,
-    width: int = 3,
-    seeds: int = 8,
-    steps: int = 1500,
-    n: int = 600,
-    dense: int = 20000,
-    lr: float = 0.02,
-    activation: str = "tanh",
-    seed: int = 0,
-    per_kind: int = 0,
-    quick: bool = False,
     return_network: bool = False,
     progress=None,
+    **changes,
 ) -> dict:
     """Train 3-unit networks on ``unlink``; certify the best one.
 
-    With ``per_kind`` > 0 (or ``quick``), also run :func:`tangled_unlinks` with the same
-    depth, width, steps, n and activation, returned under ``tangled``.
+    With ``per_kind`` > 0 (or ``tangled_quick``), also run :func:`tangled_unlinks` with the
+    same depth, width, steps, n, lr and activation, returned under ``tangled``.
 
     Returns
     -------
@@ -191,18 +228,12 @@ def run(
     from ..datasets import make_dataset
     from ..topology import stage_diagnostics
 
-    seeds = check_seeds(seeds)
+    cfg = make_config(UnlinkConfig, config, changes)
+    depth, width, steps, n, dense = cfg.depth, cfg.width, cfg.steps, cfg.n, cfg.dense
+    activation, seed = cfg.activation, cfg.seed
+    seeds = check_seeds(cfg.seeds)
     Xd, yd = make_dataset("unlink", check_positive_int(dense, "dense", minimum=2), seed=seed + 99)
-    net, X, y, hist = train_seeds(
-        "unlink",
-        hidden=(width,) * depth,
-        activation=activation,
-        seeds=seeds,
-        steps=steps,
-        lr=lr,
-        n=n,
-        seed=seed,
-    )
+    net, X, y, hist = train_config("unlink", cfg, hidden=(width,) * depth)
     tick(progress, 1, 2)
     sample = np.asarray(hist.final_train_accuracy, dtype=float)
     pred = np.atleast_2d(net.predict(Xd))
@@ -250,46 +281,16 @@ def run(
         "separated": separated,
         "summary": lines,
     }
-    if per_kind or quick:
-        tangled = tangled_unlinks(
-            per_kind or 2,
-            width=width,
-            depth=depth,
-            seeds=min(seeds, 4),
-            steps=steps,
-            lr=lr,
-            n=n,
-            activation=activation,
-            seed=seed,
-            quick=quick,
-        )
+    if cfg.per_kind or cfg.tangled_quick:
+        shared = dict(width=width, depth=depth, lr=cfg.lr, activation=activation, seed=seed)
+        if cfg.tangled_quick:
+            tangled = tangled_unlinks(TangledUnlinkConfig.quick(), **shared)
+        else:
+            tangled = tangled_unlinks(
+                per_kind=cfg.per_kind, seeds=min(seeds, 4), steps=steps, n=n, **shared
+            )
         out["tangled"] = tangled
         out["summary"] = lines + tangled["summary"]
     if return_network:
         out["network"], out["data"] = one, (X, y)
     return out
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--depth", type=int, default=3, help="hidden layers")
-    p.add_argument("--width", type=int, default=3, help="units per layer")
-    p.add_argument("--seeds", type=int, default=8, help="networks trained")
-    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
-    p.add_argument("--n", type=int, default=600, help="training points")
-    p.add_argument("--dense", type=int, default=20000, help="points of the dense sample")
-    p.add_argument("--activation", default="tanh", help="activation name")
-    p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument(
-        "--per-kind",
-        type=int,
-        default=0,
-        help="also train on this many random tangled unlinks of each kind (e.g. 10)",
-    )
-    p.add_argument(
-        "--quick",
-        action="store_true",
-        help="the tangled unlinks in a tiny setting (for a smoke test)",
-    )
-
-
-add_arguments.example = " --seeds 8 --steps 1500 --per-kind 10"

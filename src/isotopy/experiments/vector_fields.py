@@ -17,14 +17,52 @@ dataset has continuous sets, and whether every stage is certified a homeomorphis
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import check_positive_int
+from ..errors import InputError, check_positive_int
+from ._common import make_config, setting
 
-__all__ = ["vector_field_experiment", "SETTINGS", "dense_accuracy"]
+__all__ = ["VectorFieldConfig", "vector_field_experiment", "run", "SETTINGS", "dense_accuracy"]
+
+NAME = "vector_fields"
+SUMMARY = (
+    "vector-field layers alone in 2-D against the same after a 2-D -> 3-D embedding: "
+    "accuracy on the samples and on the continuous sets"
+)
+EXAMPLE = " --datasets disc_annulus --n-networks 3 --mode flow"
 
 SETTINGS = {"2d": "2-D vector fields only", "3d": "embed 2-D -> 3-D, then 3-D vector fields"}
+MODES = ("residual", "flow")
+
+
+@dataclass(frozen=True)
+class VectorFieldConfig:
+    """Settings of :func:`vector_field_experiment` (``quick()``: few steps and points)."""
+
+    datasets: tuple[str, ...] = setting(
+        ("disc_annulus", "spirals"), "2-D datasets of DATASETS"
+    )  # one that 2-D fields cannot separate, one they can untangle
+    n_networks: int = setting(3, "networks per setting")  # trained together, seeds seed + i
+    n_stages: int = setting(4, "vector-field stages per network")  # each a homeomorphism
+    n_anchors: int = setting(16, "anchors per stage")  # k-means of the points reaching it
+    sigma: float = setting(0.5, "initial width of each anchor's bump")  # learnt from here
+    mode: str = setting(
+        "residual", "x + v(x) (Lipschitz bound 0.9) or its flow", choices=MODES
+    )  # residual: a bound < 1 certifies a homeomorphism
+    steps: int = setting(600, "optimiser steps")  # Adam, full batch
+    lr: float = setting(0.03, "Adam's learning rate")
+    n: int = setting(400, "points per dataset (a quarter held out)")  # 300 train, 100 test
+    seed: int = setting(0, "seed of data and networks")
+
+    @classmethod
+    def quick(cls) -> VectorFieldConfig:
+        """Few steps and points (the report's quick mode, tests)."""
+        return cls(steps=40, n=120)
+
+
+CONFIG = VectorFieldConfig
 
 
 def _stages(
@@ -66,60 +104,54 @@ def dense_accuracy(net, dataset: str, *, resolution: int = 121, **params) -> np.
 
 
 def vector_field_experiment(
-    datasets=("disc_annulus", "spirals"),
-    *,
-    n_networks: int = 3,
-    n_stages: int = 4,
-    n_anchors: int = 16,
-    sigma: float = 0.5,
-    mode: str = "residual",
-    steps: int = 600,
-    lr: float = 0.03,
-    n: int = 400,
-    seed: int = 0,
-    quick: bool = False,
-    progress=None,
+    config: VectorFieldConfig | None = None, *, progress=None, **changes
 ) -> dict:
     """Train vector-field-only networks in 2-D and after a 2-D -> 3-D embedding.
 
     Parameters
     ----------
-    datasets : sequence of str
-        2-D datasets of ``DATASETS``.
-    n_networks : int
-        Networks per setting, trained together (seeds seed, seed + 1, ...).
-    n_stages, n_anchors, sigma, mode
-        Vector-field stages per network, anchors per stage (k-means of the training points
-        as they reach the stage), initial width, "residual" (Lipschitz bound 0.9) or "flow".
-    steps, lr : Adam's steps (full batch) and rate.
-    n : points per dataset (a quarter held out).
-    quick : bool
-        Few steps and points (for tests).
+    config : VectorFieldConfig, optional
+        ``datasets`` (2-D datasets of ``DATASETS``); ``n_networks`` per setting, trained
+        together (seeds seed, seed + 1, ...); ``n_stages`` vector-field stages of
+        ``n_anchors`` anchors each (k-means of the training points as they reach the stage),
+        initial width ``sigma``, ``mode`` "residual" (Lipschitz bound 0.9) or "flow";
+        ``steps`` full-batch Adam steps at ``lr``; ``n`` points per dataset (a quarter held
+        out). Default ``VectorFieldConfig()``; ``VectorFieldConfig.quick()`` for tests.
     progress : callable, optional
         ``progress(done, total)`` over all training steps.
+    **changes
+        Settings changed from ``config``.
 
     Returns
     -------
     dict: {"rows": [{"dataset", "setting", "train_accuracy" [N], "test_accuracy" [N],
-    "dense_accuracy" [N] or None, "homeomorphism": bool}, ...], "seconds", "settings"}
+    "dense_accuracy" [N] or None, "homeomorphism": bool, "net"}, ...], "seconds",
+    "settings"}
     """
-    from ..datasets import make_dataset
+    from ..datasets import DATASETS, make_dataset
+    from ..errors import lookup
     from ..nn import Network, VectorField, init_anchors
     from ..train import fit, train_test_split
 
-    n_networks = check_positive_int(n_networks, "the number of networks")
-    if quick:
-        steps, n = min(steps, 40), min(n, 120)
+    cfg = make_config(VectorFieldConfig, config, changes)
+    n_networks = check_positive_int(cfg.n_networks, "the number of networks")
+    if cfg.mode not in MODES:
+        raise InputError(f"mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
+    datasets = cfg.datasets
+    for ds in datasets:
+        lookup(DATASETS, ds, "dataset")
+    n_stages, n_anchors, sigma, mode = cfg.n_stages, cfg.n_anchors, cfg.sigma, cfg.mode
+    steps, lr, n, seed = cfg.steps, cfg.lr, cfg.n, cfg.seed
     start = time.perf_counter()
     rows, done = [], 0
     total = steps * len(datasets) * len(SETTINGS)
     for ds in datasets:
         X, y = make_dataset(ds, n, seed=seed)
         Xtr, ytr, Xte, yte = train_test_split(X, y, seed=seed)
-        for setting in SETTINGS:
+        for arch in SETTINGS:
             net = Network.from_stages(
                 _stages(
-                    setting,
+                    arch,
                     n_stages=n_stages,
                     n_anchors=n_anchors,
                     sigma=sigma,
@@ -152,7 +184,7 @@ def vector_field_experiment(
             rows.append(
                 {
                     "dataset": ds,
-                    "setting": setting,
+                    "setting": arch,
                     "train_accuracy": hist.final_train_accuracy.tolist(),
                     "test_accuracy": test.tolist(),
                     "dense_accuracy": None if dense is None else dense.tolist(),
@@ -167,3 +199,24 @@ def vector_field_experiment(
         "n_networks": n_networks,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def run(config: VectorFieldConfig | None = None, *, progress=None, **changes) -> dict:
+    """:func:`vector_field_experiment` as a registered experiment: its numbers without the
+    networks, and ``summary`` lines."""
+    res = vector_field_experiment(config, progress=progress, **changes)
+    rows = [{k: v for k, v in r.items() if k != "net"} for r in res["rows"]]
+    lines = [
+        f"vector-field networks, {res['n_networks']} per setting, {res['steps']} steps; "
+        "accuracy mean (min) on train / test / the continuous sets"
+    ]
+    for r in rows:
+        dense = r["dense_accuracy"]
+        shown = "-" if dense is None else f"{np.mean(dense):.3f} ({np.min(dense):.3f})"
+        lines.append(
+            f"  {r['dataset']}, {SETTINGS[r['setting']]}: {np.mean(r['train_accuracy']):.3f} / "
+            f"{np.mean(r['test_accuracy']):.3f} / {shown}; every stage a homeomorphism: "
+            f"{'yes' if r['homeomorphism'] else 'not certified'}"
+        )
+    lines.append(f"({res['seconds']} s)")
+    return {**res, "experiment": NAME, "rows": rows, "summary": lines}

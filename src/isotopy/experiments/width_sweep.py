@@ -26,8 +26,17 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ..errors import InputError, check_positive_int, parse_int_list
-from ._common import check_seeds, grid_accuracy, grid_points, one_thread, tick, train_seeds
+from ..errors import InputError, check_positive_int
+from ._common import (
+    check_seeds,
+    grid_accuracy,
+    grid_points,
+    make_config,
+    one_thread,
+    setting,
+    tick,
+    train_config,
+)
 from .verdicts import fraction_verdict
 
 NAME = "width_sweep"
@@ -36,12 +45,14 @@ SUMMARY = (
     "samples and on a dense grid, with the n + 1 bound marked"
 )
 
+EXAMPLE = " --dims 2 --seeds 10 --steps 2000"
+
 GRID = {1: 2001, 2: 161, 3: 41}  # grid points per axis: ~2,000, ~15,000, ~27,000 inside
 
 
 @dataclass(frozen=True)
 class WidthClaimSettings:
-    """Settings of :func:`run_width_claims` (full defaults; ``QUICK_CLAIMS`` for tests).
+    """Settings of :func:`run_width_claims` (full defaults; ``quick()`` for tests).
 
     Measured on this machine (20 seeds, R^3, width 4, dense-grid successes): at lr 0.05
     from the default initialisation 0/20 after 3,000 steps and 4/20 after 8,000; most
@@ -62,8 +73,10 @@ class WidthClaimSettings:
     lr: float = 0.05  # Adam
     share: float = 0.5  # share of seeds at 100% that counts as "networks can"
 
-
-QUICK_CLAIMS = WidthClaimSettings(dims=(1, 2), seeds=3, steps=100, n=200, boundary=100)
+    @classmethod
+    def quick(cls) -> WidthClaimSettings:
+        """R^1 and R^2, 3 seeds, 100 steps: too few seeds for a verdict ("not resolved")."""
+        return cls(dims=(1, 2), seeds=3, steps=100, n=200, boundary=100)
 
 
 def claim_sample(dim: int, *, n: int, boundary: int, seed: int = 0):
@@ -106,7 +119,7 @@ def _score(net, P, labels, X, y) -> dict:
 
 
 def run_width_claims(
-    *, quick: bool = False, seed: int = 0, settings: WidthClaimSettings | None = None, progress=None
+    settings: WidthClaimSettings | None = None, *, seed: int = 0, progress=None
 ) -> dict:
     """The essay's width claims at exactly n and n + 1 units, judged by verdict rules.
 
@@ -117,13 +130,11 @@ def run_width_claims(
 
     Parameters
     ----------
-    quick : bool
-        Tiny settings (R^1 and R^2, 3 seeds, 100 steps) for tests; too few seeds for a
-        verdict, so every verdict is "not resolved".
+    settings : WidthClaimSettings, optional
+        The settings (default: the full ``WidthClaimSettings()``; ``WidthClaimSettings.quick()``
+        for tests, where every verdict is "not resolved").
     seed : int
         Data sample seed and first network seed.
-    settings : WidthClaimSettings, optional
-        Overrides the full (or quick) settings.
     progress : callable, optional
         ``progress(done, total)`` over (dimension, width) pairs.
 
@@ -145,10 +156,10 @@ def run_width_claims(
     from ..nn import Network
     from ..train import fit
 
-    cfg = settings or (QUICK_CLAIMS if quick else WidthClaimSettings())
+    cfg = make_config(WidthClaimSettings, settings)
     seeds = check_seeds(cfg.seeds)
     L = check_positive_int(cfg.steps, "steps")
-    dims = parse_int_list(cfg.dims, "dims")
+    dims = tuple(check_positive_int(d, "every entry of dims") for d in cfg.dims)
     start, done, total = time.perf_counter(), 0, 2 * len(dims)
     results, flat = [], {}
     for d in dims:
@@ -231,37 +242,56 @@ def claims_summary(res: dict) -> list[str]:
     return lines
 
 
-def run(
-    *,
-    dims=None,
-    widths=None,
-    seeds: int | None = None,
-    steps: int | None = None,
-    depth: int | None = None,
-    n: int | None = None,
-    lr: float | None = None,
-    activation: str | None = None,
-    seed: int = 0,
-    claims: bool = False,
-    progress=None,
-) -> dict:
-    """Train ``seeds`` networks per (dimension, width) and measure accuracy.
+@dataclass(frozen=True)
+class WidthSweepConfig:
+    """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode).
 
-    With ``claims=True`` runs :func:`run_width_claims` instead (its full settings, with
-    ``dims``, ``seeds``, ``steps`` (as L), ``n`` and ``lr`` taken from the arguments that are
-    given, i.e. not None; ``widths``, ``depth`` and ``activation`` do not apply there).
-    Otherwise None means: dims 1,2,3, 10 seeds, 2,000 steps, depth 1, 400 points, lr 0.02,
-    tanh.
+    With ``claims`` the run is :func:`run_width_claims` instead, with the settings of
+    :class:`WidthClaimSettings` and the values of ``dims``, ``seeds``, ``steps`` (as L),
+    ``n`` and ``lr`` that are given.
+    """
+
+    dims: tuple[int, ...] = setting((1, 2, 3), "dimensions n of nested_spheres")  # R^1..R^3
+    widths: tuple[int, ...] | None = setting(
+        None, "layer widths", shown="1..n+2 per n"
+    )  # None: 1 .. n + 2, i.e. both sides of the bound n + 1
+    seeds: int = setting(10, "networks per width (20 with --claims)")  # 10%: one network
+    steps: int = setting(2000, "optimiser steps (L = 1500 with --claims)")  # Adam, full batch
+    depth: int = setting(1, "hidden layers")  # the bound is about one layer's width
+    n: int = setting(400, "training points (2000 with --claims)")  # uniform by volume
+    lr: float = setting(0.02, "Adam's learning rate (0.05 with --claims)")  # fit's default
+    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
+    seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+    claims: bool = setting(
+        False,
+        "judge the essay's claims at n and n + 1 units with verdicts (20 seeds, L = 1500 and "
+        "2L steps, 2000 + 2000 boundary points, lr 0.05, unless given)",
+    )  # the claims have their own settings (WidthClaimSettings): judged at two lengths
+
+    @classmethod
+    def quick(cls) -> WidthSweepConfig:
+        """Tiny settings (report's quick mode): R^1 and R^2, widths 1-3, 2 seeds, 150 steps."""
+        return cls(dims=(1, 2), widths=(1, 2, 3), seeds=2, steps=150, n=200)
+
+
+CONFIG = WidthSweepConfig
+_CLAIM_KEYS = ("dims", "seeds", "steps", "n", "lr")  # what --claims takes from the sweep
+
+
+def run(config: WidthSweepConfig | None = None, *, progress=None, **changes) -> dict:
+    """Train ``seeds`` networks per (dimension, width) and measure accuracy.
 
     Parameters
     ----------
-    dims : str or sequence of int
-        Dimensions n of ``nested_spheres``.
-    widths : str or sequence of int, optional
-        Layer widths to try; default 1 .. n + 2 for each n.
-    seeds, steps, depth, n, lr, activation, seed
-        Networks per width, optimiser steps, hidden layers, sample size, learning rate,
-        activation, base seed.
+    config : WidthSweepConfig, optional
+        The settings (default: ``WidthSweepConfig()``).
+    progress : callable, optional
+        ``progress(done, total)`` over (dimension, width) pairs.
+    **changes
+        Settings changed from ``config`` (``dims=(2,)``, ``seeds=3``, ...). With
+        ``claims``, :func:`run_width_claims` runs instead, taking ``dims``, ``seeds``,
+        ``steps`` (as L), ``n`` and ``lr`` from the changes and from ``config`` where it
+        differs from the defaults; ``widths``, ``depth`` and ``activation`` do not apply.
 
     Returns
     -------
@@ -270,36 +300,26 @@ def run(
         ``sample_accuracy`` and ``grid_accuracy`` (seeds × widths lists), their means and
         the fraction of seeds reaching 100% / >= 99% on the grid; ``summary``: text lines.
     """
-    if claims:
-        if widths is not None or depth not in (None, 1) or activation not in (None, "tanh"):
+    cfg = make_config(WidthSweepConfig, config, changes)
+    if cfg.claims:
+        if cfg.widths is not None or cfg.depth != 1 or cfg.activation != "tanh":
             raise InputError(
                 "the width claims are judged with one hidden layer of n and "
                 "n + 1 tanh units; --widths, --depth and --activation do not "
                 "apply to --claims"
             )
-        changes = {
-            key: (parse_int_list(val, "dims") if key == "dims" else val)
-            for key, val in (
-                ("dims", dims),
-                ("seeds", seeds),
-                ("steps", steps),
-                ("n", n),
-                ("lr", lr),
-            )
-            if val is not None
+        default = WidthSweepConfig()
+        given = {
+            k: getattr(cfg, k)
+            for k in _CLAIM_KEYS
+            if k in changes or getattr(cfg, k) != getattr(default, k)
         }
         return run_width_claims(
-            seed=seed, settings=replace(WidthClaimSettings(), **changes), progress=progress
+            replace(WidthClaimSettings(), **given), seed=cfg.seed, progress=progress
         )
-    dims = "1,2,3" if dims is None else dims
-    seeds = 10 if seeds is None else seeds
-    steps = 2000 if steps is None else steps
-    depth = 1 if depth is None else depth
-    n = 400 if n is None else n
-    lr = 0.02 if lr is None else lr
-    activation = "tanh" if activation is None else activation
-    dims = parse_int_list(dims, "dims")
-    fixed = parse_int_list(widths, "widths") if widths not in (None, "") else None
+    seeds, steps, depth, n, activation = cfg.seeds, cfg.steps, cfg.depth, cfg.n, cfg.activation
+    dims = tuple(check_positive_int(d, "every entry of dims") for d in cfg.dims)
+    fixed = cfg.widths and tuple(check_positive_int(w, "every entry of widths") for w in cfg.widths)
     seeds = check_seeds(seeds)
     plan = [(d, fixed or tuple(range(1, d + 3))) for d in dims]
     total, done = sum(len(w) for _, w in plan), 0
@@ -309,16 +329,8 @@ def run(
         P, labels = grid_points("nested_spheres", resolution=GRID.get(d, 21), params={"dim": d})
         sample_acc, grid_acc, grid_vol = [], [], []
         for w in ws:
-            net, X, y, hist = train_seeds(
-                "nested_spheres",
-                hidden=(w,) * depth,
-                activation=activation,
-                seeds=seeds,
-                steps=steps,
-                lr=lr,
-                n=n,
-                seed=seed,
-                params={"dim": d},
+            net, X, y, hist = train_config(
+                "nested_spheres", cfg, hidden=(w,) * depth, params={"dim": d}
             )
             sample_acc.append(np.asarray(hist.final_train_accuracy, dtype=float))
             grid_acc.append(grid_accuracy(net, P, labels))
@@ -370,31 +382,3 @@ def run(
         "results": results,
         "summary": lines,
     }
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--dims", default=None, help="dimensions n of nested_spheres (1,2,3)")
-    p.add_argument("--widths", default=None, help="layer widths (default 1..n+2 per n)")
-    p.add_argument(
-        "--seeds", type=int, default=None, help="networks per width (10; 20 with --claims)"
-    )
-    p.add_argument(
-        "--steps", type=int, default=None, help="optimiser steps (2000; L = 1500 with --claims)"
-    )
-    p.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
-    p.add_argument("--n", type=int, default=None, help="training points (400; 2000 with --claims)")
-    p.add_argument(
-        "--lr", type=float, default=None, help="Adam's learning rate (0.02; 0.05 with --claims)"
-    )
-    p.add_argument("--activation", default=None, help="activation name (tanh)")
-    p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument(
-        "--claims",
-        action="store_true",
-        help="judge the essay's claims at n and n + 1 units with verdicts (20 "
-        "seeds, L = 1500 and 2L steps, 2000 + 2000 boundary points, lr 0.05, "
-        "unless given)",
-    )
-
-
-add_arguments.example = " --dims 2 --seeds 10 --steps 2000"

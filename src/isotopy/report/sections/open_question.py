@@ -17,20 +17,19 @@ import html
 TITLE = "Can layers of 3 units untangle every unlink? (the essay's open question)"
 
 
-def _settings(quick: bool) -> dict:
+def _settings(quick: bool):
+    """(links, tangled unlinks): the config's quick() in quick mode; else 2 random instances
+    of each linking number 1, 2 with 8 networks each, and 10 instances of each tangled kind
+    with 3 networks each (1,200 full-batch steps)."""
+    from ...experiments.open_question import OpenQuestionConfig
+    from ...experiments.unlink import TangledUnlinkConfig
+
     if quick:
-        return {
-            "links": dict(seeds=4, steps=250, n=240, dense=1500, core=400),
-            "per_kind": 1,
-            "tangled": dict(quick=True),
-        }
-    # 10 instances of each tangled kind, 3 networks each (1,200 full-batch steps); links:
-    # 2 random instances of each linking number 1, 2 with 8 networks each
-    return {
-        "links": dict(seeds=8, steps=1200, n=600, dense=6000, core=1500),
-        "per_kind": 10,
-        "tangled": dict(seeds=3, steps=1200, n=600, dense=4000, core=800),
-    }
+        return OpenQuestionConfig.quick(), TangledUnlinkConfig.quick()
+    return (
+        OpenQuestionConfig(seeds=8, steps=1200, n=600),
+        TangledUnlinkConfig(per_kind=10, seeds=3, steps=1200, n=600),
+    )
 
 
 def _unlink_figure(ctx, plt, np):
@@ -118,19 +117,15 @@ def build(ctx) -> str:
     from ...experiments.unlink import tangled_unlinks
     from ...experiments.verdicts import Verdict
 
-    s = _settings(ctx.quick)
+    links, tangled = _settings(ctx.quick)
     # ---------------------------------------------------------------- links (lk != 0)
     insts = [
         i
-        for i in random_links(
-            1 if ctx.quick else 2, linking=(1,) if ctx.quick else (1, 2), seed=ctx.seed
-        )
+        for i in random_links(links.per_kind, linking=links.linking, seed=ctx.seed)
         if i.kind == "torus"
     ]
-    ctx.say(f"{len(insts)} links x {s['links']['seeds']} networks")
-    table = open_question(
-        insts, width=3, depth=3, progress=lambda d, t: ctx.say(f"{d}/{t}"), **s["links"]
-    )
+    ctx.say(f"{len(insts)} links x {links.seeds} networks")
+    table = open_question(insts, links, progress=lambda d, t: ctx.say(f"{d}/{t}"))
     n_sep = int(table["separated"].sum())
     n_train = int((table["train_accuracy"] == 1.0).sum())
     lk_table = table.groupby("instance")[["linking", "measured_linking"]].first()
@@ -140,20 +135,15 @@ def build(ctx) -> str:
     ctx.record("linked_train_perfect", n_train)
     setting = (
         f"{len(insts)} random torus links (lk {sorted(set(table['linking']))}), "
-        f"{s['links']['seeds']} networks each, 3 layers of 3 tanh units, "
-        f"{s['links']['steps']} steps"
+        f"{links.seeds} networks each, 3 layers of 3 tanh units, "
+        f"{links.steps} steps"
     )
     # (the claim itself, with widths 3 and 4, is the topology section's row; here the links
     # are random embeddings, which no 3-unit network may separate either)
 
     # ---------------------------------------------------------------- tangled unlinks
     ctx.say("tangled unlinks")
-    tu = tangled_unlinks(
-        s["per_kind"],
-        seed=ctx.seed,
-        progress=lambda d, t: ctx.say(f"unlink {d}/{t}"),
-        **s["tangled"],
-    )
+    tu = tangled_unlinks(tangled, seed=ctx.seed, progress=lambda d, t: ctx.say(f"unlink {d}/{t}"))
     rows = []
     for kind, r in tu["per_kind"].items():
         rows.append(
@@ -210,7 +200,7 @@ def build(ctx) -> str:
         f"{'yes' if lk_ok else 'NO'}).</p>"
         "<p>Then unlinks worth the name: three kinds of pairs of curves with linking number "
         "0 that no plane separates (checked by a linear programme on every instance), "
-        f"{s['per_kind']} random instances of each. An instance counts as separated when "
+        f"{tangled.per_kind} random instances of each. An instance counts as separated when "
         "one of its networks classifies a fresh dense sample of both solid tori and every "
         f"vertex of both core curves correctly ({html.escape(tu['summary'][0])}).</p>"
         + table_html

@@ -14,35 +14,34 @@ import numpy as np
 
 TITLE = "Topology through the layers: widths, links, Betti numbers, the easy way out"
 
-# (full, quick) settings of each experiment in this section
+# Settings of each experiment in this section: quick mode uses its config's quick(); the full
+# report changes these fields of its config's defaults (fewer seeds and steps than the CLI).
+# betti_layers takes options, not a config: (full, quick) options.
 SETTINGS = {
-    "width_sweep": (
-        {"dims": "1,2,3", "seeds": 10, "steps": 600, "n": 400},
-        {"dims": "1,2", "widths": "1,2,3", "seeds": 2, "steps": 150, "n": 200},
-    ),
-    "linked_tori": (
-        {"widths": "3,4", "depth": 3, "seeds": 4, "steps": 800, "n": 500, "dense": 5000},
-        {"widths": "3,4", "depth": 1, "seeds": 2, "steps": 60, "n": 200, "dense": 500},
-    ),
-    "unlink": (
-        {"depth": 3, "seeds": 6, "steps": 1200, "n": 500, "dense": 5000},
-        {"depth": 1, "seeds": 2, "steps": 60, "n": 200, "dense": 500},
-    ),
+    "width_sweep": {"steps": 600},
+    "linked_tori": {"seeds": 4, "steps": 800, "n": 500, "dense": 5000},
+    "unlink": {"seeds": 6, "steps": 1200, "n": 500, "dense": 5000},
     "betti_layers": (
         {"hidden": "3,3", "seeds": 2, "steps": 800, "n": 800, "dense": 2000},
         {"hidden": "3", "seeds": 1, "steps": 60, "n": 300, "dense": 400},
     ),
-    "contractive": (
-        {"widths": "2,3", "lambdas": "0,0.03,0.3", "seeds": 3, "steps": 600, "n": 400},
-        {"widths": "2,3", "lambdas": "0,0.3", "seeds": 1, "steps": 60, "n": 200},
-    ),
+    "contractive": {"lambdas": (0.0, 0.03, 0.3), "seeds": 3, "steps": 600},
 }
 STRETCH_STEPS = (3000, 200)  # training steps of the two networks in the stretch heatmaps
 
 
 def _opts(ctx, name):
-    full, quick = SETTINGS[name]
-    return dict(quick if ctx.quick else full, seed=ctx.seed)
+    """Experiment ``name``'s settings here as keywords, with the report's seed."""
+    from dataclasses import asdict
+
+    from ...experiments import EXPERIMENTS
+
+    config = EXPERIMENTS[name].config
+    if config is None:
+        full, quick = SETTINGS[name]
+        return dict(quick if ctx.quick else full, seed=ctx.seed)
+    cfg = config.quick() if ctx.quick else config(**SETTINGS[name])
+    return dict(asdict(cfg), seed=ctx.seed)
 
 
 def _p(text):
@@ -91,11 +90,13 @@ ESSAY_WIDTH = {
 
 def _width_claims(ctx) -> str:
     from ...experiments.verdicts import Verdict
-    from ...experiments.width_sweep import run_width_claims
+    from ...experiments.width_sweep import WidthClaimSettings, run_width_claims
 
     ctx.say("width claims at n and n + 1 units")
     res = run_width_claims(
-        quick=ctx.quick, seed=ctx.seed, progress=lambda d, t: ctx.say(f"width claims {d}/{t}")
+        WidthClaimSettings.quick() if ctx.quick else WidthClaimSettings(),
+        seed=ctx.seed,
+        progress=lambda d, t: ctx.say(f"width claims {d}/{t}"),
     )
     c = res["settings"]
     rows = []
@@ -161,12 +162,14 @@ def _width_claims(ctx) -> str:
 
 
 def _stretch_claims(ctx) -> str:
-    from ...experiments.contractive import run_stretch_claims
+    from ...experiments.contractive import StretchSettings, run_stretch_claims
     from ...experiments.verdicts import Verdict
 
     ctx.say("stretch over seeds")
     res = run_stretch_claims(
-        quick=ctx.quick, seed=ctx.seed, progress=lambda d, t: ctx.say(f"stretch {d}/{t}")
+        StretchSettings.quick() if ctx.quick else StretchSettings(),
+        seed=ctx.seed,
+        progress=lambda d, t: ctx.say(f"stretch {d}/{t}"),
     )
     c = res["settings"]
     rows = [

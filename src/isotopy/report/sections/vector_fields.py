@@ -17,12 +17,14 @@ def build(ctx) -> str:
     import numpy as np
 
     from ...datasets import make_dataset
-    from ...experiments.vector_fields import SETTINGS, vector_field_experiment
+    from ...experiments.vector_fields import SETTINGS, VectorFieldConfig, vector_field_experiment
     from ...nn import VectorField
     from ...render.vector_field import plot_deformed_grid, plot_vector_field
 
     ctx.say("training vector-field networks")
-    res = vector_field_experiment(seed=ctx.seed, quick=ctx.quick)
+    res = vector_field_experiment(
+        VectorFieldConfig.quick() if ctx.quick else VectorFieldConfig(), seed=ctx.seed
+    )
     rows, parts = [], []
     for r in res["rows"]:
         key = f"{r['dataset']}.{r['setting']}"
