@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
 import sys
 import tempfile
@@ -28,6 +30,52 @@ from _webload import control_latency, export_client, training_client, wave  # no
 from _webserver import ServerProcess  # noqa: E402
 
 
+def view_cost(n: int = 200) -> str:
+    """CPU time of one view update alone (in this process, no server): the training tab's
+    setup (2-2-2-2 tanh, 500 points, the read-out's input in view), full and coarse."""
+    import torch
+
+    from isotopy.web.protocol import parse_message
+    from isotopy.web.session import Session
+
+    torch.set_num_threads(1)
+    out = []
+    for coarse in (False, True):
+        s = Session()
+        for m in (
+            {"type": "set_data", "dataset": "disc_annulus", "n": 500},
+            {"type": "set_network", "hidden": [2, 2, 2]},
+            {"type": "view", "stage": 6},
+            {"type": "play"},
+        ):
+            s.handle(parse_message(json.dumps(m)))
+        s.coarse = coarse
+        step = frame = 0.0
+        for i in range(n + 20):
+            t0 = time.thread_time()
+            s.train(0.002)
+            t1 = time.thread_time()
+            s.frame()
+            if i >= 20:  # after a warm-up
+                step, frame = step + t1 - t0, frame + time.thread_time() - t1
+        out.append(
+            f"{'coarse' if coarse else 'full'} view {1e3 * frame / n:.2f} ms "
+            f"(training slice {1e3 * step / n:.2f} ms)"
+        )
+    return "CPU per view update alone: " + "; ".join(out)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -36,6 +84,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--single-seconds", type=float, default=10.0)
     args = ap.parse_args()
+    print(f"start: {load()}")
+    print(view_cost())
     with tempfile.TemporaryDirectory() as tmp:
         srv = ServerProcess(Path(tmp) / "exports", max_seconds=int(4 * args.seconds + 300))
         try:
@@ -54,9 +104,10 @@ def main() -> int:
             )
             time.sleep(1)
             rss1 = srv.rss_mb()
-            t0 = time.perf_counter()
+            print(f"before the wave: {load()}")
+            t0, cpu0 = time.perf_counter(), cpu_seconds(srv.server_pid)
             res = asyncio.run(wave(srv.ws_url, args.sessions, args.seconds))
-            wall = time.perf_counter() - t0
+            wall, cpu = time.perf_counter() - t0, cpu_seconds(srv.server_pid) - cpu0
             trainers, fuzz = res[:-1], res[-1]
             fps = [r["fps"] for r in trainers]
             errs = sum(len(r["errors"]) for r in trainers)
@@ -72,6 +123,11 @@ def main() -> int:
                 f"{statistics.median(r['steps'] for r in trainers):.0f}; errors {errs}"
             )
             print(
+                f"server CPU during the wave: {cpu:.1f} s in {wall:.1f} s ({cpu / wall:.2f} "
+                f"cores); {sum(r['frames'] for r in trainers) / cpu:.0f} view updates per "
+                f"server CPU second; after the wave: {load()}"
+            )
+            print(
                 f"fuzzer: {fuzz['sent']} bad messages, {fuzz['errors']} error replies, "
                 f"session alive afterwards: {fuzz['alive']}"
             )
@@ -81,6 +137,7 @@ def main() -> int:
                 f"(growth {rss3 - rss2:+.1f} MB); second-wave errors "
                 f"{sum(len(r['errors']) for r in res2)}; server alive: {srv.alive()}"
             )
+            print(f"before the crowded run: {load()}")
             crowd = asyncio.run(crowded(srv, args.sessions, args.seconds))
             lat = crowd["latency"]
             fps = [r["fps"] for r in crowd["trainers"]]
@@ -95,6 +152,7 @@ def main() -> int:
                 f"exports {crowd['exports']}, server memory peak {crowd['peak_mb']:.0f} MB "
                 f"(target < 1500), after {srv.rss_mb():.0f} MB; server alive: {srv.alive()}"
             )
+            print(f"at the end: {load()}")
         finally:
             srv.stop()
     return 0
