@@ -8,6 +8,7 @@ import pytest
 
 from isotopy import InputError
 from isotopy.topology import betti_numbers, robust_betti_numbers, whiten
+from isotopy.topology.robust import CYCLE_RATIO, chart
 
 
 def _circle(rng, n, r=1.0, c=(0.0, 0.0)):
@@ -176,3 +177,55 @@ def test_robust_reading_survives_stretches_and_saturation():
     assert total >= 50
     assert robust_ok >= 0.95 * total
     assert euclid_ok <= 0.5 * total  # the Euclidean reading fails on at least half of them
+
+
+def test_chart_undoes_saturation_but_relu_folds_stay_visible():
+    rng = np.random.default_rng(3)
+    X = _circle(rng, 400)
+    # tanh with weights 10 in float32: the chart reads the pre-activations back (to float32
+    # resolution), where the squashed cloud is again an ellipse
+    Z = X @ np.array([[10.0, 2.0], [-3.0, 8.0]]).T + [0.5, -0.5]
+    T = np.tanh(Z.astype(np.float32))
+    back = chart(T, "tanh")
+    ok = np.abs(Z).max(1) < 4  # where float32 still resolves tanh to 1e-4 in z
+    assert np.allclose(back[ok], Z[ok], atol=1e-3)
+    assert np.abs(back).max() < 8.7  # values rounded to ±1 are clipped, never infinite
+    assert robust_betti_numbers(T, activation="tanh").tolist() == [1, 1]
+    # leaky ReLU is a homeomorphism: read in its chart, the circle keeps its loop
+    Y = np.where(X >= 0, X, 0.1 * X)
+    assert robust_betti_numbers(Y, activation="leaky_relu").tolist() == [1, 1]
+    # ReLU of (x, -x) folds the circle onto two segments meeting at 0: the loop is gone,
+    # and the reading (no chart for relu) sees it
+    folded = np.maximum(X @ np.array([[1.0, 0.0], [-1.0, 0.0]]).T, 0.0)
+    assert robust_betti_numbers(folded, activation="relu").tolist() == [1, 0]
+    # ReLU that keeps the circle injective (a shifted circle in the positive quadrant)
+    assert robust_betti_numbers(np.maximum(X + 2.0, 0.0), activation="relu").tolist() == [1, 1]
+
+
+def test_robust_details_and_bad_input():
+    rng = np.random.default_rng(4)
+    X = np.r_[_circle(rng, 300), _circle(rng, 300, c=(3.0, 0.0))]
+    b, det = robust_betti_numbers(X, return_details=True)
+    assert b.tolist() == [2, 2] and det["graph"] == "delaunay" and det["chart"] is None
+    assert len(det["bridges"]) == 1 and det["bridges"][0] > 2 * det["scale"]
+    assert (det["ratios"][1][:2] >= CYCLE_RATIO[0]).all() and det["ratios"][1][2] < 3.5
+    assert b.tolist() == betti_numbers(X, reading="robust").tolist()
+    # a lone point 2 away is not a component (it holds less than MIN_SHARE of the points);
+    # next to the pair its long edge counts as spacing inside a part and voids the gap of 1
+    C = X[:300]
+    assert robust_betti_numbers(np.r_[C, [[0.0, 3.0]]]).tolist() == [1, 1]
+    assert robust_betti_numbers(np.r_[X, [[1.5, 3.0]]]).tolist() == [1, 2]
+    # whitening is not robust to outliers: one point 70 away squeezes the pair together
+    assert robust_betti_numbers(np.r_[X, [[50.0, 50.0]]]).tolist() == [1, 2]
+    assert robust_betti_numbers(np.zeros((1, 2)), maxdim=2).tolist() == [1, 0, 0]
+    for kwargs, msg in [
+        ({"bridge_ratio": 1.0}, "bridge_ratio"),
+        ({"cycle_ratio": (0.5, 2.0)}, "cycle_ratio"),
+        ({"maxdim": 3}, "dimension 2"),
+        ({"min_share": 0.7}, "min_share"),
+        ({"activation": "swish"}, "unknown activation"),
+    ]:
+        with pytest.raises(InputError, match=msg):
+            robust_betti_numbers(X, **kwargs)
+    with pytest.raises(InputError, match="NaN"):
+        robust_betti_numbers(np.full((5, 2), np.nan))

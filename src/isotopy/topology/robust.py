@@ -1,49 +1,101 @@
-"""Betti numbers read in whitened coordinates, where invertible affine maps change nothing.
+"""Betti numbers read without a scale, in coordinates that stretching and saturation do not reach.
 
-The Euclidean reading (:mod:`.homology`) builds a Rips complex of the points as they are, at
-a scale ε chosen from the cloud's diameter and sampling spacing. An invertible affine stage
-with a large condition number squeezes one direction of the cloud; a hole then becomes
-thinner than ε and the reading loses it, although the stage is a homeomorphism.
+The Euclidean reading (:mod:`.homology`) builds a Rips complex of the points as they are and
+counts the classes alive at one scale ε = max(0.1 · diameter, 2 · sampling spacing). Checked
+against the truth, that scale fails on known shapes: it is larger than the gap between two
+unit circles 0.3 apart, it fills small holes where the sample is sparse, and any stage that
+stretches one direction (an invertible affine map with a large condition number) or crowds
+points into the corners of the cube (a saturating tanh) moves features across it although
+the stage is a homeomorphism. This reading has three steps, none with a scale.
 
-**Whitening.** With X_c = X - mean(X) = U S V^T (thin SVD), the whitened cloud is
+**1. Chart.** A stage whose activation σ is a homeomorphism onto its image (tanh, sigmoid,
+softplus, leaky_relu) is read in the coordinates σ^-1(y) (:func:`chart`): a homeomorphism
+of the image onto R^d, so the topology is the cloud's own, while the per-coordinate
+squashing of saturation is undone. Values are clipped to float32's resolution at the
+image's bounds (the networks compute in float32, where tanh(z) = 1 for z > 9; atanh then
+reads at most 8.7) and inverted in float64. ReLU has no inverse: its stage is read as it is,
+so a ReLU that folds a circle onto itself still changes the numbers.
+:func:`~isotopy.topology.betti_through_network` passes each stage's activation.
+
+**2. Whitening.** With X_c = X - mean(X) = U S V^T (thin SVD),
 
     Z = X_c V_r diag(√n / s_1, ..., √n / s_r),   X: (n, d) -> Z: (n, r),
 
-keeping the r principal axes whose spread s_i exceeds 1e-5 · s_1 (the others hold only
-rounding noise, e.g. a plane embedded in R^3 by a wider affine stage). Z has identity
-covariance, and for any invertible A and vector b, whiten(X A^T + b) = whiten(X) Q with Q
-orthogonal. The Rips reading depends only on distances, so the robust reading (the Euclidean
-reading of Z, same scale rule) gives the same Betti numbers for X and every affine image of
-it, whatever the condition number.
+keeping the r principal axes whose spread s_i exceeds 1e-5 · s_1. For any invertible A and
+vector b, whiten(X A^T + b) = whiten(X) Q with Q orthogonal, and everything after depends on
+distances only: an invertible affine stage cannot change the reading, whatever its
+condition number.
 
-**Measured** (``tests/test_topology_robust.py``): 60 clouds of five known shapes (circle,
-two circles, annulus, disc, sphere) through random affine maps with condition numbers from 1
-to 1e3: robust right on 60, Euclidean on 22. On the 2-3-3-3 tanh network of
-``benchmarks/bench_betti.py`` (all stages homeomorphisms), 8 of its 12 stage clouds keep
-their class's input Betti numbers under the robust reading, 7 under the Euclidean one; the
-affine stage that took the annulus's hole (affine2) keeps it now. Saturation is not undone:
-tanh crowds points into the corners of the cube, a non-affine stretch, and the sample then
-resolves less than before under either reading (the CLI names it as the likely cause).
+**3. Delaunay-Rips persistence read by ratios.** The flag complex of the Delaunay graph of Z
+(r <= 4; the k = 20 nearest-neighbour graph above), filtered by edge length, is built in
+full (ripser on the sparse distance matrix; milliseconds for 1,000 points, where a full
+Rips filtration of a 500-point circle takes seconds and of a 400-point sphere minutes). It
+holds the minimum spanning tree, so its H_0 is the Rips one; its H_1, H_2 classes die when
+the long Delaunay edges across a hole appear. Then, with no scale:
 
-**Not chosen, with the numbers.** Shortest-path metrics of k-nearest-neighbour graphs (hops,
-or edges divided by the local k-NN distance, as in continuous k-NN graphs) read 29-36 of 72
-clouds right (circle, two circles, annulus, disc; as they are, affinely stretched and through
-one or two tanh layers with weights up to 10) against 27-30 for the Euclidean reading, and
-broke circles of 300-500 random points at their larger gaps. Whitening alone reads 48 of 108
-(those shapes plus sphere and torus) against 41.
+- β0 = 1 + the number of bridges of the minimum spanning tree (:func:`count_components`):
+  a tree edge that joins two parts each holding >= 2% of the points and that is >= 2 times
+  the longest tree edge inside either part. Within one uniformly sampled component the
+  longest edges are close to one another; a gap between components is not.
+- β_k (k = 1, 2) = the number of classes with death / birth >= 3.5 (H_1), 1.8 (H_2).
+  Random loops and voids of a sample die soon after they are born, relative to their birth
+  (Bobrowski, Kahle & Skraba, "Maximally persistent cycles in random geometric complexes",
+  Ann. Appl. Probab. 2017: the largest such ratio grows only like (log n / log log n)^(1/k)).
+  Classes that never die (rare 3-D flag-complex artefacts) are not counted.
 
-**Limits.** Whitening also rescales a cloud that is anisotropic by nature: a flat torus
-(radii 1 and 0.5) of 400-500 points read (1, 2, 1) in 0 of 6 clouds whitened, 4 of 6 as it
-is. Neither reading separates two unit circles 0.3 apart at 400-600 points (0 of 6 each):
-the gap is 10-14 mean spacings, and random gaps within one circle reach 11. An annulus with
-a hole of radius 0.15 at 300-500 points is below the sample's resolution for any scale rule:
-its hole's persistence ratio (death / birth, 2.1-2.4) lies among those of the random loops
-of a disc of the same size (up to 2.5-2.7).
+Both rules are unchanged by scaling and do not care whether regions are dense or sparse.
 
-The library's :func:`~isotopy.topology.betti_numbers` and
-:func:`~isotopy.topology.betti_through_network` keep ``reading="euclidean"`` as their default
-(the report and experiments were calibrated on it); ``isotopy topology`` reads robustly by
-default.
+**Measured, noise ratios and thresholds** (Delaunay-Rips, whitened, 3 clouds each): the
+largest death/birth of a noise loop is 2.2-2.6 on discs of 500 points, 2.7-3.1 at 2,000,
+2.1-2.5 on a 400-point sphere, 2.6-3.0 on tori of 1,000-2,000 points; of a noise void 1.1-1.5
+(tori). The features: a circle of 300 points 15-18; an annulus with a hole of radius 0.15
+3.0-3.5 at 500 points, 4.1-4.6 at 1,000, 5.8-6.1 at 2,000; a sphere's void 3.6-3.9 at 400
+points; a torus's two loops 2.9-3.3 at 500 points, 4.0-4.8 at 1,000, 5.8-6.5 at 2,000 and
+its void 1.3-1.6, 1.6-1.8, 2.2-2.5. So a hole of radius 0.15 in a unit annulus is resolved
+from 1,000 points and a torus (radii 1, 0.5) from 2,000 (at 1,000 its void is under the
+H_2 threshold in 7 of 10 clouds; a threshold of 1.5 reads 9 of 10 but is reached by noise
+voids); below that no threshold separates them from
+the noise of a disc or torus of the same size. Two unit circles 0.3 apart: whitening shrinks
+the gap to 0.22 and stretches the circles, and at 200-300 points per circle the longest tree
+edge inside a circle is as long (0.22); at 500 per circle it is 0.08-0.09 (9 of 10 right),
+at 800 per circle all right.
+
+**Measured, against the Euclidean reading** (``tests/test_topology_robust.py``, one run):
+60 clouds of 8 shapes (circle; two circles 1 and 0.3 apart; annuli with holes 0.5 and 0.15;
+disc; sphere; torus) through random affine maps of condition number 1 to 1e3, half of them
+then through a saturating tanh layer in float32 (largest singular value of W 3-10) read in
+its chart: robust right on 60, Euclidean on 15. 60 clouds of five shapes through affine maps
+only: robust 59, Euclidean 22. On ``benchmarks/bench_betti.py``'s trained 2-3-3-3 tanh
+network (every stage a homeomorphism), 10 of its 12 stage clouds keep their class's input
+Betti numbers under this reading, 7 under the Euclidean one.
+
+**Not solved: saturation carried into later stages.** The chart undoes a stage's own
+activation only. An affine stage after a tanh stage maps the saturated cloud on, and the
+whitened reading sees it with its crowded corners and sparse edges: the same 60 saturated
+clouds read after a further random affine map (no chart applies) are right in 21 of 60
+(discs 8 of 8; spheres, tori 0). The bench network's last affine stage is such a case (its
+annulus loop reads death/birth 1.9). Reading that stage in the chart of the earlier
+activation (through the stage's own inverse) only moves the problem one stage back, and
+chaining charts to the input would read the network's input, not the stage. Rescaling
+edges by the local spacing (length / √(ρ_i ρ_j), ρ the distance to the k-th neighbour, a
+continuous k-NN graph) did not help: 20-24 of 60 saturated clouds right (k = 5, 10), and it
+cost 3-20 of the 60 stretched ones. Earlier attempts, with a fixed ε rule: whitening alone
+48 of 108 clouds (stretched and through one or two tanh layers), k-NN-graph geodesic
+metrics 29-36 of 72.
+
+**Limits.** Whitening rescales a cloud that is anisotropic by nature, which costs
+resolution: a torus (radii 1, 0.5) of 500 points has loop ratios 3.5-4.1 as it is and
+2.9-3.3 whitened; two circles side by side lose about half their gap relative to the
+spacing. Outliers: one point 70 away from two unit circles 1 apart (600 points) dominates
+the covariance and the pair reads β0 = 1; one point 2 away is not counted as a component
+(it holds less than 2% of the points), but its edge then counts as spacing inside a part
+and the pair again reads β0 = 1 (a bridge must be twice the longest edge inside its parts
+at the end, which keeps single circles from splitting at their larger random gaps). Points
+closer than 1e-6 (whitened units) are merged. The library's
+:func:`~isotopy.topology.betti_numbers` and :func:`~isotopy.topology.betti_through_network`
+keep ``reading="euclidean"`` as their default (the report and experiments were calibrated on
+it); ``isotopy topology`` and the
+``betti_layers`` experiment read robustly by default.
 """
 
 from __future__ import annotations
@@ -333,9 +385,9 @@ def robust_betti_numbers(
         n, i, j, lengths, w, ratio=float(bridge_ratio), min_share=float(min_share)
     )
     betti = [b0]
-    dgms = [np.array([[0.0, np.inf]])]
+    dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
     ratios, never = [np.array([])], [0]
-    if maxdim >= 1 and n > 2:
+    if n > 2:
         D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
         dgms = [
             np.asarray(d, dtype=np.float64)
