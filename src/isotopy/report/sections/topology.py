@@ -463,12 +463,20 @@ def _betti(ctx, res) -> str:
         "<h3>Betti numbers through the layers: tanh against ReLU</h3>",
         _p(
             "β0 and β1 of each class at every stage, from persistent homology (ripser) of the "
-            "class's points, read at ε = max(0.1 · diameter, 2 · sampling spacing) of the cloud "
-            f"after it is whitened (reading: {res.get('reading', 'euclidean')}; centred, each "
-            "principal axis scaled to unit spread, so that an invertible affine stage, however "
-            "badly conditioned, cannot change the reading; see "
-            "<code>isotopy.topology.robust</code>). The input disc has (β0, β1) = (1, 0), the "
-            "annulus (1, 1)."
+            "class's points"
+            + (
+                ", read without a scale (reading: robust; see "
+                "<code>isotopy.topology.robust</code>): an activation stage in the chart of its "
+                "inverse (atanh for tanh; ReLU has none and is read as it is), every cloud "
+                "whitened (centred, each principal axis scaled to unit spread, so that an "
+                "invertible affine stage, however badly conditioned, cannot change the reading), "
+                "β0 from gaps in the minimum spanning tree at least twice the spacing on both "
+                "sides, β1 from classes with death/birth at least 3.5. "
+                if res.get("reading", "euclidean") == "robust"
+                else ", read at ε = max(0.1 · diameter, 2 · sampling spacing) of the cloud "
+                "(reading: euclidean). "
+            )
+            + "The input disc has (β0, β1) = (1, 0), the annulus (1, 1)."
         ),
     ]
     fracs = {}
@@ -513,18 +521,17 @@ def _betti(ctx, res) -> str:
     out.append(
         _p(
             "Reading topology from samples has a limit the mathematics does not. A tanh network "
-            "is a homeomorphism at every stage, yet its measured numbers can change. Whitening "
-            "removes one cause, a badly conditioned affine stage squashing a hole thinner than "
-            "the sample's spacing (the Euclidean reading fails there: see "
-            "<code>benchmarks/bench_betti.py</code>). The other remains: a saturating tanh crowds "
-            "points into corners of the cube and stretches the rest thin, so the sample tears, "
-            "and with too few points in the stretched parts no scale rule can see the shape. The "
-            "persistence diagram then still shows the hole as a short-lived class that the "
-            "reading scale counts as noise. ReLU stages change the numbers for a "
-            "different reason: they fold half-spaces flat and can glue or collapse parts of a "
-            "class. So the measured Betti numbers do not separate the two activations as cleanly "
-            "as the theorem does; the stage diagnostics (det, condition number) are the exact "
-            "check of the homeomorphism claim."
+            "is a homeomorphism at every stage, yet its measured numbers can change. The robust "
+            "reading removes two causes: a badly conditioned affine stage squashing a hole "
+            "thinner than the sample's spacing (whitening), and a tanh stage's own saturation "
+            "(its atanh chart). A third remains: the next affine stage carries the saturated "
+            "cloud on, crowded into corners and stretched thin between them, and no chart of "
+            "that stage undoes it without reading an earlier stage instead; there the sample "
+            "can tear. ReLU stages change the numbers for a different reason: they fold "
+            "half-spaces flat and can glue or collapse parts of a class. So the measured Betti "
+            "numbers do not separate the two activations as cleanly as the theorem does; the "
+            "stage diagnostics (det, condition number) are the exact check of the "
+            "homeomorphism claim."
         )
     )
     return "".join(out)
@@ -564,7 +571,7 @@ def _diagrams(ctx, res) -> str:
     for s, ax in enumerate(np.atleast_1d(axes)):
         plot_persistence_diagram(
             bt.diagrams[s][-1],
-            scale=bt.scales[s, -1],
+            scale=None if bt.reading == "robust" else bt.scales[s, -1],
             ax=ax,
             title=f"{bt.names[s]}: β = {tuple(bt.betti[s, -1].tolist())}",
         )
@@ -576,8 +583,15 @@ def _diagrams(ctx, res) -> str:
         "persistence",
         caption=(
             "Persistence diagrams of the annulus class at every stage of a tanh network (seed "
-            f"{ctx.seed}), built up to the reading scale ε (the shaded region: classes born "
-            "before ε and alive after it are counted; the top line means alive beyond ε)."
+            f"{ctx.seed}), "
+            + (
+                "whitened, in the chart of each tanh stage, over the whole Delaunay-Rips "
+                "filtration: a class counts if death/birth >= 3.5 (far enough above the "
+                "diagonal), the top line marks classes that never die (not counted)."
+                if bt.reading == "robust"
+                else "built up to the reading scale ε (the shaded region: classes born "
+                "before ε and alive after it are counted; the top line means alive beyond ε)."
+            )
         ),
     )
 
