@@ -5,8 +5,10 @@ topology of either class: β0 and β1 of the disc (1, 0) and of the annulus (1, 
 as they are at every stage. ReLU is not injective: it folds space onto the faces of the
 positive orthant and can glue distant parts of a class together (changing β1) or collapse
 its hole. We train networks of both kinds and read the Betti numbers of each class at every
-stage with :func:`isotopy.topology.betti_through_network` (scale chosen from each cloud;
-see :mod:`isotopy.topology.homology`).
+stage with :func:`isotopy.topology.betti_through_network`: by default robustly (no scale;
+each tanh stage read in the chart of atanh, every cloud whitened, classes counted by
+death/birth ratio; see :mod:`isotopy.topology.robust`), or at one Euclidean scale chosen from
+each cloud (:mod:`isotopy.topology.homology`).
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def run(
     The clouds are a fresh sample of ``dense`` points pushed through each network and
     subsampled by farthest-point sampling to ``max_points`` per class at every stage (which
     evens out the density that saturating layers create). ``reading`` is the Betti reading
-    (:data:`isotopy.topology.homology.READINGS`): "robust" (whitened clouds: unchanged by
-    invertible affine maps) or "euclidean".
+    (:data:`isotopy.topology.homology.READINGS`): "robust" (activation charts, whitened
+    clouds, persistence ratios: unchanged by invertible affine maps and by a tanh stage's own
+    saturation) or "euclidean".
 
     Returns
     -------
@@ -154,7 +157,8 @@ def add_arguments(p) -> None:
         "--reading",
         default="robust",
         metavar="robust|euclidean",
-        help="Betti reading: whitened clouds (robust) or the raw Euclidean ones",
+        help="Betti reading: robust (activation charts, whitened, persistence ratios) or "
+        "euclidean (the raw clouds at one scale)",
     )
 
 
