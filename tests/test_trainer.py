@@ -110,3 +110,29 @@ def test_devices():
             resolve_device("cuda")
     with pytest.raises(InputError, match="unknown device"):
         resolve_device("tpu9")
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_the_explorer_trains_through_the_trainer(batch_size):
+    pytest.importorskip("pydantic")
+    from isotopy.web.session import Session
+
+    s = Session()
+    s.batch_size = batch_size
+    s._reset_training()
+    for n in (7, 13):  # the explorer trains in slices
+        assert s.train(max_steps=n) == n
+    net = Network(s.d_in, s.hidden, s.activation, s.n_classes, seed=s.net_seed)
+    fit(
+        net,
+        s.X_train,
+        s.y_train,
+        steps=20,
+        lr=s.lr,
+        optimizer=s.optimizer,
+        batch_size=batch_size,
+        seed=s.net_seed,
+    )
+    for p, q in zip(net.parameters(), s.net.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=0, atol=0)
+    assert s.step_count == 20 and s.snap_steps == [0, 5, 10, 15, 20]

@@ -110,7 +110,7 @@ def test_changing_lr_does_not_reset():
         torch.equal(before[k], v) for k, v in s.net.state_dict().items()
     )
     s.train(max_steps=5)
-    assert s.step_count == 25 and s.opt.param_groups[0]["lr"] == 0.001
+    assert s.step_count == 25 and s.trainer.opt.param_groups[0]["lr"] == 0.001
     replies = s.handle(msg(type="reset", seed=3))
     assert s.step_count == 0 and replies[0]["seed"] == 3
 
@@ -461,7 +461,7 @@ def test_gif_and_mp4_exports():
 
 # ---------------------------------------------------------------- bounded work, robustness
 def test_grid_is_capped_in_every_dimension():
-    from isotopy.web.session import MAX_GRID_VERTICES, grid_plan
+    from isotopy.web.views import MAX_GRID_VERTICES, grid_plan
 
     for d in range(1, LIMITS["max_dim"] + 1):
         lines, samples = grid_plan(d)

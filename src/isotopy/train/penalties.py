@@ -30,7 +30,7 @@ import torch
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["contractive_penalty", "jacobian_frobenius_sq", "weight_penalty"]
+__all__ = ["contractive_penalty", "jacobian_frobenius_sq", "weight_penalty", "PENALTIES"]
 
 EXACT_MAX_DIM = 8  # inputs up to this many dimensions get the exact penalty
 PROJECTIONS = 4  # random directions of the estimate per step
@@ -126,3 +126,8 @@ def weight_penalty(strength: float) -> Callable[[object, torch.Tensor], torch.Te
 
     penalty.strength = lam
     return penalty
+
+
+# Penalties by name, each a factory strength -> penalty(net, xb) -> (N,): what the explorer
+# offers.
+PENALTIES = {"contractive": contractive_penalty, "weight": weight_penalty}

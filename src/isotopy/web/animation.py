@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..train import History
-from .session import GRID_SAMPLES, encode, grid_plan
+from .views import GRID_SAMPLES, encode, grid_plan
 
 __all__ = [
     "animation_frames",

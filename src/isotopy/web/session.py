@@ -25,12 +25,10 @@ network, and every frame says which state and step it shows and the corner fract
 
 from __future__ import annotations
 
-import base64
 import copy
 import io
 import json
 import time
-from array import array
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,16 +41,15 @@ from ..nn.stages import Activation
 from ..scene import decision_field, domain_bounds, input_grid, stage_scene
 from ..scene.build import field_from_logits, field_lattice, push_together, stage_words, swapped_at
 from ..topology.saturation import bounded_image, corner_fraction, saturation_by_stage
-from ..train import OPTIMIZERS, train_test_split
+from ..train import OPTIMIZERS, Trainer, train_test_split
 from ..train.readable import state_at
 from . import protocol as P
 from .protocol import LIMITS
+from .views import encode, grid_plan
 
 __all__ = ["Session", "registry", "encode", "grid_plan", "SHOW_CHOICES"]
 
 FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
-GRID_SAMPLES = 40  # vertices per grid line in streamed views (enough to show the bending)
-MAX_GRID_VERTICES = 20_000  # per view, any dimension: keeps a view update well under 1 MB
 # Coarser views while many tabs train at once (the server sets Session.coarse): half the
 # decision-field texture and half the vertices per grid line, and the accuracy, loss and
 # corner fractions refreshed at most every COARSE_REFRESH_S while training; the frame says so.
@@ -63,43 +60,12 @@ MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halve
 SHOW_CHOICES = ("live", "readable", "final")  # what the views show; "final" is the live net
 
 
-def encode(arr, dtype=np.float32) -> dict:
-    """An array as {"shape", "dtype", "b64"} (little-endian), decoded by the page into a typed
-    array without parsing numbers one by one."""
-    a = np.ascontiguousarray(np.asarray(arr, dtype=dtype))
-    return {
-        "shape": list(a.shape),
-        "dtype": np.dtype(dtype).name,
-        "b64": base64.b64encode(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()).decode(
-            "ascii"
-        ),
-    }
-
-
-def _labels(net, logits):
-    """Predicted labels from logits: ``Network.labels`` (``_labels_from_logits`` in
-    versions of the library before it was renamed)."""
-    fn = getattr(net, "labels", None) or net._labels_from_logits
-    return fn(logits)
-
-
 def _penalties() -> dict:
-    """Training penalties the library provides, as {name: factory(strength) -> penalty}.
+    """Training penalties the library provides, as {name: factory(strength) -> penalty}
+    (``isotopy.train.penalties.PENALTIES``; a penalty is ``penalty(net, xb) -> (N,)``)."""
+    from ..train.penalties import PENALTIES
 
-    A penalty is ``penalty(net, xb) -> (N,)`` as :func:`isotopy.train.fit` takes it. Read
-    from ``isotopy.train.penalties`` where that module exists (a ``PENALTIES`` registry, or
-    its ``contractive_penalty``); empty otherwise, and the page then offers none.
-    """
-    try:
-        from ..train import penalties as mod
-    except ImportError:
-        return {}
-    reg = getattr(mod, "PENALTIES", None)
-    if isinstance(reg, dict):
-        return dict(reg)
-    if callable(getattr(mod, "contractive_penalty", None)):
-        return {"contractive": mod.contractive_penalty}
-    return {}
+    return dict(PENALTIES)
 
 
 def registry() -> dict:
@@ -125,24 +91,6 @@ def registry() -> dict:
         "penalties": list(_penalties()),
         "limits": LIMITS,
     }
-
-
-def grid_plan(
-    d: int, samples: int = GRID_SAMPLES, max_vertices: int = MAX_GRID_VERTICES
-) -> tuple[int, int]:
-    """Grid lines per axis and vertices per line for a d-dimensional input box, such that
-    the grid (d · lines^(d-1) polylines of ``samples`` vertices) has at most ``max_vertices``
-    vertices: 17 lines in 2-D, 5 in 3-D and 4-D, fewer above (down to the box's edges, 2),
-    then fewer vertices per line (at least 2)."""
-    lines = {1: 1, 2: 17}.get(d, 5)
-
-    def n_lines(k: int) -> int:
-        return 1 if d == 1 else d * k ** (d - 1)
-
-    while lines > 2 and n_lines(lines) * samples > max_vertices:
-        lines -= 1
-    samples = max(2, min(samples, max_vertices // n_lines(lines)))
-    return lines, samples
 
 
 def _int_param_ok(name, value, default):
@@ -278,35 +226,53 @@ class Session:
         self._reset_training()
 
     def _reset_training(self):
-        self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
-        self.step_count = 0
-        self.gen = torch.Generator().manual_seed(self.net_seed)
-        self.loss_curve = array("f")  # per step; 4 bytes a step keeps long runs small
-        self.acc_curve = array("f")
+        # the library's one training engine: batches, optimiser, penalties, snapshots (every
+        # 5 steps, thinned by halves beyond MAX_SNAPSHOTS) and the NaN rule are all its own
+        self.trainer = Trainer(
+            self.net,
+            self.X_train,
+            self.y_train,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            batch_size=self.batch_size,
+            seed=self.net_seed,
+            record_every=5,
+            max_snapshots=MAX_SNAPSHOTS,
+            quiet=True,
+        )
+        self._penalty_key = None
         self.evals: list[list[float]] = []  # [step, train_acc, test_acc, train_loss, test_loss]
         self.sent_steps = 0
         self.sent_evals = 0
-        self.snap_every = 5
-        self.snap_steps: list[int] = []
-        self.snapshots: list[dict] = []
         self._Xtr = torch.as_tensor(self.X_train)
         self._ytr = torch.as_tensor(self.y_train)
         self._Xte = torch.as_tensor(self.X_test)
         self._yte = torch.as_tensor(self.y_test)
         self.state = None  # the readable state (State) last computed, if any
         self._state_key = None  # (step, data version) it was computed at
-        self._snapshot()
         self._evaluate()
         self.curves_reset = True
 
-    def _snapshot(self):
-        self.snap_steps.append(self.step_count)
-        self.snapshots.append({k: v.detach().clone() for k, v in self.net.state_dict().items()})
-        if len(self.snapshots) > MAX_SNAPSHOTS:  # keep every other one, record half as often
-            keep = list(range(0, len(self.snapshots) - 1, 2)) + [len(self.snapshots) - 1]
-            self.snapshots = [self.snapshots[i] for i in keep]
-            self.snap_steps = [self.snap_steps[i] for i in keep]
-            self.snap_every *= 2
+    # the trainer's record, read where the session used to keep its own
+    @property
+    def step_count(self) -> int:
+        return self.trainer.step_count
+
+    @property
+    def snapshots(self) -> list[dict]:
+        return self.trainer.snapshots
+
+    @property
+    def snap_steps(self) -> list[int]:
+        return self.trainer.record_steps
+
+    @property
+    def loss_curve(self) -> np.ndarray:
+        return self.trainer.curves_since(0)[0]
+
+    @property
+    def acc_curve(self) -> np.ndarray:
+        return self.trainer.curves_since(0)[1]
 
     @torch.no_grad()
     def _evaluate(self, logits=None):
@@ -325,8 +291,8 @@ class Session:
             if len(y) == 0:
                 row += [None, None]
                 continue
-            z = z.unsqueeze(0) if z.dim() == 2 else z
-            acc = (_labels(self.net, z) == y).double().mean().item()
+            z = z if z.dim() == 3 else z[None]
+            acc = (self.net.labels(z) == y).double().mean().item()
             row += [acc, float(self.net.loss(z, y)[0])]
         self.evals.append([row[0], row[1], row[3], row[2], row[4]])
 
@@ -341,58 +307,36 @@ class Session:
         every step whether to stop early (a message is waiting), so controls never wait for
         a whole slice.
         """
-        t0, done = time.perf_counter(), 0
+        t0 = time.perf_counter()
         timed = max_steps is None or budget_s is not None
         budget_s = 0.01 if budget_s is None else budget_s
         limit = max_steps if max_steps is not None else self.speed
-        penalty = None
-        if self.penalty and self.penalty_weight > 0:
-            key = (self.penalty, self.penalty_weight)
-            if getattr(self, "_penalty_key", None) != key:
-                self._penalty_fn = _penalties()[self.penalty](self.penalty_weight)
-                self._penalty_key = key
-            penalty = self._penalty_fn
-        for group in self.opt.param_groups:
-            group["lr"] = self.lr
-        while done < limit:
-            if self.step_count >= LIMITS["max_total_steps"]:
-                self.playing = False
-                break
-            if self.batch_size:
-                idx = torch.randint(
-                    len(self._Xtr), (min(self.batch_size, len(self._Xtr)),), generator=self.gen
-                )
-                xb, yb = self._Xtr[idx], self._ytr[idx]
-            else:
-                xb, yb = self._Xtr, self._ytr
-            logits = self.net(xb)
-            logits = logits.unsqueeze(0) if logits.dim() == 2 else logits  # (1, B, c)
-            loss = self.net.loss(logits, yb)  # (1,)
-            if penalty is not None:  # the factory already scaled it by the weight
-                loss = loss + penalty(self.net, xb)
-            if not torch.isfinite(loss).all():
-                self.net.load_state_dict(self.snapshots[-1])
-                self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
-                self.playing = False
-                raise InputError(
-                    f"the loss became {loss[0].item()} at step {self.step_count}; "
-                    f"training paused and the last snapshot (step "
-                    f"{self.snap_steps[-1]}) restored; lower the learning rate"
-                )
-            self.opt.zero_grad(set_to_none=True)
-            loss.sum().backward()
-            self.opt.step()
-            with torch.no_grad():
-                self.loss_curve.append(float(loss[0]))
-                self.acc_curve.append(float((_labels(self.net, logits) == yb).double().mean()))
-            self.step_count += 1
-            done += 1
-            if self.step_count % self.snap_every == 0:
-                self._snapshot()
-            if timed and (
+        limit = min(limit, LIMITS["max_total_steps"] - self.step_count)
+        if limit <= 0:
+            self.playing = False
+            return 0
+        trainer = self.trainer
+        key = (self.penalty, self.penalty_weight)
+        if self._penalty_key != key:
+            on = self.penalty and self.penalty_weight > 0
+            # the factory scales the penalty by its weight
+            trainer.set_penalty(_penalties()[self.penalty](self.penalty_weight) if on else None)
+            self._penalty_key = key
+        trainer.set_lr(self.lr)
+        if trainer.stopped:  # a new attempt after a broken loss (a lower rate, say)
+            trainer.resume()
+
+        def enough() -> bool:
+            return timed and (
                 time.perf_counter() - t0 > budget_s or (interrupt is not None and interrupt())
-            ):
-                break
+            )
+
+        done = trainer.step(limit, interrupt=enough)
+        if trainer.stopped:
+            self.playing = False
+            raise InputError(f"{trainer.stop_message()}; training paused: lower the learning rate")
+        if self.step_count >= LIMITS["max_total_steps"]:
+            self.playing = False
         return done
 
     # ------------------------------------------------------------------ the shown state
@@ -688,19 +632,20 @@ class Session:
                     final_step=self.step_count,
                     label=f"{what}, step {self.step_count}",
                 )
+        loss_new, acc_new = self.trainer.curves_since(self.sent_steps)
         msg = {
             "type": "frame",
             "step": self.step_count,
             "playing": self.playing,
             "reset": self.curves_reset,
-            "loss": encode(self.loss_curve[self.sent_steps :]),
-            "acc": encode(self.acc_curve[self.sent_steps :]),
+            "loss": encode(loss_new),
+            "acc": encode(acc_new),
             "from_step": self.sent_steps,
             "evals": self.evals[self.sent_evals :],
             "state": state,
         }
         self.curves_reset = False
-        self.sent_steps, self.sent_evals = len(self.loss_curve), len(self.evals)
+        self.sent_steps, self.sent_evals = self.sent_steps + len(loss_new), len(self.evals)
         if self.d_in <= 2:
             msg["input_field"] = self._input_field(vp)
         if self.stage_view > 0 or self.d_in > 2:
@@ -792,6 +737,7 @@ class Session:
 
     def _edit_done(self):
         # the network keeps its parameters and optimiser state; only the data tensors change
+        self.trainer.set_data(self.X_train, self.y_train)
         self._Xtr = torch.as_tensor(self.X_train)
         self._ytr = torch.as_tensor(self.y_train)
         self.data_version += 1
@@ -834,7 +780,7 @@ class Session:
         if msg.optimizer is not None and msg.optimizer != self.optimizer:
             lookup(OPTIMIZERS, msg.optimizer, "optimizer")
             self.optimizer = msg.optimizer
-            self.opt = OPTIMIZERS[self.optimizer](self.net.parameters(), self.lr)
+            self.trainer.set_optimizer(self.optimizer)
         if msg.penalty is not None:
             if msg.penalty in ("", "none"):
                 self.penalty = None
@@ -847,6 +793,7 @@ class Session:
             self.lr = msg.lr
         if msg.batch_size is not None:
             self.batch_size = msg.batch_size or None
+            self.trainer.set_batch_size(self.batch_size)
         if msg.speed is not None:
             self.speed = msg.speed
         return [self.status()]
@@ -1039,12 +986,10 @@ class Session:
         trains on."""
         f = copy.copy(self)
         f.net = copy.deepcopy(self.net)
-        f.opt = None
+        f.trainer = _Frozen(self.trainer)
         f._orient_cache = None  # the oriented copy belongs to the thread of this session
         f.coarse = False  # long jobs show full quality
-        for name in ("snapshots", "snap_steps", "evals"):
-            setattr(f, name, list(getattr(self, name)))
-        f.loss_curve, f.acc_curve = array("f", self.loss_curve), array("f", self.acc_curve)
+        f.evals = list(self.evals)
         return f
 
     def network_at_snapshot(self, i: int):
@@ -1060,49 +1005,30 @@ class Session:
         )
 
 
-def diagnostics(net, X) -> list[dict]:
-    """Per-stage numbers: shape, homeomorphism flag, det and singular values of affine maps,
-    the spread of each stage's output; where the library has a topology module, its own
-    per-stage diagnostics (condition numbers, near-singular flags, notes) are merged in."""
-    rows = _basic_diagnostics(net, X)
-    try:
-        from ..topology import diagnostics_to_json, stage_diagnostics
-    except ImportError:
-        return rows
-    for row, extra in zip(rows, diagnostics_to_json(stage_diagnostics(net))):
-        for key in (
-            "det",
-            "singular_values",
-            "condition",
-            "near_singular",
-            "note",
-            "homeomorphism",
-        ):
-            if extra.get(key) is not None:
-                row[key] = extra[key]
-    return rows
-
-
 @torch.no_grad()
-def _basic_diagnostics(net, X) -> list[dict]:
-    rows = []
-    h = torch.as_tensor(np.asarray(X, np.float32))[None]
-    for name, st in zip(net.names, net.stages):
-        row = {
-            "name": name,
-            "type": st.type_name,
-            "d_in": st.d_in,
-            "d_out": st.d_out,
-            "homeomorphism": bool(st.is_homeomorphism()[0]),
-        }
-        if isinstance(st, Affine):
-            W = st.weight[0].double()
-            sv = torch.linalg.svdvals(W)
-            row["singular_values"] = [float(s) for s in sv]
-            if st.d_in == st.d_out:
-                row["det"] = float(torch.linalg.det(W))
-        h = st(h)
-        spread = h[0].double().std(0)
-        row["spread"] = [float(s) for s in spread]
-        rows.append(row)
+def diagnostics(net, X) -> list[dict]:
+    """Per-stage numbers from the library's own diagnostics (:func:`isotopy.topology.
+    stage_diagnostics`: the homeomorphism flag by the library's one rule, det, singular
+    values, condition number, near-singular flag, note), with each stage's type and the
+    spread of its output over X."""
+    from ..topology import diagnostics_to_json, stage_diagnostics
+
+    rows = diagnostics_to_json(stage_diagnostics(net))
+    reps = net.forward_all(np.asarray(X, np.float32))[1:]
+    for row, st, h in zip(rows, net.stages, reps, strict=True):
+        row["type"] = st.type_name
+        row["spread"] = [float(v) for v in h[0].double().std(0)]
     return rows
+
+
+class _Frozen:
+    """What a long job reads of a session's trainer, fixed at one moment (it trains on)."""
+
+    def __init__(self, trainer):
+        self.step_count = trainer.step_count
+        self.snapshots = list(trainer.snapshots)
+        self.record_steps = list(trainer.record_steps)
+        self._curves = trainer.curves_since(0)
+
+    def curves_since(self, start: int, index: int = 0):
+        return self._curves[0][start:], self._curves[1][start:]
