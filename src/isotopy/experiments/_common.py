@@ -23,6 +23,8 @@ from ..errors import InputError, check_positive_int
 __all__ = [
     "setting",
     "make_config",
+    "given_settings",
+    "claims_result",
     "field_types",
     "train_seeds",
     "fit_seeds",
@@ -137,6 +139,40 @@ def one_thread():
 
 def check_seeds(seeds) -> int:
     return check_positive_int(seeds, "the number of seeds")
+
+
+def given_settings(cfg, changes: dict, keys) -> dict:
+    """The values of ``keys`` in ``cfg`` that were given: named in ``changes`` or different
+    from the defaults of ``type(cfg)`` (how a claims mode takes the options meant for it)."""
+    default = type(cfg)()
+    return {
+        k: getattr(cfg, k) for k in keys if k in changes or getattr(cfg, k) != getattr(default, k)
+    }
+
+
+def claims_result(
+    name: str, mode: str, cfg, start: float, verdicts: dict, summary, note: str, **parts
+):
+    """The result of a claims run: ``experiment``, ``mode``, ``settings`` (``cfg`` as a dict),
+    ``parts``, ``verdicts`` (Verdict dicts), ``seconds`` since ``start`` (a perf_counter
+    reading) and ``summary`` lines: ``summary(result)``, then one line per verdict with its
+    field ``note`` in brackets, then the seconds."""
+    import time
+    from dataclasses import asdict
+
+    out = {
+        "experiment": name,
+        "mode": mode,
+        "settings": asdict(cfg),
+        **parts,
+        "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    out["summary"] = summary(out) + [
+        f"{claim}: {v['verdict']} ({v[note]})" for claim, v in out["verdicts"].items()
+    ]
+    out["summary"].append(f"({out['seconds']} s)")
+    return out
 
 
 def train_seeds(

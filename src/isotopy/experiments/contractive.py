@@ -18,13 +18,15 @@ threshold (:func:`isotopy.topology.stretch.stretch_fraction`), and judges the or
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import InputError, check_positive_int
 from ._common import (
     check_seeds,
+    claims_result,
+    given_settings,
     grid_accuracy,
     grid_points,
     make_config,
@@ -186,21 +188,21 @@ def run_stretch_claims(
                     statistic=what,
                 )
             )
-    out = {
-        "experiment": NAME,
-        "mode": "stretch",
-        "settings": asdict(cfg),
-        "rows": rows,
-        "grid_points": int(len(P)),
-        "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
-        "seconds": round(time.perf_counter() - start, 1),
-    }
-    out["summary"] = stretch_summary(out)
-    return out
+    return claims_result(
+        NAME,
+        "stretch",
+        cfg,
+        start,
+        verdicts,
+        stretch_summary,
+        "resolution",
+        rows=rows,
+        grid_points=int(len(P)),
+    )
 
 
 def stretch_summary(res: dict) -> list[str]:
-    """Readable lines of :func:`run_stretch_claims`'s result."""
+    """Readable lines of :func:`run_stretch_claims`'s result, before the verdicts."""
     c = res["settings"]
     lines = [
         f"disc_annulus, one hidden layer of tanh units, {c['seeds']} seeds, {c['steps']} "
@@ -217,9 +219,6 @@ def stretch_summary(res: dict) -> list[str]:
             f"{np.median(r['relative_p99']):.3g}  grid accuracy (median) "
             f"{np.median(r['grid_accuracy']):.3f}"
         )
-    for claim, v in res["verdicts"].items():
-        lines.append(f"{claim}: {v['verdict']} ({v['resolution']})")
-    lines.append(f"({res['seconds']} s)")
     return lines
 
 
@@ -289,12 +288,7 @@ def run(config: ContractiveConfig | None = None, *, progress=None, **changes) ->
                 "the stretch claims are judged with one hidden layer; --depth "
                 "does not apply to --stretch-claims"
             )
-        default = ContractiveConfig()
-        given = {
-            k: getattr(cfg, k)
-            for k in _CLAIM_KEYS
-            if k in changes or getattr(cfg, k) != getattr(default, k)
-        }
+        given = given_settings(cfg, changes, _CLAIM_KEYS)
         if "lambdas" in given:
             given["lambdas"] = tuple(_lambdas(given["lambdas"]))
         return run_stretch_claims(

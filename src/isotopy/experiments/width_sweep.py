@@ -22,13 +22,15 @@ training changes it, the length did not decide it).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import InputError, check_positive_int
 from ._common import (
     check_seeds,
+    claims_result,
+    given_settings,
     grid_accuracy,
     grid_points,
     make_config,
@@ -205,20 +207,13 @@ def run_width_claims(
                 "verdicts": verdicts,
             }
         )
-    out = {
-        "experiment": NAME,
-        "mode": "claims",
-        "settings": asdict(cfg),
-        "results": results,
-        "verdicts": {k: v.to_dict() for k, v in flat.items()},
-        "seconds": round(time.perf_counter() - start, 1),
-    }
-    out["summary"] = claims_summary(out)
-    return out
+    return claims_result(
+        NAME, "claims", cfg, start, flat, claims_summary, "measured", results=results
+    )
 
 
 def claims_summary(res: dict) -> list[str]:
-    """Readable lines of :func:`run_width_claims`'s result."""
+    """Readable lines of :func:`run_width_claims`'s result, before the verdicts."""
     c = res["settings"]
     lines = [
         f"nested_spheres, one hidden layer of n or n + 1 tanh units, {c['seeds']} seeds, "
@@ -236,9 +231,6 @@ def claims_summary(res: dict) -> list[str]:
                     f"{a['grid_median']:.4f} (min {a['grid_min']:.4f}, max "
                     f"{a['grid_max']:.4f}); {a['sample_perfect']} at 100% on samples"
                 )
-    for claim, v in res["verdicts"].items():
-        lines.append(f"{claim}: {v['verdict']} ({v['measured']})")
-    lines.append(f"({res['seconds']} s)")
     return lines
 
 
@@ -308,12 +300,7 @@ def run(config: WidthSweepConfig | None = None, *, progress=None, **changes) -> 
                 "n + 1 tanh units; --widths, --depth and --activation do not "
                 "apply to --claims"
             )
-        default = WidthSweepConfig()
-        given = {
-            k: getattr(cfg, k)
-            for k in _CLAIM_KEYS
-            if k in changes or getattr(cfg, k) != getattr(default, k)
-        }
+        given = given_settings(cfg, changes, _CLAIM_KEYS)
         return run_width_claims(
             replace(WidthClaimSettings(), **given), seed=cfg.seed, progress=progress
         )
