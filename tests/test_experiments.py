@@ -243,3 +243,35 @@ def test_stretch_claims_quick():
     for row in r["rows"]:  # the primary statistic is the share above the primary threshold
         assert row["stretch_fraction"] == row["shares"]["5"]
     assert {v["verdict"] for v in r["verdicts"].values()} == {"not resolved"}  # 3 seeds < 5
+
+
+def test_flags_from_any_config():
+    import argparse
+    from dataclasses import dataclass
+
+    from isotopy.experiments import add_config_arguments
+    from isotopy.experiments._common import setting
+    from isotopy.experiments.registry import options_from_text
+
+    @dataclass(frozen=True)
+    class Demo:
+        n_points: int = setting(10, "points")
+        scales: tuple[float, ...] = setting((0.5, 1.0), "scales")
+        head: bool | None = setting(None, "also the other head", shown="per dataset")
+        fast: bool = setting(False, "fewer steps")
+        k: int = setting(1, "neighbours", aliases=("-k",))
+        data: str = setting("digits", "images", choices=("digits", "mnist"))
+
+    p = argparse.ArgumentParser()
+    add_config_arguments(p, Demo)
+    given = vars(p.parse_args(["--n-points", "3", "--scales", "1,2", "--no-head", "-k", "5"]))
+    assert options_from_text(Demo, given) == {
+        "n_points": 3,
+        "scales": (1.0, 2.0),
+        "head": False,
+        "k": 5,
+    }
+    assert vars(p.parse_args([])) == {}  # nothing given: the config keeps its defaults
+    h = p.format_help()
+    assert "--head, --no-head" in h and "(default: per dataset)" in h and "digits|mnist" in h
+    assert "--fast" in h and "--no-fast" not in h

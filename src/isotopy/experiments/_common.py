@@ -40,8 +40,9 @@ __all__ = [
 def setting(default, help: str, **metadata):
     """A config field: its default and one line of ``help`` (the CLI flag's help).
 
-    ``metadata`` may add ``choices`` (the valid values, for the CLI) and ``shown`` (how the
-    help shows a default that is not a plain value, e.g. None meaning "per dimension").
+    ``metadata`` may add ``choices`` (the valid values, for the CLI), ``shown`` (how the
+    help shows a default that is not a plain value, e.g. None meaning "per dimension") and
+    ``aliases`` (more option strings, e.g. ``("-k",)``).
     """
     return field(default=default, metadata={"help": help, **metadata})
 

@@ -104,17 +104,19 @@ def add_config_arguments(parser, config: type) -> None:
         shown = f.metadata.get("shown", _shown(default))
         kw = {"dest": f.name, "default": argparse.SUPPRESS}
         help_ = f.metadata.get("help", "")
-        if tp is bool:
-            kw["action"] = argparse.BooleanOptionalAction if default else "store_true"
-            if default:
-                help_ += " (default: on)"
+        if tp is bool:  # a switch; --x/--no-x when the default is on or None ("not given")
+            on_off = default or optional
+            kw["action"] = argparse.BooleanOptionalAction if on_off else "store_true"
+            if on_off:
+                help_ += f" (default: {f.metadata.get('shown', 'on' if default else 'not given')})"
         else:
             kw["metavar"] = "A,B" if tp is tuple else f.name.upper()
             help_ += f" (default: {shown})"
         if "choices" in f.metadata:
             kw["choices"] = list(f.metadata["choices"])
             kw["metavar"] = "|".join(kw["choices"])
-        parser.add_argument(flag, help=help_.replace("%", "%%"), **kw)
+        names = [*f.metadata.get("aliases", ()), flag]  # e.g. ("-k",) beside --k
+        parser.add_argument(*names, help=help_.replace("%", "%%"), **kw)
 
 
 # ------------------------------------------------------------------------------ registry

@@ -52,7 +52,7 @@ class TangledUnlinkConfig:
     per_kind: int = setting(10, "random instances of each kind")  # one instance = 10% per kind
     width: int = setting(3, "units per hidden layer")  # the essay's question: only 3 units
     depth: int = setting(3, "hidden layers")  # as in the unlink experiment
-    seeds: int = setting(4, "networks per instance")  # one is enough to separate an instance
+    seeds: int = setting(4, "networks per instance")  # separated when any one of them is right
     steps: int = setting(1500, "optimiser steps")  # Adam, full batch, as in the unlink run
     lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
     n: int = setting(600, "training points")  # half per solid torus

@@ -247,7 +247,7 @@ class WidthSweepConfig:
     widths: tuple[int, ...] | None = setting(
         None, "layer widths", shown="1..n+2 per n"
     )  # None: 1 .. n + 2, i.e. both sides of the bound n + 1
-    seeds: int = setting(10, "networks per width (20 with --claims)")  # 10%: one network
+    seeds: int = setting(10, "networks per width (20 with --claims)")  # one network = 10%
     steps: int = setting(2000, "optimiser steps (L = 1500 with --claims)")  # Adam, full batch
     depth: int = setting(1, "hidden layers")  # the bound is about one layer's width
     n: int = setting(400, "training points (2000 with --claims)")  # uniform by volume
