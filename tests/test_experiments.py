@@ -249,8 +249,7 @@ def test_flags_from_any_config():
     import argparse
     from dataclasses import dataclass
 
-    from isotopy.experiments import add_config_arguments
-    from isotopy.experiments._common import setting
+    from isotopy.experiments import add_config_arguments, setting
     from isotopy.experiments.registry import options_from_text
 
     @dataclass(frozen=True)

@@ -8,7 +8,7 @@ rules of :mod:`.verdicts` (agrees / differs / not resolved, each with its rule a
 resolution).
 """
 
-from ._common import grid_accuracy, grid_points, make_config, one_thread, train_seeds
+from ._common import grid_accuracy, grid_points, make_config, one_thread, setting, train_seeds
 from .registry import EXPERIMENTS, ExperimentSpec, add_config_arguments, run_experiment
 from .verdicts import Verdict
 
@@ -17,6 +17,7 @@ __all__ = [
     "ExperimentSpec",
     "run_experiment",
     "make_config",
+    "setting",
     "add_config_arguments",
     "Verdict",
     "train_seeds",
