@@ -104,6 +104,8 @@ def test_reading_option_and_errors():
     assert det["spreads"][0] / det["spreads"][1] == pytest.approx(1e3, rel=0.2)
     with pytest.raises(InputError, match="unknown Betti reading"):
         betti_numbers(X, reading="geodesic")
+    with pytest.raises(InputError, match="no scale"):
+        betti_numbers(X, reading="robust", scale=0.1)
 
 
 # The known-hard shapes, each at the smallest sample size where the robust rule resolves it

@@ -266,6 +266,9 @@ def betti_numbers(
     if reading == "robust":
         from .robust import robust_betti_numbers
 
+        if scale is not None:
+            raise InputError("the robust Betti reading has no scale; leave scale unset")
+
         return robust_betti_numbers(
             X,
             maxdim=maxdim,
