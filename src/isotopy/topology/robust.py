@@ -67,7 +67,11 @@ then through a saturating tanh layer in float32 (largest singular value of W 3-1
 its chart: robust right on 60, Euclidean on 15. 60 clouds of five shapes through affine maps
 only: robust 59, Euclidean 22. On ``benchmarks/bench_betti.py``'s trained 2-3-3-3 tanh
 network (every stage a homeomorphism), 10 of its 12 stage clouds keep their class's input
-Betti numbers under this reading, 7 under the Euclidean one.
+Betti numbers under this reading, 7 under the Euclidean one; the 12 clouds of 1,000 points
+took 3.3 s robustly, 3.8 s with the Euclidean reading and 80 s with plain ripser (2 cores
+shared with other work, load 9-10). ``isotopy experiment betti_layers`` (defaults: 4 seeds,
+hidden 3,3, disc_annulus): tanh networks keep both classes' numbers at every stage in 4 of
+4, ReLU networks in 0 of 4 (all change at relu2).
 
 **Not solved: saturation carried into later stages.** The chart undoes a stage's own
 activation only. An affine stage after a tanh stage maps the saturated cloud on, and the
