@@ -9,7 +9,8 @@ stroke pattern plus noise, so k-NN and the probe have something to find). ``insp
 stages). In the same run, on the very same kept points, each measure is computed again by
 hand with the libraries a user would call:
 
-    forward   the kept images through ``net.forward_all`` in batches, every layer stored
+    forward   every image through ``net.forward_all`` in batches, nothing kept (inspect gets
+              the images as a stream of batches, so all of them pass through its hooks)
     betti     ripser(points, maxdim=1) per class and layer on the same Betti subset (plain,
               no threshold, no whitening: the by-hand call; the numbers may differ since
               the reading is not the same)
@@ -49,9 +50,9 @@ def fake_mnist(folder: Path, n: int, seed: int = 0):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
-    ap.add_argument("--subsample", type=int, default=500)
-    ap.add_argument("--betti-points", type=int, default=200)
-    ap.add_argument("--loo", type=int, default=200, help="points of the literal LOO loop")
+    ap.add_argument("--subsample", type=int, default=200)
+    ap.add_argument("--betti-points", type=int, default=100)
+    ap.add_argument("--loo", type=int, default=100, help="points of the literal LOO loop")
     ap.add_argument("--jac", type=int, default=4, help="points of the exact Jacobians")
     args = ap.parse_args()
 
@@ -77,24 +78,31 @@ def main() -> None:
     n_par = sum(p.numel() for p in net.parameters())
     print(f"{len(X)} images {ds.shape}, conv net with {n_par:,} parameters, 2 threads")
 
+    def stream():  # batches as a DataLoader gives them: every image goes through the model
+        for a in range(0, len(X), 256):
+            yield X[a : a + 256], y[a : a + 256]
+
     t0 = time.perf_counter()
-    res = inspect(net, X, y, subsample=args.subsample, betti_points=args.betti_points, seed=0)
+    res = inspect(net, stream(), subsample=args.subsample, betti_points=args.betti_points, seed=0)
     total = time.perf_counter() - t0
     print(res.table())
     held = res.settings["max_rows_held"]
     print(f"inspect total {total:.1f} s; kept {sum(res.counts)} images, {held} rows per layer")
 
     # ------------------------------------------------------------ the same, by hand
-    cap = capture(net, X, y, subsample=args.subsample, seed=0)  # the same kept points
+    cap = capture(net, stream(), subsample=args.subsample, seed=0)  # the same kept points
     ref = {}
     t = time.perf_counter()
+    with torch.no_grad():  # the model alone on every image, nothing kept
+        for xb, _ in stream():
+            net.forward_all(xb)
+    ref["forward"] = time.perf_counter() - t
     with torch.no_grad():
         reps = [[] for _ in range(len(net.stages) + 1)]
         for a in range(0, len(cap.X), 256):
             for i, h in enumerate(net.forward_all(cap.X[a : a + 256])):
                 reps[i].append(h[0].numpy())
     reps = [np.concatenate(r) for r in reps]
-    ref["forward"] = time.perf_counter() - t
     assert all(np.allclose(r, cap.reps[n], atol=1e-5) for r, n in zip(reps, cap.layers))
 
     from ripser import ripser

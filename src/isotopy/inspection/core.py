@@ -48,7 +48,10 @@ def _betti(Z, maxdim, reading, points, seed):
 
     with warnings.catch_warnings():  # ripser's note on clouds with more columns than rows
         warnings.filterwarnings("ignore", message=".*more columns than rows.*")
-        return np.asarray(betti_numbers(Z, maxdim=maxdim, reading=reading), dtype=np.int64)
+        try:
+            return np.asarray(betti_numbers(Z, maxdim=maxdim, reading=reading), dtype=np.int64)
+        except InputError:  # a cloud the reading refuses (e.g. a disconnected neighbour graph)
+            return np.full(maxdim + 1, -1, dtype=np.int64)
 
 
 def _stretch_forward(model, cap_names, module_of):
@@ -262,6 +265,7 @@ def inspect(
         "probe": "logistic regression, L2, C = 1, lbfgs, standardised features",
         "twonn_fraction": twonn_fraction,
         "stretch_points": stretch_points,
+        "betti_unreadable": int(np.sum(np.all(betti < 0, axis=2))) if "betti" in chosen else 0,
         "max_rows_held": int(cap.max_held),
         "points_forwarded": int(cap.forwarded),
     }
