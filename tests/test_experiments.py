@@ -84,8 +84,6 @@ def test_registry_lists_every_experiment_module():
     assert set(EXPERIMENTS) == modules - helpers == set(ALL)
     for name in ALL[:5] + ["open_question", "vector_fields"]:
         spec = EXPERIMENTS[name]
-        if spec.config is None:  # betti_layers: options-only for now
-            continue
         cfg, quick = spec.config(), spec.config.quick()
         assert isinstance(quick, spec.config) and quick != cfg
         for f in dataclasses.fields(spec.config):

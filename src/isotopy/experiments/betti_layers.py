@@ -13,33 +13,51 @@ each cloud (:mod:`isotopy.topology.homology`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..errors import parse_int_list
-from ._common import check_seeds, tick, train_seeds
+from ._common import check_seeds, make_config, setting, tick, train_seeds
 
 NAME = "betti_layers"
 SUMMARY = (
     "Betti numbers (β0, β1) of each class at every stage of tanh and ReLU networks: "
     "homeomorphisms keep them, ReLU can change them"
 )
+EXAMPLE = " --hidden 3,3 --activations tanh,relu"
 
 
-def run(
-    *,
-    dataset: str = "disc_annulus",
-    hidden="3,3",
-    activations="tanh,relu",
-    seeds: int = 4,
-    steps: int = 1500,
-    n: int = 1000,
-    dense: int = 4000,
-    max_points: int = 1000,
-    lr: float = 0.02,
-    seed: int = 0,
-    reading: str = "robust",
-    progress=None,
-) -> dict:
+@dataclass(frozen=True)
+class BettiLayersConfig:
+    """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode)."""
+
+    dataset: str = setting("disc_annulus", "a registered dataset")  # disc (1,0), annulus (1,1)
+    hidden: tuple[int, ...] = setting((3, 3), "hidden widths")  # 3 units separate the classes
+    activations: tuple[str, ...] = setting(("tanh", "relu"), "activations to compare")
+    seeds: int = setting(4, "networks per activation")  # one network = 25% of a share
+    steps: int = setting(1500, "optimiser steps")  # width 3 separates within ~1,000
+    n: int = setting(1000, "training points (half per class)")
+    dense: int = setting(4000, "points pushed through the networks")  # ~2,000 per class
+    max_points: int = setting(1000, "farthest-point subsample per class and stage")
+    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
+    seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+    reading: str = setting(
+        "robust",
+        "Betti reading: robust (activation charts, whitened, persistence ratios) or "
+        "euclidean (the raw clouds at one scale)",
+        choices=("robust", "euclidean"),
+    )
+
+    @classmethod
+    def quick(cls) -> BettiLayersConfig:
+        """Tiny settings (report's quick mode, tests): one layer of 3, one seed, 60 steps."""
+        return cls(hidden=(3,), seeds=1, steps=60, n=300, dense=400)
+
+
+CONFIG = BettiLayersConfig
+
+
+def run(config: BettiLayersConfig | None = None, *, progress=None, **changes) -> dict:
     """Train ``seeds`` networks per activation and trace Betti numbers through each.
 
     The clouds are a fresh sample of ``dense`` points pushed through each network and
@@ -63,12 +81,22 @@ def run(
     from ..nn import get_activation
     from ..topology import betti_through_network, stage_diagnostics
 
+    cfg = make_config(BettiLayersConfig, config, changes)
+    dataset, steps, n, dense, lr, seed = (
+        cfg.dataset,
+        cfg.steps,
+        cfg.n,
+        cfg.dense,
+        cfg.lr,
+        cfg.seed,
+    )
+    max_points, reading = cfg.max_points, cfg.reading
     lookup(DATASETS, dataset, "dataset")
-    hidden = parse_int_list(hidden, "hidden")
-    acts = [a.strip() for a in str(activations).split(",") if a.strip()]
+    hidden = tuple(check_positive_int(w, "every hidden width") for w in cfg.hidden)
+    acts = list(cfg.activations)
     for a in acts:
         get_activation(a)
-    seeds = check_seeds(seeds)
+    seeds = check_seeds(cfg.seeds)
     Xd, yd = make_dataset(dataset, check_positive_int(dense, "dense", minimum=2), seed=seed + 99)
     total, done = len(acts) * (seeds + 1), 0
     results = []
@@ -139,27 +167,3 @@ def run(
         "results": results,
         "summary": lines,
     }
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--dataset", default="disc_annulus", help="a registered dataset")
-    p.add_argument("--hidden", default="3,3", help="hidden widths")
-    p.add_argument("--activations", default="tanh,relu", help="activations to compare")
-    p.add_argument("--seeds", type=int, default=4, help="networks per activation")
-    p.add_argument("--steps", type=int, default=1500, help="optimiser steps")
-    p.add_argument("--n", type=int, default=1000, help="points (half per class)")
-    p.add_argument("--dense", type=int, default=4000, help="points pushed through")
-    p.add_argument(
-        "--max-points", type=int, default=1000, help="farthest-point subsample per class and stage"
-    )
-    p.add_argument("--seed", type=int, default=0, help="base seed")
-    p.add_argument(
-        "--reading",
-        default="robust",
-        metavar="robust|euclidean",
-        help="Betti reading: robust (activation charts, whitened, persistence ratios) or "
-        "euclidean (the raw clouds at one scale)",
-    )
-
-
-add_arguments.example = " --hidden 3,3 --activations tanh,relu"

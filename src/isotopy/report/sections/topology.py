@@ -16,15 +16,11 @@ TITLE = "Topology through the layers: widths, links, Betti numbers, the easy way
 
 # Settings of each experiment in this section: quick mode uses its config's quick(); the full
 # report changes these fields of its config's defaults (fewer seeds and steps than the CLI).
-# betti_layers takes options, not a config: (full, quick) options.
 SETTINGS = {
     "width_sweep": {"steps": 600},
     "linked_tori": {"seeds": 4, "steps": 800, "n": 500, "dense": 5000},
     "unlink": {"seeds": 6, "steps": 1200, "n": 500, "dense": 5000},
-    "betti_layers": (
-        {"hidden": "3,3", "seeds": 2, "steps": 800, "n": 800, "dense": 2000},
-        {"hidden": "3", "seeds": 1, "steps": 60, "n": 300, "dense": 400},
-    ),
+    "betti_layers": {"hidden": (3, 3), "seeds": 2, "steps": 800, "n": 800, "dense": 2000},
     "contractive": {"lambdas": (0.0, 0.03, 0.3), "seeds": 3, "steps": 600},
 }
 STRETCH_STEPS = (3000, 200)  # training steps of the two networks in the stretch heatmaps
@@ -37,9 +33,6 @@ def _opts(ctx, name):
     from ...experiments import EXPERIMENTS
 
     config = EXPERIMENTS[name].config
-    if config is None:
-        full, quick = SETTINGS[name]
-        return dict(quick if ctx.quick else full, seed=ctx.seed)
     cfg = config.quick() if ctx.quick else config(**SETTINGS[name])
     return dict(asdict(cfg), seed=ctx.seed)
 
@@ -541,7 +534,7 @@ def _diagrams(ctx, res) -> str:
     """Persistence diagrams of the annulus class at every stage of one tanh network."""
     from ...datasets import make_dataset
     from ...experiments import train_seeds
-    from ...render.topology import pyplot, plot_persistence_diagram
+    from ...render.topology import plot_persistence_diagram, pyplot
     from ...topology import betti_through_network
 
     tanh = next((r for r in res["results"] if r["activation"] == "tanh"), None)
@@ -600,7 +593,7 @@ def _diagrams(ctx, res) -> str:
 def _stretch(ctx) -> str:
     from ...datasets import make_dataset
     from ...nn import Network
-    from ...render.topology import pyplot, plot_stretch_heatmap
+    from ...render.topology import plot_stretch_heatmap, pyplot
     from ...topology import stretch, stretch_grid
     from ...train import fit
 
