@@ -318,11 +318,13 @@ def build(ctx) -> str:
             resolution=v.resolution if v else "",
         )
 
-    def area(r):
+    def area(r):  # layers the reading refused (-1) are left out
         b = np.asarray(r["betti"])
-        return float(np.mean([_excess(b[i]) for i in range(1, len(b))]) / max(_excess(b[0]), 1))
+        ex = [_excess(b[i]) for i in range(1, len(b)) if (b[i] >= 0).all()]
+        return float(np.mean(ex) / max(_excess(b[0]), 1)) if ex else float("nan")
 
-    relu, tanh = [area(r) for r in well["relu"]], [area(r) for r in well["tanh"]]
+    relu = [a for a in map(area, well["relu"]) if a == a]  # NaN: no layer readable
+    tanh = [a for a in map(area, well["tanh"]) if a == a]
     stat = (
         "the mean over hidden layers of the excess Betti number (Σ over classes of "
         "β0 - 1 + β1) divided by the input's"
