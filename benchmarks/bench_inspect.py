@@ -54,6 +54,7 @@ def main() -> None:
     ap.add_argument("--betti-points", type=int, default=100)
     ap.add_argument("--loo", type=int, default=100, help="points of the literal LOO loop")
     ap.add_argument("--jac", type=int, default=4, help="points of the exact Jacobians")
+    ap.add_argument("--stretch-points", type=int, default=16, help="per class, in inspect")
     args = ap.parse_args()
 
     import numpy as np
@@ -83,7 +84,14 @@ def main() -> None:
             yield X[a : a + 256], y[a : a + 256]
 
     t0 = time.perf_counter()
-    res = inspect(net, stream(), subsample=args.subsample, betti_points=args.betti_points, seed=0)
+    res = inspect(
+        net,
+        stream(),
+        subsample=args.subsample,
+        betti_points=args.betti_points,
+        stretch_points=args.stretch_points,
+        seed=0,
+    )
     total = time.perf_counter() - t0
     print(res.table())
     held = res.settings["max_rows_held"]
@@ -169,7 +177,7 @@ def main() -> None:
                 return net.forward_all(v[None])[li][0, 0]
 
             J = jacfwd(f)(x[i])  # (d_layer, 784)
-            exact[li, i] = torch.linalg.matrix_norm(J.double(), 2)
+            exact[li, i] = torch.linalg.matrix_norm(J.detach().double(), 2)
     ref["stretch"] = (time.perf_counter() - t) * res.settings["stretch_points"] * 10 / len(x)
     rel = np.abs(power - exact) / exact
     print(f"power iteration vs exact Jacobian norms: largest relative difference {rel.max():.2e}")
