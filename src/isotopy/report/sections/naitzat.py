@@ -236,7 +236,8 @@ def _figure(runs, s):
         for c, act in enumerate(ACTIVATIONS):
             ax = axes[r, c]
             for run in (x for x in runs if x["data"] == dname and x["activation"] == act):
-                b = np.asarray(run["betti"])  # (L, C, 2)
+                b = np.asarray(run["betti"], dtype=float)  # (L, C, 2)
+                b[b < 0] = np.nan  # a cloud the reading refused: a gap in the line
                 depth = np.arange(len(b))
                 lw = 1.6 if run["train"] == 1.0 else 0.7
                 for cls in range(b.shape[1]):
@@ -380,7 +381,8 @@ def build(ctx) -> str:
         _figure(runs, s),
         "betti",
         caption="Betti numbers of each class after every hidden layer (0: the input), "
-        "one line per network; class 0 blue, class 1 red; β0 solid, β1 dashed.",
+        "one line per network; class 0 blue, class 1 red; β0 solid, β1 dashed; a gap is "
+        "a cloud the reading refused (its neighbour graph not connected).",
     )
     parts = [
         "<p>Networks of Naitzat et al.'s shape (width "
