@@ -174,13 +174,13 @@ def inspect(
     Inspection
     """
     from ..errors import lookup
-    from ..topology.homology import READINGS, _check_maxdim
+    from ..topology.homology import READINGS, check_maxdim
 
     chosen = list(MEASURES) if measures is None else [str(m) for m in measures]
     for m in chosen:
         lookup(MEASURES, m, "measure")
     k = check_positive_int(k, "k")
-    maxdim = _check_maxdim(maxdim)
+    maxdim = check_maxdim(maxdim)
     lookup(READINGS, reading, "Betti reading")
     betti_points = check_positive_int(betti_points, "betti_points", minimum=3)
     stretch_points = check_positive_int(stretch_points, "stretch_points")

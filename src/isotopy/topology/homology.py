@@ -83,7 +83,8 @@ READINGS = {
 }
 
 
-def _check_maxdim(maxdim) -> int:
+def check_maxdim(maxdim) -> int:
+    """maxdim as an int in 0..MAX_DIM, or one InputError sentence."""
     maxdim = check_positive_int(maxdim, "maxdim", minimum=0)
     if maxdim > MAX_DIM:
         raise InputError(
@@ -195,7 +196,7 @@ def persistence(X, *, maxdim: int = 1, thresh: float = np.inf, max_points: int |
     from ripser import ripser
 
     X = _as_cloud(X)
-    maxdim = _check_maxdim(maxdim)
+    maxdim = check_maxdim(maxdim)
     r_cover = 0.0
     if max_points is not None and len(X) > max_points:
         idx, r_cover = farthest_point_sample(X, max_points)
@@ -262,7 +263,7 @@ def betti_numbers(
 
     lookup(READINGS, reading, "Betti reading")
     X = _as_cloud(X)
-    maxdim = _check_maxdim(maxdim)
+    maxdim = check_maxdim(maxdim)
     if reading == "robust":
         from .robust import robust_betti_numbers
 
@@ -394,7 +395,7 @@ def betti_through_network(
     from ..errors import lookup
 
     lookup(READINGS, reading, "Betti reading")
-    maxdim = _check_maxdim(maxdim)
+    maxdim = check_maxdim(maxdim)
     if net.n_networks != 1:
         raise InputError(
             f"Betti numbers need a single network, this one holds "

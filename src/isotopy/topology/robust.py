@@ -110,7 +110,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError, check_positive_int
-from .homology import _as_cloud, _check_maxdim, farthest_point_sample
+from .homology import _as_cloud, check_maxdim, farthest_point_sample
 
 __all__ = [
     "WHITEN_RTOL",
@@ -360,7 +360,7 @@ def robust_betti_numbers(
     from ripser import ripser
     from scipy.sparse import coo_matrix
 
-    maxdim = _check_maxdim(maxdim)
+    maxdim = check_maxdim(maxdim)
     ratios_k = tuple(float(v) for v in np.atleast_1d(cycle_ratio))
     for v, what in [(float(bridge_ratio), "bridge_ratio"), *[(v, "cycle_ratio") for v in ratios_k]]:
         if not np.isfinite(v) or v <= 1:
