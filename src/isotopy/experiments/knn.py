@@ -134,9 +134,12 @@ def mcnemar(correct_a, correct_b) -> dict:
     if a.shape != b.shape:
         raise InputError(f"McNemar's test needs paired outcomes, got {a.shape} and {b.shape}")
     only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
-    n, low = only_a + only_b, min(only_a, only_b)
-    p = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, i) for i in range(low + 1)) / 2**n)
-    return {"only_a": only_a, "only_b": only_b, "p": p}
+    if only_a + only_b == 0:
+        return {"only_a": 0, "only_b": 0, "p": 1.0}
+    from scipy.stats import binomtest
+
+    p = binomtest(min(only_a, only_b), only_a + only_b, 0.5, alternative="two-sided").pvalue
+    return {"only_a": only_a, "only_b": only_b, "p": min(1.0, float(p))}
 
 
 def _mean_sd(v) -> tuple[float, float]:
