@@ -36,20 +36,22 @@ and 4-5% for networks trained for k-NN.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ..errors import InputError, check_positive_int, lookup
-from ._common import check_seeds, tick
+from ._common import check_seeds, make_config, setting, tick
 from .verdicts import difference_verdict
 
 __all__ = [
     "KNNExperimentConfig",
     "knn_experiment",
     "mcnemar",
-    "add_arguments",
+    "KNNRunConfig",
+    "CONFIG",
     "run",
     "DEFAULTS",
     "NAME",
@@ -158,6 +160,7 @@ def knn_experiment(
     quick: bool = False,
     n_train: int | None = None,
     n_test: int | None = None,
+    device="cpu",
     progress=None,
 ) -> dict:
     """Run the comparison and return its numbers.
@@ -179,6 +182,9 @@ def knn_experiment(
         Tiny networks and a few steps (for tests); the numbers mean nothing.
     n_train, n_test : int, optional
         Random subsets of the training and test images (seeded by ``seed``).
+    device : str
+        Where the conv nets train ("cpu", "cuda", "mps", "auto"); they are classified on the
+        CPU afterwards.
     progress : callable, optional
         ``progress(done, total)`` over all training steps.
 
@@ -249,7 +255,9 @@ def knn_experiment(
             seed=seed,
             record_every=cfg.steps,
             progress=lambda step, _, done=i * cfg.steps: tick(progress, done + step, total),
+            device=device,
         )
+        net.cpu()  # classification (and the exact k-NN search) runs on the CPU
         if head is None:
             pred = net.predict(ds.X_test).reshape(seeds, -1)
             correct["softmax"] = pred == ds.y_test
@@ -374,109 +382,99 @@ def format_summary(result: dict) -> str:
 
 
 # ----------------------------------------------------------------------------------- CLI
-def add_arguments(parser) -> None:
-    import argparse
+@dataclass(frozen=True)
+class KNNRunConfig:
+    """What ``isotopy experiment knn`` runs (None: the data set's default, ``DEFAULTS``)."""
 
-    from ..datasets.images import IMAGE_DATASETS
+    data: str = setting(
+        "digits",
+        "images: scikit-learn's bundled digits, or MNIST IDX files",
+        choices=("digits", "mnist"),
+    )
+    mnist_dir: str | None = setting(
+        None,
+        "folder with the four MNIST IDX files (plain or .gz)",
+        shown="$ISOTOPY_MNIST_DIR",
+    )
+    download: bool = setting(False, "download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
+    seeds: int = setting(3, "networks per classifier")  # a spread over seeds, 3 trainings each
+    seed: int = setting(0, "first seed (and the digits split)")
+    k: int | None = setting(
+        None,
+        "neighbours for k-NN classification (1 was chosen on validation runs on digits)",
+        aliases=("-k",),
+        shown="1",
+    )
+    epochs: float | None = setting(
+        None,
+        "passes over the training images",
+        shown=f"35 on digits, where the test error stopped improving; {MNIST_EPOCHS:g} on MNIST",
+    )
+    steps: int | None = setting(None, "training steps per network (overrides --epochs)")
+    n_train: int | None = setting(None, "use a random subset of this many training images")
+    n_test: int | None = setting(None, "use a random subset of this many test images")
+    essay_head: bool | None = setting(
+        None,
+        "also train (c') with the essay's 1/distance head",
+        shown="on digits, not on MNIST, where it is a third network's training",
+    )
+    tiny: bool = setting(
+        False,
+        "tiny networks and a few steps (tests; the numbers mean nothing)",
+        aliases=("--quick",),
+    )
+    device: str = setting("cpu", "where the conv nets train: cpu, cuda, mps or auto")
 
-    parser.add_argument(
-        "--data",
-        default="digits",
-        choices=list(IMAGE_DATASETS),
-        help="images: scikit-learn's bundled digits, or MNIST IDX files",
-    )
-    parser.add_argument(
-        "--mnist-dir",
-        default=None,
-        metavar="PATH",
-        help="folder with the four MNIST IDX files (plain or .gz); default $ISOTOPY_MNIST_DIR",
-    )
-    parser.add_argument(
-        "--download",
-        action="store_true",
-        help="download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)",
-    )
-    parser.add_argument("--seeds", type=int, default=3, help="networks per classifier")
-    parser.add_argument("--seed", type=int, default=0, help="first seed (and digits split)")
-    parser.add_argument(
-        "-k",
-        "--k",
-        type=int,
-        default=1,
-        help="neighbours for k-NN classification (1 was chosen on validation runs on digits)",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=float,
-        default=None,
-        help="passes over the training images (default: 35 on digits, where the test "
-        f"error stopped improving; {MNIST_EPOCHS:g} on MNIST)",
-    )
-    parser.add_argument(
-        "--steps", type=int, default=None, help="training steps per network (overrides --epochs)"
-    )
-    parser.add_argument(
-        "--n-train", type=int, default=None, help="use a random subset of this many training images"
-    )
-    parser.add_argument(
-        "--n-test", type=int, default=None, help="use a random subset of this many test images"
-    )
-    parser.add_argument(
-        "--essay-head",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also train (c') with the essay's 1/distance head (default: on digits, not on "
-        "MNIST, where it is a third network's training)",
-    )
-    parser.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
+    @classmethod
+    def quick(cls) -> KNNRunConfig:
+        """Tiny settings (tests): one seed of tiny networks on digits."""
+        return cls(seeds=1, tiny=True)
 
 
-add_arguments.example = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
+CONFIG = KNNRunConfig
+EXAMPLE = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
 
 
-def run(
-    *,
-    data="digits",
-    mnist_dir=None,
-    download=False,
-    seeds=3,
-    seed=0,
-    k=None,
-    steps=None,
-    epochs=None,
-    n_train=None,
-    n_test=None,
-    essay_head=None,
-    quick=False,
-    progress=None,
-) -> dict:
-    """``isotopy experiment knn``'s options -> :func:`knn_experiment`'s result."""
-    seeds = check_positive_int(seeds, "--seeds")
-    cfg = lookup(DEFAULTS, data, "image dataset")
+def run(config: KNNRunConfig | None = None, *, progress=None, **changes) -> dict:
+    """``isotopy experiment knn``'s settings -> :func:`knn_experiment`'s result.
+
+    ``changes`` are fields of :class:`KNNRunConfig` (``quick=True`` is ``tiny=True``).
+    """
+    if "quick" in changes:
+        changes["tiny"] = bool(changes.pop("quick"))
+    if changes.get("mnist_dir") is not None:  # a path object is as good as its text
+        changes["mnist_dir"] = os.fspath(changes["mnist_dir"])
+    rc = make_config(KNNRunConfig, config, changes)
+    seeds = check_positive_int(rc.seeds, "--seeds")
+    cfg = lookup(DEFAULTS, rc.data, "image dataset")
     changes = {}
-    if k is not None:
-        changes["k"] = check_positive_int(k, "--k")
-    if steps is not None:
-        changes["steps"] = check_positive_int(steps, "--steps")
-    if epochs is not None:
-        if not (isinstance(epochs, (int, float)) and math.isfinite(epochs) and epochs > 0):
-            raise InputError(f"--epochs must be a number > 0, got {epochs!r}")
-        changes["epochs"] = float(epochs)
-    if essay_head is not None:
-        changes["essay_head"] = bool(essay_head)
-    for name, v in (("--n-train", n_train), ("--n-test", n_test)):
+    if rc.k is not None:
+        changes["k"] = check_positive_int(rc.k, "--k")
+    if rc.steps is not None:
+        changes["steps"] = check_positive_int(rc.steps, "--steps")
+    if rc.epochs is not None:
+        if not (math.isfinite(rc.epochs) and rc.epochs > 0):
+            raise InputError(f"--epochs must be a number > 0, got {rc.epochs!r}")
+        changes["epochs"] = float(rc.epochs)
+    if rc.essay_head is not None:
+        changes["essay_head"] = bool(rc.essay_head)
+    for name, v in (("--n-train", rc.n_train), ("--n-test", rc.n_test)):
         if v is not None:
             check_positive_int(v, name)
+    from ..train import resolve_device
+
+    device = resolve_device(rc.device)
     cfg = KNNExperimentConfig(**{**asdict(cfg), **changes})
     return knn_experiment(
-        data,
-        mnist_dir=mnist_dir,
-        download=download,
+        rc.data,
+        mnist_dir=rc.mnist_dir,
+        download=rc.download,
         seeds=seeds,
-        seed=seed,
+        seed=rc.seed,
         config=cfg,
-        quick=quick,
-        n_train=n_train,
-        n_test=n_test,
+        quick=rc.tiny,
+        n_train=rc.n_train,
+        n_test=rc.n_test,
+        device=device,
         progress=progress,
     )
