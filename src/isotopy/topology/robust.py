@@ -216,7 +216,8 @@ def sparse_graph(P):
     The Delaunay graph for 2 <= r <= 4 (its flag complex filtered by edge length is the
     Delaunay-Rips complex; it holds the Euclidean minimum spanning tree, so β0 is the Rips
     one), the sorted chain for r = 1, all pairs for n <= r + 2, else the k-nearest-neighbour
-    graph (k = 20).
+    graph (k = 20) joined with the Euclidean minimum spanning tree (connected, so β0 is the
+    Rips one there too).
     """
     from scipy.spatial import Delaunay, cKDTree
 
@@ -248,9 +249,20 @@ def sparse_graph(P):
         i, j = code // n, code % n
         kind = "delaunay"
     else:
+        from scipy.sparse.csgraph import minimum_spanning_tree
+        from scipy.spatial.distance import pdist, squareform
+
         k = min(KNN, n - 1)
         _, nb = cKDTree(P).query(P, k=k + 1)
         pairs = np.c_[np.repeat(np.arange(n), k), nb[:, 1:].ravel()]
+        # with the Euclidean minimum spanning tree's edges, so that the graph is connected
+        # and β0 is the Rips one, as the Delaunay graph (which holds that tree) gives it;
+        # far-apart parts of a cloud leave the k-NN graph in pieces
+        D = squareform(pdist(P))
+        D[D == 0] = np.finfo(float).tiny  # coincident points: an edge of length ~0, not none
+        np.fill_diagonal(D, 0.0)
+        mst = minimum_spanning_tree(D).tocoo()
+        pairs = np.concatenate([pairs, np.c_[mst.row, mst.col]])
         code = np.unique(np.sort(pairs, axis=1) @ np.array([n, 1], dtype=np.int64))
         i, j = code // n, code % n
         kind = "knn"
