@@ -234,49 +234,13 @@ def test_ray_gives_the_local_table(tmp_path):
 
 
 def test_cli_sweep(cli, tmp_path, monkeypatch, capsys):
-    ok = cli(
-        "sweep",
-        "--dataset",
-        "disc_annulus",
-        "--hidden",
-        "2,3",
-        "--seeds",
-        "2",
-        "--steps",
-        "40",
-        "--n-points",
-        "100",
-        "--dense-points",
-        "400",
-        "--workers",
-        "1",
-        "--out",
-        "res",
-        check=0,
-    )
+    args = "sweep --dataset disc_annulus --hidden 2,3 --seeds 2 --steps 40 --n-points 100"
+    args += " --dense-points 400 --workers 1 --out res"
+    ok = cli(*args.split(), check=0)
     assert "wrote res/results.csv" in ok.stdout and "dense_accuracy" in ok.stdout
     table = pd.read_csv(tmp_path / "res" / "results.csv")
     assert len(table) == 4
-    again = cli(
-        "sweep",
-        "--dataset",
-        "disc_annulus",
-        "--hidden",
-        "2,3",
-        "--seeds",
-        "2",
-        "--steps",
-        "40",
-        "--n-points",
-        "100",
-        "--dense-points",
-        "400",
-        "--workers",
-        "1",
-        "--out",
-        "res",
-        check=0,
-    )
+    again = cli(*args.split(), check=0)
     assert "resuming" in again.stdout
     before = (tmp_path / "res" / "results.csv").read_bytes()
     # a real process for one bad input (exit status, stderr), the rest in-process via main()

@@ -6,6 +6,7 @@ three units a layer built from stages with geometric meaning, training with full
 and views of every layer's representation with its deformed grid.
 """
 
+from . import knn  # noqa: F401,E402 - registers the k-NN head, so configs naming it load
 from .datasets import DATASETS, link_cores, load_points, make_dataset
 from .errors import InputError
 from .inspection import inspect

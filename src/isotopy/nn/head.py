@@ -37,12 +37,7 @@ def register_head(cls):
 def head_from_spec(spec: dict | None, n_classes: int) -> Head:
     """The head a config describes (None or no spec: the linear read-out)."""
     spec = dict(spec or {"type": "linear"})
-    kind = spec.pop("type", "linear")
-    if kind not in HEAD_TYPES and kind == "knn":
-        import importlib
-
-        importlib.import_module("isotopy.knn")  # registers the k-NN head
-    cls = lookup(HEAD_TYPES, kind, "head type")
+    cls = lookup(HEAD_TYPES, spec.pop("type", "linear"), "head type")
     spec.setdefault("n_classes", n_classes)
     if spec["n_classes"] != n_classes:
         raise InputError(f"the head has {spec['n_classes']} classes, the network {n_classes}")

@@ -217,12 +217,14 @@ class Network(nn.Module):
     def forward(self, x) -> torch.Tensor:
         """Logits. x: (B, d_in) or (N, B, d_in) -> (B, c) or (N, B, c)."""
         h, squeeze = self.batched(x)
-        h = self.outputs(h)  # (N, B, d_in) passes through batched() unchanged
+        h = self._through(h)
         return h[0] if squeeze else h
 
     def outputs(self, x) -> torch.Tensor:
         """The last stage's output, always with the network axis: x -> (N, B, c)."""
-        h, _ = self.batched(x)
+        return self._through(self.batched(x)[0])
+
+    def _through(self, h: torch.Tensor) -> torch.Tensor:
         for stage in self.stages:
             h = stage(h)
         return h

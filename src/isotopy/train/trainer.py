@@ -39,10 +39,6 @@ from .history import History
 __all__ = ["Trainer", "OPTIMIZERS", "batch_indices", "resolve_device", "as_data"]
 
 
-def _fused_ok(device: torch.device) -> bool:
-    return device.type in ("cpu", "cuda")
-
-
 # Adam and SGD use PyTorch's fused kernels (one pass over every parameter, half the time of
 # the multi-tensor "foreach" path for thousands of tiny networks); RMSprop has none.
 OPTIMIZERS: dict[str, Callable] = {
@@ -247,8 +243,8 @@ class Trainer:
 
     # ---------------------------------------------------------------------- settings
     def _new_optimizer(self):
-        fused = self.device.type != "mps" and _fused_ok(self.device)
-        return self._make_opt(self.params, self.lr, fused)
+        # PyTorch's fused optimiser kernels exist for the CPU and CUDA
+        return self._make_opt(self.params, self.lr, self.device.type in ("cpu", "cuda"))
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate from the next step on (the optimiser keeps its state)."""
@@ -443,8 +439,8 @@ class Trainer:
 
     def curves(self) -> tuple[np.ndarray, np.ndarray]:
         """(loss, batch accuracy), each (N, steps) float64, NaN after a network stopped."""
-        done = max(self.step_count, 1)
-        self._reserve(0 if len(self._loss) >= done else done - self.step_count)
+        done = max(self.step_count, 1)  # a run stopped at step 0 still has one (NaN) row
+        self._reserve(done - self.step_count)
         loss = self._loss[:done].T.double().cpu().numpy().copy()
         acc = self._acc[:done].T.double().cpu().numpy().copy()
         for i in np.flatnonzero(self.stopped_at >= 0):
