@@ -353,3 +353,35 @@ def test_bad_options_are_one_sentence():
         inspect(Shared(), X, y, probe_fraction=1.5)
     with pytest.raises(InputError, match="torch.nn.Module"):
         inspect(lambda x: x, X, y)
+
+
+def test_layers_are_read_in_the_chart_of_their_activation():
+    from isotopy.inspection import layer_chart
+
+    model = nn.Sequential(
+        nn.Linear(2, 12),
+        nn.Tanh(),
+        nn.Linear(12, 12),
+        nn.LeakyReLU(0.2),
+        nn.ReLU(),
+        nn.Sequential(nn.Linear(12, 12), nn.Sigmoid()),
+        nn.LeakyReLU(0.1),  # isotopy's own slope
+    )
+    charts = [layer_chart(model, n) for n in ["input", "0", "1", "3", "4", "5", "6"]]
+    assert charts[:3] == [None, None, "tanh"] and charts[4:] == [None, "sigmoid", "leaky_relu"]
+    spec = charts[3]  # a leaky ReLU of another slope gets its own inverse
+    y = torch.tensor([-0.4, 0.0, 3.0])
+    assert spec.name == "leaky_relu(0.2)"
+    assert torch.allclose(spec.inverse(y), torch.tensor([-2.0, 0.0, 3.0]))
+    # a saturating tanh layer (weights 10) on a circle: its chart reads the loop back
+    torch.manual_seed(0)
+    sat = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    with torch.no_grad():
+        sat[0].weight.copy_(torch.tensor([[10.0, 2.0], [-3.0, 8.0]]))
+        sat[0].bias.copy_(torch.tensor([0.5, -0.5]))
+    rng = np.random.default_rng(3)
+    X = _circle(400, rng)[:, :2].astype(np.float32)
+    y = np.r_[np.zeros(395), np.ones(5)].astype(np.int64)
+    res = inspect(sat, X, y, measures=["betti"], subsample=400, betti_points=400)
+    assert res.settings["charts"] == [None, None, "tanh"]
+    assert res.betti[2, 0].tolist() == [1, 1]

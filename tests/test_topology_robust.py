@@ -231,3 +231,64 @@ def test_robust_details_and_bad_input():
             robust_betti_numbers(X, **kwargs)
     with pytest.raises(InputError, match="NaN"):
         robust_betti_numbers(np.full((5, 2), np.nan))
+
+
+# ------------------------------------------------------------------------ wide layers
+def _through_untrained_tanh(X, seed, depth=6, width=12):
+    """X (n, 2) through an untrained width-12 tanh network: the output of its last tanh
+    stage, in float32 (every stage a homeomorphism onto its image)."""
+    import torch
+
+    from isotopy.nn import Network
+
+    net = Network(2, (width,) * depth, "tanh", seed=[seed])
+    with torch.no_grad():
+        h = torch.as_tensor(X, dtype=torch.float32)[None]
+        for stage, name in zip(net.stages, net.names):
+            h = stage(h)
+            if name == f"tanh{depth}":
+                return h[0].numpy()
+    raise AssertionError("no last tanh stage")
+
+
+def test_wide_layers_keep_holes_and_read_no_noise_loops():
+    # An annulus and a disc carried into 12-D by untrained tanh networks are curved sheets:
+    # whitening every principal axis blew their bends up to the size of the sheet, and the
+    # k-NN graph holds no edge across the hole, so the annulus read β1 = 0 (measured on
+    # the naitzat section's rings before the full-Rips reading: β1 lost at every stage from
+    # the second hidden layer on). Now: capped whitening, full Rips per component.
+    right = 0
+    for seed in range(6):
+        rng = np.random.default_rng(100 + seed)
+        for r0, want in [(0.6, [1, 1]), (0.0, [1, 0])]:
+            Y = _through_untrained_tanh(2.0 * _annulus(rng, 800, r0), seed)
+            b, det = robust_betti_numbers(Y, activation="tanh", return_details=True)
+            assert det["graph"] == "knn" and det["points_used"] == 800
+            right += b.tolist() == want
+    assert right == 12
+    # noise clouds in 5-12 D read no loop (their largest death / birth stays under the rule)
+    rng = np.random.default_rng(7)
+    for d in (5, 8, 12):
+        assert robust_betti_numbers(rng.standard_normal((600, d))).tolist() == [1, 0]
+        assert robust_betti_numbers(rng.uniform(size=(600, d))).tolist() == [1, 0]
+    # four rings on a square of side 10, thickened by noise of 0.001 in ten more dimensions
+    # and rotated in 12-D: one Rips filtration per component
+    q = _orthogonal(rng, 12)
+    rings = np.concatenate(
+        [_annulus(rng, 300, 0.5) + c for c in [(0, 0), (10, 0), (0, 10), (10, 10)]]
+    )
+    rings = np.c_[rings, 0.001 * rng.standard_normal((1200, 10))] @ q.T
+    b, det = robust_betti_numbers(rings, return_details=True)
+    assert b.tolist() == [4, 4] and det["graph"] == "knn"
+
+
+def test_whiten_floor_caps_the_gain():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((500, 3)) * [1.0, 0.5, 0.001]
+    Z = whiten(X, floor=0.1)
+    s = np.sqrt((Z**2).mean(0))
+    # axes above the floor go to unit spread; the thin one keeps 1/100 of the largest
+    np.testing.assert_allclose(s, [1.0, 1.0, 0.01], rtol=0.05)
+    np.testing.assert_allclose(np.sqrt((whiten(X) ** 2).mean(0)), 1.0, rtol=1e-6)
+    with pytest.raises(InputError, match="floor"):
+        whiten(X, floor=2.0)

@@ -8,7 +8,7 @@ stretch. One concept per module: :mod:`.capture` (hooks and subsampling), :mod:`
 (the formulas), :mod:`.result` (the :class:`Inspection` object), :mod:`.core` (``inspect``).
 """
 
-from .capture import default_layers, layer_names
+from .capture import default_layers, layer_chart, layer_names
 from .core import inspect
 from .measures import jacobian_norms, knn_loo_accuracy, knn_loo_predictions, twonn_dimension
 from .result import MEASURES, Inspection
@@ -19,6 +19,7 @@ __all__ = [
     "MEASURES",
     "default_layers",
     "layer_names",
+    "layer_chart",
     "knn_loo_accuracy",
     "knn_loo_predictions",
     "twonn_dimension",

@@ -28,7 +28,14 @@ from torch import nn
 
 from ..errors import InputError
 
-__all__ = ["layer_names", "default_layers", "Capture", "capture", "stratified_subsample"]
+__all__ = [
+    "layer_names",
+    "default_layers",
+    "layer_chart",
+    "Capture",
+    "capture",
+    "stratified_subsample",
+]
 
 
 def _is_isotopy_network(model) -> bool:
@@ -68,6 +75,45 @@ def default_layers(model: nn.Module) -> list[str]:
 def layer_names(model: nn.Module) -> list[str]:
     """All names a layer may be given for this model (calls of shared modules not included)."""
     return list(_modules(model))
+
+
+def layer_chart(model: nn.Module, name: str):
+    """The activation a layer's output is read through (its inverse is the Betti chart).
+
+    The name of an isotopy activation stage, ``nn.Tanh`` / ``nn.Sigmoid`` / ``nn.Softplus``
+    (β = 1) / ``nn.LeakyReLU`` by its torch class (a leaky ReLU of another slope gets a spec
+    of its own), a ``Sequential`` by its last module; None for anything else (ReLU, convs,
+    pooling, the input): read as it is. ``name#i`` is the module ``name``.
+    """
+    from ..nn.activations import LEAKY_SLOPE, ActivationSpec
+    from ..nn.stages import Activation
+
+    if name == "input":
+        return None
+    mod = _modules(model).get(name.partition("#")[0])
+    while isinstance(mod, nn.Sequential) and len(mod):
+        mod = mod[-1]
+    if isinstance(mod, Activation):
+        return mod.act.name if mod.act.inverse is not None else None
+    if isinstance(mod, nn.Tanh):
+        return "tanh"
+    if isinstance(mod, nn.Sigmoid):
+        return "sigmoid"
+    if isinstance(mod, nn.Softplus) and mod.beta == 1:
+        return "softplus"
+    if isinstance(mod, nn.LeakyReLU) and mod.negative_slope > 0:
+        a = float(mod.negative_slope)
+        if a == LEAKY_SLOPE:
+            return "leaky_relu"
+        inf = float("inf")
+        return ActivationSpec(
+            f"leaky_relu({a:g})",
+            lambda x: torch.nn.functional.leaky_relu(x, a),
+            lambda y: torch.where(y >= 0, y, y / a),
+            True,
+            (-inf, inf),
+        )
+    return None
 
 
 def stratified_subsample(y, m: int, seed: int) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
-from .capture import _is_isotopy_network, _modules, capture
+from .capture import _is_isotopy_network, _modules, capture, layer_chart
 from .measures import (
     jacobian_norms,
     knn_loo_predictions,
@@ -37,7 +37,7 @@ from .result import MEASURES, Inspection
 __all__ = ["inspect"]
 
 
-def _betti(Z, maxdim, reading, points, seed):
+def _betti(Z, maxdim, reading, points, seed, activation=None):
     from ..topology import betti_numbers
 
     if len(Z) < 2:
@@ -49,7 +49,8 @@ def _betti(Z, maxdim, reading, points, seed):
     with warnings.catch_warnings():  # ripser's note on clouds with more columns than rows
         warnings.filterwarnings("ignore", message=".*more columns than rows.*")
         try:
-            return np.asarray(betti_numbers(Z, maxdim=maxdim, reading=reading), dtype=np.int64)
+            b = betti_numbers(Z, maxdim=maxdim, reading=reading, activation=activation)
+            return np.asarray(b, dtype=np.int64)
         except InputError:  # a cloud the reading refuses (e.g. a disconnected neighbour graph)
             return np.full(maxdim + 1, -1, dtype=np.int64)
 
@@ -115,6 +116,7 @@ def inspect(
     k: int = 5,
     maxdim: int = 1,
     reading: str = "robust",
+    chart: bool = True,
     betti_points: int = 300,
     probe_fraction: float = 0.25,
     twonn_fraction: float = 0.9,
@@ -150,6 +152,11 @@ def inspect(
         Highest Betti number (0, 1 or 2).
     reading : {"robust", "euclidean"}
         The Betti reading (:data:`isotopy.topology.READINGS`).
+    chart : bool
+        Read each layer's Betti numbers through the inverse of its activation where it has
+        one (:func:`~isotopy.inspection.capture.layer_chart`; robust reading only): tanh,
+        sigmoid, softplus and leaky ReLU outputs are then read in coordinates where their
+        saturation is undone.
     betti_points : int
         Points of each class the Betti numbers are read on (a seeded random subset).
     probe_fraction : float
@@ -207,6 +214,7 @@ def inspect(
     )
     seconds = {"forward": time.perf_counter() - t0}
     yk, classes = cap.y, sorted(int(c) for c in np.unique(cap.y))
+    charts = [layer_chart(model, n) if chart else None for n in cap.layers]
     L, C = len(cap.layers), len(classes)
     betti = np.full((L, C, maxdim + 1), -1, dtype=np.int64)
     arrs = {key: np.full((L, C), np.nan) for key in ("knn", "probe", "twonn", "stretch")}
@@ -226,8 +234,9 @@ def inspect(
         if not ok:
             pass
         elif m == "betti":
+            act = charts[li] if reading == "robust" else None
             for ci, mask in enumerate(masks):
-                betti[li, ci] = _betti(Z[mask], maxdim, reading, betti_points, seed + ci)
+                betti[li, ci] = _betti(Z[mask], maxdim, reading, betti_points, seed + ci, act)
         elif m == "knn" and k_eff >= 1:
             right = knn_loo_predictions(Z, yk, k_eff) == yk
             alls["knn_all"][li] = right.mean()
@@ -261,6 +270,7 @@ def inspect(
         "maxdim": maxdim,
         "reading": reading,
         "betti_points": betti_points,
+        "charts": [None if c is None else getattr(c, "name", c) for c in charts],
         "probe_fraction": probe_fraction,
         "probe": "logistic regression, L2, C = 1, lbfgs, standardised features",
         "twonn_fraction": twonn_fraction,

@@ -133,7 +133,10 @@ MIN_SHARE = 0.02  # a component holds at least this share of the points (and 3 p
 DEDUPE_RTOL = 1e-6  # points closer than this share of the largest spread are one point
 ROBUST_MAX_POINTS = 2000  # larger clouds: farthest-point subsample of this many points
 DELAUNAY_MAX_DIM = 4  # above: k-nearest-neighbour graph instead of the Delaunay graph
-KNN = 20  # neighbours per point of that graph
+KNN = 20  # neighbours per point of that graph (its spanning tree gives β0)
+RIPS_MAX_POINTS = (400, 150)  # above: full Rips per component, for H_1 / up to H_2
+WIDE_CYCLE_RATIO = (3.2, 1.8)  # death / birth a class needs there (full Rips: less noise)
+WIDE_WHITEN_FLOOR = 0.1  # above DELAUNAY_MAX_DIM: gain of whitening capped at 10
 RULE = (
     "chart of the stage's activation inverse (float32-clipped), whitened; Delaunay-Rips "
     f"persistence; β0: components whose spanning-tree gap is >= {BRIDGE_RATIO:g}x the largest "
@@ -142,7 +145,7 @@ RULE = (
 )
 
 
-def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
+def whiten(X, *, rtol: float = WHITEN_RTOL, floor: float = 0.0, return_spreads: bool = False):
     """Centre X and rescale its principal axes to unit spread (Mahalanobis coordinates).
 
     X: (n, d) -> (n, r), r = the number of principal axes whose spread (root mean square
@@ -150,6 +153,9 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
     (a 2-D cloud embedded in R^3 by a full-rank affine stage) and are dropped. For any
     invertible A and vector b, ``whiten(X @ A.T + b)`` equals ``whiten(X) @ Q`` for an
     orthogonal Q, so a reading that is unchanged by rotations is unchanged by affine maps.
+    ``floor`` > 0 caps the gain: an axis whose spread is under ``floor`` times the largest is
+    divided by that floor instead of its own spread, so it keeps its proportion to the
+    others (the invariance then holds for maps of condition number up to 1 / floor).
 
     Returns
     -------
@@ -161,6 +167,9 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
     rtol = float(rtol)
     if not np.isfinite(rtol) or not 0 <= rtol < 1:
         raise InputError(f"rtol must be a number in [0, 1), got {rtol}")
+    floor = float(floor)
+    if not np.isfinite(floor) or not 0 <= floor <= 1:
+        raise InputError(f"floor must be a number in [0, 1], got {floor}")
     Xc = X - X.mean(0)
     s = np.linalg.svd(Xc, compute_uv=False) if len(X) > 1 else np.zeros(1)
     if len(X) < 2 or s[0] == 0:
@@ -168,7 +177,7 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, return_spreads: bool = False):
     else:
         _, s, vt = np.linalg.svd(Xc, full_matrices=False)
         keep = s > rtol * s[0]
-        Z = (Xc @ vt[keep].T) / (s[keep] / np.sqrt(len(X)))
+        Z = (Xc @ vt[keep].T) / (np.maximum(s[keep], floor * s[0]) / np.sqrt(len(X)))
     return (Z, s / np.sqrt(max(len(X), 1))) if return_spreads else Z
 
 
@@ -269,20 +278,22 @@ def sparse_graph(P):
     return i, j, np.linalg.norm(P[i] - P[j], axis=1), kind
 
 
-def count_components(n, i, j, lengths, weights=None, *, ratio=BRIDGE_RATIO, min_share=MIN_SHARE):
+def count_components(
+    n, i, j, lengths, weights=None, *, ratio=BRIDGE_RATIO, min_share=MIN_SHARE, return_labels=False
+):
     """β0 by bridges of the minimum spanning tree, and the cloud's spacing.
 
     Kruskal's merges in order of length: the merge of parts A and B by an edge of length L
     is a bridge if both hold at least ``min_share`` of the weight (and 3 points) and
     L >= ratio · max(s_A, s_B), s = the longest non-bridge edge inside the part. β0 = 1 +
     the number of bridges. Returns β0, the spacing (the longest non-bridge tree edge) and
-    the bridge lengths.
+    the bridge lengths; with ``return_labels`` also each point's component (0 .. β0 - 1).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import minimum_spanning_tree
 
     if n < 2:
-        return 1, 0.0, []
+        return (1, 0.0, [], np.zeros(n, dtype=np.int64)) if return_labels else (1, 0.0, [])
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     tree = minimum_spanning_tree(coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()).tocoo()
     order = np.argsort(tree.data, kind="stable")
@@ -325,11 +336,44 @@ def count_components(n, i, j, lengths, weights=None, *, ratio=BRIDGE_RATIO, min_
             break
         bridge[ends[void]] = False
     inner = tree.data[~bridge]
-    return (
+    out = (
         1 + int(bridge.sum()),
         float(inner.max()) if len(inner) else 0.0,
         sorted(tree.data[bridge].tolist(), reverse=True),
     )
+    if not return_labels:
+        return out
+    parent[:] = np.arange(n)
+    for e in np.flatnonzero(~bridge):
+        parent[find(tree.row[e])] = find(tree.col[e])
+    roots = np.array([find(a) for a in range(n)])
+    return (*out, np.unique(roots, return_inverse=True)[1])
+
+
+def _rips_per_component(P, labels, maxdim):
+    """Persistence diagrams of the full Rips filtration of each component, pooled.
+
+    Above DELAUNAY_MAX_DIM the k-NN graph holds no edge across a hole, so a hole's loop
+    would never die in its flag complex. Each component found by the β0 rule gets the full
+    Rips filtration instead, of a farthest-point subsample of at most RIPS_MAX_POINTS[maxdim
+    - 1] of its points (even spacing, so the hole's death / birth stays high); H_0 is read
+    from the spanning tree, not from these diagrams.
+    """
+    from ripser import ripser
+    from scipy.spatial.distance import pdist, squareform
+
+    cap = RIPS_MAX_POINTS[maxdim - 1]
+    dgms = [np.array([[0.0, np.inf]])] + [[] for _ in range(maxdim)]
+    for c in range(int(labels.max()) + 1):
+        Q = P[labels == c]
+        if len(Q) < 3:
+            continue
+        if len(Q) > cap:
+            Q = Q[farthest_point_sample(Q, cap)[0]]
+        D = squareform(pdist(Q))
+        for k, d in enumerate(ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"][1:], 1):
+            dgms[k].append(np.asarray(d, dtype=np.float64).reshape(-1, 2))
+    return [dgms[0]] + [np.concatenate(d) if d else np.zeros((0, 2)) for d in dgms[1:]]
 
 
 def robust_betti_numbers(
@@ -338,7 +382,7 @@ def robust_betti_numbers(
     maxdim: int = 1,
     activation=None,
     bridge_ratio: float = BRIDGE_RATIO,
-    cycle_ratio=CYCLE_RATIO,
+    cycle_ratio=None,
     min_share: float = MIN_SHARE,
     max_points: int | None = ROBUST_MAX_POINTS,
     return_details: bool = False,
@@ -354,8 +398,10 @@ def robust_betti_numbers(
         The activation whose output X is (:func:`chart`); None reads X as it is.
     bridge_ratio, min_share : float
         The β0 rule (:func:`count_components`).
-    cycle_ratio : (float, float)
-        Death / birth a class of H_1, resp. H_2, needs to count.
+    cycle_ratio : (float, float) or None
+        Death / birth a class of H_1, resp. H_2, needs to count. None: the rule's,
+        ``CYCLE_RATIO`` on the Delaunay graph (r <= 4), ``WIDE_CYCLE_RATIO`` on the full
+        Rips filtration used above.
     max_points : int or None
         Farthest-point subsample size for larger clouds (None: never subsample).
     return_details : bool
@@ -373,7 +419,10 @@ def robust_betti_numbers(
     from scipy.sparse import coo_matrix
 
     maxdim = check_maxdim(maxdim)
-    ratios_k = tuple(float(v) for v in np.atleast_1d(cycle_ratio))
+    given = cycle_ratio is not None
+    ratios_k = tuple(
+        float(v) for v in np.atleast_1d(CYCLE_RATIO if cycle_ratio is None else cycle_ratio)
+    )
     for v, what in [(float(bridge_ratio), "bridge_ratio"), *[(v, "cycle_ratio") for v in ratios_k]]:
         if not np.isfinite(v) or v <= 1:
             raise InputError(f"{what} must be a finite number > 1, got {v}")
@@ -384,7 +433,11 @@ def robust_betti_numbers(
     if max_points is not None:
         max_points = check_positive_int(max_points, "max_points", minimum=2)
     spec = _activation_spec(activation)
-    Z, spreads = whiten(chart(X, spec), return_spreads=True)
+    Y = chart(X, spec)
+    Z, spreads = whiten(Y, return_spreads=True)
+    wide = Z.shape[1] > DELAUNAY_MAX_DIM
+    if wide:  # a curved sheet in a wide layer: its small spreads are bends, not stretch
+        Z = whiten(Y, floor=WIDE_WHITEN_FLOOR)
     # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
     cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
     order = np.lexsort(cells.T[::-1])
@@ -400,25 +453,36 @@ def robust_betti_numbers(
         P, w = P[idx], np.bincount(near, weights=w, minlength=len(idx))
     n = len(P)
     i, j, lengths, kind = sparse_graph(P)
-    b0, spacing, bridges = count_components(
-        n, i, j, lengths, w, ratio=float(bridge_ratio), min_share=float(min_share)
+    b0, spacing, bridges, labels = count_components(
+        n,
+        i,
+        j,
+        lengths,
+        w,
+        ratio=float(bridge_ratio),
+        min_share=float(min_share),
+        return_labels=True,
     )
     betti = [b0]
     dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
     ratios, never = [np.array([])], [0]
     if n > 2:
-        D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
-        dgms = [
-            np.asarray(d, dtype=np.float64)
-            for d in ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"]
-        ]
+        if kind == "knn":
+            dgms = _rips_per_component(P, labels, maxdim)
+        else:
+            D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
+            dgms = [
+                np.asarray(d, dtype=np.float64)
+                for d in ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"]
+            ]
         for k in range(1, maxdim + 1):
             d = dgms[k]
             fin = np.isfinite(d[:, 1])
             r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
             ratios.append(r)
             never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
-            betti.append(int(np.sum(r >= ratios_k[k - 1])))
+            need = WIDE_CYCLE_RATIO[k - 1] if kind == "knn" and not given else ratios_k[k - 1]
+            betti.append(int(np.sum(r >= need)))
     else:
         betti += [0] * maxdim
         ratios += [np.array([])] * maxdim
