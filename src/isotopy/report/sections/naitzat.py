@@ -65,7 +65,7 @@ SETTINGS = (
         "subsample": 1600,
         "betti_points": 1600,
         "digits_passes": 20,
-        "digits_subsample": 40,
+        "digits_subsample": 100,
     },
     {
         "n_train": 200,
