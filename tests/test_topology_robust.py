@@ -263,7 +263,7 @@ def test_wide_layers_keep_holes_and_read_no_noise_loops():
         for r0, want in [(0.6, [1, 1]), (0.0, [1, 0])]:
             Y = _through_untrained_tanh(2.0 * _annulus(rng, 800, r0), seed)
             b, det = robust_betti_numbers(Y, activation="tanh", return_details=True)
-            assert det["graph"] == "knn" and det["points_used"] == 800
+            assert det["graph"] == "mst" and det["points_used"] == 800
             right += b.tolist() == want
     assert right == 12
     # noise clouds in 5-12 D read no loop (their largest death / birth stays under the rule)
@@ -279,7 +279,7 @@ def test_wide_layers_keep_holes_and_read_no_noise_loops():
     )
     rings = np.c_[rings, 0.001 * rng.standard_normal((1200, 10))] @ q.T
     b, det = robust_betti_numbers(rings, return_details=True)
-    assert b.tolist() == [4, 4] and det["graph"] == "knn"
+    assert b.tolist() == [4, 4] and det["graph"] == "mst"
 
 
 def test_whiten_floor_caps_the_gain():

@@ -38,9 +38,9 @@ def register(sub) -> None:
         default="robust",
         help="how Betti numbers are read: 'robust' (no scale) reads an activation stage in "
         "the chart of the activation's inverse, whitens each cloud, so an invertible "
-        "affine stage cannot change them, and counts persistence classes by "
-        "death/birth ratio (printed with the numbers); 'euclidean' reads the points as "
-        "they are at one scale (default robust)",
+        "affine stage cannot change them (up to 4-D; above, whitening's gain is capped at "
+        "10), and counts persistence classes by death/birth ratio (printed with the "
+        "numbers); 'euclidean' reads the points as they are at one scale (default robust)",
     )
     p.add_argument(
         "--rel-scale",

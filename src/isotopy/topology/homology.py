@@ -79,7 +79,8 @@ THIN = 0.25  # thinning cell: points within THIN · ε of a kept point are dropp
 READINGS = {
     "euclidean": "Rips complex of the points as they are",
     "robust": "no scale: the stage's activation chart, whitened (unchanged by invertible affine "
-    "maps), Delaunay-Rips persistence read by death/birth ratios (isotopy.topology.robust)",
+    "maps up to 4-D), Delaunay-Rips persistence read by death/birth ratios; above 4-D "
+    "whitening's gain capped at 10 and full Rips per component (isotopy.topology.robust)",
 }
 
 

@@ -23,11 +23,11 @@ so a ReLU that folds a circle onto itself still changes the numbers.
 
 keeping the r principal axes whose spread s_i exceeds 1e-5 · s_1. For any invertible A and
 vector b, whiten(X A^T + b) = whiten(X) Q with Q orthogonal, and everything after depends on
-distances only: an invertible affine stage cannot change the reading, whatever its
-condition number.
+distances only: up to 4-D an invertible affine stage cannot change the reading, whatever
+its condition number (above 4-D the gain is capped; see "Wide layers" below).
 
 **3. Delaunay-Rips persistence read by ratios.** The flag complex of the Delaunay graph of Z
-(r <= 4; the k = 20 nearest-neighbour graph above), filtered by edge length, is built in
+(r <= 4; above, see "Wide layers"), filtered by edge length, is built in
 full (ripser on the sparse distance matrix; milliseconds for 1,000 points, where a full
 Rips filtration of a 500-point circle takes seconds and of a 400-point sphere minutes). It
 holds the minimum spanning tree, so its H_0 is the Rips one; its H_1, H_2 classes die when
@@ -50,12 +50,16 @@ low-dimensional sheet, and two things change there. (a) Its small principal spre
 bends, not a stretch: untrained width-12 tanh networks on four annuli give spreads 1, 0.7,
 0.1, 0.06, ..., 1e-6, and whitening every axis to unit spread blew the bends up to the size of
 the sheet. The gain is capped at 10 (``WIDE_WHITEN_FLOOR``: axes under 1/10 of the largest
-spread keep their proportion), so stretches up to condition number 10 are still undone.
-(b) The k-NN graph holds no edge across a hole, so a hole's loop never died in its flag
-complex and was not counted: those annuli read β1 = 0 at every stage from the second
-hidden layer on, with every whitening tried. Instead each component of the β0 rule gets the
-full Rips filtration of a farthest-point subsample of at most ``RIPS_MAX_POINTS`` (400 for
-H_1, 150 with H_2: 0.3 s and 0.5 s per component) of its points, and classes count from
+spread keep their proportion). An affine stage is then undone exactly only while every
+spread of the cloud and of its image is at least 1/10 of the largest (an isotropic cloud
+stretched by condition number up to 10); a thin sheet stretched along its thin axis keeps
+part of the stretch. (b) The flag complex of a k-nearest-neighbour graph (k = 20, used here
+before 1 December 2026) holds no edge across a hole, so a hole's loop never died and was not
+counted: those annuli read β1 = 0 at every stage from the second hidden layer on, with
+every whitening tried. Now β0 comes from the Euclidean minimum spanning tree (the same rule
+as below 5-D), and each of its components gets the full Rips filtration of a farthest-point
+subsample of at most ``RIPS_MAX_POINTS`` (400 for H_1, 150 with H_2: 0.3 s and 0.5 s per
+component) of its points, and classes count from
 death / birth >= ``WIDE_CYCLE_RATIO`` (3.2, H_2 1.8). Measured for that threshold: the
 largest noise loop of 72 discs (400 and 800 points, 12 untrained width-12 tanh networks, read
 after layers 2, 5 and 8) 2.2 median, 2.65 at the 90th percentile, 3.0 at most; of about
@@ -140,6 +144,9 @@ __all__ = [
     "CYCLE_RATIO",
     "MIN_SHARE",
     "ROBUST_MAX_POINTS",
+    "RIPS_MAX_POINTS",
+    "WIDE_CYCLE_RATIO",
+    "WIDE_WHITEN_FLOOR",
     "RULE",
     "whiten",
     "chart",
@@ -154,8 +161,7 @@ CYCLE_RATIO = (3.5, 1.8)  # death / birth a class of H_1, H_2 needs to count
 MIN_SHARE = 0.02  # a component holds at least this share of the points (and 3 points)
 DEDUPE_RTOL = 1e-6  # points closer than this share of the largest spread are one point
 ROBUST_MAX_POINTS = 2000  # larger clouds: farthest-point subsample of this many points
-DELAUNAY_MAX_DIM = 4  # above: k-nearest-neighbour graph instead of the Delaunay graph
-KNN = 20  # neighbours per point of that graph (its spanning tree gives β0)
+DELAUNAY_MAX_DIM = 4  # above: the Euclidean minimum spanning tree and Rips per component
 RIPS_MAX_POINTS = (400, 150)  # above: full Rips per component, for H_1 / up to H_2
 WIDE_CYCLE_RATIO = (3.2, 1.8)  # death / birth a class needs there (full Rips: less noise)
 WIDE_WHITEN_FLOOR = 0.1  # above DELAUNAY_MAX_DIM: gain of whitening capped at 10
@@ -163,7 +169,10 @@ RULE = (
     "chart of the stage's activation inverse (float32-clipped), whitened; Delaunay-Rips "
     f"persistence; β0: components whose spanning-tree gap is >= {BRIDGE_RATIO:g}x the largest "
     f"spacing inside each and that hold >= {MIN_SHARE:.0%} of the points; β1, β2: classes with "
-    f"death/birth >= {CYCLE_RATIO[0]:g}, {CYCLE_RATIO[1]:g}"
+    f"death/birth >= {CYCLE_RATIO[0]:g}, {CYCLE_RATIO[1]:g}; above {DELAUNAY_MAX_DIM}-D: "
+    f"whitening's gain capped at {1 / WIDE_WHITEN_FLOOR:g}, full Rips of each component "
+    f"(<= {RIPS_MAX_POINTS[0]} farthest points), death/birth >= {WIDE_CYCLE_RATIO[0]:g}, "
+    f"{WIDE_CYCLE_RATIO[1]:g}"
 )
 
 
@@ -177,7 +186,9 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, floor: float = 0.0, return_spreads: 
     orthogonal Q, so a reading that is unchanged by rotations is unchanged by affine maps.
     ``floor`` > 0 caps the gain: an axis whose spread is under ``floor`` times the largest is
     divided by that floor instead of its own spread, so it keeps its proportion to the
-    others (the invariance then holds for maps of condition number up to 1 / floor).
+    others. The invariance then holds only while every spread of X and of its image is at
+    least ``floor`` times the largest (an isotropic cloud stretched by condition number up
+    to 1 / floor).
 
     Returns
     -------
@@ -192,15 +203,23 @@ def whiten(X, *, rtol: float = WHITEN_RTOL, floor: float = 0.0, return_spreads: 
     floor = float(floor)
     if not np.isfinite(floor) or not 0 <= floor <= 1:
         raise InputError(f"floor must be a number in [0, 1], got {floor}")
+    n, d = X.shape
     Xc = X - X.mean(0)
-    s = np.linalg.svd(Xc, compute_uv=False) if len(X) > 1 else np.zeros(1)
-    if len(X) < 2 or s[0] == 0:
-        Z = np.zeros((len(X), 1))
+    if n < 2:
+        s, u = np.zeros(1), None
+    elif d > 2 * n:  # wide layers: the n x n Gram matrix X_c X_c^T = U S^2 U^T is cheaper
+        w, u = np.linalg.eigh(Xc @ Xc.T)
+        w, u = w[::-1], u[:, ::-1]
+        s = np.sqrt(np.maximum(w, 0.0))
     else:
-        _, s, vt = np.linalg.svd(Xc, full_matrices=False)
+        u, s, _ = np.linalg.svd(Xc, full_matrices=False)
+    if n < 2 or s[0] == 0:
+        Z = np.zeros((n, 1))
+    else:
         keep = s > rtol * s[0]
-        Z = (Xc @ vt[keep].T) / (np.maximum(s[keep], floor * s[0]) / np.sqrt(len(X)))
-    return (Z, s / np.sqrt(max(len(X), 1))) if return_spreads else Z
+        # X_c V = U S, so the whitened cloud is U S √n / max(S, floor · s_1)
+        Z = u[:, keep] * (s[keep] * np.sqrt(n) / np.maximum(s[keep], floor * s[0]))
+    return (Z, s / np.sqrt(max(n, 1))) if return_spreads else Z
 
 
 def _activation_spec(activation):
@@ -242,15 +261,15 @@ def chart(X, activation) -> np.ndarray:
 
 
 def sparse_graph(P):
-    """Edges of the graph whose flag complex is filtered: P (n, r) -> i, j, lengths, kind.
+    """Edges of the cloud's graph: P (n, r) -> i, j, lengths, kind.
 
     The Delaunay graph for 2 <= r <= 4 (its flag complex filtered by edge length is the
     Delaunay-Rips complex; it holds the Euclidean minimum spanning tree, so β0 is the Rips
-    one), the sorted chain for r = 1, all pairs for n <= r + 2, else the k-nearest-neighbour
-    graph (k = 20) joined with the Euclidean minimum spanning tree (connected, so β0 is the
-    Rips one there too).
+    one), the sorted chain for r = 1, all pairs for n <= r + 2 (the flag complex of these
+    three is what ripser filters), else the Euclidean minimum spanning tree alone (kind
+    "mst": it gives β0; H_1 and H_2 then come from :func:`_rips_per_component`).
     """
-    from scipy.spatial import Delaunay, cKDTree
+    from scipy.spatial import Delaunay
 
     n, r = P.shape
     if n <= max(r + 2, 3):
@@ -283,20 +302,12 @@ def sparse_graph(P):
         from scipy.sparse.csgraph import minimum_spanning_tree
         from scipy.spatial.distance import pdist, squareform
 
-        k = min(KNN, n - 1)
-        _, nb = cKDTree(P).query(P, k=k + 1)
-        pairs = np.c_[np.repeat(np.arange(n), k), nb[:, 1:].ravel()]
-        # with the Euclidean minimum spanning tree's edges, so that the graph is connected
-        # and β0 is the Rips one, as the Delaunay graph (which holds that tree) gives it;
-        # far-apart parts of a cloud leave the k-NN graph in pieces
         D = squareform(pdist(P))
         D[D == 0] = np.finfo(float).tiny  # coincident points: an edge of length ~0, not none
         np.fill_diagonal(D, 0.0)
         mst = minimum_spanning_tree(D).tocoo()
-        pairs = np.concatenate([pairs, np.c_[mst.row, mst.col]])
-        code = np.unique(np.sort(pairs, axis=1) @ np.array([n, 1], dtype=np.int64))
-        i, j = code // n, code % n
-        kind = "knn"
+        i, j = mst.row.astype(np.int64), mst.col.astype(np.int64)
+        kind = "mst"
     return i, j, np.linalg.norm(P[i] - P[j], axis=1), kind
 
 
@@ -372,20 +383,24 @@ def count_components(
     return (*out, np.unique(roots, return_inverse=True)[1])
 
 
-def _rips_per_component(P, labels, maxdim):
+def _rips_per_component(P, i, j, lengths, labels, maxdim):
     """Persistence diagrams of the full Rips filtration of each component, pooled.
 
-    Above DELAUNAY_MAX_DIM the k-NN graph holds no edge across a hole, so a hole's loop
-    would never die in its flag complex. Each component found by the β0 rule gets the full
-    Rips filtration instead, of a farthest-point subsample of at most RIPS_MAX_POINTS[maxdim
-    - 1] of its points (even spacing, so the hole's death / birth stays high); H_0 is read
-    from the spanning tree, not from these diagrams.
+    Above DELAUNAY_MAX_DIM no sparse graph was found that holds the edges across a hole (a
+    k-NN graph's flag complex never kills the hole's loop). Each component found by the β0
+    rule gets the full Rips filtration instead, of a farthest-point subsample of at most
+    RIPS_MAX_POINTS[maxdim - 1] of its points (even spacing, so the hole's death / birth
+    stays high). H_0 is the spanning tree's (i, j, lengths): one class per tree edge.
     """
     from ripser import ripser
     from scipy.spatial.distance import pdist, squareform
 
+    # H_0 from the spanning tree (i, j, lengths): one class per merge, born at 0
+    dgms = [np.r_[np.c_[np.zeros(len(lengths)), np.sort(lengths)], [[0.0, np.inf]]]]
+    dgms += [[] for _ in range(maxdim)]
+    if maxdim == 0:
+        return dgms
     cap = RIPS_MAX_POINTS[maxdim - 1]
-    dgms = [np.array([[0.0, np.inf]])] + [[] for _ in range(maxdim)]
     for c in range(int(labels.max()) + 1):
         Q = P[labels == c]
         if len(Q) < 3:
@@ -428,9 +443,12 @@ def robust_betti_numbers(
         Farthest-point subsample size for larger clouds (None: never subsample).
     return_details : bool
         Also return ``{"scale", "diagrams", "ratios", "bridges", "never_die", "graph",
-        "points_used", "spreads", "chart", "reading", "rule"}``; ``scale`` is the cloud's
-        spacing (longest non-bridge spanning-tree edge, whitened units), ``ratios[k]`` the
-        death / birth of every finite class of H_k, largest first.
+        "points_used", "spreads", "chart", "reading", "rule", "cycle_ratio"}``; ``scale``
+        is the cloud's spacing (longest non-bridge spanning-tree edge, whitened units),
+        ``ratios[k]`` the death / birth of every finite class of H_k, largest first,
+        ``graph`` "delaunay", "chain", "complete" or "mst" (above 4-D: the spanning tree
+        for β0, the full Rips filtration of each component for H_k), ``cycle_ratio`` the
+        thresholds applied.
 
     Returns
     -------
@@ -455,11 +473,11 @@ def robust_betti_numbers(
     if max_points is not None:
         max_points = check_positive_int(max_points, "max_points", minimum=2)
     spec = _activation_spec(activation)
-    Y = chart(X, spec)
-    Z, spreads = whiten(Y, return_spreads=True)
+    Z, spreads = whiten(chart(X, spec), return_spreads=True)
     wide = Z.shape[1] > DELAUNAY_MAX_DIM
     if wide:  # a curved sheet in a wide layer: its small spreads are bends, not stretch
-        Z = whiten(Y, floor=WIDE_WHITEN_FLOOR)
+        kept = spreads[: Z.shape[1]]  # the kept axes' spreads, largest first
+        Z = Z * (kept / np.maximum(kept, WIDE_WHITEN_FLOOR * kept[0]))
     # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
     cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
     order = np.lexsort(cells.T[::-1])
@@ -486,11 +504,12 @@ def robust_betti_numbers(
         return_labels=True,
     )
     betti = [b0]
+    used = tuple(WIDE_CYCLE_RATIO if wide and not given else ratios_k)[:maxdim]
     dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
     ratios, never = [np.array([])], [0]
     if n > 2:
-        if kind == "knn":
-            dgms = _rips_per_component(P, labels, maxdim)
+        if kind == "mst":
+            dgms = _rips_per_component(P, i, j, lengths, labels, maxdim)
         else:
             D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
             dgms = [
@@ -503,7 +522,7 @@ def robust_betti_numbers(
             r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
             ratios.append(r)
             never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
-            need = WIDE_CYCLE_RATIO[k - 1] if kind == "knn" and not given else ratios_k[k - 1]
+            need = used[k - 1]
             betti.append(int(np.sum(r >= need)))
     else:
         betti += [0] * maxdim
@@ -519,6 +538,7 @@ def robust_betti_numbers(
         "bridges": bridges,
         "never_die": never,
         "graph": kind,
+        "cycle_ratio": used,
         "points_used": int(n),
         "spreads": spreads,
         "chart": None if spec is None else spec.name,
