@@ -382,6 +382,27 @@ def test_layers_are_read_in_the_chart_of_their_activation():
     rng = np.random.default_rng(3)
     X = _circle(400, rng)[:, :2].astype(np.float32)
     y = np.r_[np.zeros(395), np.ones(5)].astype(np.int64)
-    res = inspect(sat, X, y, measures=["betti"], subsample=400, betti_points=400)
-    assert res.settings["charts"] == [None, None, "tanh"]
-    assert res.betti[2, 0].tolist() == [1, 1]
+    import isotopy.topology
+
+    seen = []
+    real = isotopy.topology.betti_numbers
+
+    def spy(Z, **kw):
+        seen.append(kw.get("activation"))
+        return real(Z, **kw)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(isotopy.topology, "betti_numbers", spy)
+    try:
+        res = inspect(sat, X, y, measures=["betti"], subsample=400, betti_points=400)
+        assert res.settings["charts"] == [None, None, "tanh"]
+        assert seen == [None, None, None, None, "tanh", "tanh"]  # 3 layers x 2 classes
+        assert res.betti[2, 0].tolist() == [1, 1]
+        seen.clear()
+        off = inspect(sat, X, y, measures=["betti"], chart=False, betti_points=400)
+        assert seen == [None] * 6 and off.settings["charts"] == [None, None, None]
+    finally:
+        mp.undo()
+    # a softplus whose linear branch starts early is not injective: no chart
+    assert layer_chart(nn.Sequential(nn.Softplus()), "0") == "softplus"
+    assert layer_chart(nn.Sequential(nn.Softplus(threshold=1.0)), "0") is None

@@ -60,5 +60,15 @@ def test_quick_section_builds_with_claims_figures_and_numbers(tmp_path):
         b = np.asarray(r["betti"])
         assert b.shape == (1 + 3, 2, 2)  # input + 3 hidden layers, 2 classes, (β0, β1)
     assert "naitzat.control_sensitivity" in metrics
+    control = metrics["naitzat.control"]
+    # one untrained network per data set and homeomorphic activation (quick: one seed)
+    assert sorted((c["data"], c["activation"]) for c in control) == sorted(
+        (d, a) for d in naitzat.DATA for a in naitzat.CONTROL_ACTIVATIONS
+    )
+    for c in control:  # class 0, 1 at the first and at the last hidden layer
+        assert len(c["kept"]) == len(c["points"]) == 4
+        assert np.asarray(c["betti"]).shape == (3, 2, 2)
+    false_points = sum(p for c in control for p in c["points"])
+    assert metrics["naitzat.control_false_points"] == false_points
     page = (tmp_path / "rep" / "index.html").read_text()
     assert "Control" in page and "real-data case" in page

@@ -81,7 +81,8 @@ def layer_chart(model: nn.Module, name: str):
     """The activation a layer's output is read through (its inverse is the Betti chart).
 
     The name of an isotopy activation stage, ``nn.Tanh`` / ``nn.Sigmoid`` / ``nn.Softplus``
-    (β = 1) / ``nn.LeakyReLU`` by its torch class (a leaky ReLU of another slope gets a spec
+    (β = 1, threshold >= 15: below, its switch to x is a visible jump, so it is not
+    injective) / ``nn.LeakyReLU`` by its torch class (a leaky ReLU of another slope gets a spec
     of its own), a ``Sequential`` by its last module; None for anything else (ReLU, convs,
     pooling, the input): read as it is. ``name#i`` is the module ``name``.
     """
@@ -99,8 +100,8 @@ def layer_chart(model: nn.Module, name: str):
         return "tanh"
     if isinstance(mod, nn.Sigmoid):
         return "sigmoid"
-    if isinstance(mod, nn.Softplus) and mod.beta == 1:
-        return "softplus"
+    if isinstance(mod, nn.Softplus) and mod.beta == 1 and mod.threshold >= 15:
+        return "softplus"  # its jump to x at t, log1p(e^-t), is under float32 resolution
     if isinstance(mod, nn.LeakyReLU) and mod.negative_slope > 0:
         a = float(mod.negative_slope)
         if a == LEAKY_SLOPE:

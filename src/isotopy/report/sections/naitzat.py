@@ -26,10 +26,11 @@ asks in 89-100% of readings at 400 points per ring, 30-80% at 200, almost never 
 (untrained width-12 tanh networks, three seeds; measured while choosing the size).
 
 **The control.** A reading that cannot see topology in a 12-dimensional representation would
-report β0 = 1, β_k = 0 whatever the network did. Untrained tanh networks of the same shape
-are homeomorphisms onto their image at every layer (injective affine maps, an injective
-activation), so every class keeps its input Betti numbers there. Each class is read at the
-first and the last hidden layer of three such networks per data set; the share of these
+report β0 = 1, β_k = 0 whatever the network did. Untrained tanh and leaky ReLU networks of
+the same shape are homeomorphisms onto their image at every layer (injective affine maps, an
+injective activation), so every class keeps its input Betti numbers there; they are the two
+activations read in a chart. Each class is read at the first and the last hidden layer of
+three such networks per activation and data set; the share of these
 readings that give the input's numbers is the reading's sensitivity, and the number that
 read a point (β0 = 1, β1 = 0) is its rate of exactly the error that would fake the first
 claim. The verdicts are "not resolved" when the sensitivity is under one half, when any
@@ -37,7 +38,8 @@ control reading is a point, or when any network's input is misread: the reading,
 networks, would then decide them. (A network-level count, all six readings right, was used
 before 1 December 2026; a single torus loop missed at the last layer then failed the whole
 network, which measures the reading's worst resolution rather than whether it sees
-topology at all.)
+topology at all.) ReLU layers have no control: they are not homeomorphisms, so no truth is
+known there, and they are read as they are.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ import numpy as np
 TITLE = "Topology of deep networks: Betti numbers through well-trained networks"
 
 ACTIVATIONS = ("tanh", "leaky_relu", "relu")
+CONTROL_ACTIVATIONS = ("tanh", "leaky_relu")  # homeomorphisms: their topology is known
 # (full, quick): width and depth as Naitzat et al.'s networks (about 10-15 by 8-10); a
 # reading of a 12-D class cloud costs a full Rips filtration of each component (about 1 s)
 SETTINGS = (
@@ -86,9 +89,10 @@ SETTINGS = (
 SENSITIVITY = 0.5  # the control's readings must keep the input's Betti numbers in half
 CONTROL_RULE = (
     "Not resolved whatever the count when the input is misread in any network, when the "
-    f"control (untrained tanh networks, homeomorphisms) keeps the input's Betti numbers in "
-    f"under {SENSITIVITY:.0%} of its class readings, or when it reads a point (β0 = 1, β1 = 0) "
-    "in any of them: the reading, not the networks, would then decide."
+    "control (untrained tanh and leaky ReLU networks, homeomorphisms) keeps the input's "
+    f"Betti numbers in under {SENSITIVITY:.0%} of its class readings, or when it reads a "
+    "point (β0 = 1, β1 = 0) in any of them: the reading, not the networks, would then decide. "
+    "ReLU layers have no control (they are not homeomorphisms, so no truth is known there)."
 )
 
 
@@ -175,6 +179,7 @@ def _betti_layers(net, X, y, act, s):
 def _train_and_read(ctx, s):
     import torch
 
+    from ...inspection import inspect
     from ...nn import Network
     from ...train import accuracy, fit
 
@@ -204,41 +209,41 @@ def _train_and_read(ctx, s):
                         "betti": betti.tolist(),
                     }
                 )
-        # the control: untrained tanh networks of the same shape (homeomorphisms)
-        ctrl = Network(
-            X.shape[1],
-            (s["width"],) * s["depth"],
-            "tanh",
-            seed=[ctx.seed + 500 + 100 * di + i for i in range(s["seeds"])],
-            n_networks=s["seeds"],
-        )
-        for i in range(s["seeds"]):
-            sub = ctrl.select(i)
-            hidden = [n for n in sub.names if n.startswith("tanh")]
-            from ...inspection import inspect
-
-            b = inspect(
-                sub,
-                Xt,
-                yt,
-                [hidden[0], hidden[-1]],
-                measures=["betti"],
-                subsample=s["subsample"],
-                betti_points=s["betti_points"],
-            ).betti
-            known = np.asarray(KNOWN[dname])
-            control.append(
-                {
-                    "data": dname,
-                    "betti": b.tolist(),
-                    # per class, at the first and the last hidden layer: read as constructed
-                    "kept": [
-                        bool(np.array_equal(b[li, c], known[c])) for li in (1, 2) for c in (0, 1)
-                    ],
-                    # ... and read as a point (β0 = 1, β1 = 0): the error that would fake a verdict
-                    "points": [bool(_trivial(b[li, c][None])) for li in (1, 2) for c in (0, 1)],
-                }
+        # the control: untrained networks of the same shape whose every layer is a
+        # homeomorphism onto its image (tanh, leaky ReLU: the two readings in a chart)
+        for ci, cact in enumerate(CONTROL_ACTIVATIONS):
+            ctrl = Network(
+                X.shape[1],
+                (s["width"],) * s["depth"],
+                cact,
+                seed=[ctx.seed + 500 + 100 * di + 10 * ci + i for i in range(s["seeds"])],
+                n_networks=s["seeds"],
             )
+            for i in range(s["seeds"]):
+                sub = ctrl.select(i)
+                hidden = [n for n in sub.names if n.startswith(cact)]
+                b = inspect(
+                    sub,
+                    Xt,
+                    yt,
+                    [hidden[0], hidden[-1]],
+                    measures=["betti"],
+                    subsample=s["subsample"],
+                    betti_points=s["betti_points"],
+                ).betti
+                known = np.asarray(KNOWN[dname])
+                pairs = [(li, c) for li in (1, 2) for c in (0, 1)]
+                control.append(
+                    {
+                        "data": dname,
+                        "activation": cact,
+                        "betti": b.tolist(),
+                        # per class, at the first and the last hidden layer: as constructed
+                        "kept": [bool(np.array_equal(b[li, c], known[c])) for li, c in pairs],
+                        # ... or read as a point: the error that would fake a verdict
+                        "points": [bool(_trivial(b[li, c][None])) for li, c in pairs],
+                    }
+                )
     return runs, control
 
 
@@ -302,11 +307,12 @@ def build(ctx) -> str:
     setting = (
         f"rings_discs (2-D) and hopf_pairs (3-D), {s['n_train']} training points, Betti "
         f"numbers of {s['n_test']} fresh points ({s['betti_points']} per class read), "
-        f"{shape}, {s['seeds']} seeds per data set and activation, {s['steps']} Adam steps"
+        f"{shape}, {s['seeds']} seeds per data set and activation, {s['steps']} Adam steps at lr "
+        f"{s['lr']:g} (tanh: {s['tanh_steps']} at {s['tanh_lr']:g})"
     )
     ctrl_text = (
         f"the input read as constructed in {input_right} of {len(runs)} networks' readings; "
-        f"control: untrained tanh networks (homeomorphisms) read as constructed in "
+        f"control: untrained tanh and leaky ReLU networks (homeomorphisms) read as constructed in "
         f"{sum(kept)} of {len(kept)} class readings at the first and last hidden layer, "
         f"as a point in {false_points}"
     )
@@ -391,6 +397,7 @@ def build(ctx) -> str:
     ctrl_rows = [
         [
             c["data"],
+            c["activation"],
             _fmt(c["betti"][0]),
             _fmt(c["betti"][1]),
             _fmt(c["betti"][2]),
@@ -420,13 +427,14 @@ def build(ctx) -> str:
         ctx.table(head, rows),
         f"<p>The input reads as constructed in {input_right} of {len(runs)} readings. "
         f"<b>Control</b> (can the reading see topology in a {s['width']}-dimensional "
-        "layer at all?): untrained tanh networks of the same shape are homeomorphisms onto "
-        "their image, so each class keeps its Betti numbers at every layer. Of the class "
+        "layer at all?): untrained tanh and leaky ReLU networks of the same shape are "
+        "homeomorphisms onto their image, so each class keeps its Betti numbers at every "
+        "layer. Of the class "
         "readings at the first and last hidden layer, "
         f"{sensitivity:.0%} read the input's numbers (threshold {SENSITIVITY:.0%}) and "
         f"{false_points} read a point (must be none).</p>",
         ctx.table(
-            ["data", "input", "first hidden", "last hidden", "class readings kept", "points"],
+            ["data", "untrained", "input", "first hidden", "last hidden", "kept", "points"],
             ctrl_rows,
         ),
     ]
