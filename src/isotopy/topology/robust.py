@@ -323,7 +323,7 @@ def count_components(
     the bridge lengths; with ``return_labels`` also each point's component (0 .. β0 - 1).
     """
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
     if n < 2:
         return (1, 0.0, [], np.zeros(n, dtype=np.int64)) if return_labels else (1, 0.0, [])
@@ -353,13 +353,16 @@ def count_components(
         spacing[a] = inside if bridge[e] else max(inside, length)
     if len(tree.data) < n - 1:  # the graph was not connected: cannot happen for Delaunay
         raise InputError("the neighbour graph of the cloud is not connected")
+
+    def parts():  # each point's part of the tree without its bridges: 0 .. bridges
+        keep = ~bridge
+        graph = coo_matrix((np.ones(keep.sum()), (tree.row[keep], tree.col[keep])), (n, n))
+        return connected_components(graph, directed=False)[1]
+
     # a bridge must also exceed ratio x the spacing of the parts it joins in the end: a longer
     # edge that joined one of them later (to a piece too small to count) voids it
     while bridge.any():
-        parent[:] = np.arange(n)
-        for e in np.flatnonzero(~bridge):
-            parent[find(tree.row[e])] = find(tree.col[e])
-        roots = np.array([find(a) for a in range(n)])
+        roots = parts()
         spacing = np.zeros(n)
         np.maximum.at(spacing, roots[tree.row[~bridge]], tree.data[~bridge])
         ends = np.flatnonzero(bridge)
@@ -374,29 +377,22 @@ def count_components(
         float(inner.max()) if len(inner) else 0.0,
         sorted(tree.data[bridge].tolist(), reverse=True),
     )
-    if not return_labels:
-        return out
-    parent[:] = np.arange(n)
-    for e in np.flatnonzero(~bridge):
-        parent[find(tree.row[e])] = find(tree.col[e])
-    roots = np.array([find(a) for a in range(n)])
-    return (*out, np.unique(roots, return_inverse=True)[1])
+    return (*out, parts()) if return_labels else out
 
 
-def _rips_per_component(P, i, j, lengths, labels, maxdim):
+def _rips_per_component(P, tree_lengths, labels, maxdim):
     """Persistence diagrams of the full Rips filtration of each component, pooled.
 
     Above DELAUNAY_MAX_DIM no sparse graph was found that holds the edges across a hole (a
     k-NN graph's flag complex never kills the hole's loop). Each component found by the β0
     rule gets the full Rips filtration instead, of a farthest-point subsample of at most
     RIPS_MAX_POINTS[maxdim - 1] of its points (even spacing, so the hole's death / birth
-    stays high). H_0 is the spanning tree's (i, j, lengths): one class per tree edge.
+    stays high). H_0 is the spanning tree's: one class per tree edge, dying at its length.
     """
     from ripser import ripser
     from scipy.spatial.distance import pdist, squareform
 
-    # H_0 from the spanning tree (i, j, lengths): one class per merge, born at 0
-    dgms = [np.r_[np.c_[np.zeros(len(lengths)), np.sort(lengths)], [[0.0, np.inf]]]]
+    dgms = [np.r_[np.c_[np.zeros(len(tree_lengths)), np.sort(tree_lengths)], [[0.0, np.inf]]]]
     dgms += [[] for _ in range(maxdim)]
     if maxdim == 0:
         return dgms
@@ -509,7 +505,7 @@ def robust_betti_numbers(
     ratios, never = [np.array([])], [0]
     if n > 2:
         if kind == "mst":
-            dgms = _rips_per_component(P, i, j, lengths, labels, maxdim)
+            dgms = _rips_per_component(P, lengths, labels, maxdim)
         else:
             D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
             dgms = [
@@ -522,8 +518,7 @@ def robust_betti_numbers(
             r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
             ratios.append(r)
             never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
-            need = used[k - 1]
-            betti.append(int(np.sum(r >= need)))
+            betti.append(int(np.sum(r >= used[k - 1])))
     else:
         betti += [0] * maxdim
         ratios += [np.array([])] * maxdim
