@@ -190,6 +190,9 @@ function sendTrain() {
     const w = numField("penalty-weight");
     msg.penalty_weight = w === null ? 0 : w;
   }
+  S.sentTrain = { lr: msg.lr, batch: msg.batch_size, optimizer: msg.optimizer,
+    speed: msg.speed, penalty: msg.penalty, "penalty-weight": msg.penalty_weight };
+  for (const k of Object.keys(S.sentTrain)) if (S.sentTrain[k] === undefined) delete S.sentTrain[k];
   send(msg);
 }
 
@@ -493,7 +496,18 @@ function onStatus(m) {
 function showStatus(m, force) {
   setPlaying(m.playing);
   $("step").textContent = m.step;
-  const put = (id, v) => { if (force || document.activeElement !== $(id)) $(id).value = v; };
+  // a value this page sent and the server has not yet answered with stays in its field: a
+  // status written before the server read that message would otherwise put the old value
+  // back, and the next change would send it again
+  if (force) S.sentTrain = {};
+  const put = (id, v) => {
+    const sent = S.sentTrain ? S.sentTrain[id] : undefined;
+    if (sent !== undefined) {
+      if (String(sent) !== String(v)) return;
+      delete S.sentTrain[id];
+    }
+    if (force || document.activeElement !== $(id)) $(id).value = v;
+  };
   put("lr", m.lr); put("batch", m.batch_size); put("optimizer", m.optimizer);
   put("speed", m.speed);
   if (!$("penalty-row").hidden) {
