@@ -132,7 +132,7 @@ def _exact_rows(ref: torch.Tensor, q: torch.Tensor, k: int, skip: int | None):
     pick = torch.cat([below, tied])
     pick = pick.sort().values
     dist, order = d2[pick].sort(stable=True)
-    return dist.sqrt(), pick[order]
+    return torch.from_numpy(np.sqrt(dist.numpy())), pick[order]  # numpy's sqrt is correctly rounded
 
 
 def _smallest(score: torch.Tensor, kc: int, nb: int) -> torch.Tensor:
@@ -265,7 +265,7 @@ def knn_search(
             d2 = d2.gather(1, order0)
             d2, order = d2.sort(dim=1, stable=True)
             cand = cand.gather(1, order)
-            out_d[s : s + chunk_size] = d2[:, :k].sqrt().numpy()
+            out_d[s : s + chunk_size] = np.sqrt(d2[:, :k].numpy())  # correctly rounded
             out_i[s : s + chunk_size] = cand[:, :k].numpy()
             if kc == limit:
                 continue  # every reference was a candidate
