@@ -96,6 +96,9 @@ def _build(out, names, quick, seed, progress, start) -> dict:
                 f'<section id="{name}"><h2>{html.escape(mod.TITLE)}</h2>{body}'
                 f'<p class="meta">section time {timings[name]} s</p></section>'
             )
+        missing = ctx.unindexed()
+        if missing:
+            raise RuntimeError(f"figures missing from the figure index: {', '.join(missing)}")
         seconds = round(time.perf_counter() - start, 1)
         page = _page(parts, ctx, names, seconds, quick)
         (tmp / "index.html").write_text(page)
