@@ -35,9 +35,27 @@ overlapping boxes are halved (the midpoint of the input chord inserted) and ever
 recomputed, until every 3-D stage is resolved or a budget (``max_vertices`` per curve,
 ``max_rounds`` rounds) runs out; the budget is counted in vertices and rounds, not seconds,
 so the same network gives the same report on any machine. A stage whose image vertices come
-closer than 1e-6 of the curves' extent is *touching*: in floating point the curves meet
-there and no linking number is defined. A stage that is neither is *unresolved*, and is
-reported with its closest approach, never with a number.
+closer than ``TOUCH_RTOL`` (1e-6) of the curves' extent is *touching*: in floating point
+the curves meet there and no linking number is defined. A stage that is neither is
+*unresolved*, and is reported with its closest approach, never with a number.
+
+**Carried values.** Where the boxes cannot certify a stage (after the refinement, which still
+tries every stage) but the stage is known to be a homeomorphism of R^3 onto its image (a
+square affine map with det W != 0, a strictly increasing activation, a vector field the
+stage itself certifies as invertible) and the value before it is certain (certified or
+itself carried), the value is *carried*:
+
+    Lk(h(a), h(b)) = sign(h) · Lk(a, b),
+
+with sign(h) = sign(det W) for an affine stage and +1 for the others (their Jacobians have
+positive determinant everywhere). This holds exactly because h maps a Seifert surface of a
+to one of h(a), meeting h(b) at the images of the same points with the same local signs
+up to sign(h); the image is open in R^3 (invariance of domain), so the count is the
+linking number in R^3. Two image curves that come within 1e-10 of each other in floating
+point are still disjoint there: a homeomorphism never joins two disjoint sets. "touching"
+is therefore reported only where the curves can really meet: after a stage that is not a
+homeomorphism (ReLU, a singular or non-square affine map), or after a stage whose own
+value is not certain.
 """
 
 from __future__ import annotations
@@ -49,6 +67,7 @@ import numpy as np
 from ..errors import InputError, check_positive_int
 
 TOUCH_RTOL = 1e-6  # closer than this fraction of their extent, two curves count as touching
+_CERTAIN = ("resolved", "carried")  # statuses whose value is exact
 
 __all__ = [
     "linking_number",
@@ -57,6 +76,7 @@ __all__ = [
     "linking_through_network",
     "curve_distance",
     "linking_labels",
+    "stage_orientation",
 ]
 
 
@@ -244,6 +264,7 @@ def curve_distance(a, b) -> float:
 
 _STATUS_TEXT = {
     "resolved": "certified",
+    "carried": "carried through a homeomorphism from the certain value before it",
     "touching": "the curves touch numerically: linking number undefined",
     "unresolved": "unresolved: refinement budget spent before the value was certain",
     "n/a": "not R^3",
@@ -255,9 +276,12 @@ class LinkingTrace:
     """Linking number of the two core curves after each stage, where it is certain.
 
     ``status[s]`` is "resolved" (the value is certified, see the module docstring),
-    "touching" (the image curves come within ``TOUCH_RTOL`` of their extent: no linking
-    number in floating point), "unresolved" (the refinement budget ran out first) or "n/a"
-    (the representation is not in R^3). ``values`` holds the integer only where resolved.
+    "carried" (stage s is a homeomorphism of R^3 and the value before it is certain: the
+    value follows exactly, its sign flipped by an orientation-reversing stage), "touching"
+    (after a stage that is not a homeomorphism, the image curves come within
+    ``TOUCH_RTOL`` of their extent: they can meet, no linking number in floating point),
+    "unresolved" (the refinement budget ran out first) or "n/a" (the representation is not
+    in R^3). ``values`` holds the integer only where resolved or carried.
     """
 
     names: list[str]
@@ -281,7 +305,7 @@ class LinkingTrace:
     def values(self) -> list[int | None]:
         """The certified linking number at each stage; None where it is not certain."""
         return [
-            int(round(v)) if st == "resolved" else None
+            int(round(v)) if st in _CERTAIN else None
             for v, st in zip(self.linking, self.status, strict=True)
         ]
 
@@ -290,7 +314,7 @@ class LinkingTrace:
     @property
     def resolved(self) -> list[bool]:
         """Whether each stage's value is certain (True for stages outside R^3: no value)."""
-        return [st in ("resolved", "n/a") for st in self.status]
+        return [st in (*_CERTAIN, "n/a") for st in self.status]
 
     @property
     def touching(self) -> list[bool]:
@@ -306,6 +330,8 @@ class LinkingTrace:
         st = self.status[s]
         if st == "resolved":
             return f"{self.values[s]:+d}"
+        if st == "carried":
+            return f"{self.values[s]:+d} (carried)"
         if st == "n/a":
             return "n/a (not R^3)"
         what = "touching" if st == "touching" else "unresolved"
@@ -328,6 +354,9 @@ class LinkingTrace:
             ],
             "touching_stages": [
                 n for n, st in zip(self.names, self.status, strict=True) if st == "touching"
+            ],
+            "carried_stages": [
+                n for n, st in zip(self.names, self.status, strict=True) if st == "carried"
             ],
             "vertices": self.vertices,
             "rounds": self.rounds,
@@ -358,19 +387,22 @@ class LinkingTrace:
 
     def __repr__(self) -> str:
         shown = {
-            n: (self.values[s] if self.status[s] == "resolved" else self.label(s))
+            n: (self.values[s] if self.status[s] in _CERTAIN else self.label(s))
             for s, n in enumerate(self.names)
         }
         return f"LinkingTrace({shown})"
 
 
 def linking_labels(d: dict) -> list[str]:
-    """Per-stage labels from :meth:`LinkingTrace.to_dict`: "+1", "n/a", "touching (closest
-    2.7e-08)", "unresolved (closest 1e-05)"; never a number where the value is not certain."""
+    """Per-stage labels from :meth:`LinkingTrace.to_dict`: "+1", "+1 (carried)", "n/a",
+    "touching (closest 2.7e-08)", "unresolved (closest 1e-05)"; never a number where the
+    value is not certain."""
     out = []
     for v, st, dist in zip(d["linking"], d["status"], d["closest_approach"], strict=True):
         if st == "resolved":
             out.append(f"{v:+d}")
+        elif st == "carried":
+            out.append(f"{v:+d} (carried)")
         elif st == "n/a":
             out.append("n/a")
         else:
@@ -436,6 +468,31 @@ def _conflicts(box_a, box_b):
     return ma, mb
 
 
+def stage_orientation(stage) -> int | None:
+    """+1 / -1 where ``stage`` is a homeomorphism of R^3 onto its image that keeps / reverses
+    orientation, None where it is not one (or its orientation is not known).
+
+    Affine: sign(det W) when W is 3 x 3 and the stage's own check calls it a homeomorphism;
+    an activation: +1 when strictly increasing (every injective activation of the registry
+    is); a vector field that certifies itself invertible: +1 (I + Dv, or the flow's
+    Jacobian, has positive determinant everywhere: x + t v(x) stays invertible for t in
+    [0, 1], so the determinant never crosses 0 from its value 1 at t = 0).
+    """
+    from ..nn import Activation, Affine
+
+    if getattr(stage, "d_in", None) != 3 or getattr(stage, "d_out", None) != 3:
+        return None
+    if not bool(stage.is_homeomorphism()[0]):
+        return None
+    if isinstance(stage, Affine):
+        return 1 if float(np.linalg.det(stage.weight[0].detach().double().numpy())) > 0 else -1
+    if isinstance(stage, Activation):
+        return 1 if stage.act.name in _MONOTONE else None
+    if getattr(stage, "lipschitz_bound", None) is not None:
+        return 1
+    return None
+
+
 def linking_through_network(
     net,
     dataset: str,
@@ -469,8 +526,9 @@ def linking_through_network(
     Returns
     -------
     LinkingTrace
-        Per stage: the certified value, or "touching" / "unresolved" with the closest
-        approach of the two image curves (see the module docstring for the certificate).
+        Per stage: the certified value, the value carried through a homeomorphism, or
+        "touching" / "unresolved" with the closest approach of the two image curves (see
+        the module docstring for the certificate and the carried values).
     """
     import copy
 
@@ -501,6 +559,8 @@ def linking_through_network(
         raise InputError(f"link datasets live in R^3 but the network expects {net.d_in} inputs")
     net64 = copy.deepcopy(net).to(torch.float64)
     curves = link_cores(dataset, samples=samples, **params)
+    # orientation of the stage reaching each representation (None: not a homeomorphism)
+    orient = [None] + [stage_orientation(st) for st in net64.stages]
     rounds, spent = 0, False
     while True:
         traces = [net64.trace(c) for c in curves]  # [(name, (m, d))] per curve
@@ -542,11 +602,20 @@ def linking_through_network(
             break
         curves = [_refine(c, m) for c, m in zip(curves, marks, strict=True)]
         rounds += 1
+    for s in range(1, len(status)):  # what the boxes left uncertain, a homeomorphism carries
+        if status[s] in ("touching", "unresolved") and orient[s] is not None:
+            if status[s - 1] in _CERTAIN:
+                status[s] = "carried"
     names, dims, lks, homeo = [], [], [], []
     for s, ((name, za), (_, zb)) in enumerate(zip(*traces, strict=True)):
         names.append(name)
         dims.append(int(za.shape[1]))
-        lks.append(float(lk_fn(za, zb)) if status[s] == "resolved" else np.nan)
+        if status[s] == "resolved":
+            lks.append(float(lk_fn(za, zb)))
+        elif status[s] == "carried":
+            lks.append(float(orient[s] * round(lks[s - 1])))
+        else:
+            lks.append(np.nan)
         homeo.append(None if s == 0 else bool(net.stages[s - 1].is_homeomorphism()[0]))
     return LinkingTrace(
         names,
