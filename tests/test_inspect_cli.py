@@ -22,6 +22,14 @@ def make_net():
 
 def not_a_module():
     return 3
+
+
+def broken():
+    raise RuntimeError("no weights here")
+
+
+def leaves():
+    raise SystemExit(1)
 """
 
 
@@ -146,3 +154,48 @@ def test_bad_layers_and_data(tmp_path, monkeypatch, capsys):
 
     assert main([*model, "--list-layers"]) == 0
     assert capsys.readouterr().out.split() == ["0", "1", "2", "3", "4"]
+
+
+def test_bad_input_shapes_factories_and_out(tmp_path, monkeypatch, capsys):
+    _factory(tmp_path)
+    (tmp_path / "badmod.py").write_text("raise ValueError('broken at import')\n")
+    monkeypatch.chdir(tmp_path)
+    model = ["inspect", "--model", "mynets:make_net", "--weights", "good.safetensors"]
+    data = ["--digits", "--subsample", "10", "--measures", "knn", "--out", "o"]
+    cases = [
+        (["--input-shape", "3,3"], r"holds 9 values per input, but each input .* has 64"),
+        (["--input-shape", "1,8,8"], r"cannot take inputs of shape \(\d+, 1, 8, 8\)"),
+        (["--input-shape=-1,64"], r"integer >= 1, got -1"),
+        (["--input-shape", "a,b"], r"comma-separated integers"),
+    ]
+    for args, pattern in cases:
+        _one_sentence(capsys, [*model, *data, *args], pattern)
+    for spec, pattern in [
+        ("mynets:broken", r"the factory 'mynets:broken' failed: RuntimeError: no weights here"),
+        ("mynets:leaves", r"the factory 'mynets:leaves' failed: SystemExit"),
+        ("badmod:f", r"importing module 'badmod' .* failed: ValueError: broken at import"),
+    ]:
+        _one_sentence(capsys, ["inspect", "--model", spec, *data], pattern)
+    _one_sentence(capsys, [*model, "--digits"], r"give --out DIR")
+    assert not (tmp_path / "o").exists()
+    from isotopy.cli import main
+
+    assert main([*model, "--list-layers"]) == 0  # no --out needed to list the layers
+    assert capsys.readouterr().out.split() == ["0", "1", "2", "3", "4"]
+
+
+def test_input_shape_errors_exit_2_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    _factory(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "isotopy", "inspect", "--model", "mynets:make_net", "--digits"]
+        + ["--subsample", "10", "--input-shape", "3,3", "--out", "o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert "holds 9 values per input" in out.stderr

@@ -55,7 +55,9 @@ def register(sub) -> None:
         default="train",
         help="which images of --digits / --mnist-dir",
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new or empty)")
+    p.add_argument(
+        "--out", metavar="DIR", help="folder to write (new or empty; not needed with --list-layers)"
+    )
     p.add_argument(
         "--layers", default=None, help="comma-separated layer names (default: every layer)"
     )
@@ -101,6 +103,10 @@ def load_factory(spec: str):
         mod = importlib.import_module(mod_name)
     except ImportError as e:
         raise InputError(f"cannot import module {mod_name!r} named by --model ({e})") from None
+    except (Exception, SystemExit) as e:  # the user's module failed while it was imported
+        raise InputError(
+            f"importing module {mod_name!r} named by --model failed: {type(e).__name__}: {e}"
+        ) from None
     factory = getattr(mod, attr, None)
     if factory is None:
         raise InputError(f"module {mod_name!r} has no factory {attr!r}")
@@ -108,7 +114,7 @@ def load_factory(spec: str):
         raise InputError(f"{spec!r} is not a function or class")
     try:
         model = factory()
-    except Exception as e:  # the user's code: any failure is bad input here
+    except (Exception, SystemExit) as e:  # the user's code: any failure is bad input here
         raise InputError(f"the factory {spec!r} failed: {type(e).__name__}: {e}") from None
     if not isinstance(model, torch.nn.Module):
         raise InputError(
@@ -155,7 +161,11 @@ def load_weights(model, path) -> None:
         raise InputError(
             f"the weights in {str(path)!r} do not match the model: " + "; ".join(parts)
         )
-    model.load_state_dict(tensors)
+    try:
+        model.load_state_dict(tensors)
+    except (RuntimeError, ValueError, TypeError) as e:  # e.g. a dtype the parameter refuses
+        first = str(e).strip().split("\n")[0][:200]
+        raise InputError(f"the weights in {str(path)!r} cannot be loaded ({first})") from None
 
 
 # -------------------------------------------------------------------------------- data
@@ -254,6 +264,8 @@ def _page(res, model_desc, data_desc, pngs) -> str:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from ..errors import InputError, parse_int_list
     from ..inspection import inspect, layer_names
     from ..train import atomic_dir
@@ -263,6 +275,8 @@ def run(args) -> int:
     if args.list_layers:
         print("\n".join(layer_names(model)))
         return 0
+    if not args.out:
+        raise InputError("give --out DIR, the folder to write the results to")
     target = atomic_dir(args.out, what="output folder")
     target.check()
     (X, y), data_desc = _data(args, run_)
@@ -275,6 +289,13 @@ def run(args) -> int:
         shape = parse_int_list(args.input_shape, "--input-shape")
         if not shape:
             raise InputError("--input-shape must name at least one size, e.g. 1,28,28")
+        size = int(np.prod(np.shape(X)[1:], dtype=np.int64))
+        if int(np.prod(shape, dtype=np.int64)) != size:
+            raise InputError(
+                f"--input-shape {args.input_shape} holds {int(np.prod(shape))} values per "
+                f"input, but each input of the data has {size}; give sizes that multiply to "
+                f"{size}, e.g. --input-shape=1,{size}"
+            )
     bar: dict = {}  # the open bar: phase, context manager, callback
 
     def close():

@@ -35,6 +35,7 @@ __all__ = [
     "Capture",
     "capture",
     "stratified_subsample",
+    "check_input_shape",
 ]
 
 
@@ -214,9 +215,34 @@ def _dtype(model) -> torch.dtype:
     return torch.get_default_dtype()
 
 
+def check_input_shape(input_shape) -> tuple[int, ...] | None:
+    """``input_shape`` as a tuple of positive ints (None stays None), or one InputError."""
+    if input_shape is None:
+        return None
+    try:
+        shape = tuple(int(v) for v in input_shape)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"the input shape must be a list of integers such as (1, 28, 28), got {input_shape!r}"
+        ) from None
+    if not shape or min(shape) < 1:
+        raise InputError(
+            f"the input shape must be one or more integers >= 1 such as (1, 28, 28), got {shape}"
+        )
+    return shape
+
+
 def _prepare(xb, input_shape, dtype, device) -> torch.Tensor:
     xb = torch.as_tensor(np.asarray(xb) if not isinstance(xb, torch.Tensor) else xb)
     if input_shape is not None:
+        per = int(np.prod(xb.shape[1:], dtype=np.int64))
+        want = int(np.prod(input_shape, dtype=np.int64))
+        if per != want:
+            raise InputError(
+                f"the input shape {','.join(map(str, input_shape))} holds {want} values per "
+                f"input, but each input of the data has {per} (shape "
+                f"{tuple(xb.shape[1:])}); give a shape whose sizes multiply to {per}"
+            )
         xb = xb.reshape(len(xb), *input_shape)
     return xb.to(device=device, dtype=dtype)
 
@@ -313,8 +339,7 @@ def capture(
 
     m = check_positive_int(subsample, "the subsample size")
     batch_size = check_positive_int(batch_size, "the batch size")
-    if input_shape is not None:
-        input_shape = tuple(int(v) for v in input_shape)
+    input_shape = check_input_shape(input_shape)
     hook_mods, requested = resolve_layers(model, layers)
     net_axis = _is_isotopy_network(model)
     if net_axis and model.n_networks != 1:
