@@ -42,6 +42,7 @@ class Context:
     last_figure: str = ""  # id of the last embedded figure
     embedded: list = field(default_factory=list)  # ids of every embedded figure, in order
     shipped: dict = field(default_factory=dict)  # figure id -> [{"run": rel path, "step": k}]
+    _saved: dict = field(default_factory=dict)  # id(Run) -> (Run, the folder it went to)
 
     def __post_init__(self):
         (self.out / "figures").mkdir(parents=True, exist_ok=True)
@@ -85,8 +86,13 @@ class Context:
         steps = step if isinstance(step, dict) else dict.fromkeys(runs, step)
         out = []
         for key, r in runs.items():
-            rel = f"runs/{fid}" + (f"/{key}" if key else "")
-            save_run(r, self.out / rel)
+            # a run shown by an earlier figure is written once (the entry keeps it alive, so
+            # its id cannot be reused)
+            rel = self._saved.get(id(r), (None, None))[1]
+            if rel is None:
+                rel = f"runs/{fid}" + (f"/{key}" if key else "")
+                save_run(r, self.out / rel)
+                self._saved[id(r)] = (r, rel)
             shown = steps.get(key)
             out.append({"run": rel, "step": int(r.history.steps_done if shown is None else shown)})
         self.shipped[fid] = out
