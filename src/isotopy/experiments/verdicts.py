@@ -1,6 +1,6 @@
 """Verdict rules: measured numbers -> "agrees" / "differs" / "not resolved", with the rule said.
 
-Every claim of the essay that the experiments test is judged by one of three small pure
+Every claim of the essay that the experiments test is judged by one of these small pure
 rules, and each rule returns a :class:`Verdict` that carries its own sentence, the
 resolution of the measurement and a one-line summary of what was measured, so that a
 reader sees how the verdict could have come out the other way.
@@ -10,16 +10,27 @@ reader sees how the verdict could have come out the other way.
   share does; "can" agrees when at least that share does and differs when none does.
   Anything in between, fewer seeds than a stated minimum, or a verdict that changes
   between two training lengths, is "not resolved". The resolution is 1 / seeds.
-- :func:`difference_verdict`: two classifiers on the same test items. The effect is the
-  difference of their error rates in percentage points; one test item is 100 / n_test
-  points. McNemar's exact test, p = binomtest(b10, b10 + b01, 1/2), on the items exactly
-  one of them gets right decides significance. An effect below one item or with p >= α is
-  "not resolved"; a significant effect in the expected direction agrees, the other way
-  differs.
+- :func:`difference_verdict`: two classifiers on the same test images. The effect is the
+  difference of their error rates in percentage points; one test image is 100 / n_test
+  points. An exact test with the test image as its unit decides significance
+  (:func:`~isotopy.experiments.paired.sign_flip_test`: McNemar's exact test for one seed;
+  with several seeds each image's discordant outcomes are summed, so seeds that share the
+  images are never counted as independent samples). An effect below one image or with
+  p >= α is "not resolved"; a significant effect in the expected direction agrees, the
+  other way differs.
+- :func:`size_verdict`: a claimed range for a quantity (an effect "of 0.1-0.2 points", an
+  error "of at least 4%"), widened by the resolution, against an interval of the measured
+  value: the interval inside agrees, outside differs, across the edge is "not resolved".
 - :func:`ordering_verdict`: a statistic measured over seeds in two groups, with an
   expected ordering. A percentile bootstrap confidence interval (level 1 - α) of the
   difference of the two medians decides: it lies wholly on the expected side -> agrees,
   wholly on the other side -> differs, contains 0 -> "not resolved".
+- :func:`dominance_verdict`: the same ordering for a whole curve (a statistic at every
+  threshold of a stated range): it must hold at every threshold to agree, the reverse at
+  every threshold to differ; crossing curves are "not resolved".
+- :func:`all_verdict` and :func:`controlled_verdict` compose verdicts: a claim that must
+  hold in several settings (every depth, every form of a head), and a "cannot" claim that
+  counts only where a control measured alike "can".
 """
 
 from __future__ import annotations
@@ -35,8 +46,13 @@ __all__ = [
     "VERDICTS",
     "fraction_verdict",
     "difference_verdict",
+    "size_verdict",
     "ordering_verdict",
     "bootstrap_median_difference",
+    "curve_differences",
+    "dominance_verdict",
+    "all_verdict",
+    "controlled_verdict",
 ]
 
 VERDICTS = ("agrees", "differs", "not resolved")
@@ -167,17 +183,19 @@ def difference_verdict(
     alpha: float = 0.05,
     names: tuple[str, str] = ("a", "b"),
 ) -> Verdict:
-    """Judge "classifier b makes fewer (or more) errors than a" on the same test items.
+    """Judge "classifier b makes fewer (or more) errors than a" on the same test images.
 
     Parameters
     ----------
     correct_a, correct_b : bool arrays (n_test,) or (seeds, n_test)
-        Whether each classifier got each test item right; rows are seeds (each seed's
-        classifiers see the same n_test items), pooled for the test.
+        Whether each classifier got each test image right; rows are seeds, and every seed
+        scores the same n_test images, so the test takes the image as its unit
+        (:func:`~isotopy.experiments.paired.sign_flip_test`; McNemar's exact test for one
+        seed), never the seeds x images outcomes as independent samples.
     expect : {"b_lower", "b_higher"}
         The essay's direction: b's error below a's, or above.
     alpha : float
-        Significance level of McNemar's exact test.
+        Significance level of the test.
     names : (str, str)
         Names of a and b for the sentences.
 
@@ -185,46 +203,117 @@ def difference_verdict(
     -------
     Verdict
         ``measured`` gives both errors, the effect err_a - err_b in points (mean over
-        seeds), the discordant counts and p.
+        seeds), in how many seeds b is lower, the discordant counts and p.
     """
-    from scipy.stats import binomtest
+    from .paired import paired_outcomes, sign_flip_test
 
-    a = np.atleast_2d(np.asarray(correct_a, dtype=bool))
-    b = np.atleast_2d(np.asarray(correct_b, dtype=bool))
-    if a.shape != b.shape or a.ndim != 2 or a.shape[1] == 0:
-        raise InputError(
-            f"paired outcomes must have the same shape (n_test,) or (seeds, "
-            f"n_test), got {np.shape(correct_a)} and {np.shape(correct_b)}"
-        )
+    a, b = paired_outcomes(correct_a, correct_b)
     if expect not in ("b_lower", "b_higher"):
         raise InputError(f"expect must be 'b_lower' or 'b_higher', got {expect!r}")
     alpha = _alpha(alpha)
-    n_test = a.shape[1]
+    seeds, n_test = a.shape
     err_a, err_b = 100 * (1 - a.mean()), 100 * (1 - b.mean())  # percent
     effect = err_a - err_b  # > 0: b makes fewer errors
-    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
-    p = 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b).pvalue)
+    test = sign_flip_test(a, b)
     resolution = 100 / n_test
     na, nb = names
+    unit = (
+        "McNemar's exact test"
+        if seeds == 1
+        else "the exact sign-flip test over test images (each image's seeds summed: the "
+        "seeds share the images, so the image is the unit)"
+    )
     rule = (
         f"the effect (error of {na} minus error of {nb}, in points) must be at least one "
-        f"test image ({resolution:.3g} points) and McNemar's exact test must give "
-        f"p < {alpha:g}; then it agrees if {nb}'s error is "
-        f"{'lower' if expect == 'b_lower' else 'higher'}, differs otherwise; else it is "
-        "not resolved."
+        f"test image ({resolution:.3g} points) and {unit} must give p < {alpha:g}; then it "
+        f"agrees if {nb}'s error is {'lower' if expect == 'b_lower' else 'higher'}, differs "
+        "otherwise; else it is not resolved."
     )
-    if abs(effect) < resolution - 1e-12 or p >= alpha:
+    if abs(effect) < resolution - 1e-12 or test["p"] >= alpha:
         verdict = "not resolved"
     else:
         verdict = "agrees" if (effect > 0) == (expect == "b_lower") else "differs"
-    seeds = f" over {a.shape[0]} seeds" if a.shape[0] > 1 else ""
-    measured = (
-        f"{na} {err_a:.2f}%, {nb} {err_b:.2f}%{seeds}: effect {effect:+.2f} points; "
-        f"only {na} right {only_a}, only {nb} right {only_b}, p = {p:.2g}"
+    measured = f"{na} {err_a:.2f}%, {nb} {err_b:.2f}%"
+    if seeds > 1:
+        per_seed = a.sum(1) - b.sum(1)  # (seeds,) errors of b fewer than a's
+        measured += (
+            f" over {seeds} seeds: effect {effect:+.2f} points; {nb} lower in "
+            f"{int((per_seed > 0).sum())} of {seeds} seeds, higher in {int((per_seed < 0).sum())}"
+        )
+    else:
+        measured += f": effect {effect:+.2f} points"
+    measured += (
+        f"; only {na} right {test['only_a']}, only {nb} right {test['only_b']}, p = {test['p']:.2g}"
     )
     return Verdict(
         verdict, rule, f"one test image = {resolution:.3g} points ({n_test} test images)", measured
     )
+
+
+# ------------------------------------------------------------------------ size of an effect
+def size_verdict(
+    estimate: float,
+    low: float,
+    high: float,
+    *,
+    claimed: tuple[float, float],
+    resolution: float,
+    what: str = "the effect",
+    unit: str = "points",
+    level: float = 0.95,
+) -> Verdict:
+    """Judge "the quantity lies in the claimed range" from an interval of it.
+
+    The claimed range [c_lo, c_hi] (c_hi may be inf: "at least c_lo") is widened by the
+    measurement's resolution r to B = [c_lo - r, c_hi + r]: a value within r of the claim
+    cannot be told apart from it. The interval [low, high] (at ``level``) wholly inside B
+    agrees, wholly outside B differs, and one that meets B without lying inside it is not
+    resolved.
+
+    Parameters
+    ----------
+    estimate, low, high : float
+        The measured value and its interval.
+    claimed : (float, float)
+        The claim's range (``(4.0, inf)`` for "at least 4").
+    resolution : float
+        The finest difference the measurement tells apart (e.g. one test image), >= 0.
+    what, unit : str
+        For the sentences.
+    level : float
+        The interval's level, for the sentences.
+
+    Returns
+    -------
+    Verdict
+    """
+    c_lo, c_hi = (float(c) for c in claimed)
+    r = float(resolution)
+    vals = (float(estimate), float(low), float(high))
+    if not all(np.isfinite(vals)) or not vals[1] <= vals[0] <= vals[2]:
+        raise InputError(f"the interval must be finite with low <= estimate <= high, got {vals}")
+    if np.isnan(c_lo) or not c_lo <= c_hi or not np.isfinite(r) or r < 0:
+        raise InputError(
+            f"the claimed range must have low <= high and a resolution >= 0, got "
+            f"{claimed} and {resolution!r}"
+        )
+    lo_b, hi_b = c_lo - r, c_hi + r
+    shown = f"at least {c_lo:g}" if np.isinf(c_hi) else f"{c_lo:g}-{c_hi:g}"
+    band = f"[{lo_b:.3g}, {'inf' if np.isinf(hi_b) else f'{hi_b:.3g}'}]"
+    rule = (
+        f"the claim puts {what} at {shown} {unit}; widened by the resolution ({r:.3g}) that is "
+        f"{band}: it agrees if the {level:.0%} interval lies wholly inside, differs if it lies "
+        "wholly outside, else is not resolved."
+    )
+    e, lo, hi = vals
+    if lo_b <= lo and hi <= hi_b:
+        verdict = "agrees"
+    elif hi < lo_b or lo > hi_b:
+        verdict = "differs"
+    else:
+        verdict = "not resolved"
+    measured = f"{what} {e:.3g} {unit}, {level:.0%} interval [{lo:.3g}, {hi:.3g}]"
+    return Verdict(verdict, rule, f"{r:.3g} {unit}", measured)
 
 
 # --------------------------------------------------------------------- ordering over seeds
@@ -308,3 +397,176 @@ def ordering_verdict(
         f"difference of medians {d:.3g}, {1 - alpha:.0%} interval [{lo:.3g}, {hi:.3g}]",
         measured,
     )
+
+
+# ------------------------------------------------------------- a curve over thresholds
+def curve_differences(
+    a, b, *, alpha: float = 0.05, n_boot: int = 4000, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Median difference of two groups' curves at each threshold, with bootstrap intervals.
+
+    a : (n_a, T), b : (n_b, T): one curve per seed (e.g. the share of a grid above each of T
+    thresholds) -> {"difference", "low", "high"} (T,) of median(a) - median(b) and its
+    percentile interval at level 1 - alpha (:func:`bootstrap_median_difference` at each
+    threshold), and ``"empty"`` (T,): thresholds where both medians are 0 (at most half of
+    each group's networks reach them: nothing to compare).
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or a.shape[1] == 0:
+        raise InputError(
+            f"curves must be (seeds, thresholds) arrays with the same thresholds, got "
+            f"{a.shape} and {b.shape}"
+        )
+    diff, lo, hi = np.array(
+        [
+            bootstrap_median_difference(a[:, j], b[:, j], alpha=alpha, n_boot=n_boot, seed=seed)
+            for j in range(a.shape[1])
+        ]
+    ).T  # each (T,)
+    empty = (np.median(a, 0) == 0) & (np.median(b, 0) == 0)
+    return {"difference": diff, "low": lo, "high": hi, "empty": empty}
+
+
+def _ranges(ts) -> str:
+    return ", ".join(f"{t:.2g}" for t in ts) if len(ts) else "none"
+
+
+def dominance_verdict(
+    a,
+    b,
+    thresholds,
+    *,
+    expect: str = "a_greater",
+    alpha: float = 0.05,
+    min_seeds: int = 10,
+    resolution: float = 0.0,
+    names: tuple[str, str] = ("a", "b"),
+    statistic: str = "the share above t",
+    n_boot: int = 4000,
+    seed: int = 0,
+) -> Verdict:
+    """Judge "group a's curve lies above group b's" across a stated range of thresholds.
+
+    At each threshold t where either group's median is above 0, the percentile bootstrap
+    interval (level 1 - alpha) of median(a) - median(b) (:func:`curve_differences`) puts a
+    above (interval above ``resolution``), b above (below -``resolution``) or neither. It
+    agrees if a is above at every compared threshold, differs if b is above at every one,
+    and is not resolved otherwise: where the curves cross, the ordering depends on the
+    threshold, and no single threshold speaks for the claim. Requiring every threshold is an
+    intersection-union test (Berger 1982): each interval at level 1 - alpha keeps the
+    verdict's level at 1 - alpha without a multiplicity correction.
+
+    Parameters
+    ----------
+    a, b : arrays (n_a, T), (n_b, T)
+        One curve per seed (network), sampled at ``thresholds``.
+    thresholds : array (T,)
+        The stated range, for the sentences.
+    expect : {"a_greater", "a_smaller"}
+    alpha : float
+    min_seeds : int
+        Fewer seeds in either group give "not resolved".
+    resolution : float
+        The finest difference of the statistic the measurement tells apart (e.g. one grid
+        point's share of the grid).
+    names, statistic : str
+        For the sentences.
+    n_boot, seed : int
+
+    Returns
+    -------
+    Verdict
+        ``measured`` lists the thresholds at which each group is above, and those with
+        nothing to compare.
+    """
+    if expect not in ("a_greater", "a_smaller"):
+        raise InputError(f"expect must be 'a_greater' or 'a_smaller', got {expect!r}")
+    alpha = _alpha(alpha)
+    min_seeds = check_positive_int(min_seeds, "min_seeds")
+    ts = np.asarray(thresholds, dtype=float).ravel()
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 2 or a.shape[1] != len(ts):
+        raise InputError(f"curves must have one column per threshold ({len(ts)}), got {a.shape}")
+    c = curve_differences(a, b, alpha=alpha, n_boot=n_boot, seed=seed)
+    r = float(resolution)
+    above_a = ~c["empty"] & (c["low"] > r)
+    above_b = ~c["empty"] & (c["high"] < -r)
+    compared = ~c["empty"]
+    na, nb = names
+    want = above_a if expect == "a_greater" else above_b
+    other = above_b if expect == "a_greater" else above_a
+    rule = (
+        f"at every threshold t in {ts.min():.3g}-{ts.max():.3g} where either group's median is "
+        f"above 0, the {1 - alpha:.0%} bootstrap interval of median({na}) - median({nb}) of "
+        f"{statistic} must lie wholly on the {'positive' if expect == 'a_greater' else 'negative'}"
+        f" side ({na} {'larger' if expect == 'a_greater' else 'smaller'}) for it to agree, "
+        "wholly on the other side at every such t for it to differ; else (the curves cross, or "
+        f"an interval contains 0) it is not resolved; it needs at least {min_seeds} seeds per "
+        "group."
+    )
+    if min(len(a), len(b)) < min_seeds or not compared.any():
+        verdict = "not resolved"
+    elif want[compared].all():
+        verdict = "agrees"
+    elif other[compared].all():
+        verdict = "differs"
+    else:
+        verdict = "not resolved"
+    neither = compared & ~above_a & ~above_b
+    measured = (
+        f"{na} above at t = {_ranges(ts[above_a])}; {nb} above at t = {_ranges(ts[above_b])}"
+        + (f"; neither at t = {_ranges(ts[neither])}" if neither.any() else "")
+        + (f"; nothing to compare at t = {_ranges(ts[c['empty']])}" if c["empty"].any() else "")
+        + f" ({len(a)} and {len(b)} seeds)"
+    )
+    return Verdict(
+        verdict,
+        rule,
+        f"{1 - alpha:.0%} intervals at {len(ts)} thresholds; differences below {r:.3g} count "
+        "as none",
+        measured,
+    )
+
+
+# -------------------------------------------------------------- a claim over several settings
+def all_verdict(parts: dict, *, over: str) -> Verdict:
+    """One verdict for a claim that must hold in every one of several settings.
+
+    ``parts`` maps a setting's label (e.g. "depth 2") to its :class:`Verdict`. The claim
+    agrees if it agrees in every setting, differs if it differs in any, and is not resolved
+    otherwise. ``over`` names the settings ("depth 1-3") for the sentences.
+    """
+    if not parts:
+        raise InputError("all_verdict needs at least one setting's verdict")
+    vs = list(parts.values())
+    words = [v.verdict for v in vs]
+    if all(w == "agrees" for w in words):
+        verdict = "agrees"
+    elif "differs" in words:
+        verdict = "differs"
+    else:
+        verdict = "not resolved"
+    first = vs[0].rule[0].lower() + vs[0].rule[1:]
+    rule = (
+        f"judged at every {over}: it agrees if it agrees at each, differs if it differs at "
+        f"any, else is not resolved; at each, {first}"
+    )
+    measured = "; ".join(f"{k}: {v.measured}" for k, v in parts.items())
+    resolutions = list(dict.fromkeys(v.resolution for v in vs))
+    return Verdict(verdict, rule, "; ".join(resolutions), measured)
+
+
+def controlled_verdict(v: Verdict, control: Verdict, *, what: str, label: str = "") -> Verdict:
+    """``v``, whose "agrees" stands only where a control measured alike agrees.
+
+    A claim that networks *cannot* do something is evidence about them only where the same
+    recipe does it with the capacity the claim allows (``control``, e.g. one more unit at
+    the same depth); where the control does not agree, an "agrees" becomes "not resolved".
+    ``what`` names the control in the rule, ``label`` (default ``what``) in ``measured``.
+    """
+    verdict = v.verdict
+    if verdict == "agrees" and control.verdict != "agrees":
+        verdict = "not resolved"
+    rule = v.rule.rstrip(".") + f"; an agreement counts only where {what} agrees."
+    measured = f"{v.measured}; {label or what}: {control.measured}"
+    return Verdict(verdict, rule, v.resolution, measured)

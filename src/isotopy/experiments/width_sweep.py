@@ -13,11 +13,16 @@ A network below the bound can reach 100% on a finite sample by routing a thin ch
 "ball" through gaps between shell samples; the grid exposes that channel. The essay saw
 about 80% for its 2-unit network on the disc inside an annulus.
 
-:func:`run_width_claims` judges the essay's claim itself at exactly n and n + 1 units (one
-hidden layer): every network is trained for 2L steps with a snapshot at L, both lengths
-are scored on the dense grid, and :func:`~isotopy.experiments.verdicts.fraction_verdict`
-turns the share of seeds at 100% into a verdict that must be the same at L and 2L (if more
-training changes it, the length did not decide it).
+:func:`run_width_claims` judges the essay's claim itself at exactly n and n + 1 units per
+layer, at depths 1-3 (its claim holds "regardless of depth": 2, 2-2 and 2-2-2 units for the
+disc in the annulus): every network is trained for 2L steps with a snapshot at L, both
+lengths are scored on the dense grid, and
+:func:`~isotopy.experiments.verdicts.fraction_verdict` turns the share of seeds at 100% into
+a verdict that must be the same at L and 2L (if more training changes it, the length did not
+decide it). "n units cannot" must hold at every depth
+(:func:`~isotopy.experiments.verdicts.all_verdict`), and at each depth it counts only where
+n + 1 units trained the same way can (:func:`~isotopy.experiments.verdicts.controlled_verdict`):
+a recipe that fails at that depth with either width says nothing about the width.
 """
 
 from __future__ import annotations
@@ -64,9 +69,13 @@ class WidthClaimSettings:
     misses were shell grid points at radius 0.70-0.72, where the volume-uniform sample is
     sparse; 2,000 extra points in the ball and the shell's inner 0.05 fix them: 19/20 at
     1,500, 3,000 and 6,000 steps. Width 3 under the same settings: 0/20 at every length.
+    The same recipe at depths 2 and 3 (input weights x 3, deeper layers as drawn): n + 1
+    units reach 100% in 17-20 of 20 seeds in R^1, R^2 and R^3 at both lengths; n units in
+    none (R^2, 2-2-2: grid accuracy up to 0.974).
     """
 
     dims: tuple[int, ...] = (1, 2, 3)  # the interval, the disc in an annulus, the 3-ball
+    depths: tuple[int, ...] = (1, 2, 3)  # "regardless of depth": 1 to 3 hidden layers of w
     seeds: int = 20  # resolution 5%; 20 networks train about as fast as 10 (per-step overhead)
     steps: int = 1500  # L: judged at L and 2L = 3,000 Adam steps (outcome stable to 6,000)
     n: int = 2000  # training points, uniform by volume
@@ -77,8 +86,8 @@ class WidthClaimSettings:
 
     @classmethod
     def quick(cls) -> WidthClaimSettings:
-        """R^1 and R^2, 3 seeds, 100 steps: too few seeds for a verdict ("not resolved")."""
-        return cls(dims=(1, 2), seeds=3, steps=100, n=200, boundary=100)
+        """R^1 and R^2, depths 1-2, 3 seeds, 100 steps: too few seeds for a verdict."""
+        return cls(dims=(1, 2), depths=(1, 2), seeds=3, steps=100, n=200, boundary=100)
 
 
 def claim_sample(dim: int, *, n: int, boundary: int, seed: int = 0):
@@ -108,8 +117,10 @@ def _score(net, P, labels, X, y) -> dict:
     ga = grid_accuracy(net, P, labels)  # (N,)
     sa = (np.atleast_2d(net.predict(torch.as_tensor(X))) == y[None, :]).mean(1)  # (N,)
     perfect = int((ga == 1.0).sum())
+    gv = grid_accuracy(net, P, labels, balanced=False)  # (N,) each set counted by its volume
     return {
         "grid_accuracy": ga.tolist(),
+        "grid_volume_accuracy": gv.tolist(),
         "sample_accuracy": sa.tolist(),
         "grid_perfect": perfect,
         "fraction": perfect / len(ga),
@@ -120,15 +131,23 @@ def _score(net, P, labels, X, y) -> dict:
     }
 
 
-def run_width_claims(
-    settings: WidthClaimSettings | None = None, *, seed: int = 0, progress=None
-) -> dict:
-    """The essay's width claims at exactly n and n + 1 units, judged by verdict rules.
+def _plural(w: int) -> str:
+    return f"{w} unit{'s' if w > 1 else ''}"
 
-    For each dimension n: ``seeds`` networks with one hidden layer of n tanh units and as
-    many of n + 1 units are trained on ``nested_spheres`` (dim n) for 2L steps with a
-    snapshot at L; at both lengths each network is scored on the dense grid of the ball and
-    the shell (balanced accuracy) and on its training sample.
+
+def run_width_claims(
+    settings: WidthClaimSettings | None = None,
+    *,
+    seed: int = 0,
+    progress=None,
+    keep_networks: bool = False,
+) -> dict:
+    """The essay's width claims at exactly n and n + 1 units per layer, depths 1-3, judged.
+
+    For each dimension n and depth k: ``seeds`` networks with k hidden layers of n tanh units
+    and as many with k layers of n + 1 units are trained on ``nested_spheres`` (dim n) for
+    2L steps with a snapshot at L; at both lengths each network is scored on the dense grid
+    of the ball and the shell (balanced accuracy, and by volume) and on its training sample.
 
     Parameters
     ----------
@@ -138,18 +157,23 @@ def run_width_claims(
     seed : int
         Data sample seed and first network seed.
     progress : callable, optional
-        ``progress(done, total)`` over (dimension, width) pairs.
+        ``progress(done, total)`` over (dimension, width, depth) triples.
+    keep_networks : bool
+        Also return the trained networks (not JSON-able; for figures that ship them).
 
     Returns
     -------
     dict
         ``settings``; ``results``: one dict per dimension with ``dim``, ``bound`` (n + 1),
-        ``steps`` ([L, 2L]), ``grid_points``, ``widths``: {width: {"at": [score at L,
-        score at 2L]}} where a score holds per-seed ``grid_accuracy`` and
-        ``sample_accuracy``, ``grid_perfect`` (seeds at 100% on the grid), ``fraction``,
-        ``grid_median``/``grid_min``/``grid_max``, and ``verdicts`` {"fail": n units
-        cannot, "succeed": n + 1 units can} as :class:`Verdict` dicts; ``verdicts`` (the
-        same, flat, keyed "R^n: ..."); ``seconds``; ``summary`` lines.
+        ``steps`` ([L, 2L]), ``depths``, ``grid_points``, ``runs``: one dict per (width,
+        depth) with ``width``, ``depth`` and ``at`` ([score at L, score at 2L]: per-seed
+        ``grid_accuracy``, ``grid_volume_accuracy`` and ``sample_accuracy``,
+        ``grid_perfect`` (seeds at 100% on the grid), ``fraction``,
+        ``grid_median``/``grid_min``/``grid_max``), ``parts`` {"fail": {depth: verdict},
+        "succeed": {depth: verdict}} and ``verdicts`` {"fail": n units cannot at any depth,
+        "succeed": n + 1 units can at every depth} as :class:`Verdict` dicts; ``verdicts``
+        (the same, flat, keyed "R^n: ..."); ``seconds``; ``summary`` lines; with
+        ``keep_networks``, ``networks`` {(n, width, depth): (net, history, X, y)}.
     """
     import time
 
@@ -157,77 +181,110 @@ def run_width_claims(
 
     from ..nn import Network
     from ..train import fit
+    from .verdicts import all_verdict, controlled_verdict
 
     cfg = make_config(WidthClaimSettings, settings)
     seeds = check_seeds(cfg.seeds)
     L = check_positive_int(cfg.steps, "steps")
     dims = tuple(check_positive_int(d, "every entry of dims") for d in cfg.dims)
-    start, done, total = time.perf_counter(), 0, 2 * len(dims)
-    results, flat = [], {}
+    depths = tuple(check_positive_int(k, "every entry of depths") for k in cfg.depths)
+    if not depths:
+        raise InputError("the width claims need at least one depth")
+    start, done, total = time.perf_counter(), 0, 2 * len(dims) * len(depths)
+    results, flat, networks = [], {}, {}
     for d in dims:
         P, labels = grid_points("nested_spheres", resolution=GRID.get(d, 21), params={"dim": d})
         X, y = claim_sample(d, n=cfg.n, boundary=cfg.boundary, seed=seed)
-        by_width, verdicts = {}, {}
+        runs, parts = [], {"fail": {}, "succeed": {}}
         for w, expect in ((d, "fail"), (d + 1, "succeed")):
-            net = Network(d, (w,), "tanh", 2, n_networks=seeds, seed=seed)
-            with torch.no_grad():
-                net.stages[0].weight.mul_(cfg.init_scale)
-            with one_thread():
-                hist = fit(
-                    net, X, y, steps=2 * L, lr=cfg.lr, seed=seed, record_every=L, compile=True
+            for k in depths:
+                net = Network(d, (w,) * k, "tanh", 2, n_networks=seeds, seed=seed)
+                with torch.no_grad():
+                    net.stages[0].weight.mul_(cfg.init_scale)
+                with one_thread():
+                    hist = fit(
+                        net, X, y, steps=2 * L, lr=cfg.lr, seed=seed, record_every=L, compile=True
+                    )
+                at = [
+                    _score(hist.network_at(net, L), P, labels, X, y),
+                    _score(net, P, labels, X, y),
+                ]
+                runs.append({"width": w, "depth": k, "at": at})
+                if keep_networks:
+                    networks[d, w, k] = (net, hist, X, y)
+                parts[expect][k] = fraction_verdict(
+                    at[0]["grid_perfect"],
+                    seeds,
+                    expect=expect,
+                    share=cfg.share,
+                    successes_longer=at[1]["grid_perfect"],
+                    target="100% on the grid",
                 )
-            at = [_score(hist.network_at(net, L), P, labels, X, y), _score(net, P, labels, X, y)]
-            by_width[w] = {"at": at}
-            v = fraction_verdict(
-                at[0]["grid_perfect"],
-                seeds,
-                expect=expect,
-                share=cfg.share,
-                successes_longer=at[1]["grid_perfect"],
-                target="100% on the dense grid",
+                done += 1
+                tick(progress, done, total)
+        over = f"depth {depths[0]}-{depths[-1]}" if len(depths) > 1 else f"depth {depths[0]}"
+        fail = {
+            f"depth {k}": controlled_verdict(
+                v,
+                parts["succeed"][k],
+                what=f"the same depth with {_plural(d + 1)} per layer",
+                label=f"{_plural(d + 1)}",
             )
-            verdicts[expect] = v.to_dict()
-            units = f"a layer of {w} unit{'s' if w > 1 else ''}"
-            claim = (
-                f"R^{d}: {units} cannot separate the ball from the shell"
-                if expect == "fail"
-                else f"R^{d}: {units} can separate the ball from the shell"
-            )
-            flat[claim] = v
-            done += 1
-            tick(progress, done, total)
+            for k, v in parts["fail"].items()
+        }
+        verdicts = {
+            "fail": all_verdict(fail, over=over),
+            "succeed": all_verdict(
+                {f"depth {k}": v for k, v in parts["succeed"].items()}, over=over
+            ),
+        }
+        flat[f"R^{d}: layers of {_plural(d)} cannot separate the ball from the shell ({over})"] = (
+            verdicts["fail"]
+        )
+        flat[f"R^{d}: layers of {_plural(d + 1)} can separate the ball from the shell ({over})"] = (
+            verdicts["succeed"]
+        )
         results.append(
             {
                 "dim": d,
                 "bound": d + 1,
                 "steps": [L, 2 * L],
+                "depths": list(depths),
                 "seeds": seeds,
                 "grid_points": int(len(P)),
-                "widths": by_width,
-                "verdicts": verdicts,
+                "runs": runs,
+                "parts": {
+                    "fail": {k: v.to_dict() for k, v in fail.items()},
+                    "succeed": {f"depth {k}": v.to_dict() for k, v in parts["succeed"].items()},
+                },
+                "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
             }
         )
-    return claims_result(
+    out = claims_result(
         NAME, "claims", cfg, start, flat, claims_summary, "measured", results=results
     )
+    if keep_networks:
+        out["networks"] = networks
+    return out
 
 
 def claims_summary(res: dict) -> list[str]:
     """Readable lines of :func:`run_width_claims`'s result, before the verdicts."""
     c = res["settings"]
     lines = [
-        f"nested_spheres, one hidden layer of n or n + 1 tanh units, {c['seeds']} seeds, "
-        f"{c['n']} + {c['boundary']} boundary points, input weights x{c['init_scale']:g},"
-        f" Adam lr {c['lr']}; scored on a dense grid (balanced) after L and 2L steps"
+        f"nested_spheres, 1-{max(c['depths'])} hidden layers of n or n + 1 tanh units, "
+        f"{c['seeds']} seeds, {c['n']} + {c['boundary']} boundary points, input weights "
+        f"x{c['init_scale']:g}, Adam lr {c['lr']}; scored on a dense grid (balanced) after L "
+        "and 2L steps"
     ]
     for r in res["results"]:
         L, L2 = r["steps"]
         lines.append(f"R^{r['dim']} (grid of {r['grid_points']} points):")
-        for w, bw in r["widths"].items():
-            for steps, a in zip((L, L2), bw["at"], strict=True):
+        for run in r["runs"]:
+            for steps, a in zip((L, L2), run["at"], strict=True):
                 lines.append(
-                    f"  width {w}, {steps:>5} steps: {a['grid_perfect']:>2}/"
-                    f"{r['seeds']} at 100% on the grid; grid median "
+                    f"  width {run['width']} x depth {run['depth']}, {steps:>5} steps: "
+                    f"{a['grid_perfect']:>2}/{r['seeds']} at 100% on the grid; grid median "
                     f"{a['grid_median']:.4f} (min {a['grid_min']:.4f}, max "
                     f"{a['grid_max']:.4f}); {a['sample_perfect']} at 100% on samples"
                 )
@@ -256,9 +313,9 @@ class WidthSweepConfig:
     seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
     claims: bool = setting(
         False,
-        "judge the essay's claims at n and n + 1 units with verdicts (20 seeds, L = 1500 and "
-        "2L steps, 2000 + 2000 boundary points, lr 0.05, unless given)",
-    )  # the claims have their own settings (WidthClaimSettings): judged at two lengths
+        "judge the essay's claims at n and n + 1 units per layer, depths 1-3, with verdicts "
+        "(20 seeds, L = 1500 and 2L steps, 2000 + 2000 boundary points, lr 0.05, unless given)",
+    )  # the claims have their own settings (WidthClaimSettings): two lengths, three depths
 
     @classmethod
     def quick(cls) -> WidthSweepConfig:
@@ -296,9 +353,8 @@ def run(config: WidthSweepConfig | None = None, *, progress=None, **changes) -> 
     if cfg.claims:
         if cfg.widths is not None or cfg.depth != 1 or cfg.activation != "tanh":
             raise InputError(
-                "the width claims are judged with one hidden layer of n and "
-                "n + 1 tanh units; --widths, --depth and --activation do not "
-                "apply to --claims"
+                "the width claims are judged with 1-3 hidden layers of n and n + 1 tanh "
+                "units; --widths, --depth and --activation do not apply to --claims"
             )
         given = given_settings(cfg, changes, _CLAIM_KEYS)
         return run_width_claims(

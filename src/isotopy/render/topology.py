@@ -1,6 +1,7 @@
-"""Matplotlib figures for the topology tools: width sweeps, stretch heatmaps, persistence
-diagrams, contractive sweeps. Each takes ``ax=None`` (or draws its own panels) and returns
-the figure; the numbers come from :mod:`isotopy.topology` and :mod:`isotopy.experiments`."""
+"""Matplotlib figures for the topology tools: width sweeps and width claims, stretch heatmaps
+and stretch curves, persistence diagrams, contractive sweeps. Each takes ``ax=None`` (or draws
+its own panels) and returns the figure; the numbers come from :mod:`isotopy.topology` and
+:mod:`isotopy.experiments`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .style import class_color
 
 __all__ = [
     "plot_width_sweep",
+    "plot_width_claims",
     "plot_stretch_heatmap",
     "plot_persistence_diagram",
     "plot_contractive_sweep",
@@ -62,6 +64,61 @@ def plot_width_sweep(result: dict, *, axes=None):
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+WIDTH_COLORS = ("#b2182b", "#2166ac")  # n units (below the bound), n + 1 units: not classes
+_SUPERSCRIPT = {1: "¹", 2: "²", 3: "³"}
+
+
+def plot_width_claims(result: dict, *, step: int = 1):
+    """One panel per dimension: each network's grid accuracy, per depth and width.
+
+    ``result`` is what ``experiments.width_sweep.run_width_claims`` returns; ``step`` 0 or 1
+    picks the snapshot at L or at 2L. Each dot is one network (seed), jittered sideways;
+    above each group, how many seeds reach 100% on the grid.
+    """
+    plt = pyplot()
+    res = result["results"]
+    fig, axes = plt.subplots(1, len(res), figsize=(3.3 * len(res), 3.4), squeeze=False)
+    rng = np.random.default_rng(0)  # the jitter only; the same picture every build
+    for ax, r in zip(axes[0], res, strict=True):
+        d, depths = r["dim"], r["depths"]
+        lows = []
+        for run in r["runs"]:
+            a = run["at"][step]
+            acc = np.asarray(a["grid_accuracy"])
+            lows.append(acc.min())
+            side = 0 if run["width"] == d else 1
+            x0 = depths.index(run["depth"]) + (side - 0.5) * 0.4
+            ax.scatter(
+                x0 + rng.uniform(-0.08, 0.08, len(acc)),
+                acc,
+                s=12,
+                color=WIDTH_COLORS[side],
+                alpha=0.7,
+                lw=0,
+                label=f"{run['width']} unit{'s' if run['width'] > 1 else ''} per layer"
+                if run["depth"] == depths[0]
+                else None,
+            )
+            ax.text(
+                x0,
+                1.012,
+                f"{a['grid_perfect']}/{len(acc)}",
+                ha="center",
+                fontsize=7.5,
+                color=WIDTH_COLORS[side],
+            )
+        ax.axhline(1.0, color="#999", lw=0.8, ls=":")
+        ax.set_xticks(range(len(depths)), [str(k) for k in depths])
+        ax.set_xlim(-0.6, len(depths) - 0.4)
+        ax.set_ylim(min(0.6, min(lows) - 0.02), 1.04)
+        ax.set_xlabel("hidden layers (depth)")
+        ax.set_title(f"ball in a shell, R{_SUPERSCRIPT.get(d, f'^{d}')}", fontsize=10)
+        ax.legend(fontsize=7.5, loc="lower left", frameon=True, framealpha=0.9)
+    axes[0][0].set_ylabel("accuracy on the dense grid (balanced)")
+    fig.tight_layout()
     return fig
 
 
