@@ -18,6 +18,17 @@ def runs(tmp_path_factory):
     return da, lt
 
 
+@pytest.fixture(scope="module")
+def deep_runs(tmp_path_factory):
+    """2-3-3-3 networks on disc_annulus (600 points: 300 per class), tanh and ReLU."""
+    root = tmp_path_factory.mktemp("deep")
+    out = {}
+    for act in ("tanh", "relu"):
+        run = train_run("disc_annulus", n=600, hidden=(3, 3, 3), activation=act, steps=300)
+        out[act] = save_run(run, root / act)
+    return out
+
+
 def test_topology_text_and_json(runs, capsys):
     da, lt = runs
     assert main(["topology", str(da), "--betti", "--stretch"]) == 0
@@ -77,3 +88,29 @@ def test_topology_flags_betti_changes_at_homeomorphisms(runs, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["topology", str(da), "--betti", "--reading", "bogus"])
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_topological_reading_is_the_default_and_keeps_the_input_through_homeomorphisms(
+    deep_runs, capsys
+):
+    assert main(["topology", str(deep_runs["tanh"]), "--betti", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)["betti"]
+    assert b["reading"] == "topological" and b["metric"] == "robust"
+    assert b["sources"] == ["read"] + ["carried"] * 6  # every tanh stage is a homeomorphism
+    assert all(stage == b["betti"][0] for stage in b["betti"])
+    assert "homeomorphism onto its image keeps every Betti number" in b["rule"]
+    assert main(["topology", str(deep_runs["tanh"]), "--betti"]) == 0
+    text = capsys.readouterr().out
+    assert "topological reading: carried through homeomorphisms" in text
+    assert "[carried: a homeomorphism]" in text and "[read (robust)]" in text
+
+
+def test_topological_reading_reads_again_after_relu(deep_runs, capsys):
+    assert main(["topology", str(deep_runs["relu"]), "--betti", "--json"]) == 0
+    b = json.loads(capsys.readouterr().out)["betti"]
+    # affine stages (det != 0) carry, every ReLU stage is read again
+    assert b["sources"] == ["read", "carried", "read", "carried", "read", "carried", "read"]
+    assert main(["topology", str(deep_runs["relu"]), "--betti", "--reading", "geodesic"]) == 0
+    assert "geodesic reading of every stage's points" in capsys.readouterr().out
+    assert main(["topology", str(deep_runs["relu"]), "--betti", "--rel-scale", "0.2"]) == 2
+    assert "only to the euclidean reading" in capsys.readouterr().err

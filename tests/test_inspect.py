@@ -406,3 +406,32 @@ def test_layers_are_read_in_the_chart_of_their_activation():
     # a softplus whose linear branch starts early is not injective: no chart
     assert layer_chart(nn.Sequential(nn.Softplus()), "0") == "softplus"
     assert layer_chart(nn.Sequential(nn.Softplus(threshold=1.0)), "0") is None
+
+
+def test_every_betti_number_names_its_reading_and_small_samples_are_not_resolved():
+    rng = np.random.default_rng(4)
+    a, r = rng.uniform(0, 2 * np.pi, 1200), np.sqrt(rng.uniform(0.0, 1.0, 1200))
+    X = np.c_[r * np.cos(a), r * np.sin(a), np.zeros(1200)].astype(np.float32)
+    y = np.repeat([0, 1], 600)
+    small = inspect(Isometry(), X, y, measures=["betti"], subsample=600, betti_points=100)
+    # a disc read from 100 points: β0 = 1, but "no loop" is below the reading's resolution
+    assert (small.betti[:, :, 0] == 1).all() and not small.betti_resolved[:, :, 1].any()
+    assert "(1, not resolved)" in small.table()
+    assert small.table().splitlines()[-1].startswith("Betti: robust reading:")
+    assert np.isnan(small.series("betti1")).all()
+    assert all(r["betti1"] is None and r["betti1_resolved"] is False for r in small.rows()[:2])
+    back = Inspection.from_json(small.to_json())
+    np.testing.assert_array_equal(back.betti_resolved, small.betti_resolved)
+    full = inspect(Isometry(), X, y, measures=["betti"], subsample=600)  # default: 500 points
+    assert full.settings["betti_points"] == 500
+    assert full.betti.tolist() == [[[1, 0], [1, 0]]] * 3 and full.betti_resolved.all()
+    geo = inspect(Isometry(), X, y, measures=["betti"], subsample=600, reading="geodesic")
+    assert "14-nearest-neighbour graph" in geo.settings["reading_rule"]
+
+
+def test_an_input_shape_of_the_wrong_size_is_one_sentence():
+    X, y = np.zeros((20, 3), np.float32), np.arange(20) % 2
+    with pytest.raises(InputError, match=r"input shape 2,2 holds 4 values per input, but"):
+        inspect(Isometry(), X, y, measures=["knn"], input_shape=(2, 2))
+    with pytest.raises(InputError, match=r"integers >= 1"):
+        inspect(Isometry(), X, y, measures=["knn"], input_shape=(0, 3))

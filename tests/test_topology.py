@@ -111,6 +111,59 @@ def test_betti_through_homeomorphic_network_keeps_the_annulus():
     assert "class 0: (1, 1)" in trace.table()
 
 
+def _annulus(rng, n, r0=0.5):
+    a, r = rng.uniform(0, 2 * np.pi, n), np.sqrt(rng.uniform(r0**2, 1.0, n))
+    return np.c_[r * np.cos(a), r * np.sin(a)].astype(np.float32)
+
+
+def _set_affine(stage, w, b):
+    with torch.no_grad():
+        stage.weight[0] = torch.tensor(w, dtype=torch.float32)
+        stage.bias[0] = torch.tensor(b, dtype=torch.float32)
+
+
+def test_topological_reading_carries_through_homeomorphisms_of_any_condition():
+    """Condition 1e4 at affine1 and hard saturation: a metric reading loses the hole, the
+    topological one cannot (every stage is a homeomorphism)."""
+    X = _annulus(np.random.default_rng(7), 600)
+    y = np.zeros(len(X), dtype=np.int64)
+    net = Network(2, (2, 2), "tanh", seed=0)
+    _set_affine(net.stages[0], [[1.0, 0.0], [0.0, 1e-4]], [0.0, 0.0])
+    _set_affine(net.stages[2], [[40.0, 3.0], [-2.0, 50.0]], [0.3, -0.2])
+    euc = betti_through_network(net, X, y, reading="euclidean")
+    assert euc.betti[0, 0].tolist() == [1, 1] and (euc.betti[1:, 0] != [1, 1]).any()
+    top = betti_through_network(net, X, y, reading="topological")
+    assert top.sources == ["read", "carried", "carried", "carried", "carried"]
+    assert (top.betti[:, 0] == [1, 1]).all() and top.resolved.all()
+    assert top.metric == "robust" and "[carried: a homeomorphism]" in top.table()
+    assert top.to_dict()["sources"] == top.sources and "topological" in repr(top)
+
+
+def test_topological_reading_changes_only_after_a_stage_that_is_not_a_homeomorphism():
+    """ReLU with a bias of -2 maps the whole annulus to one point: the hole is gone after
+    relu1, and only there; the singular affine stage after it is read again too."""
+    X = _annulus(np.random.default_rng(3), 600)
+    y = np.zeros(len(X), dtype=np.int64)
+    net = Network(2, (2, 2), "relu", seed=0)
+    _set_affine(net.stages[0], [[1.0, 0.0], [0.0, 1.0]], [-2.0, -2.0])
+    _set_affine(net.stages[2], [[1.0, 0.0], [0.0, 0.0]], [0.0, 0.0])  # singular W
+    top = betti_through_network(net, X, y, reading="topological")
+    assert top.sources == ["read", "carried", "read", "read", "read"]
+    assert top.betti[:, 0].tolist() == [[1, 1], [1, 1], [1, 0], [1, 0], [1, 0]]
+    assert top.resolved.all()  # 600 points on one point: certainly no loop
+    keep = betti_through_network(Network(2, (2, 2), "relu", seed=0), X, y, reading="robust")
+    assert keep.sources == ["read"] * 5
+
+
+def test_topological_reading_errors():
+    X = _annulus(np.random.default_rng(0), 50)
+    with pytest.raises(InputError, match="use betti_through_network"):
+        betti_numbers(X, reading="topological")
+    net = Network(2, (2,), "tanh", seed=0)
+    with pytest.raises(InputError, match="unknown metric Betti reading 'topological'"):
+        betti_through_network(net, X, np.zeros(50), reading="topological", metric="topological")
+
+
 # ------------------------------------------------------------------------------ linking
 @pytest.mark.parametrize("k", [1, 2])
 def test_linking_of_torus_links(k):

@@ -292,3 +292,29 @@ def test_whiten_floor_caps_the_gain():
     np.testing.assert_allclose(np.sqrt((whiten(X) ** 2).mean(0)), 1.0, rtol=1e-6)
     with pytest.raises(InputError, match="floor"):
         whiten(X, floor=2.0)
+
+
+def test_numbers_below_the_resolution_are_not_resolved():
+    """(a) the grey zone: a class between the noise ceiling and the threshold; (b) a 0 from
+    fewer points than the reference annulus needs; above both, numbers are resolved."""
+    from isotopy.topology.robust import MIN_POINTS, NOISE_CEILING, resolved_numbers
+
+    ok = resolved_numbers([1, 1], [[], [9.0, 2.0]], CYCLE_RATIO, wide=False, points=500)
+    assert ok.tolist() == [True, True]
+    grey = resolved_numbers([1, 0], [[], [3.2, 2.0]], CYCLE_RATIO, wide=False, points=500)
+    assert grey.tolist() == [True, False] and NOISE_CEILING[0] <= 3.2 < CYCLE_RATIO[0]
+    few = resolved_numbers([1, 0], [[], [2.0]], CYCLE_RATIO, wide=False, points=100)
+    assert few.tolist() == [True, False] and 100 < MIN_POINTS[0]
+    seen = resolved_numbers([1, 1], [[], [12.0]], CYCLE_RATIO, wide=False, points=100)
+    assert seen.tolist() == [True, True]  # a loop counted from few points is still a loop
+    void = resolved_numbers([1, 2, 0], [[], [6, 6], [1.7]], CYCLE_RATIO, wide=False, points=900)
+    assert void.tolist() == [True, True, False]  # a torus void between 1.55 and 1.8
+    # on clouds: 100-point discs are not resolved, 400-point ones are
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        b, det = robust_betti_numbers(_annulus(rng, 100, 0.0), return_details=True)
+        assert b.tolist() == [1, 0] and det["resolved"].tolist() == [True, False]
+        b, det = robust_betti_numbers(_annulus(rng, 400, 0.0), return_details=True)
+        assert b.tolist() == [1, 0] and det["resolved"].all()
+        b, det = robust_betti_numbers(_annulus(rng, 400, 0.5), return_details=True)
+        assert b.tolist() == [1, 1] and det["resolved"].all()

@@ -24,7 +24,7 @@ __all__ = ["register", "run", "load_factory", "load_weights"]
 
 def register(sub) -> None:
     from ..inspection import MEASURES
-    from ..topology.homology import READINGS
+    from ..topology.homology import METRIC_READINGS
 
     p = add_command(
         sub,
@@ -73,8 +73,21 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice")
     p.add_argument("-k", "--k", type=int, default=5, help="neighbours of the k-NN classifier")
     p.add_argument("--maxdim", type=int, default=1, help="highest Betti number (0, 1 or 2)")
-    p.add_argument("--reading", choices=sorted(READINGS), default="robust", help="Betti reading")
-    p.add_argument("--betti-points", type=int, default=300, help="points per Betti reading")
+    p.add_argument(
+        "--reading",
+        choices=sorted(METRIC_READINGS),
+        default="robust",
+        help="metric Betti reading of each layer's points: robust (no scale; numbers the "
+        "sample cannot resolve are printed 'not resolved'), geodesic (Naitzat et al.: 2.5 "
+        "hops of the 14-nearest-neighbour graph) or euclidean (default robust)",
+    )
+    p.add_argument(
+        "--betti-points",
+        type=int,
+        default=500,
+        help="points of each class per Betti reading (default 500: fewer leave the robust "
+        "reading's 0 loops above 4-D not resolved)",
+    )
     p.add_argument("--probe-fraction", type=float, default=0.25, help="probe's held-out share")
     p.add_argument(
         "--twonn-fraction", type=float, default=0.9, help="share of mu values in the TwoNN fit"
@@ -241,10 +254,7 @@ def _page(res, model_desc, data_desc, pngs) -> str:
             num(res.probe_all[li], "{:.3f}"),
             num(res.twonn_all[li], "{:.2f}"),
         ]
-        cells += [
-            "(" + ", ".join(str(int(v)) if v >= 0 else "–" for v in res.betti[li, ci]) + ")"
-            for ci in range(len(res.classes))
-        ]
+        cells += [res.betti_label(li, ci) for ci in range(len(res.classes))]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     figs = "".join(f'<figure><img src="{p}" alt="{p}"></figure>' for p in pngs)
@@ -257,7 +267,10 @@ def _page(res, model_desc, data_desc, pngs) -> str:
         "padding:.2em .5em;text-align:right}img{max-width:100%}</style></head><body>"
         f"<h1>Layer by layer: {html.escape(model_desc)}</h1>"
         f"<p>Data: {html.escape(data_desc)}; classes {res.classes}, points kept per class "
-        f"{res.counts} of {res.seen}.</p><table><thead><tr>{th}</tr></thead><tbody>"
+        f"{res.counts} of {res.seen}. Betti numbers: "
+        f"{html.escape(res.settings.get('reading_rule', res.settings.get('reading', '')))}."
+        "</p><table><thead><tr>"
+        f"{th}</tr></thead><tbody>"
         f"{''.join(rows)}</tbody></table>{figs}<h2>Settings</h2><pre>{settings}</pre>"
         f"<p>Time per measure: {secs}.</p></body></html>\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..topology.homology import READINGS
+from ..topology.homology import METRIC_READINGS, READINGS
 from . import add_command
 
 COND_FLAG = 10.0  # measured: condition 31-38 already took the annulus's hole (bench_betti)
@@ -35,12 +35,22 @@ def register(sub) -> None:
     p.add_argument(
         "--reading",
         choices=sorted(READINGS),
+        default="topological",
+        help="how Betti numbers are read: 'topological' (default) carries them unchanged "
+        "through every stage that is a homeomorphism onto its image (the diagnostics' "
+        "'homeo' column: they cannot change there) and reads the points with --metric only "
+        "at the input and after a stage that is not one; a metric reading reads every "
+        "stage's points: 'robust' (no scale: activation chart, whitened, persistence "
+        "classes counted by death/birth ratio), 'geodesic' (Naitzat et al.: Rips at 2.5 "
+        "hops of the 14-nearest-neighbour graph) or 'euclidean' (the points as they are at "
+        "one scale)",
+    )
+    p.add_argument(
+        "--metric",
+        choices=sorted(METRIC_READINGS),
         default="robust",
-        help="how Betti numbers are read: 'robust' (no scale) reads an activation stage in "
-        "the chart of the activation's inverse, whitens each cloud, so an invertible "
-        "affine stage cannot change them (up to 4-D; above, whitening's gain is capped at "
-        "10), and counts persistence classes by death/birth ratio (printed with the "
-        "numbers); 'euclidean' reads the points as they are at one scale (default robust)",
+        help="the reading of the points where --reading topological must read them "
+        "(default robust)",
     )
     p.add_argument(
         "--rel-scale",
@@ -114,11 +124,19 @@ def run(args) -> int:
         out["width"] = check_width(net, dataset, **params)
     if args.betti:
         rel = REL_SCALE if args.rel_scale is None else args.rel_scale
+        if args.rel_scale is not None and "euclidean" not in (args.reading, args.metric):
+            raise InputError("--rel-scale applies only to the euclidean reading")
         bt = betti_through_network(
-            net, run_.X, run_.y, maxdim=args.maxdim, rel_scale=rel, reading=args.reading
+            net,
+            run_.X,
+            run_.y,
+            maxdim=args.maxdim,
+            rel_scale=rel,
+            reading=args.reading,
+            metric=args.metric,
         )
         out["betti"] = bt.to_dict()
-        out["betti"]["rule"] = betti_rule(args.reading, rel)
+        out["betti"]["rule"] = betti_rule(args.reading, rel, args.metric)
         out["betti"]["sampling_flags"] = sampling_flags(bt, diags, net, run_.X, run_.y)
     if is_link:
         out["linking"] = linking_through_network(net, dataset, **params).to_dict()
@@ -145,7 +163,7 @@ def run(args) -> int:
     if args.betti:
         print(
             f"\nBetti numbers (β0..β{args.maxdim}) of each class at every stage "
-            f"({args.reading} reading):"
+            f"({_reading_words(args.reading, args.metric)}):"
         )
         print(f"  rule: {out['betti']['rule']}")
         print(bt.table())
@@ -162,12 +180,30 @@ def run(args) -> int:
     return 0
 
 
-def betti_rule(reading: str, rel_scale: float) -> str:
-    """One line stating how the Betti numbers were read: scale or thresholds."""
-    if reading == "robust":
-        from ..topology.robust import RULE
+def _reading_words(reading: str, metric: str) -> str:
+    if reading == "topological":
+        return (
+            f"topological reading: carried through homeomorphisms, read with the {metric} "
+            "reading at the input and after each stage that is not one"
+        )
+    return f"{reading} reading of every stage's points"
 
-        return RULE
+
+def betti_rule(reading: str, rel_scale: float, metric: str = "robust") -> str:
+    """One line stating how the Betti numbers were read: scale or thresholds."""
+    if reading == "topological":
+        return (
+            "a stage that is a homeomorphism onto its image keeps every Betti number "
+            "(carried); elsewhere: " + betti_rule(metric, rel_scale)
+        )
+    if reading == "robust":
+        from ..topology.robust import RESOLUTION, RULE
+
+        return f"{RULE}; {RESOLUTION}"
+    if reading == "geodesic":
+        from ..topology.geodesic import rule_text
+
+        return rule_text()
     from ..topology.homology import DENSITY_FACTOR
 
     return (
@@ -206,7 +242,7 @@ def sampling_flags(bt, diags, net, X, y) -> list[dict]:
             continue
         fracs = [sat[c][name] for c in changed if name in sat.get(c, {})]
         frac = max(fracs) if fracs else None
-        whitened = getattr(bt, "reading", "euclidean") == "robust"  # blind to affine maps
+        whitened = bt.metric == "robust"  # blind to affine maps
         # the robust reading undoes a stage's own activation (its chart) but not the
         # saturation an earlier activation left in the cloud that this stage maps on
         earlier = [

@@ -21,7 +21,7 @@ __all__ = ["Inspection", "MEASURES", "PLOTTED"]
 
 # measure name -> what it is, for tables, plots and the CLI's --measures
 MEASURES = {
-    "betti": "Betti numbers of each class (robust Rips reading of a subsample)",
+    "betti": "Betti numbers of each class (a metric reading of a subsample, robust by default)",
     "knn": "leave-one-out k-NN accuracy",
     "probe": "linear-probe accuracy on a held-out share",
     "twonn": "TwoNN intrinsic dimension",
@@ -60,7 +60,10 @@ def _from_jsonable(v, shape=None):
 class Inspection:
     """Measures of every layer's representation, per class.
 
-    ``betti[l, c, k]`` is β_k of class c at layer l (-1: not measured); ``knn``, ``probe``,
+    ``betti[l, c, k]`` is β_k of class c at layer l (-1: not measured) and
+    ``betti_resolved[l, c, k]`` whether the sample resolves it (False: "not resolved", the
+    number is no finding; ``settings["reading_rule"]`` names the reading and its rule);
+    ``knn``, ``probe``,
     ``twonn``, ``stretch`` (median over the class's sample) and ``stretch_max`` are
     (L, C) arrays (NaN: not measured); ``knn_all``, ``probe_all``, ``twonn_all`` are (L,),
     over all classes together. Layer 0 is the input.
@@ -84,6 +87,21 @@ class Inspection:
     seconds: dict = field(default_factory=dict)
     measures: list[str] = field(default_factory=list)
     model: str = ""
+    betti_resolved: np.ndarray | None = None  # (L, C, maxdim + 1) bool; None: all measured
+
+    def __post_init__(self):
+        if self.betti_resolved is None:
+            self.betti_resolved = np.asarray(self.betti) >= 0
+        self.betti_resolved = np.asarray(self.betti_resolved, dtype=bool)
+
+    def betti_label(self, li: int, ci: int) -> str:
+        """Class ci's numbers at layer li: "(1, 0)", "not resolved" in place of a number the
+        sample does not resolve, "-" where none was measured."""
+        cells = [
+            "-" if v < 0 else (str(int(v)) if ok else "not resolved")
+            for v, ok in zip(self.betti[li, ci], self.betti_resolved[li, ci], strict=True)
+        ]
+        return "(" + ", ".join(cells) + ")"
 
     # ------------------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
@@ -94,6 +112,7 @@ class Inspection:
             "counts": [int(v) for v in self.counts],
             "seen": [int(v) for v in self.seen],
             "betti": np.asarray(self.betti, dtype=np.int64).tolist(),
+            "betti_resolved": np.asarray(self.betti_resolved, dtype=bool).tolist(),
             "settings": self.settings,
             "seconds": self.seconds,
             "measures": list(self.measures),
@@ -110,6 +129,8 @@ class Inspection:
             kw = {key: _from_jsonable(d[key], (L, C)) for key in _PER_CLASS}
             kw.update({key: _from_jsonable(d[key], (L,)) for key in _OVERALL})
             betti = np.asarray(d["betti"], dtype=np.int64)
+            res = d.get("betti_resolved")
+            res = None if res is None else np.asarray(res, dtype=bool).reshape(L, C, -1)
             return cls(
                 layers=list(d["layers"]),
                 dims=list(d["dims"]),
@@ -121,6 +142,7 @@ class Inspection:
                 seconds=dict(d.get("seconds", {})),
                 measures=list(d.get("measures", [])),
                 model=d.get("model", ""),
+                betti_resolved=res,
                 **kw,
             )
         except (KeyError, TypeError, ValueError) as e:
@@ -158,8 +180,9 @@ class Inspection:
             for ci, c in enumerate(self.classes):
                 row = {"layer": name, "depth": li, "dim": int(self.dims[li]), "class": c}
                 for k in range(maxdim + 1):
-                    v = int(self.betti[li, ci, k])
-                    row[f"betti{k}"] = v if v >= 0 else None
+                    v, ok = int(self.betti[li, ci, k]), bool(self.betti_resolved[li, ci, k])
+                    row[f"betti{k}"] = v if v >= 0 and ok else None
+                    row[f"betti{k}_resolved"] = ok
                 for key in _PER_CLASS:
                     v = float(getattr(self, key)[li, ci])
                     row[key] = v if np.isfinite(v) else None
@@ -167,6 +190,7 @@ class Inspection:
             row = {"layer": name, "depth": li, "dim": int(self.dims[li]), "class": "all"}
             for k in range(maxdim + 1):
                 row[f"betti{k}"] = None
+                row[f"betti{k}_resolved"] = None
             for key in _PER_CLASS:
                 row[key] = None
             for key in _OVERALL:
@@ -188,7 +212,8 @@ class Inspection:
 
     def table(self) -> str:
         """A text table: per layer, its width, k-NN / probe accuracy (all classes), TwoNN
-        dimension (all classes) and each class's Betti numbers."""
+        dimension (all classes) and each class's Betti numbers ("not resolved" where the
+        sample does not resolve one), then the line naming the Betti reading."""
 
         def f(v, fmt):
             return fmt.format(v) if np.isfinite(v) else "-"
@@ -197,15 +222,14 @@ class Inspection:
         head = f"{'layer':<{width}}  {'dim':>6}  {'k-NN':>6}  {'probe':>6}  {'TwoNN':>6}  Betti"
         lines = [head]
         for li, name in enumerate(self.layers):
-            betti = " ".join(
-                "(" + ",".join(str(int(v)) if v >= 0 else "-" for v in self.betti[li, ci]) + ")"
-                for ci in range(len(self.classes))
-            )
+            betti = " ".join(self.betti_label(li, ci) for ci in range(len(self.classes)))
             lines.append(
                 f"{name:<{width}}  {int(self.dims[li]):>6}  {f(self.knn_all[li], '{:.3f}'):>6}"
                 f"  {f(self.probe_all[li], '{:.3f}'):>6}  {f(self.twonn_all[li], '{:.2f}'):>6}"
                 f"  {betti}"
             )
+        if "reading_rule" in self.settings:
+            lines.append(f"Betti: {self.settings['reading_rule']}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -222,7 +246,7 @@ class Inspection:
             if k >= self.betti.shape[2]:
                 return np.full((len(self.layers), len(self.classes)), np.nan)
             b = self.betti[:, :, k].astype(float)
-            return np.where(b >= 0, b, np.nan)
+            return np.where((b >= 0) & self.betti_resolved[:, :, k], b, np.nan)
         return np.asarray(getattr(self, key), dtype=float)
 
     def plot(self, keys=None, *, ncols: int = 3):

@@ -3,7 +3,9 @@ and how much each stage stretches space.
 
 One concept per module: :mod:`.diagnostics` (is each stage a homeomorphism, how singular is
 it), :mod:`.bounds` (how many units a dataset needs), :mod:`.homology` (persistent homology
-with ripser), :mod:`.robust` (the whitened, affine-invariant reading of Betti numbers),
+with ripser; the topological reading through a network), :mod:`.robust` (the whitened,
+affine-invariant reading of Betti numbers), :mod:`.geodesic` (Naitzat et al.'s k-NN hop
+reading),
 :mod:`.linking` (Gauss linking numbers), :mod:`.stretch` (Jacobian norms).
 """
 
@@ -14,8 +16,10 @@ from .diagnostics import (
     format_diagnostics,
     stage_diagnostics,
 )
+from .geodesic import NAITZAT_K, NAITZAT_SCALE, geodesic_betti_numbers
 from .homology import (
     MAX_DIM,
+    METRIC_READINGS,
     READINGS,
     BettiTrace,
     betti_numbers,
@@ -23,8 +27,14 @@ from .homology import (
     persistence,
     reading_scale,
 )
-from .linking import LinkingTrace, curve_distance, linking_number, linking_through_network
-from .robust import robust_betti_numbers, whiten
+from .linking import (
+    LinkingTrace,
+    curve_distance,
+    linking_number,
+    linking_through_network,
+    stage_orientation,
+)
+from .robust import resolved_numbers, robust_betti_numbers, whiten
 from .stretch import StretchResult, input_jacobians, stretch, stretch_grid
 
 __all__ = [
@@ -43,12 +53,18 @@ __all__ = [
     "persistence",
     "reading_scale",
     "READINGS",
+    "METRIC_READINGS",
     "robust_betti_numbers",
+    "resolved_numbers",
+    "geodesic_betti_numbers",
+    "NAITZAT_K",
+    "NAITZAT_SCALE",
     "whiten",
     "LinkingTrace",
     "linking_number",
     "linking_through_network",
     "curve_distance",
+    "stage_orientation",
     "StretchResult",
     "input_jacobians",
     "stretch",

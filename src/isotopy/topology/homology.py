@@ -1,5 +1,17 @@
 """Persistent homology of point clouds and of each class at every stage of a network.
 
+**Two readings, two questions.** "Did this stage change the topology?" is answered by the
+*topological* reading (:func:`betti_through_network` with ``reading="topological"``): a
+stage that is a homeomorphism onto its image (``stage.is_homeomorphism()``: an affine map
+with d_out >= d_in of full rank, a strictly monotone activation, an invertible vector
+field) cannot change any Betti number, so the numbers before it are carried after it and
+said to be carried; only the input and the stages after one that is not a homeomorphism
+(ReLU, a singular or narrowing map, the read-out) are read from the points. "What does the
+data look like at a scale?" is answered by a *metric* reading, with its scale stated:
+``"euclidean"`` (below), ``"robust"`` (no scale, ratios; :mod:`.robust`) and
+``"geodesic"`` (Naitzat, Zhitnikov & Lim's k-nearest-neighbour hop distance at 2.5 hops;
+:mod:`.geodesic`). Every :class:`BettiTrace` says which reading each number comes from.
+
 For a finite cloud X the Vietoris–Rips complex R_ε(X) has a simplex for every set of points
 with pairwise distances <= ε. As ε grows, homology classes are born and die; ripser computes
 the (birth, death) pairs of every dimension k (the persistence diagram). The Betti number
@@ -64,6 +76,8 @@ __all__ = [
     "thin_cloud",
     "farthest_point_sample",
     "READINGS",
+    "METRIC_READINGS",
+    "check_maxdim",
 ]
 
 MAX_DIM = 2  # Rips H_3 of clouds this size is slow and no dataset here has 3-D holes
@@ -75,12 +89,23 @@ COVER_FACTOR = 2.0  # ε >= 2 covering radii keeps a subsample's parts connected
 MAX_POINTS = 1000  # larger clouds are subsampled to this many points
 THIN = 0.25  # thinning cell: points within THIN · ε of a kept point are dropped
 
-# how a cloud is read: in its own coordinates, or whitened first (see isotopy.topology.robust)
-READINGS = {
-    "euclidean": "Rips complex of the points as they are",
+# how Betti numbers are read. Two questions, two kinds of reading: "did this stage change the
+# topology?" (topological: exact where a stage is a homeomorphism) and "what does the data
+# look like at a scale?" (the metric readings, each with its scale stated)
+METRIC_READINGS = {
+    "euclidean": "Rips complex of the points as they are, at ε = max(0.1 · diameter, 2 · "
+    "sampling spacing)",
     "robust": "no scale: the stage's activation chart, whitened (unchanged by invertible affine "
     "maps up to 4-D), Delaunay-Rips persistence read by death/birth ratios; above 4-D "
     "whitening's gain capped at 10 and full Rips per component (isotopy.topology.robust)",
+    "geodesic": "Naitzat, Zhitnikov & Lim's: Rips complex at 2.5 hops of the unweighted "
+    "14-nearest-neighbour graph (isotopy.topology.geodesic)",
+}
+READINGS = {
+    **METRIC_READINGS,
+    "topological": "through a network: numbers carried unchanged through every stage that is a "
+    "homeomorphism onto its image (they cannot change there), read with a metric reading "
+    "(robust by default) at the input and after every stage that is not one",
 }
 
 
@@ -226,6 +251,7 @@ def betti_numbers(
     thin: float = THIN,
     reading: str = "euclidean",
     activation=None,
+    k: int | None = None,
     return_details: bool = False,
 ):
     """Betti numbers β_0..β_maxdim of a point cloud, read at a scale chosen from the data.
@@ -244,16 +270,23 @@ def betti_numbers(
         Farthest-point subsample size for larger clouds (None: never subsample).
     thin : float
         Thin the cloud to cells of side thin · ε / √d first (0: keep every point).
-    reading : {"euclidean", "robust"}
+    reading : {"euclidean", "robust", "geodesic"}
         ``"robust"`` is :func:`isotopy.topology.robust.robust_betti_numbers` (no scale:
         ``scale``, ``rel_scale``, ``density_factor`` and ``thin`` do not apply; an invertible
-        affine map of X gives the same numbers).
+        affine map of X gives the same numbers). ``"geodesic"`` is Naitzat, Zhitnikov &
+        Lim's reading (:func:`isotopy.topology.geodesic.geodesic_betti_numbers`): ``scale``
+        is then in hops (default 2.5) and ``k`` the neighbours per point (default 14).
+        ``"topological"`` needs a network: :func:`betti_through_network`.
     activation : str or activation spec, optional
         With ``reading="robust"``: the activation whose output X is, read in the chart of
         its inverse (:func:`isotopy.topology.robust.chart`).
+    k : int, optional
+        With ``reading="geodesic"``: neighbours per point, the point itself counted.
     return_details : bool
         Also return ``{"scale", "diagrams", "r_cover", "diameter", "points_used",
-        "reading"}`` (robust: the details of ``robust_betti_numbers``).
+        "reading", "resolved"}`` (robust, geodesic: the details of their functions).
+        ``resolved`` (bool per number) is False where the sample does not resolve it
+        (robust reading only; a scale reading reads what it reads at its scale).
 
     Returns
     -------
@@ -263,8 +296,26 @@ def betti_numbers(
     from ..errors import lookup
 
     lookup(READINGS, reading, "Betti reading")
+    if reading == "topological":
+        raise InputError(
+            "the topological reading follows a network's stages; use "
+            "betti_through_network(net, X, y, reading='topological'), or a metric reading "
+            "(" + ", ".join(METRIC_READINGS) + ") for one cloud"
+        )
     X = _as_cloud(X)
     maxdim = check_maxdim(maxdim)
+    if k is not None and reading != "geodesic":
+        raise InputError("k (neighbours per point) applies only to the geodesic reading")
+    if reading == "geodesic":
+        from .geodesic import NAITZAT_K, NAITZAT_SCALE, geodesic_betti_numbers
+
+        return geodesic_betti_numbers(
+            X,
+            maxdim=maxdim,
+            k=NAITZAT_K if k is None else k,
+            scale=NAITZAT_SCALE if scale is None else scale,
+            return_details=return_details,
+        )
     if reading == "robust":
         from .robust import robust_betti_numbers
 
@@ -305,18 +356,24 @@ def betti_numbers(
             "diameter": diam,
             "points_used": int(min(len(X), max_points or len(X))),
             "reading": reading,
+            "resolved": np.ones(maxdim + 1, dtype=bool),
         }
     return betti
 
 
 @dataclass
 class BettiTrace:
-    """Betti numbers of each class at each stage of one network.
+    """Betti numbers of each class at each stage of one network, and where each comes from.
 
     ``betti[s, c, k]`` is β_k of class c's points after stage s (stage 0 is the input);
-    ``scales[s, c]`` is the ε it was read at (``reading="robust"``: the cloud's spacing in
-    whitened units, see :func:`isotopy.topology.robust.robust_betti_numbers`);
-    ``diagrams[s][c]`` the persistence diagrams (Euclidean: built up to ε only).
+    ``resolved[s, c, k]`` whether the sample resolves it (False: "not resolved", see
+    :func:`isotopy.topology.robust.resolved_numbers`; the scale readings resolve what they
+    read at their scale); ``sources[s]`` is "read" (a metric reading of the stage's points)
+    or "carried" (the topological reading: stage s is a homeomorphism onto its image, so the
+    numbers before it hold after it); ``scales[s, c]`` the ε it was read at (robust: the
+    cloud's spacing in whitened units; NaN where carried); ``diagrams[s][c]`` the
+    persistence diagrams (None where carried). ``reading`` is the reading asked for and
+    ``metric`` the one that read the points.
     """
 
     names: list[str]
@@ -325,32 +382,58 @@ class BettiTrace:
     scales: np.ndarray  # (S, C)
     diagrams: list = field(default_factory=list, repr=False)
     reading: str = "euclidean"
+    resolved: np.ndarray | None = None  # (S, C, maxdim + 1) bool; None: all resolved
+    sources: list[str] | None = None  # per stage: "read" or "carried"; None: all read
+    metric: str | None = None  # the reading of the points (None: ``reading``)
+
+    def __post_init__(self):
+        if self.resolved is None:
+            self.resolved = np.ones(self.betti.shape, dtype=bool)
+        if self.sources is None:
+            self.sources = ["read"] * len(self.names)
+        if self.metric is None:
+            self.metric = self.reading
+
+    def label(self, s: int, i: int) -> str:
+        """Class i's numbers at stage s: "(1, 0)", with "not resolved" in place of a number
+        the sample does not resolve."""
+        cells = [
+            str(int(v)) if ok else "not resolved"
+            for v, ok in zip(self.betti[s, i], self.resolved[s, i], strict=True)
+        ]
+        return "(" + ", ".join(cells) + ")"
 
     def to_dict(self) -> dict:
         return {
             "stages": self.names,
             "classes": self.classes,
             "betti": self.betti.tolist(),
-            "scales": self.scales.tolist(),
+            "resolved": self.resolved.tolist(),
+            "sources": list(self.sources),
+            "scales": np.where(np.isfinite(self.scales), self.scales, -1.0).tolist(),
             "reading": self.reading,
+            "metric": self.metric,
         }
 
     def table(self) -> str:
-        """One line per stage: ``name  class c: (β0, β1, ...)``."""
+        """One line per stage: ``name  class c: (β0, β1, ...)  [read | carried]``."""
         width = max(len(n) for n in self.names)
         lines = []
         for s, name in enumerate(self.names):
-            cells = "  ".join(
-                f"class {c}: {tuple(int(v) for v in self.betti[s, i])}"
-                for i, c in enumerate(self.classes)
+            cells = "  ".join(f"class {c}: {self.label(s, i)}" for i, c in enumerate(self.classes))
+            src = (
+                "carried: a homeomorphism"
+                if self.sources[s] == "carried"
+                else f"read ({self.metric})"
             )
-            lines.append(f"{name:<{width}}  {cells}")
+            lines.append(f"{name:<{width}}  {cells}  [{src}]")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         k = self.betti.shape[2] - 1
+        how = self.reading if self.metric == self.reading else f"{self.reading} ({self.metric})"
         return (
-            f"BettiTrace({len(self.names)} stages, {self.reading} reading, "
+            f"BettiTrace({len(self.names)} stages, {how} reading, "
             f"classes={self.classes}, "
             f"β0..β{k} of input {self.betti[0].tolist()}, of last "
             f"{self.betti[-1].tolist()})"
@@ -369,6 +452,7 @@ def betti_through_network(
     include_input: bool = True,
     include_readout: bool = False,
     reading: str = "euclidean",
+    metric: str = "robust",
     progress=None,
 ) -> BettiTrace:
     """Betti numbers of every class's points at every stage of a (single) network.
@@ -383,19 +467,31 @@ def betti_through_network(
         As in :func:`betti_numbers`; each cloud gets its own scale from its own size.
     include_input, include_readout : bool
         Whether the input and the 1-D read-out are among the stages.
-    reading : {"euclidean", "robust"}
-        As in :func:`betti_numbers`; ``"robust"`` reads an activation stage's cloud in the
-        chart of that activation's inverse (:func:`isotopy.topology.robust.chart`).
+    reading : {"euclidean", "robust", "geodesic", "topological"}
+        A metric reading reads every stage's points (:func:`betti_numbers`; ``"robust"``
+        reads an activation stage's cloud in the chart of that activation's inverse). The
+        ``"topological"`` reading reads the first stage's points with ``metric`` and then
+        carries the numbers through every stage that is a homeomorphism onto its image
+        (``stage.is_homeomorphism()``: a square or wider affine map of full rank, a strictly
+        monotone activation, an invertible vector field), where no change is possible;
+        after a stage that is not one (ReLU, a singular or narrowing map) it reads the
+        points again with ``metric``.
+    metric : {"euclidean", "robust", "geodesic"}
+        The reading of the points for ``reading="topological"`` (ignored otherwise).
     progress : callable, optional
-        ``progress(done, total)`` after each cloud.
+        ``progress(done, total)`` after each stage.
 
     Returns
     -------
     BettiTrace
+        ``sources`` says per stage whether its numbers were read or carried, ``resolved``
+        which numbers the sample resolves.
     """
     from ..errors import lookup
 
     lookup(READINGS, reading, "Betti reading")
+    if reading == "topological":
+        lookup(METRIC_READINGS, metric, "metric Betti reading")
     maxdim = check_maxdim(maxdim)
     if net.n_networks != 1:
         raise InputError(
@@ -404,33 +500,49 @@ def betti_through_network(
         )
     y = np.asarray(y)
     reps = net.trace(np.asarray(X, dtype=np.float32))
-    if not include_input:
-        reps = reps[1:]
-    if not include_readout:
-        reps = [r for r in reps if r[0] != "readout"]
+    stage_of = dict(zip(net.names, net.stages, strict=False))
+    homeo = [
+        name in stage_of and bool(stage_of[name].is_homeomorphism()[0]) for name, _ in reps
+    ]  # the stage reaching each representation (the input and the read-out: False)
+    keep = [
+        i
+        for i, (name, _) in enumerate(reps)
+        if (include_input or i > 0) and (include_readout or name != "readout")
+    ]
+    reps, homeo = [reps[i] for i in keep], [homeo[i] for i in keep]
     classes = [int(c) for c in np.unique(y)]
     S, C = len(reps), len(classes)
     betti = np.zeros((S, C, maxdim + 1), dtype=np.int64)
-    scales = np.zeros((S, C))
-    diagrams = []
-    stage_of = dict(zip(net.names, net.stages, strict=False))
+    resolved = np.ones((S, C, maxdim + 1), dtype=bool)
+    scales = np.full((S, C), np.nan)
+    diagrams, sources = [], []
+    how = metric if reading == "topological" else reading
     for s, (name, Z) in enumerate(reps):
-        row = []
-        act = getattr(stage_of.get(name), "act", None) if reading == "robust" else None
-        for i, c in enumerate(classes):
-            b, det = betti_numbers(
-                Z[y == c],
-                maxdim=maxdim,
-                rel_scale=rel_scale,
-                density_factor=density_factor,
-                max_points=max_points,
-                reading=reading,
-                activation=act,
-                return_details=True,
-            )
-            betti[s, i], scales[s, i] = b, det["scale"]
-            row.append(det["diagrams"])
-            if progress is not None:
-                progress(s * C + i + 1, S * C)
-        diagrams.append(row)
-    return BettiTrace([n for n, _ in reps], classes, betti, scales, diagrams, reading)
+        if reading == "topological" and s > 0 and homeo[s]:
+            betti[s], resolved[s] = betti[s - 1], resolved[s - 1]
+            diagrams.append([None] * C)
+            sources.append("carried")
+        else:
+            act = getattr(stage_of.get(name), "act", None) if how == "robust" else None
+            row = []
+            for i, c in enumerate(classes):
+                b, det = betti_numbers(
+                    Z[y == c],
+                    maxdim=maxdim,
+                    rel_scale=rel_scale,
+                    density_factor=density_factor,
+                    max_points=max_points,
+                    reading=how,
+                    activation=act,
+                    return_details=True,
+                )
+                betti[s, i], scales[s, i] = b, det["scale"]
+                resolved[s, i] = det.get("resolved", np.ones(maxdim + 1, dtype=bool))
+                row.append(det["diagrams"])
+            diagrams.append(row)
+            sources.append("read")
+        if progress is not None:
+            progress(s + 1, S)
+    return BettiTrace(
+        [n for n, _ in reps], classes, betti, scales, diagrams, reading, resolved, sources, how
+    )

@@ -58,8 +58,9 @@ before 1 December 2026) holds no edge across a hole, so a hole's loop never died
 counted: those annuli read β1 = 0 at every stage from the second hidden layer on, with
 every whitening tried. Now β0 comes from the Euclidean minimum spanning tree (the same rule
 as below 5-D), and each of its components gets the full Rips filtration of a farthest-point
-subsample of at most ``RIPS_MAX_POINTS`` (400 for H_1, 150 with H_2: 0.3 s and 0.5 s per
-component) of its points, and classes count from
+subsample of at most ``RIPS_MAX_POINTS`` (400 for H_1; H_2 from a second, 150-point
+filtration: 0.3 s and 0.5 s per component; before 2 December 2026 H_1 also came from the
+150 points when maxdim was 2, which lost a torus's loops) of its points, and classes count from
 death / birth >= ``WIDE_CYCLE_RATIO`` (3.2, H_2 1.8). Measured for that threshold: the
 largest noise loop of 72 discs (400 and 800 points, 12 untrained width-12 tanh networks, read
 after layers 2, 5 and 8) 2.2 median, 2.65 at the 90th percentile, 3.0 at most; of about
@@ -83,6 +84,30 @@ the noise of a disc or torus of the same size. Two unit circles 0.3 apart: white
 the gap to 0.22 and stretches the circles, and at 200-300 points per circle the longest tree
 edge inside a circle is as long (0.22); at 500 per circle it is 0.08-0.09 (9 of 10 right),
 at 800 per circle all right.
+
+**Resolution** (:func:`resolved_numbers`, ``RESOLUTION``). A number the sample cannot
+back is returned as *not resolved* (``details["resolved"]``), never as a finding: β_k
+(k >= 1) is not resolved when (a) a class the rule did not count has death / birth in the
+grey zone between the largest noise ratio measured for that kind of reading
+(``NOISE_CEILING`` = 3.0 for H_1, 1.55 for H_2 up to 4-D; ``WIDE_NOISE_CEILING`` = 2.75,
+1.55 above) and the threshold, or (b) it reads 0 from fewer points than a reference
+feature needs (``MIN_POINTS`` = 200 up to 4-D: an annulus whose hole is 0.7 of its radius,
+and a sphere's void, resolve there in 12 of 12 clouds, at 100 points in 12 and 3 of 12;
+``WIDE_MIN_POINTS`` = 500 above: that annulus class of ``disc_annulus`` in the 6- and 8-unit
+tanh layers of four trained networks reads right or flagged in 80 of 80 readings of 300
+points, 40 of them flagged, and 78 of 80 at 500, 11 flagged). Measured with the rule (12
+clouds each, 2 December 2026; right / not resolved / wrong): discs of 100-1,000 points 0/12/0
+at 100, then 12/0/0; annuli with hole 0.7: 12/0/0 from 100 points; hole 0.4: 3/9/0 at 100,
+12/0/0 from 200; hole 0.15: wrong (1, 0) in 12, 10 and 3 of 12 at 200, 300, 500 points (its
+ratio stays under the noise ceiling: below the reading's resolution), 12/0/0 at 1,000;
+balls, spheres and solid tori of 200-2,000 points right in 10-12 of 12, flagged in the
+rest, one sphere of 2,000 read two voids; tori (radii 1, 0.5): wrong at 200 (their loops
+are below resolution), 0/9/3 at 500, 1/9/2 at 1,000, 7/5/0 at 2,000. The same tori pushed
+through 36 random affine maps (half then through a saturating tanh layer, read in its
+chart) at 2,000 points read (1, 2, 1) in 36 of 36, void ratios 1.81-2.44. A torus in a
+layer wider than 4 units is below the reading's resolution: through an untrained
+width-8 tanh network (2,000 points, second layer) it read (1, 0-1, 0) in 6 of 6, flagged in
+3 (loops from 400 farthest points 2.6-3.3, the void from 150 at 1.3-1.5).
 
 **Measured, against the Euclidean reading** (``tests/test_topology_robust.py``, one run):
 52 clouds of 8 shapes (circle; two circles 1 and 0.3 apart; annuli with holes 0.5 and 0.15;
@@ -147,7 +172,13 @@ __all__ = [
     "RIPS_MAX_POINTS",
     "WIDE_CYCLE_RATIO",
     "WIDE_WHITEN_FLOOR",
+    "NOISE_CEILING",
+    "WIDE_NOISE_CEILING",
+    "MIN_POINTS",
+    "WIDE_MIN_POINTS",
     "RULE",
+    "RESOLUTION",
+    "resolved_numbers",
     "whiten",
     "chart",
     "sparse_graph",
@@ -165,6 +196,14 @@ DELAUNAY_MAX_DIM = 4  # above: the Euclidean minimum spanning tree and Rips per 
 RIPS_MAX_POINTS = (400, 150)  # above: full Rips per component, for H_1 / up to H_2
 WIDE_CYCLE_RATIO = (3.2, 1.8)  # death / birth a class needs there (full Rips: less noise)
 WIDE_WHITEN_FLOOR = 0.1  # above DELAUNAY_MAX_DIM: gain of whitening capped at 10
+# resolution (module docstring, "Resolution"): the grey zone starts at the largest measured
+# noise ratio of H_1, H_2 (up to 4-D: discs, balls, spheres, tori of 100-2,000 points; above:
+# clouds in untrained width-8 and width-12 tanh layers), and a 0 from fewer points than the
+# reference feature needs is not a finding
+NOISE_CEILING = (3.0, 1.55)  # noise loops reached 3.0 (spheres, 2,000 points); voids 1.54
+WIDE_NOISE_CEILING = (2.75, 1.55)  # noise loops above 4-D: 2.2 median, 2.65 at the 90th pct
+MIN_POINTS = (200, 200)  # annulus with hole 0.7 of its radius: 200 resolve it in 12 of 12
+WIDE_MIN_POINTS = (500, 500)  # that annulus in a trained layer: 300 points miss it in 3-6 of 10
 RULE = (
     "chart of the stage's activation inverse (float32-clipped), whitened; Delaunay-Rips "
     f"persistence; β0: components whose spanning-tree gap is >= {BRIDGE_RATIO:g}x the largest "
@@ -173,6 +212,15 @@ RULE = (
     f"whitening's gain capped at {1 / WIDE_WHITEN_FLOOR:g}, full Rips of each component "
     f"(<= {RIPS_MAX_POINTS[0]} farthest points), death/birth >= {WIDE_CYCLE_RATIO[0]:g}, "
     f"{WIDE_CYCLE_RATIO[1]:g}"
+)
+
+
+RESOLUTION = (
+    f"β_k (k >= 1) not resolved when an uncounted class has death/birth between the noise "
+    f"ceiling ({NOISE_CEILING[0]:g} for H_1, {NOISE_CEILING[1]:g} for H_2; above "
+    f"{DELAUNAY_MAX_DIM}-D {WIDE_NOISE_CEILING[0]:g}, {WIDE_NOISE_CEILING[1]:g}) and the "
+    f"threshold, or when it reads 0 from fewer than {MIN_POINTS[0]} points (above "
+    f"{DELAUNAY_MAX_DIM}-D {WIDE_MIN_POINTS[0]})"
 )
 
 
@@ -385,28 +433,61 @@ def _rips_per_component(P, tree_lengths, labels, maxdim):
 
     Above DELAUNAY_MAX_DIM no sparse graph was found that holds the edges across a hole (a
     k-NN graph's flag complex never kills the hole's loop). Each component found by the β0
-    rule gets the full Rips filtration instead, of a farthest-point subsample of at most
-    RIPS_MAX_POINTS[maxdim - 1] of its points (even spacing, so the hole's death / birth
-    stays high). H_0 is the spanning tree's: one class per tree edge, dying at its length.
+    rule gets the full Rips filtration instead, of a farthest-point subsample of its points
+    (even spacing, so the hole's death / birth stays high): H_1 from at most
+    RIPS_MAX_POINTS[0], H_2 from at most RIPS_MAX_POINTS[1] (a separate, smaller filtration:
+    H_2 of 400 points is too slow, and H_1 of 150 misses a torus's loops). H_0 is the
+    spanning tree's: one class per tree edge, dying at its length. Also returns, per
+    dimension 1..maxdim, the most points any component's filtration used.
     """
     from ripser import ripser
     from scipy.spatial.distance import pdist, squareform
 
     dgms = [np.r_[np.c_[np.zeros(len(tree_lengths)), np.sort(tree_lengths)], [[0.0, np.inf]]]]
     dgms += [[] for _ in range(maxdim)]
-    if maxdim == 0:
-        return dgms
-    cap = RIPS_MAX_POINTS[maxdim - 1]
-    for c in range(int(labels.max()) + 1):
+    used = [0] * maxdim
+    for c in range(int(labels.max()) + 1 if maxdim else 0):
         Q = P[labels == c]
         if len(Q) < 3:
             continue
-        if len(Q) > cap:
-            Q = Q[farthest_point_sample(Q, cap)[0]]
-        D = squareform(pdist(Q))
-        for k, d in enumerate(ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"][1:], 1):
+        for k in range(1, maxdim + 1):
+            R = Q[farthest_point_sample(Q, RIPS_MAX_POINTS[k - 1])[0]] if len(Q) > 3 else Q
+            used[k - 1] = max(used[k - 1], len(R))
+            d = ripser(squareform(pdist(R)), maxdim=k, distance_matrix=True)["dgms"][k]
             dgms[k].append(np.asarray(d, dtype=np.float64).reshape(-1, 2))
-    return [dgms[0]] + [np.concatenate(d) if d else np.zeros((0, 2)) for d in dgms[1:]]
+    out = [dgms[0]] + [np.concatenate(d) if d else np.zeros((0, 2)) for d in dgms[1:]]
+    return out, used
+
+
+def resolved_numbers(betti, ratios, thresholds, *, wide, points):
+    """Which of β0..β_maxdim the sample resolves: bool array (maxdim + 1,).
+
+    β0 is always resolved (its rule has no grey zone measured). β_k, k >= 1, is *not
+    resolved* when
+
+    (a) a class it did not count has death / birth in the grey zone
+        [``NOISE_CEILING[k - 1]``, threshold) (above 4-D ``WIDE_NOISE_CEILING``): higher
+        than the measured noise of a sample of that kind reaches, lower than the rule
+        counts, so the sample cannot tell a small or poorly sampled feature from noise; or
+    (b) β_k = 0 from fewer points than ``MIN_POINTS[k - 1]`` (above 4-D
+        ``WIDE_MIN_POINTS``): a sample that small does not resolve even the reference
+        feature (module docstring, "Resolution"), so "no feature" is not a finding.
+
+    ``ratios[k]``: death / birth of every finite class of H_k; ``thresholds[k - 1]``: the
+    ratio counted; ``points``: the sample's size (coincident points counted: a map that
+    puts many points on one is not a small sample).
+    """
+    betti = np.asarray(betti)
+    out = np.ones(len(betti), dtype=bool)
+    ceiling = WIDE_NOISE_CEILING if wide else NOISE_CEILING
+    floor = WIDE_MIN_POINTS if wide else MIN_POINTS
+    for k in range(1, len(betti)):
+        t = float(thresholds[k - 1])
+        r = np.asarray(ratios[k]) if k < len(ratios) else np.zeros(0)
+        grey = bool(np.any((r >= min(ceiling[k - 1], t)) & (r < t)))
+        small = int(betti[k]) == 0 and int(points) < floor[k - 1]
+        out[k] = not (grey or small)
+    return out
 
 
 def robust_betti_numbers(
@@ -503,9 +584,10 @@ def robust_betti_numbers(
     used = tuple(WIDE_CYCLE_RATIO if wide and not given else ratios_k)[:maxdim]
     dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
     ratios, never = [np.array([])], [0]
+    per_k = [n] * maxdim  # points each H_k was read from (above 4-D: the largest subsample)
     if n > 2:
         if kind == "mst":
-            dgms = _rips_per_component(P, lengths, labels, maxdim)
+            dgms, per_k = _rips_per_component(P, lengths, labels, maxdim)
         else:
             D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
             dgms = [
@@ -526,7 +608,11 @@ def robust_betti_numbers(
     betti = np.asarray(betti, dtype=np.int64)
     if not return_details:
         return betti
+    sample = len(Z) if max_points is None else min(len(Z), max_points)
+    resolved = resolved_numbers(betti, ratios, used, wide=wide, points=sample)
     return betti, {
+        "resolved": resolved,
+        "points_per_k": per_k,
         "scale": spacing,
         "diagrams": dgms,
         "ratios": ratios,

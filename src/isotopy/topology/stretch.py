@@ -21,9 +21,12 @@ networks we divide by the representation's own scale: the *relative stretch* at 
 
 over the points P where it is evaluated, i.e. how much harder x's neighbourhood is
 stretched than the map stretches the whole set on average. :func:`stretch_fraction` is the
-share of P where ρ exceeds a threshold: a network that tears a thin region open has a
+share of P where ρ exceeds a threshold, and :func:`exceedance` that share at every threshold
+of a range (the exceedance curve): a network that stretches a thin region very hard has a
 visible share of its input far above its own average; one that bends space smoothly has
-almost none. Unlike a ratio of percentiles it cannot be driven by a tiny median.
+almost none. Unlike a ratio of percentiles it cannot be driven by a tiny median. (A
+network of homeomorphisms, e.g. tanh layers with invertible weights, never tears space: its
+"easy way out" is to stretch a thin band very hard, which is what ρ sees.)
 
 Jacobians are computed exactly by forward-mode differentiation, one Jacobian-vector product
 per input dimension (d_in <= 3 here), for every stage at once.
@@ -44,7 +47,9 @@ __all__ = [
     "stretch",
     "stretch_grid",
     "relative_stretch",
+    "stretch_scale",
     "stretch_fraction",
+    "exceedance",
     "diameter",
 ]
 
@@ -246,6 +251,38 @@ def diameter(P) -> float:
     return float(np.sqrt(best))
 
 
+def _hidden_stage(net, stage: int) -> int:
+    n_hidden = len(net.names) - 1
+    if n_hidden < 1:
+        raise InputError("the network has no hidden stage whose stretch could be measured")
+    if not -n_hidden <= stage < n_hidden:
+        raise InputError(f"stage {stage} out of range for {n_hidden} hidden stages")
+    return stage % n_hidden
+
+
+def _points(net, X) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim == 1 and net.d_in == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != net.d_in or len(X) < 2:
+        raise InputError(f"points must have shape (B, {net.d_in}) with B >= 2, got {X.shape}")
+    return X
+
+
+def stretch_scale(net, X, *, stage: int = -1) -> np.ndarray:
+    """diam F(X) / diam X of input -> one hidden stage, for every network: (N,).
+
+    The map's overall stretch of the set X, the unit of :func:`relative_stretch` (0 where a
+    network maps X to a single point).
+    """
+    X = _points(net, X)
+    s = _hidden_stage(net, stage)
+    with torch.no_grad():
+        H = net.forward_all(torch.as_tensor(X), upto=s + 1)[-1].double().numpy()  # (N, B, d)
+    d_in = diameter(X)
+    return np.array([diameter(h) / d_in for h in H])
+
+
 def relative_stretch(net, X, *, stage: int = -1) -> np.ndarray:
     """ρ = ||J||_2 / (diam F(X) / diam X) of input -> one hidden stage, for every network.
 
@@ -263,25 +300,13 @@ def relative_stretch(net, X, *, stage: int = -1) -> np.ndarray:
     ndarray (N, B): each network's relative stretch at every point (inf where a network
     maps X to a single point but still stretches somewhere, 0 where it does not stretch).
     """
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim == 1 and net.d_in == 1:
-        X = X[:, None]
-    if X.ndim != 2 or X.shape[1] != net.d_in or len(X) < 2:
-        raise InputError(f"points must have shape (B, {net.d_in}) with B >= 2, got {X.shape}")
-    n_hidden = len(net.names) - 1
-    if n_hidden < 1:
-        raise InputError("the network has no hidden stage whose stretch could be measured")
-    if not -n_hidden <= stage < n_hidden:
-        raise InputError(f"stage {stage} out of range for {n_hidden} hidden stages")
-    s = stage % n_hidden
-    with torch.no_grad():
-        H = net.forward_all(torch.as_tensor(X), upto=s + 1)[-1].double().numpy()  # (N, B, d)
+    X = _points(net, X)
+    s = _hidden_stage(net, stage)
     J = input_jacobians(net, X, upto=s + 1)[s].detach().double()  # (N, B, d_s, d_in)
     sp = torch.linalg.matrix_norm(J, ord=2).numpy()  # (N, B)
-    d_in = diameter(X)
+    scales = stretch_scale(net, X, stage=stage)  # (N,)
     out = np.empty_like(sp)
-    for i in range(len(sp)):
-        scale = diameter(H[i]) / d_in
+    for i, scale in enumerate(scales):
         with np.errstate(divide="ignore", invalid="ignore"):
             out[i] = (
                 np.where(sp[i] > 0, sp[i] / scale, 0.0)
@@ -289,6 +314,22 @@ def relative_stretch(net, X, *, stage: int = -1) -> np.ndarray:
                 else np.where(sp[i] > 0, np.inf, 0.0)
             )
     return out
+
+
+def exceedance(rho, thresholds) -> np.ndarray:
+    """Share of points whose relative stretch exceeds each threshold: (N, B) -> (N, T).
+
+    The whole exceedance curve t -> share(ρ > t) of each network, so that two groups of
+    networks can be compared at every threshold of a range instead of at one.
+    """
+    rho = np.atleast_2d(np.asarray(rho, dtype=float))
+    ts = np.asarray(thresholds, dtype=float).ravel()
+    if rho.ndim != 2 or rho.shape[1] == 0 or len(ts) == 0 or not np.isfinite(ts).all():
+        raise InputError(
+            f"exceedance needs stretch values (N, B) and finite thresholds, got {rho.shape} "
+            f"and {len(ts)} thresholds"
+        )
+    return (rho[:, :, None] > ts[None, None, :]).mean(1)  # (N, T)
 
 
 def stretch_fraction(net, X, *, threshold: float = 10.0, stage: int = -1) -> np.ndarray:
