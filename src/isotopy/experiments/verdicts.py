@@ -25,9 +25,10 @@ reader sees how the verdict could have come out the other way.
   expected ordering. A percentile bootstrap confidence interval (level 1 - α) of the
   difference of the two medians decides: it lies wholly on the expected side -> agrees,
   wholly on the other side -> differs, contains 0 -> "not resolved".
-- :func:`dominance_verdict`: the same ordering for a whole curve (a statistic at every
-  threshold of a stated range): it must hold at every threshold to agree, the reverse at
-  every threshold to differ; crossing curves are "not resolved".
+- :func:`dominance_verdict`: an ordering of two groups' curves (a statistic at every
+  threshold of a stated range), by a Mann-Whitney test over seeds at each threshold: it must
+  hold at every threshold to agree, the reverse at every threshold to differ; crossing
+  curves are "not resolved".
 - :func:`all_verdict` and :func:`controlled_verdict` compose verdicts: a claim that must
   hold in several settings (every depth, every form of a head), and a "cannot" claim that
   counts only where a control measured alike "can".
@@ -49,7 +50,7 @@ __all__ = [
     "size_verdict",
     "ordering_verdict",
     "bootstrap_median_difference",
-    "curve_differences",
+    "curve_comparison",
     "dominance_verdict",
     "all_verdict",
     "controlled_verdict",
@@ -400,34 +401,42 @@ def ordering_verdict(
 
 
 # ------------------------------------------------------------- a curve over thresholds
-def curve_differences(
-    a, b, *, alpha: float = 0.05, n_boot: int = 4000, seed: int = 0
-) -> dict[str, np.ndarray]:
-    """Median difference of two groups' curves at each threshold, with bootstrap intervals.
+def curve_comparison(a, b) -> dict[str, np.ndarray]:
+    """Two groups' curves compared at each threshold by the Mann-Whitney U test.
 
     a : (n_a, T), b : (n_b, T): one curve per seed (e.g. the share of a grid above each of T
-    thresholds) -> {"difference", "low", "high"} (T,) of median(a) - median(b) and its
-    percentile interval at level 1 - alpha (:func:`bootstrap_median_difference` at each
-    threshold), and ``"empty"`` (T,): thresholds where both medians are 0 (at most half of
-    each group's networks reach them: nothing to compare).
+    thresholds) -> {"auc", "p", "median_a", "median_b", "empty"}, each (T,): the probability
+    that a network of a has the larger value (ties count one half; 0.5 = no ordering), the
+    two-sided p of scipy's ``mannwhitneyu`` (tie-corrected), each group's median, and
+    ``empty``: thresholds where every value of both groups is 0 (nothing to compare).
+    A rank test, because at the high thresholds of a stretch curve many networks have a
+    share of exactly 0, where an interval of a median difference jumps to 0.
     """
+    from scipy.stats import mannwhitneyu
+
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or a.shape[1] == 0:
         raise InputError(
             f"curves must be (seeds, thresholds) arrays with the same thresholds, got "
             f"{a.shape} and {b.shape}"
         )
-    diff, lo, hi = np.array(
-        [
-            bootstrap_median_difference(a[:, j], b[:, j], alpha=alpha, n_boot=n_boot, seed=seed)
-            for j in range(a.shape[1])
-        ]
-    ).T  # each (T,)
-    empty = (np.median(a, 0) == 0) & (np.median(b, 0) == 0)
-    return {"difference": diff, "low": lo, "high": hi, "empty": empty}
+    if min(len(a), len(b)) == 0 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise InputError("each group needs at least one curve of finite values")
+    empty = (a == 0).all(0) & (b == 0).all(0)
+    auc, pv = np.full(a.shape[1], 0.5), np.ones(a.shape[1])
+    for j in np.flatnonzero(~empty):
+        u, p = mannwhitneyu(a[:, j], b[:, j], alternative="two-sided")
+        auc[j], pv[j] = u / (len(a) * len(b)), 1.0 if np.isnan(p) else p
+    return {
+        "auc": auc,
+        "p": pv,
+        "median_a": np.median(a, 0),
+        "median_b": np.median(b, 0),
+        "empty": empty,
+    }
 
 
-def _ranges(ts) -> str:
+def _listed(ts) -> str:
     return ", ".join(f"{t:.2g}" for t in ts) if len(ts) else "none"
 
 
@@ -439,22 +448,19 @@ def dominance_verdict(
     expect: str = "a_greater",
     alpha: float = 0.05,
     min_seeds: int = 10,
-    resolution: float = 0.0,
     names: tuple[str, str] = ("a", "b"),
     statistic: str = "the share above t",
-    n_boot: int = 4000,
-    seed: int = 0,
 ) -> Verdict:
     """Judge "group a's curve lies above group b's" across a stated range of thresholds.
 
-    At each threshold t where either group's median is above 0, the percentile bootstrap
-    interval (level 1 - alpha) of median(a) - median(b) (:func:`curve_differences`) puts a
-    above (interval above ``resolution``), b above (below -``resolution``) or neither. It
-    agrees if a is above at every compared threshold, differs if b is above at every one,
-    and is not resolved otherwise: where the curves cross, the ordering depends on the
-    threshold, and no single threshold speaks for the claim. Requiring every threshold is an
-    intersection-union test (Berger 1982): each interval at level 1 - alpha keeps the
-    verdict's level at 1 - alpha without a multiplicity correction.
+    At each threshold t where some network of either group has a value above 0, the
+    Mann-Whitney U test (:func:`curve_comparison`) puts a above (p < alpha, a ranks higher),
+    b above (p < alpha, b ranks higher) or neither. It agrees if a is above at every
+    compared threshold, differs if b is above at every one, and is not resolved otherwise:
+    where the curves cross, the ordering depends on the threshold and no single threshold
+    speaks for the claim. Requiring every threshold is an intersection-union test (Berger
+    1982): each test at level alpha keeps the verdict's level at alpha without a
+    multiplicity correction.
 
     Parameters
     ----------
@@ -466,18 +472,14 @@ def dominance_verdict(
     alpha : float
     min_seeds : int
         Fewer seeds in either group give "not resolved".
-    resolution : float
-        The finest difference of the statistic the measurement tells apart (e.g. one grid
-        point's share of the grid).
     names, statistic : str
         For the sentences.
-    n_boot, seed : int
 
     Returns
     -------
     Verdict
-        ``measured`` lists the thresholds at which each group is above, and those with
-        nothing to compare.
+        ``measured`` lists the thresholds at which each group is above, those with neither
+        and those with nothing to compare.
     """
     if expect not in ("a_greater", "a_smaller"):
         raise InputError(f"expect must be 'a_greater' or 'a_smaller', got {expect!r}")
@@ -487,22 +489,19 @@ def dominance_verdict(
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.ndim != 2 or a.shape[1] != len(ts):
         raise InputError(f"curves must have one column per threshold ({len(ts)}), got {a.shape}")
-    c = curve_differences(a, b, alpha=alpha, n_boot=n_boot, seed=seed)
-    r = float(resolution)
-    above_a = ~c["empty"] & (c["low"] > r)
-    above_b = ~c["empty"] & (c["high"] < -r)
+    c = curve_comparison(a, b)
     compared = ~c["empty"]
+    above_a = compared & (c["p"] < alpha) & (c["auc"] > 0.5)
+    above_b = compared & (c["p"] < alpha) & (c["auc"] < 0.5)
     na, nb = names
-    want = above_a if expect == "a_greater" else above_b
-    other = above_b if expect == "a_greater" else above_a
+    want, other = (above_a, above_b) if expect == "a_greater" else (above_b, above_a)
     rule = (
-        f"at every threshold t in {ts.min():.3g}-{ts.max():.3g} where either group's median is "
-        f"above 0, the {1 - alpha:.0%} bootstrap interval of median({na}) - median({nb}) of "
-        f"{statistic} must lie wholly on the {'positive' if expect == 'a_greater' else 'negative'}"
-        f" side ({na} {'larger' if expect == 'a_greater' else 'smaller'}) for it to agree, "
-        "wholly on the other side at every such t for it to differ; else (the curves cross, or "
-        f"an interval contains 0) it is not resolved; it needs at least {min_seeds} seeds per "
-        "group."
+        f"at every threshold t from {ts.min():.3g} to {ts.max():.3g} where some network has "
+        f"{statistic} above 0, the Mann-Whitney U test over seeds (p < {alpha:g}) must rank "
+        f"{na} {'above' if expect == 'a_greater' else 'below'} {nb} for it to agree, the "
+        "other way at every such t for it to differ; else (the curves cross, or some t "
+        f"tells them apart in neither way) it is not resolved; it needs at least {min_seeds} "
+        "seeds per group."
     )
     if min(len(a), len(b)) < min_seeds or not compared.any():
         verdict = "not resolved"
@@ -514,16 +513,15 @@ def dominance_verdict(
         verdict = "not resolved"
     neither = compared & ~above_a & ~above_b
     measured = (
-        f"{na} above at t = {_ranges(ts[above_a])}; {nb} above at t = {_ranges(ts[above_b])}"
-        + (f"; neither at t = {_ranges(ts[neither])}" if neither.any() else "")
-        + (f"; nothing to compare at t = {_ranges(ts[c['empty']])}" if c["empty"].any() else "")
+        f"{na} above at t = {_listed(ts[above_a])}; {nb} above at t = {_listed(ts[above_b])}"
+        + (f"; neither at t = {_listed(ts[neither])}" if neither.any() else "")
+        + (f"; no network above t = {_listed(ts[c['empty']])}" if c["empty"].any() else "")
         + f" ({len(a)} and {len(b)} seeds)"
     )
     return Verdict(
         verdict,
         rule,
-        f"{1 - alpha:.0%} intervals at {len(ts)} thresholds; differences below {r:.3g} count "
-        "as none",
+        f"one seed per group; tests at {len(ts)} thresholds, each at level {alpha:g}",
         measured,
     )
 
