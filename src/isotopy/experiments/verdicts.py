@@ -236,7 +236,7 @@ def difference_verdict(
         verdict = "agrees" if (effect > 0) == (expect == "b_lower") else "differs"
     measured = f"{na} {err_a:.2f}%, {nb} {err_b:.2f}%"
     if seeds > 1:
-        per_seed = a.sum(1) - b.sum(1)  # (seeds,) errors of b fewer than a's
+        per_seed = b.sum(1) - a.sum(1)  # (seeds,) how many fewer errors b makes than a
         measured += (
             f" over {seeds} seeds: effect {effect:+.2f} points; {nb} lower in "
             f"{int((per_seed > 0).sum())} of {seeds} seeds, higher in {int((per_seed < 0).sum())}"
