@@ -127,6 +127,7 @@ _MODULES = [
     "linked_tori",
     "unlink",
     "betti_layers",
+    "naitzat",
     "contractive",
     "open_question",
     "vector_fields",

@@ -27,15 +27,15 @@ MEASURES = {
     "twonn": "TwoNN intrinsic dimension",
     "stretch": "Jacobian operator norm of input -> layer",
 }
-# the panels of :meth:`Inspection.plot`: (measure key, y label)
+# the panels of :meth:`Inspection.plot`: (measure key, y label, title)
 PLOTTED = [
-    ("betti0", "β0"),
-    ("betti1", "β1"),
-    ("betti2", "β2"),
-    ("knn", "k-NN accuracy (leave-one-out)"),
-    ("probe", "linear-probe accuracy"),
-    ("twonn", "intrinsic dimension (TwoNN)"),
-    ("stretch", "stretch ‖J‖₂ (median)"),
+    ("betti0", "β0", "Components of each class"),
+    ("betti1", "β1", "Loops of each class"),
+    ("betti2", "β2", "Voids of each class"),
+    ("knn", "k-NN accuracy (leave-one-out)", "Nearest neighbours classify"),
+    ("probe", "linear-probe accuracy", "A linear read-out classifies"),
+    ("twonn", "intrinsic dimension (TwoNN)", "Dimensions the layer uses"),
+    ("stretch", "stretch ‖J‖₂ (median)", "How much input → layer stretches"),
 ]
 
 _PER_CLASS = ["knn", "probe", "twonn", "stretch", "stretch_max"]
@@ -255,8 +255,8 @@ class Inspection:
         from matplotlib.figure import Figure
 
         panels = [
-            (k, label)
-            for k, label in PLOTTED
+            (k, label, title)
+            for k, label, title in PLOTTED
             if (keys is None or k in keys) and np.isfinite(self.series(k)).any()
         ]
         if not panels:
@@ -266,13 +266,14 @@ class Inspection:
         fig = Figure(figsize=(4.2 * ncols, 3.0 * nrows), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         depth = np.arange(len(self.layers))
-        for ax, (key, label) in zip(axes, panels):
+        for ax, (key, label, title) in zip(axes, panels):
             s = self.series(key)
             for ci, c in enumerate(self.classes):
                 ax.plot(depth, s[:, ci], marker="o", ms=3, lw=1.2, label=f"class {c}")
             if key in ("knn", "probe", "twonn"):
                 ax.plot(depth, getattr(self, f"{key}_all"), "k--", lw=1.5, label="all classes")
             ax.set_ylabel(label)
+            ax.set_title(title, fontsize=10)
             ax.set_xticks(depth)
             ax.set_xticklabels(self.layers, rotation=60, ha="right", fontsize=7)
             ax.grid(alpha=0.3)
@@ -280,7 +281,17 @@ class Inspection:
                 ax.set_yscale("log")
         for ax in axes[len(panels) :]:
             ax.set_visible(False)
-        handles, labels = axes[0].get_legend_handles_labels()
+        # one legend for all panels, below them (never over the data); the panel with the
+        # most lines (one with the dashed all-classes line, if any) supplies it
+        best = max(axes[: len(panels)], key=lambda a: len(a.get_legend_handles_labels()[0]))
+        handles, labels = best.get_legend_handles_labels()
         if len(self.classes) <= 12:
-            axes[0].legend(handles, labels, fontsize=7, ncol=2)
+            fig.legend(
+                handles,
+                labels,
+                loc="outside lower center",
+                ncol=min(len(labels), 6),
+                fontsize=8,
+                frameon=False,
+            )
         return fig
