@@ -26,7 +26,13 @@ def test_mcnemar_matches_the_exact_binomial_test():
 
 def test_knn_experiment_quick_numbers_are_consistent():
     res = knn_experiment("digits", seeds=2, quick=True)
-    assert set(res["errors"]) == {"softmax", "knn_penultimate", "knn_trained", "knn_trained_essay"}
+    assert set(res["errors"]) == {
+        "softmax",
+        "knn_penultimate",
+        "knn_trained",
+        "knn_trained_essay",
+        "knn_trained_essay_two_batch",
+    }
     for v in res["errors"].values():
         assert len(v) == 2 and all(0 <= e <= 1 for e in v)
     m = res["mcnemar"]["per_seed"][0]
@@ -35,19 +41,33 @@ def test_knn_experiment_quick_numbers_are_consistent():
     assert m["only_b"] - m["only_a"] == pytest.approx(diff)
     assert res["sd"]["softmax"] == pytest.approx(np.std(res["errors"]["softmax"], ddof=1))
     text = "\n".join(res["summary"])
-    assert "McNemar" in text and "k = 1" in text
+    assert "McNemar" in text and "k = 1" in text and "sign-flip test" in text
+    assert set(res["verdicts"]) == {
+        "knn_direction",
+        "knn_size",
+        "essay_direction",
+        "essay_size",
+        "nca_direction",
+    }
+    assert res["verdict"] == res["verdicts"]["knn_direction"]
+    # digits: the sizes are reported, never judged
+    assert "judged on MNIST only" in res["verdicts"]["knn_size"]["rule"]
+
+
+def _tiny_mnist(folder):
+    """8x8 digits written as the four MNIST IDX files: 150 training, 60 test images."""
+    from isotopy.datasets.images import MNIST_FILES, load_digits, write_idx
+
+    d = load_digits(seed=0)
+    for part, n in (("train", 150), ("test", 60)):
+        X, y = getattr(d, f"X_{part}")[:n], getattr(d, f"y_{part}")[:n]
+        write_idx(folder / MNIST_FILES[f"X_{part}"], (X.reshape(-1, 8, 8) * 255).astype(np.uint8))
+        write_idx(folder / MNIST_FILES[f"y_{part}"], y.astype(np.uint8))
+    return folder
 
 
 def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
-    from isotopy.datasets.images import MNIST_FILES, load_digits, write_idx
-
-    d = load_digits(seed=0)  # 8x8 digits written as IDX files stand in for MNIST
-    for part in ("train", "test"):
-        X, y = getattr(d, f"X_{part}")[:150], getattr(d, f"y_{part}")[:60]
-        X = X[: len(y) if part == "test" else 150]
-        y = getattr(d, f"y_{part}")[: len(X)]
-        write_idx(tmp_path / MNIST_FILES[f"X_{part}"], (X.reshape(-1, 8, 8) * 255).astype(np.uint8))
-        write_idx(tmp_path / MNIST_FILES[f"y_{part}"], y.astype(np.uint8))
+    _tiny_mnist(tmp_path)
     res = knn_experiment("mnist", mnist_dir=tmp_path, seeds=1, quick=True)
     assert res["n_train"] == 150 and res["n_test"] == 60
     assert set(res["targets"]) == {"(a) at most 1.0%", "(b) below (a)", "(c) at most 2.0%"}
@@ -64,6 +84,9 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
 
     res = run(data="mnist", mnist_dir=tmp_path, seeds=1, quick=True, essay_head=True)
     assert "knn_trained_essay" in res["errors"] and res["config"]["essay_head"]
+    assert "knn_trained_essay_two_batch" in res["errors"]
+    # on MNIST the sizes are judged (by the size rule, not the stand-in's)
+    assert "widened by the resolution" in res["verdicts"]["knn_size"]["rule"]
     monkeypatch.delenv("ISOTOPY_MNIST_DIR", raising=False)
     with pytest.raises(InputError, match="--mnist-dir PATH.*ISOTOPY_MNIST_DIR"):
         knn_experiment("mnist")
@@ -89,8 +112,8 @@ def test_training_length_in_passes_and_the_verdict():
     res = knn_experiment("digits", seeds=1, quick=True)
     v = res["verdict"]
     assert v["verdict"] in ("agrees", "differs", "not resolved")
-    assert "one test image" in v["resolution"] and "McNemar" in v["rule"]
-    only = res["mcnemar"]["pooled"]
+    assert "one test image" in v["resolution"] and "McNemar" in v["rule"]  # one seed
+    only = res["mcnemar"]["combined"]
     if abs(only["only_b"] - only["only_a"]) < 1 or only["p"] >= 0.05:
         assert v["verdict"] == "not resolved"
 
@@ -152,12 +175,126 @@ def test_cli_experiment_bad_input(capsys, args, match):
     assert code == 2 and match in err
 
 
-def test_report_sections_quick(tmp_path):
+def test_report_sections_quick(tmp_path, monkeypatch):
     from isotopy.report import build_report
 
-    out = build_report(tmp_path / "rep", quick=True, only=["vector_fields", "knn"])
+    monkeypatch.delenv("ISOTOPY_MNIST_DIR", raising=False)
+    out = build_report(tmp_path / "rep", quick=True, only=["knn"])
     html = (tmp_path / "rep" / "index.html").read_text()
-    assert "k-nearest-neighbour layers" in html and "McNemar" in html
-    assert "vector_fields_disc_field.png" in html
-    assert "knn.softmax.mean" in out["metrics"]
-    assert any(k.startswith("vector_fields.disc_annulus.2d") for k in out["metrics"])
+    assert "k-nearest-neighbour layers" in html and "McNemar" in html and "sign-flip" in html
+    assert "knn.softmax.mean" in out["metrics"] and out["metrics"]["knn.data"] == "digits"
+    rows = [c for c in out["claims"] if c["section"] == "knn"]
+    assert len(rows) == 5 and all("stand in for MNIST" in c["setting"] for c in rows)
+    assert {c["verdict"] for c in rows} == {"not resolved"}  # quick: nothing is claimed
+
+
+# ---------------------------------------------------------------- the claims, on built outcomes
+def _outcomes(seeds, n, wrong):
+    """(seeds, n) right answers, wrong on the images ``wrong[s]`` of each seed s."""
+    c = np.ones((seeds, n), bool)
+    for s, idx in enumerate(wrong):
+        c[s, list(idx)] = False
+    return c
+
+
+def _correct(softmax, knn, *, essay=None, nca=None):
+    out = {"softmax": softmax, "knn_penultimate": knn, "knn_trained": knn if nca is None else nca}
+    if essay is not None:
+        out["knn_trained_essay"], out["knn_trained_essay_two_batch"] = essay
+    return out
+
+
+def test_a_seed_repeated_three_times_is_one_seeds_evidence():
+    from isotopy.experiments.knn_claims import knn_verdicts
+
+    # one seed: softmax wrong on images 0-7, k-NN on 8; McNemar p = 2 * P(B(9, 1/2) <= 1)
+    a = _outcomes(1, 450, [range(8)])
+    b = _outcomes(1, 450, [[8]])
+    one = knn_verdicts(_correct(a, b), data="digits")["knn_direction"]
+    three = knn_verdicts(_correct(np.repeat(a, 3, 0), np.repeat(b, 3, 0)), data="digits")
+    p = binomtest(1, 9).pvalue
+    assert f"p = {p:.2g}" in one.measured and f"p = {p:.2g}" in three["knn_direction"].measured
+    assert three["knn_direction"].verdict == one.verdict == "agrees"
+    # the pooled test of the old report would have said p = binomtest(3, 27)
+    assert binomtest(3, 27).pvalue < p / 10
+    # the same three seeds, but the evidence of one seed halved: no longer significant
+    half = knn_verdicts(
+        _correct(np.repeat(_outcomes(1, 450, [range(4)]), 3, 0), np.repeat(b, 3, 0)),
+        data="digits",
+    )["knn_direction"]
+    assert half.verdict == "not resolved"
+
+
+def test_mnist_size_agrees_differs_or_is_not_resolved_apart_from_the_direction():
+    from isotopy.experiments.knn_claims import knn_verdicts
+
+    seeds, n = 10, 10_000  # one test image = 0.01 points: the claim's band is [0.09, 0.21]
+    base = [range(200)] * seeds  # softmax: 2% error, the same images in every seed
+    # k-NN fixes 15 of them in every seed, other ones in each: 0.15 points, inside the band
+    fixed = [[i for i in range(200) if not 15 * s <= i < 15 * s + 15] for s in range(seeds)]
+    small = knn_verdicts(_correct(_outcomes(seeds, n, base), _outcomes(seeds, n, fixed)))
+    assert small["knn_direction"].verdict == "agrees" and small["knn_size"].verdict == "agrees"
+    # the same 15 images in every seed: the images are 15, not 150, and the interval
+    # reaches outside the band
+    same = knn_verdicts(
+        _correct(_outcomes(seeds, n, base), _outcomes(seeds, n, [range(15, 200)] * seeds))
+    )
+    assert same["knn_size"].verdict == "not resolved"
+    base = [range(100)] * seeds
+    # k-NN fixes 90 of them: significant, in the essay's direction, 0.9 points: too large
+    big = knn_verdicts(
+        _correct(_outcomes(seeds, n, base), _outcomes(seeds, n, [range(90, 100)] * seeds))
+    )
+    assert big["knn_direction"].verdict == "agrees" and big["knn_size"].verdict == "differs"
+    assert "0.1-0.2" in big["knn_size"].rule
+    # on digits the same outcomes leave the size not resolved: a stand-in
+    stand_in = knn_verdicts(
+        _correct(_outcomes(seeds, n, base), _outcomes(seeds, n, [range(90, 100)] * seeds)),
+        data="digits",
+    )
+    assert stand_in["knn_size"].verdict == "not resolved"
+    assert "error saved by k-NN 0.9 points" in stand_in["knn_size"].measured
+
+
+def test_the_essays_head_is_judged_at_its_size_in_both_forms():
+    from isotopy.experiments.knn_claims import knn_verdicts
+
+    seeds, n = 5, 10_000
+    soft = _outcomes(seeds, n, [range(100)] * seeds)  # 1%
+
+    def essay(err_in, err_two):
+        return (
+            _outcomes(seeds, n, [range(int(err_in * n / 100))] * seeds),
+            _outcomes(seeds, n, [range(int(err_two * n / 100))] * seeds),
+        )
+
+    v = knn_verdicts(_correct(soft, soft, essay=essay(4.5, 4.8)))
+    assert v["essay_direction"].verdict == "agrees" and v["essay_size"].verdict == "agrees"
+    v = knn_verdicts(_correct(soft, soft, essay=essay(3.0, 3.2)))
+    assert v["essay_direction"].verdict == "agrees" and v["essay_size"].verdict == "differs"
+    # one form below 4%, the other above: the claim about the head does not hold in both
+    v = knn_verdicts(_correct(soft, soft, essay=essay(3.0, 5.0)))
+    assert v["essay_size"].verdict == "differs" and "two_batch form" in v["essay_size"].measured
+    # the essay's head beating softmax reverses the direction
+    v = knn_verdicts(_correct(_outcomes(seeds, n, [range(300)] * seeds), soft, essay=essay(1, 1)))
+    assert v["essay_direction"].verdict == "differs"
+    # not trained: nothing to judge
+    v = knn_verdicts(_correct(soft, soft))
+    assert v["essay_direction"].verdict == v["essay_size"].verdict == "not resolved"
+    assert "was not trained" in v["essay_size"].measured
+    # the NCA head is its own row: worse than softmax here, so "differs"
+    worse = _outcomes(seeds, n, [range(200)] * seeds)
+    assert knn_verdicts(_correct(soft, soft, nca=worse))["nca_direction"].verdict == "differs"
+
+
+def test_report_section_uses_mnist_when_given(tmp_path, monkeypatch):
+    from isotopy.report import build_report
+
+    monkeypatch.setenv("ISOTOPY_MNIST_DIR", str(_tiny_mnist(tmp_path)))
+    out = build_report(tmp_path / "rep", quick=True, only=["knn"])
+    rows = {c["claim"]: c for c in out["claims"]}
+    assert len(rows) == 5 and all(c["setting"].startswith("MNIST, ") for c in rows.values())
+    size = next(c for k, c in rows.items() if "0.1-0.2%" in k)
+    assert "widened by the resolution" in size["rule"]
+    assert out["metrics"]["knn.data"] == "mnist"
+    assert "knn.knn_trained_essay_two_batch.mean" in out["metrics"]  # the essay's heads ran

@@ -8,7 +8,13 @@ import torch
 
 from isotopy.errors import InputError
 from isotopy.nn import Network
-from isotopy.topology.stretch import diameter, relative_stretch, stretch_fraction
+from isotopy.topology.stretch import (
+    diameter,
+    exceedance,
+    relative_stretch,
+    stretch_fraction,
+    stretch_scale,
+)
 
 
 def test_diameter_matches_all_pairs():
@@ -64,3 +70,36 @@ def test_a_steep_tanh_band_is_a_small_stretched_share():
     expected = (np.abs(g) < half).mean()
     assert stretch_fraction(net, P)[0] == pytest.approx(expected, abs=1 / 401)
     assert 0 < expected < 0.05
+
+
+def test_exceedance_curve_and_scale():
+    rho = np.array([[0.5, 1.5, 2.5, 3.5], [0.0, 0.0, 0.0, 9.0]])
+    np.testing.assert_array_equal(
+        exceedance(rho, [1.0, 3.0, 10.0]), [[0.75, 0.25, 0.0], [0.25, 0.25, 0.0]]
+    )
+    with pytest.raises(InputError, match="finite thresholds"):
+        exceedance(rho, [np.nan])
+    # the scale of a linear map on a disc is its largest singular value (diam 2 -> 2 σ_max)
+    t = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    P = np.c_[np.cos(t), np.sin(t)].astype(np.float32)
+    net = _linear_net([[3.0, 0.0], [0.0, 0.5]])
+    assert stretch_scale(net, P)[0] == pytest.approx(3.0, rel=1e-4)
+
+
+def test_a_thin_hard_stretch_and_a_broad_one_cross_so_the_claim_is_not_resolved():
+    # the stretch claim's shape, built by hand: 12 "width-2" networks stretch 5% of the
+    # grid 8 times their scale and leave the rest flat; 12 "width-3" networks stretch 30%
+    # of it 3 times. Which stretches more depends on the threshold, and the rule says so.
+    from isotopy.experiments.verdicts import dominance_verdict
+
+    rng = np.random.default_rng(0)
+    m = 2000
+    thin = np.where(rng.random((12, m)) < 0.05, 8.0, 0.1) * rng.uniform(0.9, 1.1, (12, 1))
+    broad = np.where(rng.random((12, m)) < 0.30, 3.0, 0.5) * rng.uniform(0.9, 1.1, (12, 1))
+    ts = [2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+    v = dominance_verdict(exceedance(thin, ts), exceedance(broad, ts), ts)
+    assert v.verdict == "not resolved"
+    assert "a above at t = 3, 4, 5, 6, 8; b above at t = 2, 2.5;" in v.measured
+    # stretching the thin band harder and wider than the broad one everywhere agrees
+    wide = np.where(rng.random((12, m)) < 0.40, 9.0, 0.1) * rng.uniform(0.9, 1.1, (12, 1))
+    assert dominance_verdict(exceedance(wide, ts), exceedance(broad, ts), ts).verdict == "agrees"

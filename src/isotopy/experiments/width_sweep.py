@@ -135,6 +135,70 @@ def _plural(w: int) -> str:
     return f"{w} unit{'s' if w > 1 else ''}"
 
 
+def width_verdicts(
+    successes: dict, dim: int, *, seeds: int, share: float = 0.5, min_seeds: int = 10
+) -> tuple[dict, dict]:
+    """The width claims' verdicts in R^dim from the seeds that reach 100% on the grid.
+
+    Parameters
+    ----------
+    successes : dict
+        (width, depth) -> [seeds at 100% after L steps, after 2L steps], for width ``dim``
+        and ``dim + 1`` at the same depths.
+    dim : int
+        n: the claims are "layers of n units cannot, at any depth" and "layers of n + 1 units
+        can, at every depth".
+    seeds, share, min_seeds
+        As in :func:`~isotopy.experiments.verdicts.fraction_verdict`.
+
+    Returns
+    -------
+    verdicts : {"fail": Verdict, "succeed": Verdict}
+        "fail": at every depth no seed of width n reaches 100% at both lengths, each depth
+        counting only where width n + 1 at that depth can
+        (:func:`~isotopy.experiments.verdicts.controlled_verdict`); differs if it differs
+        at any depth (:func:`~isotopy.experiments.verdicts.all_verdict`). "succeed": width
+        n + 1 reaches it at every depth.
+    parts : {"fail": {"depth k": Verdict}, "succeed": {...}}
+        The verdict at each depth.
+    """
+    from .verdicts import all_verdict, controlled_verdict
+
+    depths = sorted({k for (_, k) in successes})
+    missing = [(w, k) for w in (dim, dim + 1) for k in depths if (w, k) not in successes]
+    if missing:
+        raise InputError(
+            f"width_verdicts needs widths {dim} and {dim + 1} at every depth, "
+            f"missing (width, depth) {missing[0]}"
+        )
+
+    def one(w, k, expect):
+        at_l, at_2l = successes[w, k]
+        return fraction_verdict(
+            at_l,
+            seeds,
+            expect=expect,
+            share=share,
+            min_seeds=min_seeds,
+            successes_longer=at_2l,
+            target="100% on the grid",
+        )
+
+    over = f"depth {depths[0]}-{depths[-1]}" if len(depths) > 1 else f"depth {depths[0]}"
+    succeed = {f"depth {k}": one(dim + 1, k, "succeed") for k in depths}
+    fail = {
+        f"depth {k}": controlled_verdict(
+            one(dim, k, "fail"),
+            succeed[f"depth {k}"],
+            what=f"the same depth with {_plural(dim + 1)} per layer",
+            label=_plural(dim + 1),
+        )
+        for k in depths
+    }
+    verdicts = {"fail": all_verdict(fail, over=over), "succeed": all_verdict(succeed, over=over)}
+    return verdicts, {"fail": fail, "succeed": succeed}
+
+
 def run_width_claims(
     settings: WidthClaimSettings | None = None,
     *,
@@ -181,7 +245,6 @@ def run_width_claims(
 
     from ..nn import Network
     from ..train import fit
-    from .verdicts import all_verdict, controlled_verdict
 
     cfg = make_config(WidthClaimSettings, settings)
     seeds = check_seeds(cfg.seeds)
@@ -195,8 +258,8 @@ def run_width_claims(
     for d in dims:
         P, labels = grid_points("nested_spheres", resolution=GRID.get(d, 21), params={"dim": d})
         X, y = claim_sample(d, n=cfg.n, boundary=cfg.boundary, seed=seed)
-        runs, parts = [], {"fail": {}, "succeed": {}}
-        for w, expect in ((d, "fail"), (d + 1, "succeed")):
+        runs = []
+        for w in (d, d + 1):
             for k in depths:
                 net = Network(d, (w,) * k, "tanh", 2, n_networks=seeds, seed=seed)
                 with torch.no_grad():
@@ -212,32 +275,11 @@ def run_width_claims(
                 runs.append({"width": w, "depth": k, "at": at})
                 if keep_networks:
                     networks[d, w, k] = (net, hist, X, y)
-                parts[expect][k] = fraction_verdict(
-                    at[0]["grid_perfect"],
-                    seeds,
-                    expect=expect,
-                    share=cfg.share,
-                    successes_longer=at[1]["grid_perfect"],
-                    target="100% on the grid",
-                )
                 done += 1
                 tick(progress, done, total)
+        successes = {(r["width"], r["depth"]): [a["grid_perfect"] for a in r["at"]] for r in runs}
+        verdicts, parts = width_verdicts(successes, d, seeds=seeds, share=cfg.share)
         over = f"depth {depths[0]}-{depths[-1]}" if len(depths) > 1 else f"depth {depths[0]}"
-        fail = {
-            f"depth {k}": controlled_verdict(
-                v,
-                parts["succeed"][k],
-                what=f"the same depth with {_plural(d + 1)} per layer",
-                label=f"{_plural(d + 1)}",
-            )
-            for k, v in parts["fail"].items()
-        }
-        verdicts = {
-            "fail": all_verdict(fail, over=over),
-            "succeed": all_verdict(
-                {f"depth {k}": v for k, v in parts["succeed"].items()}, over=over
-            ),
-        }
         flat[f"R^{d}: layers of {_plural(d)} cannot separate the ball from the shell ({over})"] = (
             verdicts["fail"]
         )
@@ -253,10 +295,7 @@ def run_width_claims(
                 "seeds": seeds,
                 "grid_points": int(len(P)),
                 "runs": runs,
-                "parts": {
-                    "fail": {k: v.to_dict() for k, v in fail.items()},
-                    "succeed": {f"depth {k}": v.to_dict() for k, v in parts["succeed"].items()},
-                },
+                "parts": {e: {k: v.to_dict() for k, v in p.items()} for e, p in parts.items()},
                 "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
             }
         )
