@@ -36,7 +36,8 @@ def test_point_rule_comes_out_each_way():
     kw = {"share": 0.8, "min_seeds": 10}
     assert naitzat.judge_point([True] * 12, **kw).verdict == "agrees"
     assert naitzat.judge_point([False] * 12, **kw).verdict == "differs"
-    assert naitzat.judge_point([True] * 6 + [False] * 6, **kw).verdict == "not resolved"
+    assert naitzat.judge_point([True] * 2 + [False] * 11, **kw).verdict == "differs"
+    assert naitzat.judge_point([True] * 8 + [False] * 4, **kw).verdict == "not resolved"
     assert naitzat.judge_point([True] * 5, **kw).verdict == "not resolved"  # too few
     assert naitzat.judge_point([], **kw).verdict == "not resolved"
     blind = naitzat.judge_point([True] * 12, misread=["hopf_pairs"], **kw)

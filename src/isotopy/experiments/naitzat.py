@@ -30,9 +30,10 @@ and the *area* mean_l e_l / e_0 (lower: simplified sooner).
 
 **Verdicts** (rules of :mod:`.verdicts`, at least ``min_seeds`` networks a group):
 
-- simplification to a point, per activation: :func:`~.verdicts.fraction_verdict` of the
+- simplification to a point, per activation (:func:`judge_point`): the share of the
   well-trained networks whose last hidden layer reads β0 = 1, β1 = 0 for both classes,
-  "nearly always" taken as a share of ``share``;
+  "nearly always" taken as ``share``; differs when the exact 95% interval of the share lies
+  below it;
 - ReLU faster than tanh: :func:`~.verdicts.ordering_verdict` on the area, ReLU smaller;
 - the control, "the simplification comes from training, not from depth alone", per
   activation: :func:`~.verdicts.ordering_verdict` of the last layer's e_depth / e_0, trained
@@ -59,7 +60,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ._common import make_config, setting, tick
-from .verdicts import Verdict, difference_verdict, fraction_verdict, ordering_verdict
+from .verdicts import Verdict, difference_verdict, ordering_verdict
 
 NAME = "naitzat"
 SUMMARY = (
@@ -269,18 +270,35 @@ def _blind(v: Verdict, misread: list[str]) -> Verdict:
     return Verdict("not resolved", rule, v.resolution, v.measured + note)
 
 
-def judge_point(points, *, share: float, min_seeds: int, misread=()) -> Verdict:
-    """ "Each class becomes a point": ``points`` holds, per well-trained network, whether its
-    last hidden layer reads β0 = 1, β1 = 0 for both classes."""
-    n = len(points)
+def judge_point(points, *, share: float, min_seeds: int, misread=(), alpha: float = 0.05):
+    """ "Each class becomes a point, nearly always": ``points`` holds, per well-trained
+    network, whether its last hidden layer reads β0 = 1, β1 = 0 for both classes.
+
+    Agrees when the share of such networks is at least ``share``; differs when the exact
+    (Clopper–Pearson) 1 - alpha interval of that share lies wholly below ``share`` (the
+    networks exclude "nearly always"); not resolved otherwise or with fewer than
+    ``min_seeds`` networks.
+    """
+    from scipy.stats import binomtest
+
+    n, k = len(points), int(sum(points))
     target = "β0 = 1, β1 = 0 for both classes at the last hidden layer"
-    if n == 0:
-        return Verdict(
-            "not resolved", "needs well-trained networks.", "", "no network at 100% training"
-        )
-    v = fraction_verdict(
-        int(sum(points)), n, expect="succeed", share=share, min_seeds=min_seeds, target=target
+    rule = (
+        f"agrees if at least {share:.0%} of the well-trained networks read {target}; differs "
+        f"if the exact {1 - alpha:.0%} interval of that share lies wholly below {share:.0%}; "
+        f"else not resolved; it needs at least {min_seeds} networks."
     )
+    if n == 0:
+        return _blind(Verdict("not resolved", rule, "", "no network at 100% training"), [])
+    hi = float(binomtest(k, n).proportion_ci(1 - alpha, method="exact").high)
+    if n < min_seeds:
+        verdict = "not resolved"
+    elif k / n >= share:
+        verdict = "agrees"
+    else:
+        verdict = "differs" if hi < share else "not resolved"
+    measured = f"{k} of {n} networks reach {target} ({1 - alpha:.0%} interval up to {hi:.0%})"
+    v = Verdict(verdict, rule, f"one network = {1 / n:.0%}", measured)
     return _blind(v, list(misread))
 
 
