@@ -1,4 +1,5 @@
-"""The readable state, the corner fraction, one orientation, held GIFs and one style."""
+"""The readable state, the edge fraction, the edge penalty, one orientation, held GIFs and one
+style."""
 
 import numpy as np
 import pytest
@@ -7,20 +8,34 @@ import torch
 from isotopy import Network, fit, make_dataset
 from isotopy.errors import InputError
 from isotopy.render.style import CLASS_COLORS, GRID_COLOR
-from isotopy.topology.saturation import corner_fraction, saturation_by_stage
-from isotopy.train.readable import ACC_TOL, MARGIN, _scan, parse_at, readable_step, state_at
+from isotopy.topology.saturation import corner_fraction, edge_fraction, saturation_by_stage
+from isotopy.train.readable import (
+    ACC_TOL,
+    EDGE_TIE,
+    MARGIN,
+    _scan,
+    parse_at,
+    readable_step,
+    state_at,
+)
 
 
-def test_corner_fraction_on_hand_made_representations():
-    corners = np.array([[1, 1], [-1, 1], [0.99, -0.97], [-0.96, -1.0]])
-    assert corner_fraction(corners) == 1.0
-    assert corner_fraction(np.array([[0.0, 0.2], [0.5, -0.5], [0.94, 0.1]])) == 0.0
-    # a point on an edge but not a corner (one unit saturated) does not count
-    assert corner_fraction(np.array([[1.0, 0.0], [1.0, 1.0]])) == 0.5
+def test_edge_fraction_on_hand_made_representations():
+    on_edges = np.array([[1, 0.1], [-0.99, 0.3], [0.2, 0.97], [-0.1, -1.0]])
+    assert edge_fraction(on_edges) == 1.0
+    assert corner_fraction(on_edges) == 0.0  # the old measure read 0 here
+    assert edge_fraction(np.array([[0.0, 0.2], [0.5, -0.5], [0.94, 0.1]])) == 0.0
+    # one saturated unit is enough to count a point
+    assert edge_fraction(np.array([[1.0, 0.0], [0.3, 0.2]])) == 0.5
+    assert edge_fraction(np.array([[0.0, 0.0, -0.96]])) == 1.0
+    # corners count too, and the corner fraction never exceeds the edge fraction
+    Z = np.random.default_rng(0).uniform(-1, 1, (500, 3))
+    assert corner_fraction(Z) <= edge_fraction(Z)
+    assert edge_fraction(np.array([[1, 1], [-1, 1]])) == 1.0
     # sigmoid's image (0, 1): within 0.05 half-widths = 0.025 of a bound
-    assert corner_fraction(np.array([[0.99, 0.01], [0.9, 0.01]]), (0.0, 1.0)) == 0.5
+    assert edge_fraction(np.array([[0.5, 0.01], [0.9, 0.5]]), (0.0, 1.0)) == 0.5
     with pytest.raises(InputError, match="bounded image"):
-        corner_fraction(np.zeros((2, 2)), (0.0, np.inf))
+        edge_fraction(np.zeros((2, 2)), (0.0, np.inf))
 
 
 def test_parse_at():
@@ -33,28 +48,39 @@ def test_parse_at():
 
 @pytest.fixture(scope="module")
 def trained():
-    torch.manual_seed(0)
     X, y = make_dataset("disc_annulus", 240, seed=0)
+    plain = Network(2, (3,), "tanh", seed=0)
+    plain_hist = fit(plain, X, y, steps=1500, lr=0.02, record_every=20)
     net = Network(2, (3,), "tanh", seed=0)
-    hist = fit(net, X, y, steps=1500, lr=0.02, record_every=20)
-    return net, hist, X, y
+    hist = fit(net, X, y, steps=1500, lr=0.02, record_every=20, edge_penalty=1.0)
+    return net, hist, X, y, plain, plain_hist
 
 
-def test_readable_state_keeps_the_verdict_and_is_not_saturated(trained):
-    net, hist, X, y = trained
+def test_edge_penalty_keeps_the_points_off_the_edges_and_the_verdict(trained):
+    net, hist, X, y, plain, plain_hist = trained
     final = state_at(net, hist, X, y, "final")
+    plain_final = state_at(plain, plain_hist, X, y, "final")
+    assert final.train_accuracy == plain_final.train_accuracy == 1.0  # 3 units separate
+    assert plain_final.max_edge > 0.5  # trained plainly, the points end on the edges
+    assert final.max_edge <= 0.2  # with the penalty they do not
+    # without the penalty even the least saturated separating snapshot is on the edges
+    assert state_at(plain, plain_hist, X, y, "readable").max_edge > 0.2
+
+
+def test_readable_state_is_the_least_saturated_qualifying_snapshot(trained):
+    net, hist, X, y, _, _ = trained
     readable = state_at(net, hist, X, y, "readable")
-    assert final.train_accuracy == 1.0  # the claim: 3 units separate the disc
     assert readable.train_accuracy == 1.0
-    assert readable.step < final.step
     assert readable.kind == "readable" and "step" in readable.label()
-    assert readable.max_corner <= 0.2 < final.max_corner
-    # the rule: the earliest recorded step classifying everything with the margin
+    assert readable.max_edge <= 0.2
     step = readable_step(net, hist, X, y)
     assert step == readable.step and step in hist.record_steps
-    accs, mins = _scan(net, hist, X, y, 0)
-    before = np.asarray(hist.record_steps) < step
-    assert not ((accs[before] >= 1.0) & (mins[before] >= MARGIN)).any()
+    accs, mins, edges = _scan(net, hist, X, y, 0)
+    ok = (accs >= 1.0) & (mins >= MARGIN)
+    i = hist.record_steps.index(step)
+    assert ok[i] and edges[i] <= edges[ok].min() + EDGE_TIE
+    before = np.arange(len(accs)) < i  # no earlier snapshot qualifies as well
+    assert not (ok & before & (edges <= edges[ok].min() + EDGE_TIE)).any()
     # a given step picks the snapshot at or before it
     mid = state_at(net, hist, X, y, step + 5)
     assert mid.kind == "step" and mid.step == step
@@ -65,13 +91,13 @@ def test_readable_state_keeps_the_verdict_and_is_not_saturated(trained):
 def test_readable_state_of_a_network_that_cannot_separate():
     X, y = make_dataset("disc_annulus", 240, seed=1)
     net = Network(2, (2,), "tanh", seed=1)
-    hist = fit(net, X, y, steps=1200, lr=0.02, record_every=20)
+    hist = fit(net, X, y, steps=1200, lr=0.02, record_every=20, edge_penalty=1.0)
     final = state_at(net, hist, X, y, "final")
     readable = state_at(net, hist, X, y, "readable")
     assert final.train_accuracy < 1.0 and readable.train_accuracy < 1.0
     best = max(state_at(net, hist, X, y, s).train_accuracy for s in hist.record_steps[::6])
     assert readable.train_accuracy >= best - ACC_TOL - 1e-9
-    assert readable.max_corner < final.max_corner
+    assert readable.max_edge <= 0.2
 
 
 def test_saturation_by_stage_names_bounded_layers_only():
@@ -213,7 +239,7 @@ SHOWCASE = {"curves_h2": True, "disc_h2": False, "disc_h3": True, "interval_h2":
 def test_showcase_readable_state_keeps_the_verdict_and_is_readable(key):
     """At the report's own settings: the readable state classifies the training points as
     the claim needs (all right where the essay says the network separates, not all where it
-    says it cannot), exactly as the final state does, with a corner fraction of at most 0.2."""
+    says it cannot), exactly as the final state does, with an edge fraction of at most 0.2."""
     from isotopy.report.sections.first_examples import train_showcase
 
     torch.set_num_threads(1)
@@ -222,4 +248,4 @@ def test_showcase_readable_state_keeps_the_verdict_and_is_readable(key):
     assert (run.metrics()["train_accuracy"] == 1.0) is separates
     assert (state.train_accuracy == 1.0) is separates
     assert state.kind == "readable" and state.step <= run.history.steps_done
-    assert state.max_corner <= 0.2, state
+    assert state.max_edge <= 0.2, state

@@ -31,9 +31,19 @@ def png(fig, dpi=100):
 
 def test_layer_strip_size_and_content():
     run = train_run("disc_annulus", n=150, hidden=(3,), steps=200, seed=0)
-    img = png(plot_layer_strip(run.net, run.X, run.y, panel_size=3.0))
-    assert img.shape[1] == 900 and img.shape[0] == 340  # 3 panels of 3 in, + 0.4 in title room
+    fig = plot_layer_strip(run.net, run.X, run.y, panel_size=3.0)
+    # input 3 in, the 3-D panel 1.3 times as wide (its depth seen), the 1-D output 0.8 times
+    assert fig.get_size_inches()[0] == pytest.approx(3.0 * (1 + 1.3 + 0.8))
+    img = png(fig)
+    assert img.shape[1] == 930 and img.shape[0] == 390  # one row of 3.9 in, no title room
     assert img.std() > 20  # something is drawn
+    axes = fig.axes
+    assert [a.get_xlabel() for a in axes] == ["x1", "unit 1", "logit"]
+    assert axes[1].get_zlabel() == "unit 3" and axes[1]._focal_length == np.inf  # orthographic
+    # at most 10 in wide: a six-panel network wraps into rows
+    deep = train_run("spirals", n=80, hidden=(2, 2, 2, 2), steps=20, seed=0)
+    fig = plot_layer_strip(deep.net, deep.X, deep.y, state="t")
+    assert fig.get_size_inches()[0] <= 10.0 and fig.get_size_inches()[1] > 6
     # red and blue points are both there
     red = ((img[..., 0] > 180) & (img[..., 1] < 80) & (img[..., 2] < 80)).sum()
     blue = ((img[..., 2] > 150) & (img[..., 0] < 80)).sum()

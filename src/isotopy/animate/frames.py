@@ -38,6 +38,13 @@ from ..errors import InputError, check_positive_int
 from ..paths import orient_network, pad, permute_units, stage_path
 from ..scene import Scene, domain_bounds, input_grid, separator_geometry
 from ..scene.build import stage_words, swapped_at
+from ..scene.camera import (
+    broad_camera,
+    camera_path,
+    camera_showing,
+    projected_area,
+    separating_camera,
+)
 
 __all__ = ["Frames", "morph_frames", "training_frames", "view_boxes", "even_spacing"]
 
@@ -359,7 +366,37 @@ def morph_frames(
         "progress": np.minimum(pos / S, 1.0),
         "segments": [j / S for j in range(1, S)],
     }
+    if pts.shape[-1] == 3:
+        meta.update(_cameras(pts, np.asarray(y), seps, np.array(stage_of)))
     return Frames(pts, np.asarray(y), grids, bounds, titles, notes, seps, np.array(flagged), meta)
+
+
+def _cameras(pts, y, seps, stage_of) -> dict:
+    """The cameras of a 3-D morph: ``camera`` (elevation, azimuth, roll) for its end, one that
+    shows the read-out's plane between the classes where there is one (else one that sees
+    the final sheet's face and bending); when that view would see an earlier frame edge-on
+    (the linear part of a layer can hold the sheet parallel to the final plane), the frames
+    before the last stage are seen from a broad camera and the view turns to the end's
+    camera during the last stage (``cameras``: one matrix per frame)."""
+    end = None
+    if seps[-1] is not None and seps[-1].ndim == 2 and len(seps[-1]) >= 3:
+        end = separating_camera(pts[-1], y, seps[-1])
+    out = {"camera": end if end is not None else camera_showing(pts[-1])}
+    out["camera_shows_separation"] = end is not None
+    earlier = pts[stage_of < stage_of[-1]][:: max(len(pts) // 12, 1)]
+    if end is None or not len(earlier):
+        return out
+    area = min(projected_area(q, end) for q in earlier)
+    start = broad_camera(earlier)
+    if area >= 0.5 * min(projected_area(q, start) for q in earlier):
+        return out  # the end's camera sees every earlier frame broadly enough
+    last = np.flatnonzero(stage_of == stage_of[-1])
+    u = np.zeros(len(pts))
+    u[last] = np.linspace(0.0, 1.0, len(last))
+    u[last[-1] :] = 1.0
+    out["cameras"] = camera_path(start, end, u)
+    out["camera_start"] = start
+    return out
 
 
 def _readout_separator(net, b, M, proj):

@@ -16,39 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..render.style import CLASS_COLORS, GRID_COLOR, SEPARATOR_COLOR
+from ..scene.camera import camera, camera_showing
 from .frames import Frames
 
-__all__ = ["FrameRenderer", "render_frames", "camera", "camera_showing"]
+__all__ = ["FrameRenderer", "render_frames", "camera", "camera_showing"]  # cameras: scene.camera
 
 FLAG_COLOR = "#b00020"
-
-
-def camera(elev: float = 22.0, azim: float = -58.0) -> np.ndarray:
-    """Orthographic camera: rows are the screen x, screen y and depth directions (3, 3)."""
-    e, a = np.radians(elev), np.radians(azim)
-    right = np.array([-np.sin(a), np.cos(a), 0.0])
-    toward = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
-    up = np.cross(toward, right)
-    return np.stack([right, up, toward])
-
-
-def camera_showing(points) -> tuple[float, float]:
-    """(elevation, azimuth) in degrees of a camera for a cloud (n, 3) that is close to a bent
-    sheet: with u1, u2, u3 its principal axes (longest first), the camera looks along
-    (u2 + u3)/√2, so the longest axis lies across the picture and both the sheet's face and
-    its bending out of its plane are seen at 45°; from above (elevation >= 0)."""
-    P = np.asarray(points, dtype=np.float64)
-    _, _, vt = np.linalg.svd(P - P.mean(0), full_matrices=False)
-    d = vt[1] + vt[2]
-    n = np.linalg.norm(d)
-    if n < 1e-12:
-        return 22.0, -58.0
-    d = d / n
-    if d[2] < 0:
-        d = -d
-    return float(np.degrees(np.arcsin(np.clip(d[2], -1, 1)))), float(
-        np.degrees(np.arctan2(d[1], d[0]))
-    )
 
 
 def _box_edges(b):
@@ -75,8 +48,9 @@ class FrameRenderer:
         Even sizes divisible by 16 suit MP4 encoders.
     point_size : float, optional
         Marker area in points^2 (default from the number of points).
-    elev, azim : float
-        Camera of 3-D frames.
+    elev, azim : float, optional
+        Camera of 3-D frames (default: the one the frames chose, ``frames.meta["camera"]``,
+        e.g. one showing the read-out's plane between the classes; else 22°, -58°).
     """
 
     def __init__(
@@ -85,8 +59,8 @@ class FrameRenderer:
         *,
         size: int = 480,
         point_size: float | None = None,
-        elev: float = 22.0,
-        azim: float = -58.0,
+        elev: float | None = None,
+        azim: float | None = None,
         dpi: int = 100,
     ):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -132,7 +106,12 @@ class FrameRenderer:
             point_size = float(np.clip(6000 / max(n, 1), 4, 30)) * (size / 480) ** 2
         colors = np.array([_rgba(CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in frames.labels])
         self.colors = colors
-        self.cam = camera(elev, azim) if self.dim == 3 else None
+        chosen = tuple(frames.meta.get("camera") or (22.0, -58.0, 0.0))
+        if elev is not None or azim is not None:  # a camera given here: no roll
+            chosen = (chosen[0] if elev is None else elev, chosen[1] if azim is None else azim)
+        self.cam = camera(*chosen) if self.dim == 3 else None
+        # a camera per frame where the frames turn the view (e.g. towards the read-out's plane)
+        self.cams = frames.meta.get("cameras") if elev is None and azim is None else None
         self.box_lines = LineCollection([], colors="#c8c8c8", linewidths=0.8, zorder=0)
         ax.add_collection(self.box_lines)
         # the grid is one polyline with NaN breaks: a single path per frame instead of one
@@ -141,11 +120,10 @@ class FrameRenderer:
         self.plane = Polygon(
             np.zeros((3, 2)),
             closed=True,
-            facecolor="#444444",
-            alpha=0.18,
-            edgecolor=SEPARATOR_COLOR,
-            lw=1.2,
-            zorder=2,
+            facecolor=(0.27, 0.27, 0.27, 0.18),  # a translucent face, an opaque outline: seen
+            edgecolor=SEPARATOR_COLOR,  # edge-on the plane is only its outline, a line
+            lw=1.6,
+            zorder=4,
             visible=False,
         )
         ax.add_patch(self.plane)
@@ -175,6 +153,12 @@ class FrameRenderer:
             ]
         )
         (self.sep,) = ax.plot([], [], color=SEPARATOR_COLOR, lw=2, zorder=4)
+        # a scale bar in the lower left corner: the frames have no axes, and the view box
+        # changes size as the layer stretches or squeezes space
+        (self.bar,) = ax.plot([], [], color="#333333", lw=2, solid_capstyle="butt", zorder=6)
+        self.bar_text = ax.text(
+            0, 0, "", fontsize=8 if size >= 400 else 7, color="#333333", zorder=6
+        )
         if self.dim == 1:
             self.offsets = np.where(frames.labels == frames.labels.min(), 0.04, -0.04)
 
@@ -187,6 +171,18 @@ class FrameRenderer:
         scale = max(half[0] / w, half[1] / h, 1e-12)
         self.ax.set_xlim(c[0] - scale * w, c[0] + scale * w)
         self.ax.set_ylim(c[1] - scale * h, c[1] + scale * h)
+        self._scale_bar(c - scale * np.array([w, h]), 2 * scale * w)
+
+    def _scale_bar(self, corner, width):
+        """A bar of a round length (1, 2 or 5 times a power of ten, at most a fifth of the
+        view's width) at the view's lower left, labelled with its length."""
+        target = width / 5
+        power = 10.0 ** np.floor(np.log10(target))
+        length = max(m * power for m in (1, 2, 5) if m * power <= target)
+        x0, y0 = corner + width * np.array([0.03, 0.03])
+        self.bar.set_data([x0, x0 + length], [y0, y0])
+        self.bar_text.set_position((x0, y0 + width * 0.012))
+        self.bar_text.set_text(f"{length:g}")
 
     def _screen(self, x):
         return x @ self.cam[:2].T
@@ -198,6 +194,8 @@ class FrameRenderer:
         self.plane.set_visible(False)
         self.sep.set_data([], [])
         if self.dim == 3:
+            if self.cams is not None:
+                self.cam = self.cams[i]
             depth = pts @ self.cam[2]
             order = np.argsort(depth)
             self.scatter.set_offsets(self._screen(pts[order]))

@@ -108,7 +108,7 @@ def run(args) -> int:
     run_ = load_run(args.run_dir)
     X, y = run_.X, run_.y
     if what == "layers":
-        state = state_at(run_.net, run_.history, run_.X_train, run_.y_train, at, X_corner=X)
+        state = state_at(run_.net, run_.history, run_.X_train, run_.y_train, at, X_edge=X)
         fr = morph_frames(state.net, X, y, frames=frames, stage=args.stage, limits=args.limits)
         fr.titles = [f"{t} ({state.label()})" for t in fr.titles]
         print(f"animated at the {state.describe()}")

@@ -28,7 +28,7 @@ def write_run_figures(
     folder = Path(folder)
     dpi = 100
     written = []
-    state = state_at(run.net, run.history, run.X_train, run.y_train, at, X_corner=run.X)
+    state = state_at(run.net, run.history, run.X_train, run.y_train, at, X_edge=run.X)
     net = state.net
     scenes = layer_scenes(net, run.X, run.y, state=state.label())
     for i, sc in enumerate(scenes):
@@ -41,7 +41,9 @@ def write_run_figures(
             name = f"{i:02d}_{sc.meta['stage']}.html"
             write_html(scene_figure(sc), folder / name)
             written.append(name)
-    fig = plot_layer_strip(net, run.X, run.y, panel_size=size / dpi, state=state.describe())
+    fig = plot_layer_strip(  # one row: a strip of its own, not a page's column
+        net, run.X, run.y, panel_size=size / dpi, state=state.describe(), max_width=float("inf")
+    )
     fig.savefig(folder / "strip.png", dpi=dpi)
     plt.close(fig)
     fig = plot_training_curves(run.history, mark=state)

@@ -79,8 +79,31 @@ def register(sub) -> None:
         type=float,
         default=d.weight_penalty,
         metavar="LAMBDA",
-        help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss (0.01 keeps "
-        "tanh layers out of saturation, so pictures stay readable)",
+        help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss",
+    )
+    p.add_argument(
+        "--edge-penalty",
+        type=float,
+        default=d.edge_penalty,
+        metavar="LAMBDA",
+        help="add λ·mean Σ max(|z| - c, 0)² over the pre-activations z of tanh / sigmoid units: "
+        "keeps the points off the edges of the tanh square so pictures stay readable "
+        f"(default {d.edge_penalty:g}; 0 trains plainly, and tanh layers then saturate)",
+    )
+    p.add_argument(
+        "--edge-start",
+        type=float,
+        default=d.edge_start,
+        metavar="SHARE",
+        help="the share of the steps trained plainly before the edge penalty joins "
+        f"(default {d.edge_start:g}: the network first finds how to separate its data)",
+    )
+    p.add_argument(
+        "--edge-bound",
+        type=float,
+        default=d.edge_bound,
+        metavar="C",
+        help=f"the edge penalty's bound c on |pre-activation| (default {d.edge_bound:g})",
     )
     p.add_argument(
         "--device",
@@ -118,9 +141,17 @@ def run(args) -> int:
         check_positive_int(args.batch_size, "--batch-size")
     import math
 
-    if not (math.isfinite(args.weight_penalty) and args.weight_penalty >= 0):
+    for flag, value in (
+        ("--weight-penalty", args.weight_penalty),
+        ("--edge-penalty", args.edge_penalty),
+    ):
+        if not (math.isfinite(value) and value >= 0):
+            raise InputError(f"{flag} must be a finite number >= 0, got {value}")
+    if not (math.isfinite(args.edge_bound) and args.edge_bound > 0):
+        raise InputError(f"--edge-bound must be a finite number > 0, got {args.edge_bound}")
+    if not (math.isfinite(args.edge_start) and 0 <= args.edge_start < 1):
         raise InputError(
-            f"--weight-penalty must be a finite number >= 0, got {args.weight_penalty}"
+            f"--edge-start must be a share of the steps in [0, 1), got {args.edge_start}"
         )
     if not 0 <= args.test_size < 1:
         raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
@@ -149,6 +180,9 @@ def run(args) -> int:
             seed=args.seed,
             test_size=args.test_size,
             weight_penalty=args.weight_penalty,
+            edge_penalty=args.edge_penalty,
+            edge_bound=args.edge_bound,
+            edge_start=args.edge_start,
             progress=bar,
             compile=args.compile,
             device=device,

@@ -469,27 +469,43 @@ def tangled_unlink_labels(
     return _tube_labels(points, unlink_cores(kind, instance, samples=_LABEL_VERTICES), thickness)
 
 
-def plane_separable(a, b) -> bool:
-    """Whether some (hyper)plane strictly separates the point sets a (m, d) and b (k, d).
+def separating_plane(a, b) -> tuple[np.ndarray, float] | None:
+    """A (hyper)plane {x : w·x = c} with a on its positive side and b on its negative side,
+    a (m, d), b (k, d); None when no plane strictly separates them.
 
-    Solves the linear programme w·a_i - c >= 1, w·b_j - c <= -1 (feasible exactly when a
-    plane separates them; the scale of w absorbs the margin). For closed polygons the
-    vertices decide: a plane separating them separates their convex hulls.
+    Solves the linear programme w·a_i - c >= 1, w·b_j - c <= -1 with the smallest max_i |w_i|
+    (the largest margin measured in that norm), on centred and scaled coordinates; (w, c) are
+    returned in the original coordinates with |w| = 1.
     """
     from scipy.optimize import linprog
 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     centre = np.r_[a, b].mean(0)
     scale = np.abs(np.r_[a, b] - centre).max()
-    a, b = (a - centre) / scale, (b - centre) / scale  # a well-scaled programme
-    # variables (w, c); constraints in the form A x <= -1
-    A = np.r_[np.c_[-a, np.ones(len(a))], np.c_[b, -np.ones(len(b))]]
-    n_var = a.shape[1] + 1
-    res = linprog(
-        np.zeros(n_var),
-        A_ub=A,
-        b_ub=-np.ones(len(A)),
-        bounds=[(None, None)] * n_var,
-        method="highs",
-    )
-    return bool(res.status == 0)
+    if not scale > 0:
+        return None  # every point in one place: nothing separates them
+    sa, sb = (a - centre) / scale, (b - centre) / scale  # a well-scaled programme
+    d = a.shape[1]
+    # variables (w, c, t): minimise t with -t <= w_i <= t; A x <= rhs
+    A = np.r_[
+        np.c_[-sa, np.ones(len(sa)), np.zeros(len(sa))],
+        np.c_[sb, -np.ones(len(sb)), np.zeros(len(sb))],
+        np.c_[np.eye(d), np.zeros(d), -np.ones(d)],
+        np.c_[-np.eye(d), np.zeros(d), -np.ones(d)],
+    ]
+    rhs = np.r_[-np.ones(len(sa) + len(sb)), np.zeros(2 * d)]
+    cost = np.r_[np.zeros(d + 1), 1.0]
+    res = linprog(cost, A_ub=A, b_ub=rhs, bounds=[(None, None)] * (d + 2), method="highs")
+    if res.status != 0:
+        return None
+    w, c = res.x[:d], res.x[d]
+    # w·(x - centre)/scale = c  <=>  w·x = c·scale + w·centre
+    n = float(np.linalg.norm(w))
+    return w / n, float((c * scale + w @ centre) / n)
+
+
+def plane_separable(a, b) -> bool:
+    """Whether some (hyper)plane strictly separates the point sets a (m, d) and b (k, d)
+    (:func:`separating_plane` finds one). For closed polygons the vertices decide: a plane
+    separating them separates their convex hulls."""
+    return separating_plane(a, b) is not None

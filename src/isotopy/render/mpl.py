@@ -92,6 +92,17 @@ def _draw_2d(scene: Scene, ax, point_size, show_grid):
     ax.set_aspect("equal", adjustable="box")
 
 
+def _label_axes(scene: Scene, ax, fontsize: float = 8) -> None:
+    """Name the axes in words (``scene.meta["axes"]``): x1, x2 / unit 1, unit 2 / logit."""
+    names = scene.meta.get("axes")
+    if not names:
+        return
+    setters = (ax.set_xlabel, ax.set_ylabel, getattr(ax, "set_zlabel", None))
+    for setter, name in zip(setters, names, strict=False):
+        if setter is not None:
+            setter(name, fontsize=fontsize, labelpad=1 if scene.dim == 3 else 2)
+
+
 def _draw_1d(scene: Scene, ax, point_size, show_grid):
     b = scene.bounds
     if scene.field is not None and scene.field.values.ndim == 1:
@@ -125,7 +136,17 @@ def _draw_1d(scene: Scene, ax, point_size, show_grid):
         ax.axvline(scene.separator[0], color=SEPARATOR_COLOR, lw=2, zorder=4)
     ax.set_xlim(b[0, 0], b[1, 0])
     ax.set_ylim(-0.5, 0.5)
-    ax.set_yticks([])
+    # the vertical position only keeps the classes apart: name the two bands, no scale
+    classes = np.unique(labels)
+    if len(classes) == 2:
+        ax.set_yticks([0.12, -0.12], [f"class {_class_name(c)}" for c in classes], fontsize=7)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+
+
+def _class_name(c) -> str:
+    return "ABCDEFGHIJ"[int(c)] if 0 <= int(c) < 10 else str(int(c))
 
 
 def _draw_3d(scene: Scene, ax, point_size, show_grid):
@@ -138,8 +159,17 @@ def _draw_3d(scene: Scene, ax, point_size, show_grid):
     p = scene.points
     ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=_colors(scene.labels), s=point_size, depthshade=False)
     if scene.separator is not None and scene.separator.ndim == 2 and scene.separator.shape[1] == 3:
+        # drawn last and on top: seen (nearly) edge-on from the camera that shows the
+        # separation, the plane is a band or a line between the classes, which depth sorting
+        # would otherwise hide behind the points
+        ax.computed_zorder = False
         poly = Poly3DCollection(
-            [scene.separator], alpha=0.25, facecolor="#444444", edgecolor=SEPARATOR_COLOR
+            [scene.separator],
+            alpha=0.3,
+            facecolor="#444444",
+            edgecolor=SEPARATOR_COLOR,
+            linewidths=1.5,
+            zorder=5,
         )
         ax.add_collection3d(poly)
     b = scene.bounds
@@ -147,11 +177,17 @@ def _draw_3d(scene: Scene, ax, point_size, show_grid):
     ax.set_ylim(b[0, 1], b[1, 1])
     ax.set_zlim(b[0, 2], b[1, 2])
     ax.set_box_aspect(tuple(b[1] - b[0]))
+    # the camera the scene chose (one that shows the separating plane between the classes),
+    # orthographic as in the animations, so the picture is the projection that was checked
+    cam = scene.meta.get("camera")
+    if cam is not None:
+        ax.view_init(*cam)  # (elevation, azimuth, roll)
+    ax.set_proj_type("ortho")
     from matplotlib.ticker import MaxNLocator
 
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # few, small ticks: no overlapping labels
         axis.set_major_locator(MaxNLocator(3))
-    ax.tick_params(labelsize=6, pad=0)
+    ax.tick_params(labelsize=7, pad=0)
 
 
 def draw_scene(
@@ -171,6 +207,9 @@ def draw_scene(
     """
     fig, ax = _new_axes(ax, scene.dim, figsize)
     {1: _draw_1d, 2: _draw_2d, 3: _draw_3d}[scene.dim](scene, ax, point_size, show_grid)
+    _label_axes(scene, ax)
+    if scene.dim < 3:
+        ax.tick_params(labelsize=7)
     if title:
         ax.set_title(scene.title, fontsize=10)
     return fig
@@ -188,12 +227,23 @@ def plot_decision_regions(net, X, y, ax=None, **kwargs):
 
 
 def plot_layer_strip(
-    net, X, y, *, panel_size: float = 3.6, point_size: float = 6, state: str | None = None, **kwargs
+    net,
+    X,
+    y,
+    *,
+    panel_size: float = 3.2,
+    point_size: float = 6,
+    state: str | None = None,
+    max_width: float = 10.0,
+    **kwargs,
 ):
     """One panel per representation: input, every hidden layer, output.
 
-    ``state`` (e.g. ``State.describe()``) is written above the panels: which training state
-    and step they show.
+    Panels are laid out left to right in rows at most ``max_width`` inches wide (10 in at
+    110 dpi is the report's 1,100 px column); a 3-D panel is 1.3 times as wide as a 2-D one
+    so that it shows its depth, a 1-D one (the output logit) 0.8 times. ``state`` (e.g.
+    ``State.describe()``) is written above the panels: which training state and step they
+    show.
 
     Returns
     -------
@@ -201,13 +251,42 @@ def plot_layer_strip(
     """
     plt = _mpl()
     scenes = layer_scenes(net, X, y, **kwargs)
-    fig = plt.figure(figsize=(panel_size * len(scenes), panel_size + 0.4))
-    for i, sc in enumerate(scenes, start=1):
-        ax = fig.add_subplot(1, len(scenes), i, projection="3d" if sc.dim == 3 else None)
-        draw_scene(sc, ax, point_size=point_size)
+    widths = [panel_size * {1: 0.8, 2: 1.0, 3: 1.3}[sc.dim] for sc in scenes]
+    rows, row = [], []
+    for i, w in enumerate(widths):
+        if row and sum(widths[j] for j in row) + w > max_width + 1e-9:
+            rows.append(row)
+            row = []
+        row.append(i)
+    rows.append(row)
+    fig_w = max(sum(widths[j] for j in r) for r in rows)
+    head = 0.35 if state else 0.0
+    fig_h = head + sum(
+        (panel_size * 1.3 if any(scenes[j].dim == 3 for j in r) else panel_size) for r in rows
+    )
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    top = fig_h - head
+    for r in rows:
+        row_h = panel_size * 1.3 if any(scenes[j].dim == 3 for j in r) else panel_size
+        left = (fig_w - sum(widths[j] for j in r)) / 2
+        for j in r:
+            sc = scenes[j]
+            # margins inside each cell for the title, tick labels and axis names
+            pad_l, pad_r, pad_b, pad_t = (
+                (0.15, 0.15, 0.2, 0.45) if sc.dim == 3 else (0.55, 0.15, 0.5, 0.45)
+            )
+            rect = (
+                (left + pad_l) / fig_w,
+                (top - row_h + pad_b) / fig_h,
+                (widths[j] - pad_l - pad_r) / fig_w,
+                (row_h - pad_b - pad_t) / fig_h,
+            )
+            ax = fig.add_axes(rect, projection="3d" if sc.dim == 3 else None)
+            draw_scene(sc, ax, point_size=point_size)
+            left += widths[j]
+        top -= row_h
     if state:
-        fig.suptitle(state, fontsize=10, color="#444444")
-    fig.tight_layout()
+        fig.suptitle(state, fontsize=10, color="#444444", y=1 - 0.12 / fig_h)
     return fig
 
 

@@ -12,7 +12,7 @@ CLASS_COLORS = [
     "#bcbd22",
     "#17becf",
 ]  # class A red, class B blue, as in the essay
-REGION_COLORS = ["#f6c9c9", "#c9dcf0"]  # light versions of the first two, behind the data
+REGION_COLORS = ["#f3b4b4", "#b4d0ee"]  # light versions of the first two, behind the data
 GRID_COLOR = "#8a8a8a"
 SEPARATOR_COLOR = "#111111"
 

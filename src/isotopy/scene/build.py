@@ -6,7 +6,10 @@ the input box, where f_k is the composition of the first k stages. When represen
 the input of a two-class read-out z = w·h + c, the separator is {h : w·h + c = 0} clipped
 to the scene's box. Representations wider than 3 are shown through the top principal axes of
 the points (stated in ``meta["projection"]``); the projection is linear, so the grid's
-geometry is shown honestly up to that choice.
+geometry is shown honestly up to that choice. ``meta["axes"]`` names the axes in words;
+3-D scenes carry ``meta["camera"]`` (elevation, azimuth): one that shows the separating plane
+between the classes where there is one (:func:`isotopy.scene.camera.separating_camera`),
+else one that sees a bent sheet's face and its bending.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from .camera import camera_showing, separating_camera
 from .scene import Field, Scene
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "separator_geometry",
     "representation_index",
     "stage_words",
+    "axis_names",
     "swapped_at",
 ]
 
@@ -99,6 +104,17 @@ def stage_words(net, k: int) -> str:
     if short.startswith("affine"):
         return f"hidden layer {layer}, {short.replace('affine', 'affine map')}"
     return f"stage {k}, {short}"
+
+
+def axis_names(net, k: int, dim: int, *, projected: bool = False) -> tuple[str, ...]:
+    """What the axes of representation ``k`` (``dim`` coordinates drawn) mean, in words."""
+    if projected:
+        return tuple(f"principal axis {i + 1}" for i in range(dim))
+    if k == 0:
+        return ("x",) if dim == 1 else tuple(f"x{i + 1}" for i in range(dim))
+    if k == len(net.stages):
+        return ("logit",) if net.n_classes == 2 else tuple(f"logit {i + 1}" for i in range(dim))
+    return tuple(f"unit {i + 1}" for i in range(dim))
 
 
 def swapped_at(net, swaps: dict, k: int):
@@ -334,7 +350,14 @@ def stage_scene(
     pts, grid, proj = _project(pts, grid, pts.shape[1])
     if proj is not None:
         meta["projection"] = "top 3 principal axes of the points"
-    bounds = _box(pts, grid) if k > 0 else domain
+    if k == 0:
+        bounds = domain
+    elif k == len(names) - 1 and pts.shape[1] == 1:
+        # the output logit: the points and the threshold 0 (the grid's far ends would
+        # squeeze the points into a few pixels around 0)
+        bounds = _box(pts, np.zeros((1, 1)))
+    else:
+        bounds = _box(pts, grid)
     separator, field = None, None
     readout_in = len(net.stages) - 1  # the representation the read-out reads
     if k == readout_in and proj is None and net.n_classes == 2:
@@ -346,6 +369,13 @@ def stage_scene(
         field = decision_field(net, bounds, stage=k)
     if k == len(names) - 1 and net.n_classes == 2:
         separator = np.array([0.0])  # the output logit: class 1 where z > 0
+    meta["axes"] = axis_names(net, k, pts.shape[1], projected=proj is not None)
+    if pts.shape[1] == 3:
+        cam = None
+        if separator is not None and separator.ndim == 2 and len(separator) >= 3:
+            cam = separating_camera(pts, y, separator)
+        meta["camera"] = cam if cam is not None else camera_showing(pts)
+        meta["camera_shows_separation"] = cam is not None
     if title is not None:
         label = title
     else:

@@ -14,6 +14,7 @@ import torch
 
 from ..errors import check_positive_int
 from .history import History
+from .penalties import EDGE_BOUND, EDGE_START, edge_step
 from .trainer import OPTIMIZERS, Trainer, batch_indices
 
 __all__ = ["fit", "OPTIMIZERS", "accuracy", "batch_indices"]
@@ -65,6 +66,9 @@ def fit(
     progress: Callable[[int, int], None] | None = None,
     contractive: float = 0.0,
     weight_penalty: float = 0.0,
+    edge_penalty: float = 0.0,
+    edge_bound: float = EDGE_BOUND,
+    edge_start: float = EDGE_START,
     compile: bool | None = None,
     backend: str | None = None,
     device="cpu",
@@ -104,6 +108,17 @@ def fit(
     weight_penalty : float
         λ of the weight penalty λ · Σ(|W|² + |b|²) over the hidden layers
         (:func:`isotopy.train.penalties.weight_penalty`), added to ``penalty``.
+    edge_penalty : float
+        λ of the edge penalty λ · mean Σ max(|z| - c, 0)² over the pre-activations of
+        bounded hidden units (:func:`isotopy.train.penalties.edge_penalty`), added to
+        ``penalty`` from step ``edge_start · steps`` on, its strength rising linearly to λ at
+        the last step: the network first finds how to separate its data, then the penalty
+        eases its points off the edges of the tanh (or sigmoid) cube, so that every picture
+        of the layers stays readable (measured in ``docs/readable.md``).
+    edge_bound : float
+        c, the edge penalty's bound on |pre-activation| (tanh units).
+    edge_start : float in [0, 1)
+        The share of the steps trained before the edge penalty joins.
     compile : bool or None
         True: run each step as generated code (the "compiled" backend of
         :mod:`isotopy.train.backends`: the fused C kernel for float32 networks of affine and
@@ -142,6 +157,10 @@ def fit(
         penalty=penalty,
         contractive=contractive,
         weight_penalty=weight_penalty,
+        edge_penalty=edge_penalty,
+        edge_bound=edge_bound,
+        edge_from=edge_step(steps, edge_start),
+        edge_full=steps,
         X_test=X_test,
         y_test=y_test,
         record_every=record_every,

@@ -43,6 +43,26 @@ class History:
         new.load_state_dict(self.snapshots[idx])
         return new
 
+    def select(self, index: int) -> History:
+        """The history of network ``index`` alone (N = 1), e.g. to save it as a run."""
+
+        def row(a):
+            return None if a is None else np.asarray(a)[index : index + 1].copy()
+
+        return History(
+            loss=row(self.loss),
+            train_accuracy=row(self.train_accuracy),
+            record_steps=list(self.record_steps),
+            snapshots=[
+                {k: v[index : index + 1].clone() for k, v in s.items()} for s in self.snapshots
+            ],
+            test_loss=row(self.test_loss),
+            test_accuracy=row(self.test_accuracy),
+            final_train_accuracy=row(self.final_train_accuracy),
+            stopped=self.stopped,
+            stopped_at=row(self.stopped_at),
+        )
+
     def summary(self, index: int = 0) -> dict:
         """Final numbers of network ``index`` as plain floats."""
         row = self.loss[index]

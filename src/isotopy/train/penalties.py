@@ -11,8 +11,23 @@ stages before the read-out,
 
     P = λ · Σ_l (||W_l||_F^2 + ||b_l||^2),
 
-which keeps the pre-activations of tanh layers out of saturation; the report's showcase
-networks use λ = 0.01 so their pictures stay readable (isotopy.train.readable).
+which shrinks every weight, whether or not it saturates a unit.
+
+Edge penalty (keeps bounded hidden layers readable): with z_l the pre-activation of the l-th
+bounded activation stage (tanh, sigmoid), s its slope in tanh units (tanh: 1, sigmoid: 1/2,
+since sigmoid(z) = (1 + tanh(z/2)) / 2) and c the bound,
+
+    P = λ · mean_{x in batch} Σ_l Σ_j max(|s z_lj(x)| - c, 0)^2 ,
+
+zero while every pre-activation stays within ±c (tanh(1.5) = 0.905: clear of the edge band
+|tanh| > 0.95 that the edge fraction of :mod:`isotopy.topology.saturation` counts) and
+growing quadratically beyond. Unlike the weight penalty it only acts on the points that
+approach an edge, so a network may keep the large weights it needs where the data stay in
+the middle of the square. ``fit`` adds it after a plain first part of training
+(``EDGE_START``) and raises its strength linearly to λ at the last step: added from the first
+step, it can hold a network in a poor local minimum before it has found how to separate its
+data, and added at full strength at once it can undo what the network found. Its effect on
+the showcase networks is measured in ``docs/readable.md``.
 
 Exact: ||J||_F^2 = Σ_j ||J e_j||^2 over the d_in input directions, one forward-mode
 Jacobian-vector product each (cheap here: the input has 1 to 3 dimensions, whatever the
@@ -30,10 +45,27 @@ import torch
 
 from ..errors import InputError, check_positive_int
 
-__all__ = ["contractive_penalty", "jacobian_frobenius_sq", "weight_penalty", "PENALTIES"]
+__all__ = [
+    "contractive_penalty",
+    "jacobian_frobenius_sq",
+    "weight_penalty",
+    "edge_penalty",
+    "EDGE_BOUND",
+    "EDGE_SLOPE",
+    "EDGE_START",
+    "edge_step",
+    "PENALTIES",
+]
 
 EXACT_MAX_DIM = 8  # inputs up to this many dimensions get the exact penalty
 PROJECTIONS = 4  # random directions of the estimate per step
+EDGE_BOUND = 1.5  # |pre-activation| in tanh units beyond which the edge penalty acts
+EDGE_SLOPE = {"tanh": 1.0, "sigmoid": 0.5}  # bounded activations, pre-activation in tanh units
+# the share of training done before the edge penalty joins (then rising linearly to full
+# strength at the last step): from the start it holds 2 to 4 of 10 3-unit disc networks in a
+# 2-unit-like band, joined at full strength halfway it undoes the two curves' separation;
+# ramped in over the second half, 10 of 10 disc networks separate (docs/readable.md)
+EDGE_START = 0.5
 
 
 def jacobian_frobenius_sq(
@@ -128,6 +160,53 @@ def weight_penalty(strength: float) -> Callable[[object, torch.Tensor], torch.Te
     return penalty
 
 
+def edge_step(steps: int, start: float = EDGE_START) -> int:
+    """The step from which the edge penalty joins a run of ``steps`` steps: round(start · steps),
+    start in [0, 1)."""
+    start = float(start)
+    if not (np.isfinite(start) and 0 <= start < 1):
+        raise InputError(
+            f"the edge penalty's start must be a share of the steps in [0, 1), got {start}"
+        )
+    return int(round(start * int(steps)))
+
+
+def edge_penalty(
+    strength: float, *, bound: float = EDGE_BOUND
+) -> Callable[[object, torch.Tensor], torch.Tensor]:
+    """A ``penalty(net, xb) -> (N,)`` callable for ``fit``: λ · mean over the batch of
+    Σ max(|s z| - c, 0)² over every unit of every bounded activation stage (formula in the
+    module docstring).
+
+    Parameters
+    ----------
+    strength : float
+        λ >= 0.
+    bound : float
+        c > 0, in tanh units of pre-activation.
+    """
+    lam, c = float(strength), float(bound)
+    if not np.isfinite(lam) or lam < 0:
+        raise InputError(f"the edge penalty must be a finite number >= 0, got {lam}")
+    if not np.isfinite(c) or c <= 0:
+        raise InputError(f"the edge penalty's bound must be a finite number > 0, got {c}")
+
+    def penalty(net, xb):
+        h, _ = net.batched(xb)  # (N, B, d_in)
+        total = h.new_zeros(net.n_networks)
+        for stage in net.stages:
+            slope = EDGE_SLOPE.get(getattr(getattr(stage, "act", None), "name", None))
+            if slope is not None:  # h: this stage's pre-activation (N, B, d)
+                excess = (h.abs() * slope - c).clamp_min(0.0)
+                total = total + excess.pow(2).sum(-1).mean(-1)
+            h = stage(h)
+        return lam * total
+
+    penalty.strength = lam
+    penalty.bound = c
+    return penalty
+
+
 # Penalties by name, each a factory strength -> penalty(net, xb) -> (N,): what the explorer
 # offers.
-PENALTIES = {"contractive": contractive_penalty, "weight": weight_penalty}
+PENALTIES = {"contractive": contractive_penalty, "weight": weight_penalty, "edge": edge_penalty}

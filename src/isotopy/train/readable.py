@@ -2,22 +2,30 @@
 
 Networks trained to the end with Adam keep growing their weights after they classify every
 point: the loss still falls as the logits grow. Through tanh or sigmoid layers that pushes
-the points and the grid into the corners of the cube, where the geometry the network found
-(the disc lifted on a surface, the line bent into a curve) is squeezed into a few clumps.
-The function is the same; only its picture is unreadable.
+the points and the grid onto the edges of the cube, where the geometry the network found
+(the disc lifted on a surface, the line bent into a curve) is flattened into bands along the
+sides. The function is the same; only its picture is unreadable. Training with the edge
+penalty (:func:`isotopy.train.penalties.edge_penalty`) keeps the points off the edges at
+every step; for a run trained without it the readable state is the best one can show.
 
 **The readable state** of a run is chosen from its recorded snapshots by one rule:
 
-    the earliest snapshot whose accuracy on the training points is within ``ACC_TOL`` of the
+    among the snapshots whose accuracy on the training points is within ``ACC_TOL`` of the
     best accuracy any snapshot reaches, and, when that best is 100%, whose every training
-    point is classified with a logit margin of at least ``MARGIN``.
+    point is classified with a logit margin of at least ``MARGIN``, the one with the
+    smallest edge fraction (the largest over the bounded stages, on the training points);
+    snapshots within ``EDGE_TIE`` of that smallest one count as equal and the earliest of
+    them is taken.
 
-A network that separates its data is shown at the first moment it does so with a margin;
-one that cannot (two units on the disc in an annulus) is shown when it first gets as far as
-it ever gets. Both states have the verdict of the final state (all points right, or not),
-while the corner fraction (:mod:`isotopy.topology.saturation`) is far lower: on the report's
-showcase networks with the default 3,000 steps, 0.00-0.18 at the readable state against
-0.48-0.85 at the last step (disc in annulus with 2 and 3 units, interval with 2 units).
+The edge fraction (:mod:`isotopy.topology.saturation`) is the share of points with any unit
+within 0.05 of a bound; a picture counts as readable when it is at most ``READABLE_EDGE``
+= 0.2. A network that separates its data is shown at the least saturated moment it does so
+with a margin: without a penalty that is about the first such moment (the edges only fill up
+afterwards), with the edge penalty often a late one (the penalty pulls the points back off
+the edges while the margin grows). One that cannot separate (two units on the disc in an
+annulus) is shown when it gets as far as it ever gets. Either way the state has the verdict
+of the final state (all points right, or not). A network without bounded stages is shown at
+the earliest qualifying snapshot.
 
 The rule needs snapshots along the way (``fit`` records about 100 by default); with only the
 final one the readable state is the final state.
@@ -31,11 +39,22 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
+from ..topology.saturation import READABLE_EDGE, saturation_by_stage
 
-__all__ = ["MARGIN", "ACC_TOL", "State", "readable_step", "state_at", "parse_at"]
+__all__ = [
+    "MARGIN",
+    "ACC_TOL",
+    "EDGE_TIE",
+    "READABLE_EDGE",
+    "State",
+    "readable_step",
+    "state_at",
+    "parse_at",
+]
 
 MARGIN = 0.4  # logit margin: every point at probability >= 0.6 of its own class (2 classes)
 ACC_TOL = 0.02  # "as far as it ever gets": within two points in a hundred of the best
+EDGE_TIE = 0.01  # edge fractions this close are one picture: the earlier snapshot is shown
 AT_CHOICES = ("readable", "final")
 
 
@@ -48,11 +67,12 @@ class State:
     final_step: int  # the run's last step
     kind: str  # "readable", "final" or "step"
     train_accuracy: float  # on the points the rule was applied to
-    corner: dict = field(default_factory=dict)  # corner fraction per bounded activation stage
+    edge: dict = field(default_factory=dict)  # edge fraction per bounded activation stage
 
     @property
-    def max_corner(self) -> float:
-        vals = [v for v in self.corner.values() if np.isfinite(v)]
+    def max_edge(self) -> float:
+        """The largest edge fraction of any bounded stage (0 when there is none)."""
+        vals = [v for v in self.edge.values() if np.isfinite(v)]
         return float(max(vals)) if vals else 0.0
 
     def label(self) -> str:
@@ -63,9 +83,9 @@ class State:
         return f"{what}, step {self.step} of {self.final_step}"
 
     def describe(self) -> str:
-        """One sentence: the state, its accuracy and its largest corner fraction."""
-        corner = f"; corner fraction {self.max_corner:.2f}" if self.corner else ""
-        return f"{self.label()}: train accuracy {self.train_accuracy:.3f}{corner}"
+        """One sentence: the state, its accuracy and its largest edge fraction."""
+        edge = f"; edge fraction {self.max_edge:.2f}" if self.edge else ""
+        return f"{self.label()}: train accuracy {self.train_accuracy:.3f}{edge}"
 
     def to_dict(self) -> dict:
         return {
@@ -73,8 +93,8 @@ class State:
             "step": self.step,
             "final_step": self.final_step,
             "train_accuracy": self.train_accuracy,
-            "corner": dict(self.corner),
-            "max_corner": self.max_corner,
+            "edge": dict(self.edge),
+            "max_edge": self.max_edge,
         }
 
     def __repr__(self) -> str:
@@ -130,15 +150,18 @@ def _tensors(X, y):
 
 
 def _scan(net, history, X, y, index):
-    """Training accuracy and smallest margin at every snapshot: (S,), (S,)."""
+    """Training accuracy, smallest margin and largest edge fraction at every snapshot:
+    (S,), (S,), (S,) (edge fractions 0 without bounded stages)."""
     Xt, yt = _tensors(X, y)
     work = _snapshot_net(net, history, 0, index)  # one copy, reloaded for each snapshot
-    accs, mins = [], []
+    accs, mins, edges = [], [], []
     for i in range(len(history.snapshots)):
         m = _margins(_load(work, history, i, index), Xt, yt)
         accs.append(float((m > 0).double().mean()))
         mins.append(float(m.min()))  # NaN parameters give NaN: never "with the margin"
-    return np.array(accs), np.array(mins)
+        vals = [v for v in saturation_by_stage(work, X).values() if np.isfinite(v)]
+        edges.append(max(vals) if vals else 0.0)
+    return np.array(accs), np.array(mins), np.array(edges)
 
 
 def readable_step(
@@ -165,7 +188,7 @@ def readable_step(
     """
     if not history.snapshots:
         raise InputError("this run has no recorded snapshots to choose a state from")
-    accs, mins = _scan(net, history, X, y, index)
+    accs, mins, edges = _scan(net, history, X, y, index)
     best = float(accs.max())
     good = accs >= best - acc_tol
     if best >= 1.0:
@@ -173,10 +196,12 @@ def readable_step(
         if not good.any():  # 100% reached but never with the margin: the largest margin
             cand = np.flatnonzero(accs >= 1.0)
             return int(history.record_steps[int(cand[np.nanargmax(mins[cand])])])
-    return int(history.record_steps[int(np.flatnonzero(good)[0])])
+    cand = np.flatnonzero(good)
+    least = edges[cand].min()
+    return int(history.record_steps[int(cand[edges[cand] <= least + EDGE_TIE][0])])
 
 
-def state_at(net, history, X, y, at="readable", *, index: int = 0, X_corner=None) -> State:
+def state_at(net, history, X, y, at="readable", *, index: int = 0, X_edge=None) -> State:
     """The network at the state ``at`` ("readable", "final" or a step number).
 
     Parameters
@@ -189,15 +214,13 @@ def state_at(net, history, X, y, at="readable", *, index: int = 0, X_corner=None
         measured on them.
     at : "readable", "final" or int
         A step number picks the snapshot recorded at or just before that step.
-    X_corner : array, optional
-        Points for the corner fractions (default ``X``).
+    X_edge : array, optional
+        Points for the edge fractions (default ``X``).
 
     Returns
     -------
     State
     """
-    from ..topology.saturation import saturation_by_stage
-
     at = parse_at(at)
     final_step = int(history.steps_done)
     if at == "final" or not history.snapshots:
@@ -214,5 +237,5 @@ def state_at(net, history, X, y, at="readable", *, index: int = 0, X_corner=None
         i = int(np.searchsorted(history.record_steps, step, side="right")) - 1
         shown = _snapshot_net(net, history, max(i, 0), index)
     m = _margins(shown, *_tensors(X, y))
-    corner = saturation_by_stage(shown, X if X_corner is None else X_corner)
-    return State(shown, int(step), final_step, kind, float((m > 0).double().mean()), corner)
+    edge = saturation_by_stage(shown, X if X_edge is None else X_edge)
+    return State(shown, int(step), final_step, kind, float((m > 0).double().mean()), edge)

@@ -35,6 +35,7 @@ import torch
 from ..errors import InputError, check_positive_int, lookup
 from .backends import backend_for, step_objective
 from .history import History
+from .penalties import EDGE_BOUND
 
 __all__ = ["Trainer", "OPTIMIZERS", "batch_indices", "resolve_device", "as_data"]
 
@@ -167,8 +168,13 @@ class Trainer:
         Seed of the mini-batch order; an int s gives network i the seed s + i.
     penalty : callable, optional
         ``penalty(net, xb) -> (N,)`` added to each network's loss.
-    contractive, weight_penalty : float
+    contractive, weight_penalty, edge_penalty : float
         λ of the penalties of :mod:`isotopy.train.penalties` added to ``penalty``.
+    edge_bound : float
+        The edge penalty's bound c (|pre-activation| in tanh units).
+    edge_from, edge_full : int
+        The edge penalty is added from step ``edge_from`` on, at a strength rising linearly
+        to ``edge_penalty`` at step ``edge_full`` (0, 0: at full strength from the start).
     X_test, y_test : arrays, optional
         Evaluated at each snapshot.
     record_every : int
@@ -198,6 +204,10 @@ class Trainer:
         penalty: Callable | None = None,
         contractive: float = 0.0,
         weight_penalty: float = 0.0,
+        edge_penalty: float = 0.0,
+        edge_bound: float = EDGE_BOUND,
+        edge_from: int = 0,
+        edge_full: int = 0,
         X_test=None,
         y_test=None,
         record_every: int = 1,
@@ -223,7 +233,15 @@ class Trainer:
         self._make_opt = lookup(OPTIMIZERS, optimizer, "optimizer")
         self.params = list(net.parameters())
         self.opt = self._new_optimizer()
-        self.set_penalty(penalty, contractive=contractive, weight_penalty=weight_penalty)
+        self.set_penalty(
+            penalty,
+            contractive=contractive,
+            weight_penalty=weight_penalty,
+            edge_penalty=edge_penalty,
+            edge_bound=edge_bound,
+            edge_from=edge_from,
+            edge_full=edge_full,
+        )
         self.batch_size = batch_size
         self.set_data(X, y, X_test, y_test, _initial=True)
         # per-step curves: rows of preallocated (capacity, N) tensors
@@ -259,11 +277,25 @@ class Trainer:
         self.opt = self._new_optimizer()
 
     def set_penalty(
-        self, penalty: Callable | None = None, *, contractive: float = 0.0, weight_penalty=0.0
+        self,
+        penalty: Callable | None = None,
+        *,
+        contractive: float = 0.0,
+        weight_penalty: float = 0.0,
+        edge_penalty: float = 0.0,
+        edge_bound: float = EDGE_BOUND,
+        edge_from: int = 0,
+        edge_full: int = 0,
     ) -> None:
         """The penalty added to each network's loss: ``penalty`` plus the library's
-        contractive and weight penalties of strengths ``contractive`` and ``weight_penalty``."""
+        contractive, weight and edge penalties of strengths ``contractive``,
+        ``weight_penalty`` and ``edge_penalty`` (the last with bound ``edge_bound``, from step
+        ``edge_from`` on, its strength rising linearly to the full ``edge_penalty`` at step
+        ``edge_full``: trained plainly first, a network finds how to separate its data, and
+        the penalty then eases its points back off the edges; switched on at full strength at
+        once, it can undo what the network found)."""
         from .penalties import contractive_penalty
+        from .penalties import edge_penalty as edge_penalty_fn
         from .penalties import weight_penalty as weight_penalty_fn
 
         parts = [penalty] if penalty is not None else []
@@ -271,12 +303,24 @@ class Trainer:
             parts.append(contractive_penalty(contractive))
         if weight_penalty:
             parts.append(weight_penalty_fn(weight_penalty))
+        self.edge_from = check_positive_int(edge_from, "edge_from", minimum=0)
+        self.edge_full = max(check_positive_int(edge_full, "edge_full", minimum=0), self.edge_from)
+        self._edge = edge_penalty_fn(edge_penalty, bound=edge_bound) if edge_penalty else None
         if not parts:
             self.penalty = None
         elif len(parts) == 1:
             self.penalty = parts[0]
         else:
             self.penalty = lambda n, xb: sum(p(n, xb) for p in parts)
+
+    def edge_factor(self, step: int) -> float:
+        """The share of the edge penalty's strength applied at ``step``: 0 before
+        ``edge_from``, rising linearly to 1 at ``edge_full``, then 1."""
+        if self._edge is None or step < self.edge_from:
+            return 0.0
+        if step >= self.edge_full:
+            return 1.0
+        return (step - self.edge_from + 1) / (self.edge_full - self.edge_from + 1)
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Mini-batches of this size from the next step on (None: the full set)."""
@@ -369,6 +413,9 @@ class Trainer:
             per_net, hits = objective(xb, yb, y_bool)  # (N,), (N,)
             if self.penalty is not None:
                 per_net = per_net + self.penalty(net, xb)
+            factor = self.edge_factor(step)
+            if factor > 0:
+                per_net = per_net + factor * self._edge(net, xb)
             finite = torch.isfinite(per_net.detach())
             if not bool(finite[self.alive].all()):
                 newly = (self.alive & ~finite).nonzero()[:, 0]

@@ -40,16 +40,12 @@ def _size(Z: np.ndarray) -> float:
     return float(np.linalg.norm(Z.max(0) - Z.min(0))) + 1e-12
 
 
-def _to3(Z, basis):
-    return Z if Z.shape[1] <= 3 else (Z - basis[0]) @ basis[1]
-
-
 def core_trace(net, cores) -> list[dict]:
     """For each representation of ``net``: the two pushed cores, their closest approach
     (absolute and relative to the representation's diameter) and the closest points."""
     import torch
 
-    from ...datasets.links import plane_separable
+    from ...datasets.links import separating_plane
 
     rows = []
     with torch.no_grad():
@@ -69,61 +65,128 @@ def core_trace(net, cores) -> list[dict]:
                 "relative": d / _size(np.concatenate([za, zb])),
                 "pa": pa,
                 "pb": pb,
-                "separable": plane_separable(za, zb),
+                "plane": (plane := separating_plane(za, zb)),
+                "separable": plane is not None,
             }
         )
     return rows
 
 
-def _basis(rows):
-    wide = [np.concatenate([r["a"], r["b"]]) for r in rows if r["a"].shape[1] > 3]
-    if not wide:
-        return None
-    allp = np.concatenate(wide)
-    mean = allp.mean(0)
-    _, _, vt = np.linalg.svd(allp - mean, full_matrices=False)
-    return mean, vt[:3].T
+def _projection(r):
+    """Coordinates of representation ``r`` to draw in 3-D, and their words: the
+    representation itself in 3-D; in wider ones the unit normal of a separating hyperplane
+    (when one separates the cores, so the picture shows what the title says) and the top
+    principal axes orthogonal to it."""
+    a, b = r["a"], r["b"]
+    d = a.shape[1]
+    if d <= 3:
+        return np.eye(d), np.zeros(d), ""
+    P = np.concatenate([a, b])
+    mean = P.mean(0)
+    axes = []
+    if r["plane"] is not None:
+        axes.append(r["plane"][0])
+    rest = P - mean
+    for v in axes:
+        rest = rest - np.outer(rest @ v, v)
+    _, _, vt = np.linalg.svd(rest, full_matrices=False)
+    B = np.stack(axes + list(vt[: 3 - len(axes)]), 1)  # (d, 3)
+    words = (
+        "\naxis 1: the separating normal; 2, 3: principal axes"
+        if r["plane"] is not None
+        else "\nthe top 3 principal axes"
+    )
+    return B, mean, words
 
 
-def _figure(rows_by_net, labels):
+def _panel(fig, spec, r, net, label):
+    """One 3-D panel: the two cores, their closest approach, the separating plane where
+    there is one, from a camera that shows it (or the closest approach broadside)."""
+    from ...render.style import CLASS_COLORS, SEPARATOR_COLOR
+    from ...scene.build import separator_geometry, stage_words
+    from ...scene.camera import broad_camera, separating_camera
+
+    ax = fig.add_subplot(spec, projection="3d")
+    B, mean, proj = _projection(r)
+    a, b = (r["a"] - mean) @ B, (r["b"] - mean) @ B
+    pa, pb = (r["pa"] - mean) @ B, (r["pb"] - mean) @ B
+    lo, hi = np.minimum(a.min(0), b.min(0)), np.maximum(a.max(0), b.max(0))
+    pad = 0.05 * (hi - lo).max()
+    box = np.stack([lo - pad, hi + pad])
+    poly, cam = None, None
+    if r["plane"] is not None:
+        w, c = r["plane"]
+        w3, c3 = B.T @ w, c - w @ mean  # the plane in the drawn coordinates
+        poly = separator_geometry(w3, -c3, box)
+        pts = np.concatenate([a, b])
+        lab = np.repeat([0, 1], [len(a), len(b)])
+        cam = None if poly is None else separating_camera(pts, lab, poly, w3)
+    if cam is None:
+        cam = broad_camera([a, b], across=pb - pa)
+    for col, z in ((CLASS_COLORS[0], a), (CLASS_COLORS[1], b)):
+        zc = np.vstack([z, z[:1]])
+        ax.plot(zc[:, 0], zc[:, 1], zc[:, 2], color=col, lw=2.2)
+    ax.plot(*np.stack([pa, pb]).T, color="black", lw=2.5)
+    ax.scatter(*np.stack([pa, pb]).T, color="black", s=18, depthshade=False)
+    if poly is not None:
+        from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+        ax.computed_zorder = False
+        ax.add_collection3d(
+            Poly3DCollection(
+                [poly],
+                facecolor=(0.27, 0.27, 0.27, 0.2),
+                edgecolor=SEPARATOR_COLOR,
+                linewidths=1.5,
+                zorder=5,
+            )
+        )
+    for setter, l_, h_ in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), *box, strict=True):
+        setter(l_, h_)
+    ax.set_box_aspect(tuple(np.maximum(box[1] - box[0], 1e-3 * (box[1] - box[0]).max())))
+    ax.view_init(*cam)
+    ax.set_proj_type("ortho")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_zticks([])
+    names = (
+        ("axis 1", "axis 2", "axis 3") if r["a"].shape[1] > 3 else ("unit 1", "unit 2", "unit 3")
+    )
+    if r["k"] == 0:
+        names = ("x1", "x2", "x3")
+    for setter, name in zip((ax.set_xlabel, ax.set_ylabel, ax.set_zlabel), names, strict=True):
+        setter(name, fontsize=8, labelpad=-8)
+    sep = "a plane separates them" if r["separable"] else "no plane separates them"
+    ax.set_title(
+        f"{label}: {stage_words(net, r['k'])}{proj}\ncores {r['relative']:.1e} of the size "
+        f"apart; {sep}",
+        fontsize=9,
+    )
+
+
+def _figure(rows, net, label, *, with_input: bool):
+    """The cores through the layers of one network, two 3-D panels a row (each 5 in: 550 px
+    in the page), and the closest approach at every representation on a log scale."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...render.style import CLASS_COLORS
-    from ...scene.build import stage_words
-
-    ncol = max(len(r) for r, _ in rows_by_net)
-    fig = plt.figure(figsize=(3.4 * ncol, 3.7 * len(rows_by_net)))
-    for i, ((rows, net), label) in enumerate(zip(rows_by_net, labels, strict=True)):
-        basis = _basis(rows)
-        for j, r in enumerate(rows):
-            ax = fig.add_subplot(len(rows_by_net), ncol, i * ncol + j + 1, projection="3d")
-            a, b = _to3(r["a"], basis), _to3(r["b"], basis)
-            for c, z in ((CLASS_COLORS[0], a), (CLASS_COLORS[1], b)):
-                zc = np.vstack([z, z[:1]])
-                ax.plot(zc[:, 0], zc[:, 1], zc[:, 2], color=c, lw=2.2)
-            pa, pb = _to3(r["pa"][None], basis)[0], _to3(r["pb"][None], basis)[0]
-            ax.plot(*np.stack([pa, pb]).T, color="black", lw=2.5)
-            ax.scatter(*np.stack([pa, pb]).T, color="black", s=18, depthshade=False)
-            lo = np.minimum(a.min(0), b.min(0))
-            hi = np.maximum(a.max(0), b.max(0))
-            for setter, l_, h_ in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), lo, hi, strict=True):
-                pad = 0.05 * (h_ - l_ + 1e-9)
-                setter(l_ - pad, h_ + pad)
-            ax.set_box_aspect(tuple(np.maximum(hi - lo, 1e-3 * (hi - lo).max())))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_zticks([])
-            words = stage_words(net, r["k"])
-            proj = " (top 3 principal axes)" if r["a"].shape[1] > 3 else ""
-            head = f"{label}\n" if j == 0 else "\n"
-            sep = "a plane separates them" if r["separable"] else "no plane separates them"
-            ax.set_title(
-                f"{head}{words}{proj}\nclosest approach {r['relative']:.1e} of size; {sep}",
-                fontsize=8,
-            )
+    shown = [r for r in rows if r["k"] == 0 and with_input]
+    shown += [r for r in rows if r["k"] > 0 and getattr(net.stages[r["k"] - 1], "act", None)]
+    n = len(shown) + 1
+    nrows = (n + 1) // 2
+    fig = plt.figure(figsize=(10.0, 4.8 * nrows))
+    gs = fig.add_gridspec(nrows, 2)
+    for i, r in enumerate(shown):
+        _panel(fig, gs[i // 2, i % 2], r, net, label)
+    ax = fig.add_subplot(gs[len(shown) // 2, len(shown) % 2])
+    ax.semilogy([r["k"] for r in rows], [r["relative"] for r in rows], "o-", color="black")
+    ax.set_xticks([r["k"] for r in rows], [r["name"] for r in rows], fontsize=8, rotation=30)
+    ax.set_xlabel("representation", fontsize=9)
+    ax.set_ylabel("closest approach / size", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.set_title(f"{label}: how close the two cores come", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -136,14 +199,18 @@ def _plotly(ctx, rows, net, name):
     from ...scene.build import stage_words
 
     links = []
-    basis = _basis(rows)
     for r in rows:
+        B, mean, _ = _projection(r)
+
+        def _to3(Z, B=B, mean=mean):
+            return (Z - mean) @ B
+
         fig = go.Figure()
         for c, z, lab in (
             (CLASS_COLORS[0], r["a"], "core of torus A"),
             (CLASS_COLORS[1], r["b"], "core of torus B"),
         ):
-            z3 = _to3(np.vstack([z, z[:1]]), basis)
+            z3 = _to3(np.vstack([z, z[:1]]))
             fig.add_trace(
                 go.Scatter3d(
                     x=z3[:, 0],
@@ -154,7 +221,7 @@ def _plotly(ctx, rows, net, name):
                     name=lab,
                 )
             )
-        p = _to3(np.stack([r["pa"], r["pb"]]), basis)
+        p = _to3(np.stack([r["pa"], r["pb"]]))
         fig.add_trace(
             go.Scatter3d(
                 x=p[:, 0],
@@ -185,13 +252,16 @@ def build(ctx) -> str:
     from ...datasets import make_dataset
     from ...datasets.links import link_cores
     from ...nn import Network
-    from ...train import fit
+    from ...scene.camera import broad_camera
+    from ...train import TrainConfig, fit, run_of
 
     torch.set_num_threads(1)
     s = _settings(ctx.quick)
     X, y = make_dataset("linked_tori", s["n"], seed=ctx.seed)
     cores = link_cores("linked_tori", samples=s["samples"])
-    nets = {}
+    nets, runs = {}, {}
+    train = TrainConfig(steps=s["steps"], lr=0.02, seed=ctx.seed)
+    data = {"dataset": "linked_tori", "params": {}, "n": int(len(X))}
     for hidden in ((3, 3), (4, 4)):
         ctx.say(f"training {hidden} on linked tori")
         net = Network(3, hidden, "tanh", n_networks=s["nets"], seed=ctx.seed * 100)
@@ -199,53 +269,74 @@ def build(ctx) -> str:
             net,
             X,
             y,
-            steps=s["steps"],
-            lr=0.02,
-            seed=ctx.seed,
+            steps=train.steps,
+            lr=train.lr,
+            seed=train.seed,
             record_every=max(s["steps"] // 100, 1),
+            edge_penalty=train.edge_penalty,
+            edge_bound=train.edge_bound,
+            edge_start=train.edge_start,
         )
         acc = hist.final_train_accuracy
         i = int(np.argmax(acc))
         nets[hidden] = (net.select(i), float(acc[i]), [float(a) for a in acc])
+        runs[hidden] = run_of(net, hist, X, y, index=i, data=data, train=train)
     from ...paths import orient_network
+    from ...topology.saturation import saturation_by_stage
 
     # in the coordinates the animations use (units swapped where det W < 0)
     rows3 = core_trace(orient_network(nets[(3, 3)][0])[0], cores)
     rows4 = core_trace(orient_network(nets[(4, 4)][0])[0], cores)
-    for key, rows in (("w3", rows3), ("w4", rows4)):
+    edges = {}
+    for key, hidden, rows in (("w3", (3, 3), rows3), ("w4", (4, 4), rows4)):
         ctx.record(f"{key}.closest_relative", [r["relative"] for r in rows])
-    ctx.record("w3.train_accuracy", nets[(3, 3)][1])
-    ctx.record("w4.train_accuracy", nets[(4, 4)][1])
-    ctx.record("w3.separable", [r["separable"] for r in rows3])
-    ctx.record("w4.separable", [r["separable"] for r in rows4])
-    a3, a4 = nets[(3, 3)][1], nets[(4, 4)][1]
-    fig = _figure(
-        [(rows3, nets[(3, 3)][0]), (rows4, nets[(4, 4)][0])],
-        [
-            f"3-3 tanh network (train accuracy {a3:.3f})",
-            f"4-4 tanh network (train accuracy {a4:.3f})",
-        ],
-    )
-    parts = [
-        ctx.figure(
-            fig,
-            "cores",
-            caption=(
-                "The core circles of two linked tori (red: torus A, blue: torus B) through every "
-                "representation. Top: a network of two 3-unit tanh layers, the best of "
-                f"{s['nets']} initialisations; it can only press the tori together, and the black "
-                "segment marks where the cores come closest (distance relative to the "
-                "representation's diameter in each title). Bottom: two layers of 4 units, drawn "
-                "through their top three principal axes, lift one torus past the other until a "
-                "hyperplane separates the cores (each title says whether one does: a linear "
-                "programme on the core vertices)."
-            ),
+        ctx.record(f"{key}.train_accuracy", nets[hidden][1])
+        ctx.record(f"{key}.separable", [r["separable"] for r in rows])
+        edges[key] = max(saturation_by_stage(nets[hidden][0], X).values())
+        ctx.record(f"{key}.edge_fraction", edges[key])
+    parts = []
+    for key, hidden, rows, words in (
+        (
+            "w3",
+            (3, 3),
+            rows3,
+            "a network of two 3-unit tanh layers can only press the tori together; the black "
+            "segment marks where the cores come closest, seen broadside",
+        ),
+        (
+            "w4",
+            (4, 4),
+            rows4,
+            "two layers of 4 units lift one torus past the other until a hyperplane separates "
+            "the cores; where one does, the 4-D representation is drawn through that "
+            "hyperplane's normal and the top principal axes orthogonal to it, from a camera "
+            "looking along the separating plane (grey), so the separation is seen",
+        ),
+    ):
+        label = f"{hidden[0]}-{hidden[1]} network"
+        fig = _figure(rows, nets[hidden][0], label, with_input=key == "w3")
+        parts.append(
+            ctx.figure(
+                fig,
+                f"cores_{key}",
+                caption=(
+                    f"The core circles of two linked tori (red: torus A, blue: torus B) "
+                    f"through the tanh layers of the best of {s['nets']} {label}s (train "
+                    f"accuracy {nets[hidden][1]:.3f}, edge fraction {edges[key]:.2f}, trained "
+                    f"with the edge penalty): {words}. Each title gives the closest approach "
+                    "relative to the representation's size and whether a plane separates the "
+                    "cores (a linear programme on the core vertices); the last panel follows "
+                    "the closest approach through every representation."
+                ),
+                run=runs[hidden],
+            )
         )
-    ]
-    ctx.index(
-        "Two linked tori A and B (they need a 4th dimension to be separated)",
-        shows="the cores through a 3-3 and a 4-4 network, closest approach marked",
-    )
+        ctx.index(
+            "Two linked tori A and B (they need a 4th dimension to be separated)"
+            if key == "w3"
+            else None,
+            shows=f"the cores through the {label}, closest approach marked",
+        )
     if not ctx.quick:
         links3 = _plotly(ctx, rows3, nets[(3, 3)][0], "w3")
         links4 = _plotly(ctx, rows4, nets[(4, 4)][0], "w4")
@@ -260,6 +351,10 @@ def build(ctx) -> str:
     pts = np.concatenate(cores)
     lab = np.repeat([0, 1], [len(c) for c in cores])
     fr = morph_frames(nets[(3, 3)][0], pts, lab, frames=s["frames"], lines=5, samples=60)
+    # one camera, square to where the cores end up closest (no plane separates them here)
+    end = rows3[-1]
+    fr.meta.pop("cameras", None)
+    fr.meta["camera"] = broad_camera([end["a"], end["b"]], across=end["pb"] - end["pa"])
     path, rel = ctx.file("w3_morph.gif")
     Animation(fr, fps=16, size=s["size"], hold=1.5).save(path)
     parts.append(
@@ -268,10 +363,13 @@ def build(ctx) -> str:
             caption=(
                 "The 3-3 network applied to the two core circles stage by stage, each along its "
                 "continuous path (GL+(3), translation, tanh): the cores are squeezed against each "
-                "other but never pass through each other."
+                "other but never pass through each other. The camera looks square to the "
+                "segment where they end up closest."
             ),
+            run=runs[(3, 3)],
         )
     )
+    ctx.index(None, shows="the 3-3 network's stages applied gradually to the two cores")
     rows = [
         [r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows3
     ] + [
