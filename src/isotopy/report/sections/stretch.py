@@ -118,13 +118,24 @@ def _heatmaps(ctx, res, networks, P) -> str:
             "A layer of tanh units with an invertible weight matrix is a homeomorphism: it "
             "cannot tear the annulus open, only stretch and squeeze it. Each unit stretches "
             "the band of the plane where its tanh is steep and flattens the rest. "
-            f"{_parallel(networks, lam0)} The width-3 network's three bands enclose the disc; "
-            "its peak stretch is lower and covers more of the plane. Which network "
+            f"{_parallel(networks, lam0)} {_peaks(rows)} Which network "
             '"stretches more" depends on how hard a stretch has to be to count; the curves '
             "below show every answer at once."
         )
     )
     return "".join(out)
+
+
+def _peaks(rows: list) -> str:
+    """The two shown networks' peak stretch, compared in words (rows: width, acc, max ρ)."""
+    peak = {r[0]: r[2] for r in rows}
+    if set(peak) != {2, 3}:
+        return ""
+    word = "lower" if peak[3] < peak[2] else "higher"
+    return (
+        f"The width-3 network's largest ρ is {word} ({peak[3]:.3g} against {peak[2]:.3g}), "
+        "and its bands, one per unit, lie around the disc."
+    )
 
 
 def _parallel(networks: dict, lam0: float) -> str:
@@ -189,8 +200,8 @@ def _curves(ctx, res) -> str:
             "forward-mode Jacobian-vector products). For each network, the share of a grid of "
             f"{res['grid_points']} points over the two sets where ρ exceeds t, for every t: "
             "its exceedance curve. A claim that one group stretches more must hold at every t "
-            f"from {ts[0]:g} (twice the overall scale) to {ts[-1]:g} (beyond which no network "
-            "stretches any grid point): at each t a Mann-Whitney test over the seeds must rank "
+            f"from {ts[0]:g} (twice the overall scale) to {ts[-1]:g}{_beyond(res)}: at each t a "
+            "Mann-Whitney test over the seeds must rank "
             "the expected group above, and crossing curves are not resolved. A single "
             "threshold would pick the answer: an earlier version of this report judged at ρ > "
             "5 alone. Below t = 2 the penalised networks cover more of the grid: their "
@@ -210,6 +221,15 @@ def _curves(ctx, res) -> str:
         )
         + _what_we_see(res)
     )
+
+
+def _beyond(res) -> str:
+    """Whether any network stretches a grid point beyond the last threshold, in words."""
+    top = max(max(r["relative_max"]) for r in res["rows"])
+    last = res["settings"]["thresholds"][-1]
+    if top <= last:
+        return f" (no network stretches any grid point beyond it: the largest ρ is {top:.3g})"
+    return f" (some networks stretch beyond it: the largest ρ is {top:.3g})"
 
 
 def _above(res, key: str) -> tuple[list[float], list[float]]:
