@@ -33,26 +33,13 @@ def build(ctx) -> str:
 
 
 def _one(net, hist, i: int, X, y, c: dict, seed: int):
-    """Network ``i`` of a batch as a run of its own (its parameters and history only)."""
-    from ...train.history import History
-    from ...train.runs import Run, TrainConfig
+    """Network ``i`` of a batch as a run of its own, with the settings it was trained with
+    (plain ``fit``: no edge penalty; no held-out split: it is scored on the dense grid)."""
+    from ...train.runs import TrainConfig, run_of
 
-    def part(a):
-        return None if a is None else np.asarray(a)[i : i + 1]
-
-    h = History(
-        loss=part(hist.loss),
-        train_accuracy=part(hist.train_accuracy),
-        record_steps=list(hist.record_steps),
-        snapshots=[{k: v[i : i + 1].clone() for k, v in sd.items()} for sd in hist.snapshots],
-        final_train_accuracy=part(hist.final_train_accuracy),
-        stopped=hist.stopped,
-        stopped_at=part(hist.stopped_at),
-    )
-    train = TrainConfig(steps=c["steps"], lr=c["lr"], seed=seed, test_size=0.0)
+    train = TrainConfig(steps=c["steps"], lr=c["lr"], seed=seed, test_size=0.0, edge_penalty=0.0)
     data = {"dataset": "disc_annulus", "params": {}, "n": int(len(X))}
-    empty = (np.zeros((0, 2), np.float32), np.zeros(0, np.int64))
-    return Run(net.select(i), h, X, y, *empty, train=train, data=data)
+    return run_of(net, hist, X, y, data=data, train=train, index=i)
 
 
 # --------------------------------------------------------------------------------- heatmaps

@@ -140,8 +140,13 @@ def _runs(networks: dict, c: dict, steps: int, seed: int) -> dict:
 
     out = {}
     for (d, w, k), (net, hist, X, y) in networks.items():
-        train = TrainConfig(
-            steps=steps, lr=c["lr"], seed=seed, record_every=c["steps"], test_size=0.0
+        train = TrainConfig(  # plain fit: no edge penalty, no held-out split
+            steps=steps,
+            lr=c["lr"],
+            seed=seed,
+            record_every=c["steps"],
+            test_size=0.0,
+            edge_penalty=0.0,
         )
         data = {"dataset": "nested_spheres", "params": {"dim": d}, "n": int(len(X))}
         empty = (np.zeros((0, d), np.float32), np.zeros(0, np.int64))
