@@ -190,12 +190,13 @@ def train_seeds(
     params: dict | None = None,
     record_every: int | None = None,
     compile: bool | None = None,
+    edge_penalty: float = 0.0,
 ):
     """Train ``seeds`` networks of one architecture at once on one sample of ``dataset``.
 
     Network i is initialised with seed ``seed + i``; the data sample uses ``seed``.
     ``record_every`` (default: ``steps``) sets the snapshots kept in the history;
-    ``compile`` is passed to :func:`isotopy.train.fit`.
+    ``compile`` and ``edge_penalty`` are passed to :func:`isotopy.train.fit`.
 
     Returns
     -------
@@ -218,6 +219,7 @@ def train_seeds(
         record_every=record_every,
         contractive=contractive,
         compile=compile,
+        edge_penalty=edge_penalty,
     )
     return net, X, y, hist
 
@@ -235,6 +237,7 @@ def fit_seeds(
     record_every: int | None = None,
     contractive: float = 0.0,
     compile: bool | None = None,
+    edge_penalty: float = 0.0,
 ):
     """Train ``seeds`` networks (input dim ``X.shape[1]``, 2 classes) on ``X, y`` as one batch.
 
@@ -255,6 +258,7 @@ def fit_seeds(
         record_every=record_every or steps,
         contractive=contractive,
         compile=compile,
+        edge_penalty=edge_penalty,
     )
     return net, hist
 

@@ -190,6 +190,9 @@ class UnlinkConfig:
     lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
     activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
     seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
+    edge_penalty: float = setting(
+        1.0, "λ of the edge penalty (0: plain training)"
+    )  # the certifying network is drawn: its points kept off the edges of the cube
     per_kind: int = setting(
         0, "also train on this many random tangled unlinks of each kind (e.g. 10)"
     )  # 0: the tangled unlinks are a separate, longer run
@@ -223,7 +226,7 @@ def run(
     dict with ``sample_accuracy``, ``dense_accuracy`` per seed, the best seed's
     ``certificate`` (:func:`link_certificate` plus its stage determinants), ``separated``
     (the certificate holds) and ``summary`` lines; with ``return_network`` also the best
-    ``network`` and its training ``data`` (X, y), which are not JSON-able
+    ``network``, its training ``data`` (X, y) and its ``history``, which are not JSON-able
     """
     from ..datasets import make_dataset
     from ..topology import stage_diagnostics
@@ -233,7 +236,9 @@ def run(
     activation, seed = cfg.activation, cfg.seed
     seeds = check_seeds(cfg.seeds)
     Xd, yd = make_dataset("unlink", check_positive_int(dense, "dense", minimum=2), seed=seed + 99)
-    net, X, y, hist = train_config("unlink", cfg, hidden=(width,) * depth)
+    net, X, y, hist = train_config(
+        "unlink", cfg, hidden=(width,) * depth, edge_penalty=cfg.edge_penalty
+    )
     tick(progress, 1, 2)
     sample = np.asarray(hist.final_train_accuracy, dtype=float)
     pred = np.atleast_2d(net.predict(Xd))
@@ -293,4 +298,6 @@ def run(
         out["summary"] = lines + tangled["summary"]
     if return_network:
         out["network"], out["data"] = one, (X, y)
+        out["history"] = hist.select(best)
+        out["lr"] = cfg.lr
     return out

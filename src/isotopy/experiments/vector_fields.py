@@ -125,7 +125,8 @@ def vector_field_experiment(
     Returns
     -------
     dict: {"rows": [{"dataset", "setting", "train_accuracy" [N], "test_accuracy" [N],
-    "dense_accuracy" [N] or None, "homeomorphism": bool, "net"}, ...], "seconds",
+    "dense_accuracy" [N] or None, "homeomorphism": bool, "net", "history", "split": (X_train,
+    y_train, X_test, y_test)}, ...], "seconds",
     "settings"}
     """
     from ..datasets import DATASETS, make_dataset
@@ -190,12 +191,15 @@ def vector_field_experiment(
                     "dense_accuracy": None if dense is None else dense.tolist(),
                     "homeomorphism": homeo,
                     "net": net,
+                    "history": hist,
+                    "split": (Xtr, ytr, Xte, yte),
                 }
             )
     return {
         "rows": rows,
         "settings": dict(SETTINGS),
         "steps": steps,
+        "lr": lr,
         "n_networks": n_networks,
         "seconds": round(time.perf_counter() - start, 1),
     }
@@ -205,7 +209,9 @@ def run(config: VectorFieldConfig | None = None, *, progress=None, **changes) ->
     """:func:`vector_field_experiment` as a registered experiment: its numbers without the
     networks, and ``summary`` lines."""
     res = vector_field_experiment(config, progress=progress, **changes)
-    rows = [{k: v for k, v in r.items() if k != "net"} for r in res["rows"]]
+    rows = [
+        {k: v for k, v in r.items() if k not in ("net", "history", "split")} for r in res["rows"]
+    ]
     lines = [
         f"vector-field networks, {res['n_networks']} per setting, {res['steps']} steps; "
         "accuracy mean (min) on train / test / the continuous sets"

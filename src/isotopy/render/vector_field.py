@@ -20,13 +20,14 @@ def _axes(ax):
     return _new_axes(ax, 2, (4.5, 4.5))
 
 
-def _scatter(ax, points, labels, s=6):
-    """Data points in the package's class colours (black without labels)."""
+def _scatter(ax, points, labels, s=10):
+    """Data points in the package's class colours (black without labels), white-rimmed and
+    drawn above the field so that arrows never hide them."""
     if points is None:
         return
     P = np.asarray(points)
     c = "k" if labels is None else _colors(np.asarray(labels).astype(int))
-    ax.scatter(P[:, 0], P[:, 1], s=s, c=c, lw=0, zorder=3)
+    ax.scatter(P[:, 0], P[:, 1], s=s, c=c, edgecolors="white", linewidths=0.4, zorder=3)
 
 
 def plot_vector_field(
@@ -73,7 +74,18 @@ def plot_vector_field(
     speed = np.hypot(U, V)
     if kind == "arrows":
         mappable = ax.quiver(
-            X, Y, U, V, speed, cmap="viridis", angles="xy", scale_units="xy", scale=1, width=0.004
+            X,
+            Y,
+            U,
+            V,
+            speed,
+            cmap="viridis",
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.004,
+            alpha=0.7,  # the points, drawn above, stay visible through the arrows
+            zorder=1,
         )
     else:
         mappable = ax.streamplot(
@@ -87,6 +99,9 @@ def plot_vector_field(
     ax.set_xlim(X.min(), X.max())
     ax.set_ylim(Y.min(), Y.max())
     ax.set_aspect("equal")
+    ax.set_xlabel("x1", fontsize=8)
+    ax.set_ylabel("x2", fontsize=8)
+    ax.tick_params(labelsize=7)
     ax.set_title(f"field v(x), |v| up to {speed.max():.2f}", fontsize=9)
     return fig
 
@@ -121,5 +136,8 @@ def plot_deformed_grid(
         moved = stage.path(P.unsqueeze(0).expand(stage.n_networks, -1, -1), t)[network]
         _scatter(ax, moved.detach().numpy(), labels)
     ax.set_aspect("equal")
+    ax.set_xlabel("x1 + v1(x)", fontsize=8)
+    ax.set_ylabel("x2 + v2(x)", fontsize=8)
+    ax.tick_params(labelsize=7)
     ax.set_title(f"space moved by the field, t = {t:g}", fontsize=9)
     return fig

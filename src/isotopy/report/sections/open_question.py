@@ -38,12 +38,13 @@ def _unlink_figure(ctx, plt, np):
 
     kinds = list(UNLINK_KINDS)
     views = ((25, -60), (75, -90))
-    fig = plt.figure(figsize=(4.6 * len(kinds), 8.6))
+    # one row per kind, its two views side by side: 3-D panels 5 in (550 px) wide
+    fig = plt.figure(figsize=(10.0, 4.4 * len(kinds)))
     for i, kind in enumerate(kinds):
         cores = [np.vstack([c, c[:1]]) for c in unlink_cores(kind, ctx.seed, samples=600)]
         allc = np.concatenate(cores)
         for j, (elev, azim) in enumerate(views):
-            ax = fig.add_subplot(len(views), len(kinds), j * len(kinds) + i + 1, projection="3d")
+            ax = fig.add_subplot(len(kinds), len(views), i * len(views) + j + 1, projection="3d")
             for c, color in zip(cores, CLASS_COLORS[:2], strict=True):
                 ax.plot(c[:, 0], c[:, 1], c[:, 2], color=color, lw=2.8)
             ax.view_init(elev=elev, azim=azim)
@@ -51,8 +52,12 @@ def _unlink_figure(ctx, plt, np):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_zticks([])
-            head = f"{kind}: {UNLINK_KINDS[kind][1]}\n" if j == 0 else ""
-            ax.set_title(f"{head}elevation {elev}°, azimuth {azim}°", fontsize=9)
+            for setter, name in zip((ax.set_xlabel, ax.set_ylabel, ax.set_zlabel), "xyz"):
+                setter(name, fontsize=8, labelpad=-8)
+            ax.set_title(
+                f"{kind}: {UNLINK_KINDS[kind][1]}\nseen from elevation {elev}°, azimuth {azim}°",
+                fontsize=9,
+            )
     fig.tight_layout()
     tag = ctx.figure(
         fig,

@@ -77,11 +77,24 @@ def build(ctx) -> str:
     # the field of the first stage of a 2-D disc_annulus network, and what it does
     X, y = make_dataset("disc_annulus", 400, seed=ctx.seed)
     stage = next(s for s in d2["net"].stages if isinstance(s, VectorField))
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
     plot_vector_field(stage, kind="arrows", points=X, labels=y, ax=axes[0])
     plot_vector_field(stage, kind="streamlines", points=X, labels=y, ax=axes[1])
     plot_deformed_grid(stage, points=X, labels=y, ax=axes[2])
     fig.tight_layout()
+    from ...train import TrainConfig, run_of
+
+    Xtr, ytr, Xte, yte = d2["split"]
+    run = run_of(
+        d2["net"],
+        d2["history"],
+        Xtr,
+        ytr,
+        X_test=Xte,
+        y_test=yte,
+        data={"dataset": "disc_annulus", "params": {}, "n": int(len(Xtr) + len(Xte))},
+        train=TrainConfig(steps=res["steps"], lr=res["lr"], seed=ctx.seed, edge_penalty=0.0),
+    )
     parts.append(
         ctx.figure(
             fig,
@@ -92,6 +105,7 @@ def build(ctx) -> str:
                 "points), and the grid and points after x -> x + v(x). The field's Lipschitz "
                 "bound is kept at 0.9, so the stage is a homeomorphism."
             ),
+            run=run,
         )
     )
     ctx.index(
