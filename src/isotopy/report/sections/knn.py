@@ -17,9 +17,9 @@ TITLE = "k-nearest-neighbour layers"
 
 SEEDS = {"digits": 10, "mnist": 3, "quick": 2}  # networks per classifier
 # 10 on digits (64-87 s of wall time on a shared two-core machine, 54-57 s of CPU, four
-# networks per seed): enough seeds for resampling them to mean something; 3 on MNIST, where one seed
-# of the four networks should take about nine minutes on two cores (twice the 272 s
-# measured for two networks, docs/knn.md)
+# networks per seed): enough seeds for resampling them to mean something; 3 on MNIST, where
+# one seed of the four networks should take about nine minutes on two cores (twice the
+# 272 s measured for two networks, docs/knn.md)
 MNIST_SUBSET = {"n_train": 8000, "n_test": None}  # None: all 10,000 test images
 
 CLAIMS = {
