@@ -152,8 +152,8 @@ at the end, which keeps single circles from splitting at their larger random gap
 closer than 1e-6 (whitened units) are merged. The library's
 :func:`~isotopy.topology.betti_numbers` and :func:`~isotopy.topology.betti_through_network`
 keep ``reading="euclidean"`` as their default (the report and experiments were calibrated on
-it); ``isotopy topology`` and the
-``betti_layers`` experiment read robustly by default.
+it); ``isotopy topology`` reads topologically (this reading where it must read the points),
+``isotopy inspect`` and the ``betti_layers`` experiment's metric reading use this one.
 """
 
 from __future__ import annotations

@@ -162,11 +162,12 @@ def _figure(ctx, res, runs) -> str:
         ax.grid(alpha=0.3, axis="y")
     axes[0].set_ylabel("death / birth of each H1 class (log)")
     handles, labels = axes[0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles += [
         Patch(color="#bbbbbb", alpha=0.6, label="grey zone: not resolved"),
-        Patch(color="k", label=f"counted as a loop above {CYCLE_RATIO[0]:g}"),
+        Line2D([], [], color="k", lw=1, label=f"counted as a loop above {CYCLE_RATIO[0]:g}"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
     tag = ctx.figure(
