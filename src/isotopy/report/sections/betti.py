@@ -173,7 +173,8 @@ def _figure(ctx, res, runs) -> str:
     tag = ctx.figure(
         fig,
         "ratios",
-        caption="The robust reading of one tanh and one ReLU network, stage by stage: each "
+        caption=f"The robust reading of one tanh and one ReLU network ({res['settings']['steps']} "
+        "training steps, the state shown), stage by stage: each "
         "point is a loop class of the disc (squares) or the annulus (circles), placed at its "
         f"death/birth ratio. Above the black line ({CYCLE_RATIO[0]:g}) it counts as a loop; "
         f"in the grey zone ({NOISE_CEILING[0]:g} up to the line) the number is not resolved. "
