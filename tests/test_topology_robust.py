@@ -103,7 +103,7 @@ def test_reading_option_and_errors():
     assert b.tolist() == [1, 1] and det["reading"] == "robust"
     assert det["spreads"][0] / det["spreads"][1] == pytest.approx(1e3, rel=0.2)
     with pytest.raises(InputError, match="unknown Betti reading"):
-        betti_numbers(X, reading="geodesic")
+        betti_numbers(X, reading="bogus")
     with pytest.raises(InputError, match="no scale"):
         betti_numbers(X, reading="robust", scale=0.1)
 
