@@ -92,7 +92,16 @@ def _claims(ctx, res, setting) -> None:
             )
         else:
             text = words[kind].format(act="ReLU" if act == "relu" else act)
-        measured = verdict.measured + (f"; {ctrl}" if kind != "training" and ctrl else "")
+        measured = verdict.measured
+        if kind == "point":
+            well = [
+                r["last"] for r in res["networks"] if r["activation"] == act and r["train"] == 1.0
+            ]
+            if well:
+                measured += (
+                    f"; the last layer's excess is a median {np.median(well):.2f} of the input's"
+                )
+        measured += f"; {ctrl}" if kind != "training" and ctrl else ""
         ctx.claim(
             text,
             measured,
@@ -248,7 +257,11 @@ def _control_text(ctx, res) -> str:
         "topology there; whatever the reading reports as a change in them is the reading's "
         "(a layer that stretches space unevenly changes who is whose 14th neighbour). "
         + "; ".join(parts)
-        + ". The control rows compare trained networks with these at the last layer.</p>"
+        + ". The control rows compare trained networks with these at the last layer. So "
+        "read the verdicts as statements about this reading: where trained networks do not "
+        "read exactly as points, their last layers mostly read one or two features away from "
+        "one (the table's medians), and the same reading adds or loses features in most "
+        "last-layer readings of networks that cannot change any topology.</p>"
     )
 
 
