@@ -203,3 +203,64 @@ async def exports_and_controls(
 
     lat, done = await asyncio.gather(control_probe(url, start, tries), exports())
     return {"latency_ms": lat, "exports": done}
+
+
+def _unread_messages(csv_text: str) -> list[str]:
+    """What a tab that never reads sends in a loop: requests with large replies (8-D data of
+    5000 points, animations of 240 frames, uploads), exports, and small ones."""
+    return [
+        json.dumps(
+            {"type": "set_data", "dataset": "nested_spheres", "n": 5000, "params": {"dim": 8}}
+        ),
+        json.dumps({"type": "animate", "kind": "isotopy", "frames": 240, "id": 1}),
+        json.dumps({"type": "upload_csv", "text": csv_text, "id": 2}),
+        json.dumps({"type": "export", "what": "data", "id": 3}),
+        json.dumps({"type": "ping", "id": 4}),
+        json.dumps({"type": "play"}),
+        json.dumps({"type": "set_train", "lr": 0.02, "id": 5}),
+    ]
+
+
+async def unread_client(url: str, seconds: float, sample=None) -> dict:
+    """A tab that sends for ``seconds`` and never reads: it stops when the server closes it.
+    ``sample()`` is called about every 0.2 s (a memory probe). Returns what it sent and how
+    the connection ended."""
+    rows = "".join(f"{i % 97 / 97:.4f},{i % 89 / 89:.4f},{i % 2}\n" for i in range(4900))
+    messages = _unread_messages(rows)
+    sent = chars = 0
+    closed = None
+    # max_queue=1: the client's library stops reading the socket after one message, so the
+    # server's replies back up to it (what a page that does not read does)
+    async with websockets.connect(
+        url, max_size=None, max_queue=1, open_timeout=30, origin=origin_of(url)
+    ) as ws:
+        t0 = last = time.perf_counter()
+        try:
+            while time.perf_counter() - t0 < seconds:
+                text = messages[sent % len(messages)]
+                await asyncio.wait_for(ws.send(text), 5)
+                sent += 1
+                chars += len(text)
+                if sample is not None and time.perf_counter() - last > 0.2:
+                    sample()
+                    last = time.perf_counter()
+                await asyncio.sleep(0)
+        except (websockets.exceptions.ConnectionClosed, asyncio.TimeoutError, OSError) as e:
+            closed = f"{type(e).__name__}: {e}"
+        elapsed = time.perf_counter() - t0
+    return {"sent": sent, "chars": chars, "seconds": elapsed, "closed": closed}
+
+
+async def warm_client(url: str) -> None:
+    """A tab that reads and uses what :func:`unread_client` sends, once (imports and caches
+    of the server are warm afterwards), until its last animation arrives."""
+    rows = "".join(f"{i % 97 / 97:.4f},{i % 89 / 89:.4f},{i % 2}\n" for i in range(4900))
+    async with connect(url) as ws:
+        for m in _unread_messages(rows):
+            await ws.send(m)
+        await ws.send(json.dumps({"type": "pause"}))
+        await ws.send(json.dumps({"type": "animate", "kind": "isotopy", "frames": 240, "id": 99}))
+        while True:
+            m = await _recv(ws, 120)
+            if m.get("id") == 99 and m["type"] not in ("queued", "status"):
+                return

@@ -1,8 +1,10 @@
-"""A real ``isotopy serve`` in a subprocess for browser and load tests.
+"""A real ``isotopy serve`` in a subprocess for browser and load tests, and the same server
+in a thread of the test (for settings the command line does not offer).
 
-It listens on 127.0.0.1 on a free port (``--port 0``; the address is read from its first
-line), is wrapped in ``timeout`` so it cannot outlive a hung test run, and is stopped by
-its process id when the fixture ends.
+The subprocess listens on 127.0.0.1 (or ``host``) on a free port (``--port 0``; the address
+is read from its first line), is wrapped in ``timeout`` so it cannot outlive a hung test run,
+and is stopped by its process id when the fixture ends. The thread's server stops when
+:meth:`ThreadServer.stop` is called (and is a daemon thread).
 """
 
 from __future__ import annotations
@@ -12,24 +14,45 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
+# The browser tests' harness evaluates strings in the page (Playwright's wait_for_function
+# with an expression) and adds style elements (add_style_tag), both of which the explorer's
+# policy forbids (script-src 'self', style-src 'self'): by default the test server runs the
+# real command with 'unsafe-eval' and 'unsafe-inline' added to those two directives.
+# ``strict_policy=True`` serves the policy users get (tests of the headers, and the browser
+# test that drives the page under it).
+_HARNESS = (
+    "import sys, isotopy.web.guard as g; "
+    "g.SCRIPT_SOURCES = (*g.SCRIPT_SOURCES, \"'unsafe-eval'\"); "
+    "g.STYLE_SOURCES = (*g.STYLE_SOURCES, \"'unsafe-inline'\"); "
+    "from isotopy.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
 
 class ServerProcess:
-    def __init__(self, export_dir: Path, *, max_seconds: int = 600):
+    def __init__(
+        self,
+        export_dir: Path,
+        *,
+        max_seconds: int = 600,
+        host: str = "127.0.0.1",
+        strict_policy: bool = False,
+    ):
         env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
+        how = ["-m", "isotopy"] if strict_policy else ["-c", _HARNESS]
         cmd = [
             sys.executable,
-            "-m",
-            "isotopy",
+            *how,
             "serve",
             "--port",
             "0",
             "--host",
-            "127.0.0.1",
+            host,
             "--export-dir",
             str(export_dir),
         ]
@@ -47,7 +70,7 @@ class ServerProcess:
         line = ""
         while time.time() < deadline:
             line = self.proc.stdout.readline()
-            m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+            m = re.search(r"(http://[^\s/]+:\d+/)", line)
             if m:
                 self.url = m.group(1)
                 break
@@ -89,3 +112,30 @@ class ServerProcess:
                 self.proc.wait(10)
         if self.proc.stdout:
             self.proc.stdout.close()
+
+
+class ThreadServer:
+    """``isotopy.web.make_server`` on 127.0.0.1, a free port, run in a daemon thread;
+    ``options`` go to :func:`isotopy.web.create_app` (e.g. ``stall_s=2``)."""
+
+    def __init__(self, **options):
+        from isotopy.web import make_server
+
+        self.server, self.url = make_server("127.0.0.1", 0, **options)
+        self.ws_url = self.url.replace("http://", "ws://") + "ws"
+        self.app = self.server.config.app
+        self.thread = threading.Thread(
+            target=self.server.run,
+            kwargs={"sockets": self.server.isotopy_sockets},
+            daemon=True,
+        )
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:  # pragma: no cover
+            raise RuntimeError("the server did not start within 30 s")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)

@@ -491,12 +491,13 @@ def test_export_memory_is_capped_before_any_work():
 
 
 def test_export_dir_never_overwrites(tmp_path):
-    from isotopy.web.app import DownloadStore
+    from isotopy.web.downloads import DownloadStore
 
     for run in range(2):  # two server runs write the same export names
-        store = DownloadStore(export_dir=tmp_path)
+        store = DownloadStore(export_dir=tmp_path, now=lambda: 1_700_000_000.0)
+        tab = store.tab()
         for _ in range(2):
-            store.put(b"run%d" % run, "isotopy-data.csv", "text/csv")
+            store.put(tab, b"run%d" % run, "isotopy-data.csv", "text/csv")
     files = sorted(tmp_path.iterdir())
     assert (
         len(files) == 4 and sorted(f.read_bytes() for f in files) == [b"run0"] * 2 + [b"run1"] * 2
@@ -720,3 +721,35 @@ def test_coarse_views_say_so_and_keep_the_same_picture():
         decode(coarse["stage"]["points"]), decode(full["stage"]["points"]), atol=1e-6
     )
     assert coarse["state"]["step"] == s.step_count == full["step"]
+
+
+# ------------------------------------------------------- sizes checked on what is sent (24)
+def test_a_csv_within_its_limit_fits_in_a_message_as_sent():
+    """The page sends a CSV as a JSON string: line ends, quotes and backslashes are escaped
+    in two characters. A CSV of the largest size still fits the message limit, and the
+    WebSocket frame limit lies above the message limit."""
+    n = LIMITS["max_csv_chars"]
+    for unit in ["0,1\r\n", "1,0\n", '"a",1\n', "\\\\\\\\\\\\\n"]:
+        text = (unit * (n // len(unit) + 1))[:n]
+        sent = json.dumps({"type": "upload_csv", "text": text, "seed": 2**31 - 1, "id": 2**53})
+        assert len(sent) <= LIMITS["max_message_chars"], unit
+        assert parse_message(sent).text == text
+    assert LIMITS["max_message_bytes"] > LIMITS["max_message_chars"]
+
+
+def test_every_refusal_names_its_request_and_id(client):
+    too_big = json.dumps({"type": "upload_csv", "text": "0,1,0\n" * 900_000, "id": 77})
+    assert len(too_big) > LIMITS["max_message_chars"]
+    long_csv = "x" * (LIMITS["max_csv_chars"] + 1)
+    with connect(client) as ws:
+        out = roundtrip(
+            ws,
+            too_big,
+            json.dumps({"type": "set_network", "hidden": [99], "id": 78}),
+            json.dumps({"type": "upload_csv", "text": long_csv, "id": 79}),
+        )
+        errors = {m["id"]: m for m in out if m["type"] == "error"}
+        assert set(errors) == {77, 78, 79}
+        assert errors[77]["request"] == "upload_csv"
+        assert errors[77]["message"].startswith("message too large: ")
+        assert errors[79]["request"] == "upload_csv" and "at most 2500000" in errors[79]["message"]

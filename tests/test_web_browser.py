@@ -530,3 +530,195 @@ def test_the_readable_state_control_labels_the_views(server, page):
     pg.wait_for_function("window.isotopy.shown.kind === 'live'")
     assert "show=" not in pg.evaluate("location.hash")
     assert pg.problems == [], pg.problems
+
+
+# ----------------------------------------------- the page's policy, messages, classes (24)
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory):
+    """The server as users get it: its Content-Security-Policy without the harness's
+    relaxations (no eval, no inline style)."""
+    srv = ServerProcess(tmp_path_factory.mktemp("strict"), max_seconds=300, strict_policy=True)
+    yield srv
+    srv.stop()
+
+
+def test_the_page_works_under_its_own_policy(strict_server, browser):
+    """Only calls that do not evaluate strings in the page (function predicates, evaluate):
+    the page connects, draws, trains, shows a message, downloads, and the browser reports
+    no violation of the policy."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    problems = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        resp = pg.goto(strict_server.url)
+        policy = resp.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy
+        pg.wait_for_function(
+            "() => window.isotopy && window.isotopy.ready && !!window.isotopy.data"
+        )
+        pg.click("#stepbtn")
+        pg.wait_for_function("() => window.isotopy.status.step === 1")
+        pg.wait_for_function("() => window.isotopy.lastFrameAt > 0 && !!window.isotopy.stage")
+        assert pg.evaluate("getComputedStyle(document.querySelector('aside')).display") == "flex"
+        pg.fill("#hidden", "2,x")
+        pg.click("#apply-net")
+        pg.wait_for_selector("#error:not([hidden])")
+        with pg.expect_download() as dl:
+            pg.click("#dl-data")
+        assert dl.value.suggested_filename == "isotopy-data.csv"
+        with pg.expect_download() as dl:
+            pg.click("button.png[data-canvas=stage-canvas]")
+        assert dl.value.suggested_filename.endswith(".png")
+        assert problems == [], problems
+    finally:
+        ctx.close()
+
+
+def test_another_origin_cannot_frame_the_explorer(strict_server, browser):
+    """A page on another local port frames the explorer: the browser refuses to show it, so
+    its script never runs and no session is opened."""
+    import http.server
+    import json
+    import threading
+    import urllib.request
+
+    frame = f'<html><body><iframe id="f" src="{strict_server.url}#data=spirals"></iframe>'
+    frame += "</body></html>"
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server name
+            body = frame.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    try:
+        pg.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+        pg.wait_for_timeout(2500)
+        child = [f for f in pg.frames if f != pg.main_frame]
+        assert child, "the frame element exists"
+        with urllib.request.urlopen(strict_server.url + "api/health", timeout=10) as r:
+            assert json.loads(r.read())["sessions"] == 0
+        # the frame holds the browser's error page, not the explorer
+        assert not child[0].url.startswith(strict_server.url), child[0].url
+    finally:
+        ctx.close()
+        other.shutdown()
+
+
+def _overlaps(pg, sel):
+    """Controls whose boxes overlap the element ``sel``."""
+    return pg.evaluate(
+        """([sel, controls]) => {
+      const m = document.querySelector(sel).getBoundingClientRect();
+      return [...document.querySelectorAll(controls)].filter(e => !e.closest('[hidden]'))
+        .filter(e => { const r = e.getBoundingClientRect();
+          return Math.min(r.right, m.right) - Math.max(r.left, m.left) > 0.5
+            && Math.min(r.bottom, m.bottom) - Math.max(r.top, m.top) > 0.5; })
+        .map(e => e.id || e.textContent.trim() || e.tagName); }""",
+        [sel, CONTROLS],
+    )
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800)])
+def test_messages_never_cover_controls_and_captions_are_whole(server, browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        pg.goto(server.url)
+        ready(pg)
+        # the 8-D data's information message, and an error
+        pg.select_option("#dataset", "nested_spheres")
+        pg.wait_for_function("window.isotopy.data.info.dataset === 'nested_spheres'")
+        pg.fill("#params input[data-param=dim]", "8")
+        pg.dispatch_event("#params input[data-param=dim]", "change")
+        pg.wait_for_function("window.isotopy.data.dim === 8")
+        pg.wait_for_selector("#error.info:not([hidden])")
+        assert "8 features" in pg.text_content("#error")
+        pg.wait_for_timeout(300)
+        assert _overlaps(pg, "#error") == []
+        assert layout_problems(pg, width, height) == []
+        shot(pg, "08-info-message-8d")
+        pg.fill("#hidden", "2,x")
+        pg.click("#apply-net")
+        pg.wait_for_function("document.getElementById('error').className === ''")
+        assert _overlaps(pg, "#error") == [] and layout_problems(pg, width, height) == []
+        # every caption is shown whole (the 8-D stage note is the longest)
+        pg.wait_for_function("window.isotopy.stage")
+        cut = pg.evaluate(
+            """() => [...document.querySelectorAll('.note')].filter(
+              e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+              .map(e => e.id)"""
+        )
+        assert cut == []
+        assert pg.text_content("#input-note").startswith("The data has 8 features")
+    finally:
+        ctx.close()
+
+
+def test_the_header_state_label_keeps_to_one_line(server, page):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    build(pg, "2,2,2")
+    pg.click("#step100")
+    pg.wait_for_function("window.isotopy.status.step === 100")
+    pg.select_option("#show", "readable")
+    pg.wait_for_function("window.isotopy.shown && window.isotopy.shown.kind === 'readable'")
+    pg.click("#step100")  # training goes on past the readable state: the longest label
+    pg.wait_for_function("document.getElementById('state-label').textContent.includes('200')")
+    h = pg.eval_on_selector("#state-label", "e => e.getBoundingClientRect().height")
+    size = pg.eval_on_selector("#state-label", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert h < 2 * size, (h, size)  # one line of text
+    title = pg.get_attribute("#state-label", "title")
+    assert "training is at step 200" in title and title.startswith("readable state, step")
+    assert pg.eval_on_selector("header", "e => e.getBoundingClientRect().height") <= 48
+
+
+def test_classes_the_page_can_label_and_no_more(server, page):
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+
+    def upload(name, text):
+        pg.set_input_files(
+            "#csv", files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode()}]
+        )
+
+    rows = "".join(f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 11}\n" for i in range(220))
+    upload("eleven.csv", rows)
+    pg.wait_for_function("document.getElementById('error').textContent.includes('classes')")
+    assert pg.text_content("#error") == "data has 11 classes; the explorer takes at most 10"
+    rows = "".join(f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 4}\n" for i in range(200))
+    upload("four.csv", rows)
+    pg.wait_for_function("window.isotopy.data.n_classes === 4")
+    radios = pg.eval_on_selector_all("input[name=cls]", "es => es.map(e => e.value)")
+    assert radios == ["0", "1", "2", "3"]
+    assert pg.text_content("#click-classes").split() == ["click", "adds", "A", "B", "C", "D"]
+    n0 = pg.evaluate("window.isotopy.data.labels.length")
+    pg.check("input[name=cls][value='2']")
+    box = pg.locator("#input-canvas").bounding_box()
+    pg.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    pg.wait_for_function("n => window.isotopy.data.labels.length === n + 1", arg=n0)
+    assert pg.evaluate("window.isotopy.data.labels[window.isotopy.data.n_train - 1]") == 2
+    # a file under the size limit whose message would not be: refused before it is sent
+    odd = "0.5,0.5,0\n" + "\x01" * 1_000_000 + "\n"
+    upload("odd.csv", odd)
+    pg.wait_for_function("document.getElementById('error').textContent.startsWith('this file')")
+    msg = pg.text_content("#error")
+    assert "characters" in msg and "once written as a message" in msg, msg
+    assert pg.evaluate("window.isotopy.data.n_classes") == 4  # nothing changed
+    assert pg.problems == [], pg.problems

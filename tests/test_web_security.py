@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -61,7 +62,7 @@ def test_host_names_are_parsed_strictly():
     [
         (f"127.0.0.1:{PORT}", True),
         (f"localhost:{PORT}", True),
-        (f"[::1]:{PORT}", True),
+        (f"[::1]:{PORT}", False),  # a server on 127.0.0.1 does not listen there
         ("evil.example", False),
         (f"evil.example:{PORT}", False),
         ("127.0.0.1:9999", False),
@@ -164,7 +165,7 @@ def test_serving_beyond_loopback_makes_a_token_a_warning_and_a_working_url():
     assert access_plan("0.0.0.0", 8123)["token"] != plan["token"]  # a new secret each run
     local = access_plan("127.0.0.1", 8123)
     assert local == {
-        "names": ["127.0.0.1", "::1", "localhost"],
+        "names": ["127.0.0.1", "localhost"],
         "token": None,
         "url": "http://127.0.0.1:8123/",
         "warning": None,
@@ -180,7 +181,7 @@ def server(tmp_path_factory):
     pytest.importorskip("websockets")
     from _webserver import ServerProcess
 
-    srv = ServerProcess(tmp_path_factory.mktemp("exports"), max_seconds=120)
+    srv = ServerProcess(tmp_path_factory.mktemp("exports"), max_seconds=120, strict_policy=True)
     yield srv
     srv.stop()
 
@@ -223,3 +224,104 @@ def test_real_server_refuses_foreign_host_and_origin(server):
             ).encode()
         )
         assert sock.recv(200).split(b"\r\n")[0].split()[1] == b"403"
+
+
+# ------------------------------------------------------------ names the server listens on
+@pytest.mark.parametrize(
+    "host, bound, dual, names, url",
+    [
+        ("127.0.0.1", None, False, ["127.0.0.1", "localhost"], "http://127.0.0.1:8123/"),
+        ("127.0.0.2", None, False, ["127.0.0.2"], "http://127.0.0.2:8123/"),
+        ("::1", None, False, ["::1", "localhost"], "http://[::1]:8123/"),
+        ("localhost", "127.0.0.1", False, ["127.0.0.1", "localhost"], "http://localhost:8123/"),
+        ("localhost", "::1", False, ["::1", "localhost"], "http://localhost:8123/"),
+    ],
+)
+def test_accepted_names_are_those_the_socket_listens_on(host, bound, dual, names, url):
+    plan = access_plan(host, 8123, bound=bound, dual_stack=dual)
+    assert plan["names"] == names and plan["url"] == url and plan["token"] is None
+    # the printed URL's own Host is accepted
+    assert split_host(url.split("/")[2])[0] in plan["names"]
+
+
+def test_wildcards_accept_loopback_only_where_they_listen():
+    v4 = access_plan("0.0.0.0", 8123, bound="0.0.0.0")["names"]
+    assert "127.0.0.1" in v4 and "localhost" in v4 and "::1" not in v4
+    assert not any(":" in n for n in v4)  # an IPv4 socket is not reached at an IPv6 address
+    v6 = access_plan("::", 8123, bound="::", dual_stack=False)["names"]
+    assert "::1" in v6 and not any(re.fullmatch(r"[0-9.]+", n) for n in v6)
+    both = access_plan("::", 8123, bound="::", dual_stack=True)["names"]
+    assert {"::1", "127.0.0.1", "localhost"} <= set(both)
+    lan = access_plan("192.0.2.7", 8123)["names"]
+    assert lan == ["192.0.2.7"]  # a LAN address only: loopback does not reach it
+
+
+# --------------------------------------------------------------------- frames and scripts
+def test_every_response_carries_frame_protection_and_the_policy(loopback):
+    for path, status in [
+        ("/", 200),
+        ("/static/app.js", 200),
+        ("/api/registry", 200),
+        ("/download/" + "x" * 32, 404),
+    ]:
+        r = loopback.get(path)
+        assert r.status_code == status, path
+        assert r.headers["x-frame-options"] == "SAMEORIGIN", path
+        csp = r.headers["content-security-policy"]
+        assert "frame-ancestors 'self'" in csp, path
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cross-origin-resource-policy"] == "same-origin"
+    refused = loopback.get("/", headers={"host": "evil.example"})
+    assert refused.status_code == 403 and refused.headers["x-frame-options"] == "SAMEORIGIN"
+    # the page's own script and style sheet only: no inline code, no eval, nothing from
+    # elsewhere; its WebSocket is its own server's
+    csp = dict(
+        (d.split()[0], d.split()[1:])
+        for d in loopback.get("/").headers["content-security-policy"].split("; ")
+    )
+    assert csp["default-src"] == ["'none'"]
+    assert csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    assert csp["connect-src"] == ["'self'", f"ws://127.0.0.1:{PORT}", f"wss://127.0.0.1:{PORT}"]
+    assert csp["base-uri"] == ["'none'"] and csp["form-action"] == ["'none'"]
+
+
+def test_the_page_needs_nothing_the_policy_forbids():
+    """No inline script or style and no handler attributes in the page; no eval in the script
+    (the browser tests then run the page under the policy)."""
+    from isotopy.web.app import STATIC
+
+    html = (STATIC / "index.html").read_text()
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js">']
+    assert "<style" not in html and not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+    js = (STATIC / "app.js").read_text()
+    assert not re.search(r"\beval\(|new Function|setTimeout\(\s*[\"'`]", js)
+    assert not re.search(r"style=|\son[a-z]+=", "".join(re.findall(r"`[^`]*`", js)))
+
+
+def test_real_server_sends_the_policy_and_refuses_names_it_does_not_listen_on(server):
+    with urllib.request.urlopen(server.url, timeout=10) as r:
+        assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
+        assert "script-src 'self';" in r.headers["content-security-policy"]
+        assert r.headers["x-frame-options"] == "SAMEORIGIN"
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    # the server listens on 127.0.0.1 only: [::1] does not reach it and is not accepted
+    assert _status(server.url, Host=f"[::1]:{port}") == 403
+    assert _status(server.url, Host=f"localhost:{port}") == 200
+
+
+def test_the_printed_url_works_for_another_loopback_address(tmp_path):
+    pytest.importorskip("websockets")
+    from _webserver import ServerProcess
+
+    try:
+        socket.create_server(("127.0.0.2", 0)).close()
+    except OSError:
+        pytest.skip("127.0.0.2 cannot be bound on this machine")
+    srv = ServerProcess(tmp_path / "exports", max_seconds=60, host="127.0.0.2", strict_policy=True)
+    try:
+        assert srv.url.startswith("http://127.0.0.2:")
+        assert _status(srv.url) == 200
+        assert _status(srv.url + "api/registry") == 200
+    finally:
+        srv.stop()

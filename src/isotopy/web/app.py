@@ -12,118 +12,89 @@ Routes
 
 Safety: :class:`~.guard.Guard` lets through only requests addressed to the server by one
 of its own names, WebSockets only from its own page, and (beyond loopback) only requests
-carrying the secret token. Every message is validated before it reaches a session; a bad
-one gets an ``error`` reply and the connection stays open. No request names a file: the
-page's CSV arrives as text, exports are held in memory (and, when the server was started
-with an export folder, also written there under new names the server makes, never over an
-existing file).
+carrying the secret token; it adds the page's Content-Security-Policy and frame protection
+to every response. Every message is validated before it reaches a session; a bad one gets
+an ``error`` reply (with its id) and the connection stays open. What waits to be sent to a
+tab is bounded (:class:`~.outbox.Outbox`): one view, replies up to a limit; a tab that does
+not read for ``stall_s`` seconds, or lets more replies wait, is closed. No request names a
+file: the page's CSV arrives as text, exports are held in memory within quotas
+(:mod:`.downloads`) and, with an export folder, also written there under new names the
+server makes, never over an existing file and never through a link.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import ctypes
+import ctypes.util
 import json
+import logging
 import os
 import re
-import secrets
-import threading
-import time
-from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import InputError
-from ..files import atomic_write
-from .guard import LOOPBACK_NAMES, Guard
+from .downloads import DownloadStore, ExportQuota
+from .guard import LOCAL_NAMES, Guard
+from .outbox import MAX_PENDING_CHARS, Outbox
 from .protocol import parse_message
 from .scheduler import FairGate
 from .session import Session, registry
 from .worker import SessionWorker, make_pools
 
-__all__ = ["create_app", "DownloadStore"]
+__all__ = ["create_app", "DownloadStore", "ExportQuota", "STALL_S"]
+
+log = logging.getLogger("isotopy.web")
 
 STATIC = Path(str(resources.files("isotopy.web") / "static"))
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-class DownloadStore:
-    """Exports kept in memory under random tokens, oldest dropped beyond ``max_bytes``.
-
-    When ``export_dir`` is given every export is also written there, under a name made from
-    the date and time, a counter and the server-made file name (never a name from the page);
-    a name already taken (by this run or an earlier one) is never reused.
-    """
-
-    def __init__(self, *, max_bytes: int = 192 * 2**20, export_dir: Path | None = None):
-        self.max_bytes = max_bytes
-        self.items: OrderedDict[str, tuple[bytes, str, str, float]] = OrderedDict()
-        self.lock = threading.Lock()
-        self.export_dir = Path(export_dir) if export_dir is not None else None
-        self.count = 0
-
-    def put(self, data: bytes, filename: str, media: str) -> str:
-        token = secrets.token_urlsafe(24)
-        filename = _SAFE_NAME.sub("_", filename)[:100]
-        with self.lock:
-            self.items[token] = (data, filename, media, time.time())
-            total = sum(len(v[0]) for v in self.items.values())
-            while total > self.max_bytes and len(self.items) > 1:
-                _, old = self.items.popitem(last=False)
-                total -= len(old[0])
-            self.count += 1
-            n = self.count
-        if self.export_dir is not None:
-            self._write_copy(data, filename, n)
-        return f"/download/{token}"
-
-    def _write_copy(self, data: bytes, filename: str, n: int) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for extra in range(1000):
-            name = f"{stamp}-{n:04d}{'-' + str(extra) if extra else ''}-{filename}"
-            target = self.export_dir / name
-            try:  # claim the name first: an existing file is never replaced
-                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                continue
-            os.close(fd)
-            atomic_write(target, lambda tmp: tmp.write_bytes(data))
-            return target
-        raise InputError(f"no free file name for {filename!r} in the export folder")
-
-    def get(self, token: str):
-        if not _TOKEN.match(token):
-            return None
-        with self.lock:
-            return self.items.get(token)
-
-    def drop(self, tokens) -> None:
-        with self.lock:
-            for t in tokens:
-                self.items.pop(t, None)
+STALL_S = 60.0  # a tab whose connection takes nothing for this long is closed
+_CHUNK = 256 * 1024  # downloads are sent in pieces, each once the last one left
+_HEAD = re.compile(r'^\s*\{\s*"type"\s*:\s*"([A-Za-z_]{1,40})"')
+_TAIL = re.compile(r'"id"\s*:\s*(\d{1,16})\s*\}\s*$')
 
 
 def _request_of(text: str | None) -> dict:
-    """The type and id of a refused message, when they can be read, for the error reply."""
-    if not text or len(text) > 100_000:
+    """The type and id of a refused message, when they can be read, for the error reply.
+
+    A long text is not parsed again: its type is read where the page writes it (first) and
+    its id where the page writes it (last)."""
+    if not text:
         return {}
+    out = {}
+    if len(text) > 100_000:
+        head, tail = _HEAD.match(text[:200]), _TAIL.search(text[-100:])
+        if head:
+            out["request"] = head.group(1)
+        if tail and int(tail.group(1)) <= 2**53:
+            out["id"] = int(tail.group(1))
+        return out
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
         return {}
     if not isinstance(obj, dict):
         return {}
-    out = {}
     if isinstance(obj.get("type"), str):
         out["request"] = obj["type"][:40]
     if isinstance(obj.get("id"), int) and 0 <= obj["id"] <= 2**53:
         out["id"] = obj["id"]
     return out
+
+
+def _trim_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps it otherwise)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:  # pragma: no cover - not glibc
+        pass
 
 
 def create_app(
@@ -132,10 +103,13 @@ def create_app(
     max_fps: float = 30.0,
     max_sessions: int = 64,
     slice_s: float = 0.01,
-    allowed_hosts=LOOPBACK_NAMES,
+    allowed_hosts=LOCAL_NAMES,
     port: int | None = None,
     token: str | None = None,
     slots: int | None = None,
+    quota: ExportQuota | None = None,
+    stall_s: float = STALL_S,
+    max_pending_chars: int = MAX_PENDING_CHARS,
 ):
     """The explorer as an ASGI app, behind its :class:`~.guard.Guard`.
 
@@ -150,13 +124,19 @@ def create_app(
     slice_s : float
         Longest training slice between two looks at a session's inbox.
     allowed_hosts : iterable of str
-        Names the Host header may carry (loopback names by default).
+        Names the Host header may carry (127.0.0.1 and localhost by default).
     port : int, optional
         The port served; when given, Host and Origin must name it.
     token : str, optional
         A secret every request must carry (required when serving beyond loopback).
     slots : int, optional
         Sessions that train or draw at once (default: the number of cores, at most 4).
+    quota : ExportQuota, optional
+        What a tab and the server may hold for download and write to the export folder.
+    stall_s : float
+        A tab whose connection has taken nothing for this long is closed.
+    max_pending_chars : int
+        Characters of replies that may wait for one tab; beyond, it is closed.
     """
     if export_dir is not None:
         export_dir = Path(export_dir)
@@ -170,9 +150,11 @@ def create_app(
             raise InputError(f"export folder {str(export_dir)!r} is not writable")
 
     app = FastAPI(title="isotopy explorer", docs_url=None, redoc_url=None, openapi_url=None)
-    store = DownloadStore(export_dir=export_dir)
+    store = DownloadStore(export_dir=export_dir, quota=quota or ExportQuota())
     app.state.store = store
     app.state.workers = set()
+    app.state.closed_unread = 0  # tabs closed because they did not read what was sent
+    app.state.outboxes = set()
     gate = FairGate(slots or min(os.cpu_count() or 1, 4))
     pools = make_pools()
     app.state.gate, app.state.pools = gate, pools
@@ -191,7 +173,11 @@ def create_app(
 
     @app.get("/api/health")
     def api_health():
-        return {"sessions": len(app.state.workers)}
+        return {
+            "sessions": len(app.state.workers),
+            "closed_unread": app.state.closed_unread,
+            "waiting_chars": sum(o.pending_chars for o in list(app.state.outboxes)),
+        }
 
     @app.get("/download/{token}")
     def download(token: str):
@@ -201,11 +187,18 @@ def create_app(
                 {"error": "no such download (it may have expired)"}, status_code=404
             )
         data, filename, media, _ = item
-        return Response(
-            data,
+
+        def pieces():  # one piece at a time: a client that does not read holds one piece
+            view = memoryview(data)
+            for i in range(0, len(view), _CHUNK):
+                yield bytes(view[i : i + _CHUNK])
+
+        return StreamingResponse(
+            pieces(),
             media_type=media,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
+                "Content-Length": str(len(data)),
                 "Cache-Control": "no-store",
             },
         )
@@ -225,14 +218,22 @@ def create_app(
             )
             await ws.close(code=1013)
             return
+        await _session(ws)
+
+    async def _session(ws: WebSocket) -> None:
         loop = asyncio.get_running_loop()
-        # replies overtake view updates waiting to be sent: a control is answered at once
-        outq: asyncio.PriorityQueue = asyncio.PriorityQueue()
-        order = itertools.count()
-        tokens: list[str] = []
+        outbox = Outbox(max_chars=max_pending_chars)
+        app.state.outboxes.add(outbox)
+        closing = asyncio.Event()  # set with the reason when the server closes the tab
+        why: list[str] = []
 
         def put(text: str, is_frame: bool) -> None:
-            outq.put_nowait((int(is_frame), next(order), text, is_frame))
+            outbox.put(text, is_frame)
+            if outbox.overflowing and not closing.is_set():
+                why.append(
+                    f"more than {max_pending_chars // 2**20} MB of replies waited for the page"
+                )
+                closing.set()
 
         def emit(text: str, is_frame: bool) -> None:
             try:
@@ -240,32 +241,52 @@ def create_app(
             except RuntimeError:  # the loop is closing
                 pass
 
-        def keep(data: bytes, filename: str, media: str) -> str:
-            url = store.put(data, filename, media)
-            tokens.append(url.rsplit("/", 1)[1])
-            return url
-
+        tab = store.tab()
         session = await asyncio.to_thread(Session)
         worker = SessionWorker(
-            session, emit, keep, gate=gate, pools=pools, max_fps=max_fps, slice_s=slice_s
+            session,
+            emit,
+            lambda data, filename, media: store.put(tab, data, filename, media),
+            gate=gate,
+            pools=pools,
+            max_fps=max_fps,
+            slice_s=slice_s,
+            check_download=lambda: store.check(tab),
         )
+        outbox.on_frame_dropped = worker.frame_dropped
         app.state.workers.add(worker)
         worker.start()
 
         async def sender():
             while True:
-                _, _, text, is_frame = await outq.get()
+                text, is_frame = await outbox.get()
+                outbox.sending()
                 await ws.send_text(text)
+                outbox.sent()
                 if is_frame:
                     worker.frame_sent()
 
-        send_task = asyncio.create_task(sender())
+        async def watchdog():
+            while not closing.is_set():
+                await asyncio.sleep(min(1.0, stall_s / 4))
+                if outbox.stalled_for() > stall_s:
+                    why.append(f"the page read nothing for {stall_s:g} s")
+                    closing.set()
 
-        def reply_error(message: str, text: str | None = None) -> None:
+        async def closer():
+            await closing.wait()
+            app.state.closed_unread += 1
+            log.warning("closing a tab: %s", why[0])
+            outbox.close()
+            await _drop_connection(ws, why[0])
+
+        def reply_error(message: str, text: str | None = None, **known) -> None:
             out = {"type": "error", "message": message}
             out.update(_request_of(text))  # the page restores the fields of that request
+            out.update({k: v for k, v in known.items() if v is not None})
             put(json.dumps(out), False)
 
+        helpers = [asyncio.create_task(f()) for f in (sender, watchdog, closer)]
         try:
             while True:
                 raw = await ws.receive()
@@ -283,16 +304,39 @@ def create_app(
                 except InputError as e:
                     reply_error(str(e), text)
                     continue
-                if not worker.submit(msg):
-                    reply_error("too many messages at once; this one was dropped")
+                if not worker.submit(msg, len(text)):
+                    reply_error(
+                        "too many messages at once; this one was dropped",
+                        id=msg.id,
+                        request=msg.type,
+                    )
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            send_task.cancel()
+            for t in helpers:
+                t.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            outbox.close()
+            app.state.outboxes.discard(outbox)
             app.state.workers.discard(worker)
             await asyncio.to_thread(worker.stop)
-            store.drop(tokens)
+            store.close(tab)
+            await asyncio.to_thread(_trim_memory)
 
     guard = Guard(app, allowed_hosts=allowed_hosts, port=port, token=token)
     guard.state = app.state
     return guard
+
+
+async def _drop_connection(ws: WebSocket, reason: str) -> None:
+    """Close a tab the server gives up on. A connection that takes nothing cannot take a
+    close frame either: where the server offers it (``isotopy serve``), the connection is
+    dropped at once; otherwise a close frame is tried for a second."""
+    abort = (ws.scope.get("extensions") or {}).get("isotopy.abort")
+    if abort is not None:
+        abort["abort"]()
+        return
+    try:
+        await asyncio.wait_for(ws.close(code=1008, reason=reason[:120]), 1.0)
+    except Exception:  # noqa: BLE001 - the connection is gone either way
+        pass

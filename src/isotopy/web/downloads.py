@@ -80,6 +80,8 @@ class TabDownloads:
 
 
 def _mb(n: int) -> str:
+    if n < MiB:
+        return f"{n / 1024:.0f} KB"
     return f"{n / MiB:.0f} MB" if n >= 10 * MiB else f"{n / MiB:.1f} MB"
 
 

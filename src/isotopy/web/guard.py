@@ -15,6 +15,14 @@ network's weights), so it answers only its own page:
   request and WebSocket: as ``?token=...`` (the URL that ``isotopy serve`` prints, which
   then sets a same-site cookie and redirects to the bare page) or as that cookie. A token in
   the query string of a request coming from another origin is never accepted.
+- **Frames and scripts.** Every response says that only the explorer's own pages may frame
+  it (``Content-Security-Policy: frame-ancestors 'self'`` and ``X-Frame-Options:
+  SAMEORIGIN``), so a page of another origin cannot put it in a frame (to click through it,
+  or to open sessions through it). The same policy lets the page run only its own script
+  and style sheet from ``/static/`` (no inline script or style, no ``eval``), talk only to
+  its own server, and load nothing from elsewhere; other sites may neither read its
+  resources (``Cross-Origin-Resource-Policy``) nor keep a handle on its window
+  (``Cross-Origin-Opener-Policy``).
 
 The checks are one pure ASGI middleware, :class:`Guard`, wrapped around the FastAPI app.
 """
@@ -22,13 +30,54 @@ The checks are one pure ASGI middleware, :class:`Guard`, wrapped around the Fast
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Guard", "LOOPBACK_NAMES", "is_loopback", "split_host"]
+__all__ = [
+    "Guard",
+    "LOOPBACK_NAMES",
+    "LOCAL_NAMES",
+    "SECURITY_HEADERS",
+    "content_security_policy",
+    "is_loopback",
+    "split_host",
+]
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")  # names only this machine can reach
+LOCAL_NAMES = ("127.0.0.1", "localhost")  # what a server on 127.0.0.1 (the default) answers
+
+# Sent with every HTTP response (the Content-Security-Policy is added per request: it names
+# the server's own WebSocket address).
+SECURITY_HEADERS = (
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+# Where the page's scripts and styles may come from: its own /static/app.js and style.css,
+# nothing inline, no eval (the script sets element styles through the DOM, which is allowed).
+SCRIPT_SOURCES = ("'self'",)
+STYLE_SOURCES = ("'self'",)
+_PLAIN_HOST = re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?$|^\[[0-9a-f:.]+\](:[0-9]+)?$")
+
+
+def content_security_policy(host: str | None) -> str:
+    """The page's policy: its own script, style sheet and server only, framed only by
+    itself. ``host`` (an accepted Host header) names its WebSocket address explicitly for
+    browsers whose ``'self'`` does not cover ``ws:``."""
+    socket = ""
+    if host and _PLAIN_HOST.match(host.lower()):
+        socket = f" ws://{host.lower()} wss://{host.lower()}"
+    return (
+        f"default-src 'none'; script-src {' '.join(SCRIPT_SOURCES)}; "
+        f"style-src {' '.join(STYLE_SOURCES)}; "
+        "img-src 'self' data: blob:; "
+        f"connect-src 'self'{socket}; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'self'"
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -76,7 +125,8 @@ class Guard:
     ----------
     app : ASGI app
     allowed_hosts : iterable of str
-        Names (without port) the Host header may carry; loopback names by default.
+        Names (without port) the Host header may carry; by default those of a server on
+        127.0.0.1 (``127.0.0.1``, ``localhost``).
     port : int, optional
         The port the server listens on; when given, the Host (and Origin) must name it.
     token : str, optional
@@ -87,7 +137,7 @@ class Guard:
         self,
         app,
         *,
-        allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
+        allowed_hosts: Iterable[str] = LOCAL_NAMES,
         port: int | None = None,
         token: str | None = None,
     ):
@@ -157,6 +207,8 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            send = self._with_headers(scope, send)
         why = self.check(scope)
         if why is not None:
             if scope["type"] == "websocket":
@@ -188,6 +240,26 @@ class Guard:
             await send({"type": "http.response.body", "body": b""})
             return
         return await self.app(scope, receive, send)
+
+    @staticmethod
+    def _with_headers(scope, send):
+        """``send`` that adds the security headers to the response's start."""
+        host = None
+        for k, v in scope.get("headers", []):
+            if k.lower() == b"host":
+                host = v.decode("latin-1")
+        csp = content_security_policy(host).encode()
+        extra = [*SECURITY_HEADERS, (b"content-security-policy", csp)]
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                headers += [(k, v) for k, v in extra if k not in have]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return sending
 
     @staticmethod
     async def _plain(send, status: int, text: str) -> None:

@@ -21,8 +21,14 @@ __all__ = ["LIMITS", "parse_message", "MESSAGE_TYPES"]
 # Bounds on everything a page may ask for. They keep one session's work and memory small
 # enough that twenty tabs share two cores, and they are sent to the page for its inputs.
 LIMITS = {
-    "max_message_chars": 3_000_000,  # a CSV upload of ~50k points fits; more is refused
+    # a message's JSON text, as the page sends it: a CSV of max_csv_chars characters fits
+    # even with every character escaped in two ("\\n", "\\r", "\\t", '\\"', "\\\\")
+    "max_message_chars": 5_010_000,
+    # a message's size on the wire (UTF-8): larger frames are refused by the WebSocket layer
+    # itself (the connection is closed), so the page checks this before sending
+    "max_message_bytes": 8 * 2**20,
     "max_csv_chars": 2_500_000,
+    "max_classes": 10,  # classes of uploaded data: the page colours, names and clicks 10
     "max_points": 5000,  # generated or uploaded; pictures of low-dimensional data need fewer
     "max_width": 16,  # units per hidden layer
     "max_depth": 8,  # hidden layers
@@ -66,7 +72,7 @@ class UploadCSV(_Msg):
 class AddPoint(_Msg):
     type: Literal["add_point"]
     x: Annotated[list[_Num], Field(min_length=1, max_length=LIMITS["max_dim"])]
-    label: Annotated[int, Field(ge=0, le=9)]
+    label: Annotated[int, Field(ge=0, le=LIMITS["max_classes"] - 1)]
 
 
 class RemovePoint(_Msg):

@@ -147,6 +147,11 @@ class Session:
             raise InputError(
                 f"data has {len(X)} points; the explorer takes at most {LIMITS['max_points']}"
             )
+        classes = len(np.unique(y))
+        if classes > LIMITS["max_classes"]:  # the page colours, names and click-labels 10
+            raise InputError(
+                f"data has {classes} classes; the explorer takes at most {LIMITS['max_classes']}"
+            )
         X = np.asarray(X, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             X32 = X.astype(np.float32)

@@ -6,8 +6,10 @@ learning rate) waits at most one slice plus one view computation. Training slice
 take a slot of the server's :class:`~.scheduler.FairGate`, so many tabs take turns; a tab
 with a message waiting answers it without waiting for a slot. A ``step`` request is worked
 off in slices too, so Pause stops it. View updates are capped at ``max_fps`` and never pile
-up: at most ``pipeline`` (2) frames are on their way at once (``frame_sent`` counts them
-out), so a slow page gets fewer, fresher frames.
+up: at most ``pipeline`` (2) frames are on their way at once (``frame_sent`` and
+``frame_dropped`` count them out), so a slow page gets fewer, fresher frames, and a page that
+does not read gets none. The inbox holds at most ``inbox_size`` messages and
+``inbox_chars`` characters of them; beyond, a message is refused (the flood's answer).
 
 Animations, GIF / MP4 exports and diagnostics run on a frozen copy of the session in the
 server's :class:`~.scheduler.JobPool` of their kind; a job is cancelled when the tab leaves
@@ -64,7 +66,8 @@ class SessionWorker:
     emit : callable(text: str, is_frame: bool)
         Thread-safe: queue one JSON message for the socket.
     store_download : callable(data: bytes, filename: str, media: str) -> str
-        Keep an export in memory and return the URL the page fetches it from.
+        Keep an export in memory and return the URL the page fetches it from; an InputError
+        from it (a quota) is sent to the tab as the export's error.
     gate : FairGate, optional
         Shared slots for training slices and views (a private one when not given).
     pools : dict of JobPool, optional
@@ -73,6 +76,11 @@ class SessionWorker:
         Cap on streamed view updates per second.
     slice_s : float
         Longest training slice.
+    check_download : callable(), optional
+        Raises InputError when this tab may not export now (its quota); called before a
+        GIF / MP4 is rendered.
+    inbox_size, inbox_chars : int
+        Messages, and characters of their text, that may wait in the inbox.
     """
 
     def __init__(
@@ -86,7 +94,9 @@ class SessionWorker:
         max_fps: float = 30.0,
         slice_s: float = 0.01,
         inbox_size: int = 256,
+        inbox_chars: int = 8_000_000,
         pipeline: int = 2,
+        check_download: Callable[[], None] | None = None,
     ):
         self.session = session
         self.emit = emit
@@ -97,6 +107,8 @@ class SessionWorker:
         self.slice_s = slice_s
         self.pipeline = pipeline  # frames that may be on their way at once
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
+        self.inbox_chars, self._queued_chars = inbox_chars, 0
+        self.check_download = check_download
         self._stop = threading.Event()
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -112,19 +124,32 @@ class SessionWorker:
         self.thread.start()
         return self
 
-    def submit(self, msg) -> bool:
-        """Queue a validated message; False when the inbox is full (the page floods)."""
+    def submit(self, msg, size: int = 0) -> bool:
+        """Queue a validated message of ``size`` characters; False when the inbox is full
+        (the page floods)."""
+        with self._lock:
+            if self._queued_chars + size > self.inbox_chars and self._queued_chars:
+                return False
+            self._queued_chars += size
         try:
-            self.inbox.put_nowait(msg)
+            self.inbox.put_nowait((msg, size))
         except queue.Full:
+            with self._lock:
+                self._queued_chars -= size
             return False
         self.gate.poke(self._waiter)
         return True
 
     def frame_sent(self) -> None:
+        """A view update was handed to the connection."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             self.frames_sent += 1
+
+    def frame_dropped(self) -> None:
+        """A view update waiting to be sent was replaced by a newer one."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -148,8 +173,16 @@ class SessionWorker:
             if obj.get("type") == "download":
                 obj = dict(obj)
                 data = obj.pop("bytes")
-                obj["url"] = self.store_download(data, obj["filename"], obj["media"])
-                obj["size"] = len(data)
+                try:
+                    obj["url"] = self.store_download(data, obj["filename"], obj["media"])
+                    obj["size"] = len(data)
+                except InputError as e:  # a quota: the export's error, with its id
+                    obj = {
+                        "type": "error",
+                        "message": str(e),
+                        "id": obj.get("id"),
+                        "request": "export",
+                    }
             text = json.dumps(obj, allow_nan=False, default=_json_default)
         except (TypeError, ValueError, OverflowError) as e:
             log.exception("cannot encode a %s message", obj.get("type"))
@@ -205,6 +238,8 @@ class SessionWorker:
             from .animation import check_export_size
 
             check_export_size(msg.frames, msg.size)  # refused before any work
+            if self.check_download is not None:
+                self.check_download()  # this tab's or the server's export quota
         pool = self.pools[msg.type]
         pool.cancel(self)  # a new request of the same kind replaces the old one
         frozen = self.session.freeze()
@@ -309,9 +344,15 @@ class SessionWorker:
         else:
             timeout = 0.5
         try:
-            return self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+            item = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
         except queue.Empty:
             return None
+        if item is None:  # stop() wakes the thread
+            return None
+        msg, size = item
+        with self._lock:
+            self._queued_chars -= size
+        return msg
 
     def _frame_due(self) -> bool:
         with self._lock:

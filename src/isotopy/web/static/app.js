@@ -39,9 +39,24 @@ function connect() {
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
 }
 
+// why a message is too large to send (its size as sent: JSON text, UTF-8 on the wire), or null
+function tooLarge(text) {
+  const lim = S.registry && S.registry.limits;
+  if (!lim) return null;
+  const bytes = text.length > lim.max_message_bytes / 4 ? new TextEncoder().encode(text).length : 0;
+  if (text.length <= lim.max_message_chars && bytes <= lim.max_message_bytes) return null;
+  return `${text.length} characters (${Math.max(bytes, text.length)} bytes) once written as a ` +
+    `message, and the explorer takes messages up to ${lim.max_message_chars} characters ` +
+    `(${lim.max_message_bytes} bytes)`;
+}
+
 function send(msg) {
-  if (!S.ws || S.ws.readyState !== 1) return;
-  S.ws.send(JSON.stringify(msg));
+  if (!S.ws || S.ws.readyState !== 1) return false;
+  const text = JSON.stringify(msg);
+  const why = tooLarge(text);
+  if (why) { showError(`not sent: this ${msg.type.replace(/_/g, " ")} request is ${why}`); return false; }
+  S.ws.send(text);
+  return true;
 }
 
 function request(msg) {  // a message whose reply we wait for (id echoed by the server)
@@ -49,12 +64,16 @@ function request(msg) {  // a message whose reply we wait for (id echoed by the 
   return new Promise((resolve) => { S.waiting[id] = resolve; send({ ...msg, id }); });
 }
 
+// Messages take a line of their own between the header and the panels (never over a
+// control); the panels make room, and their canvases are drawn again at the new size.
 function showError(text, info = false) {
   const box = $("error");
+  const was = box.hidden;
   box.textContent = text; box.hidden = false;
   box.className = info ? "info" : "";
+  if (was) requestAnimationFrame(redrawAll);
   clearTimeout(showError.t);
-  showError.t = setTimeout(() => { box.hidden = true; }, 7000);
+  showError.t = setTimeout(() => { box.hidden = true; requestAnimationFrame(redrawAll); }, 7000);
 }
 
 function onMessage(m) {
@@ -256,10 +275,16 @@ function wire() {
         `${S.registry.limits.max_csv_chars} bytes`);
       return;
     }
-    S.edits = [];
     const text = await f.text();
+    const msg = { type: "upload_csv", text, seed: intOr($("data-seed").value, 0) };
+    const why = tooLarge(JSON.stringify(msg));
+    if (why) {  // escaped characters (line ends, quotes, control characters) make it longer
+      showError(`this file is ${why}; remove unusual characters or points`);
+      return;
+    }
+    S.edits = [];
     S.csvPending = { text, name: f.name };
-    send({ type: "upload_csv", text, seed: intOr($("data-seed").value, 0) });
+    send(msg);
   });
   $("dl-data").addEventListener("click", () => send({ type: "export", what: "data" }));
   $("dl-weights").addEventListener("click", () => send({ type: "export", what: "weights" }));
@@ -393,7 +418,28 @@ function exportPNG(id) {
 }
 
 // ------------------------------------------------------------------------ server messages
+// one radio per class of the data (at most max_classes, 10: the page colours and names that
+// many), for the class a click adds
+function setClassChoices(n) {
+  const row = $("click-classes");
+  const have = row.querySelectorAll("input[name=cls]");
+  if (have.length === n) return;
+  const checked = row.querySelector("input[name=cls]:checked");
+  const keep = checked ? Math.min(parseInt(checked.value, 10), n - 1) : 0;
+  for (const lab of row.querySelectorAll("label.cls")) lab.remove();
+  for (let c = 0; c < n; c++) {
+    const lab = document.createElement("label");
+    lab.className = "cls";
+    lab.style.color = COLORS[c % COLORS.length];
+    const inp = document.createElement("input");
+    inp.type = "radio"; inp.name = "cls"; inp.value = String(c); inp.checked = c === keep;
+    lab.append(inp, ` ${String.fromCharCode(65 + c)}`);
+    row.appendChild(lab);
+  }
+}
+
 function onData(m) {
+  setClassChoices(m.n_classes);
   const pts = decode(m.points), labels = decode(m.labels);
   S.data = { ...m, pts: pts.data, labels: labels.data, d: m.dim };
   S.inputField = null;
@@ -424,7 +470,6 @@ function onData(m) {
     S.inputNote = (m.note || "Inputs wider than 3 are shown in the stage view through " +
       "their principal axes.") + " " + S.inputNote;
   }
-  $("input-note").classList.toggle("full", m.dim > 3);
   setInputNote();
   closeAnimation();
   if (info.file && S.ready && !S.pendingHash) {
@@ -534,13 +579,15 @@ function stateText() {
 function showState() {
   const st = S.shown, el = $("state-label");
   if (!st) { el.textContent = ""; return; }
-  let text = stateText();
+  let text = stateText(), more = "";
   const now = S.status ? S.status.step : st.step;
   if (st.kind === "readable" && now > st.final_step) {
-    text += ` (training is at step ${now}: pause or Recompute to update)`;
+    text += ` · training at ${now}`;
+    more = `\ntraining is at step ${now}: pause or press Recompute to choose the readable ` +
+      "state again";
   }
-  el.textContent = text;
-  el.title = st.describe || text;
+  el.textContent = text;  // one line in the header; the whole text is its tooltip
+  el.title = `${text}${more}${st.describe ? "\n" + st.describe : ""}`;
   el.className = st.kind === "readable" ? "readable" : "";
   setInputNote();
 }
