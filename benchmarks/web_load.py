@@ -7,9 +7,11 @@ Prints: view updates per second streamed to one tab training a 2-2-2-2 tanh netw
 points (target >= 20), the time a control takes to answer while training (target <= 100
 ms), then N tabs training at once while a fuzzer sends bad messages: updates per second per
 tab, errors, and the server's memory before, after, and after a second wave; then the
-control-change latency of one more tab while the N tabs train (target: median <= 250 ms,
-every training tab >= 3 updates/s), and the server's peak memory through a wave of N tabs
-of which a third also export GIFs (target < 1.5 GB).
+control-change latency of one more tab while the N tabs train, with a tab that never reads
+and a tab that exports in a loop (data and weights, 20 a second) in the mix (target: median
+<= 250 ms, every training tab >= 3 updates/s; the export loop is refused once over its
+quota of 100 files in the export folder), and the server's peak memory through a wave of N
+tabs of which a third also export GIFs (target < 1.5 GB).
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from _webload import control_latency, export_client, training_client, wave  # noqa: E402
+from _webload import (  # noqa: E402
+    control_latency,
+    export_client,
+    export_loop,
+    stalled_client,
+    training_client,
+    wave,
+)
 from _webserver import ServerProcess  # noqa: E402
 
 
@@ -87,7 +96,9 @@ def main() -> int:
     print(f"start: {load()}")
     print(view_cost())
     with tempfile.TemporaryDirectory() as tmp:
-        srv = ServerProcess(Path(tmp) / "exports", max_seconds=int(4 * args.seconds + 300))
+        srv = ServerProcess(
+            Path(tmp) / "exports", max_seconds=int(4 * args.seconds + 300), strict_policy=True
+        )
         try:
             rss0 = srv.rss_mb()
             one = asyncio.run(training_client(srv.ws_url, args.single_seconds))
@@ -142,10 +153,18 @@ def main() -> int:
             lat = crowd["latency"]
             fps = [r["fps"] for r in crowd["trainers"]]
             print(
-                f"{args.sessions} tabs training + 1 probing: control answered median "
-                f"{statistics.median(lat):.0f} ms, max {max(lat):.0f} ms over {len(lat)} "
-                f"(target median <= 250 ms); updates/s per tab min {min(fps):.1f} median "
-                f"{statistics.median(fps):.1f} (target >= 3)"
+                f"{args.sessions} tabs training + 1 probing + 1 not reading + 1 exporting in "
+                f"a loop: control answered median {statistics.median(lat):.0f} ms, max "
+                f"{max(lat):.0f} ms over {len(lat)} (target median <= 250 ms); updates/s per "
+                f"tab min {min(fps):.1f} median {statistics.median(fps):.1f} (target >= 3); "
+                f"errors {sum(len(r['errors']) for r in crowd['trainers'])}"
+            )
+            st, ex = crowd["stalled"], crowd["exports_loop"]
+            print(
+                f"  the tab not reading: sent {st['sent']} controls, closed by the server: "
+                f"{st['closed'] or 'no'} (it is closed after 60 s without reading); the "
+                f"export loop: {ex['downloads']} downloads ({ex['bytes'] / 2**20:.1f} MB), "
+                f"{ex['refused']} refused; first refusal: {ex['first_refusal']!r}"
             )
             print(
                 f"{args.sessions} tabs, {crowd['exporters']} of them exporting GIFs: "
@@ -159,15 +178,18 @@ def main() -> int:
 
 
 async def crowded(srv, sessions: int, seconds: float) -> dict:
-    """N tabs training while one more tab times its controls; then N tabs again, a third of
-    them exporting 120-frame 480 px GIFs, sampling the server's memory every 0.2 s."""
+    """N tabs training while one more tab times its controls, one tab never reads and one
+    exports in a loop; then N tabs again, a third of them exporting 120-frame 480 px GIFs,
+    sampling the server's memory every 0.2 s."""
     trainers = [training_client(srv.ws_url, seconds) for _ in range(sessions)]
 
     async def probe():
         await asyncio.sleep(min(5.0, seconds / 3))
         return await control_latency(srv.ws_url, tries=20)
 
-    *tr, lat = await asyncio.gather(*trainers, probe())
+    *tr, lat, stalled, exports = await asyncio.gather(
+        *trainers, probe(), stalled_client(srv.ws_url, seconds), export_loop(srv.ws_url, seconds)
+    )
     peak = [srv.rss_mb()]
     stop = asyncio.Event()
 
@@ -187,6 +209,8 @@ async def crowded(srv, sessions: int, seconds: float) -> dict:
     return {
         "latency": lat,
         "trainers": tr,
+        "stalled": stalled,
+        "exports_loop": exports,
         "exporters": exporters,
         "peak_mb": max(peak),
         "exports": {k: kinds.count(k) for k in set(kinds)},

@@ -264,3 +264,53 @@ async def warm_client(url: str) -> None:
             m = await _recv(ws, 120)
             if m.get("id") == 99 and m["type"] not in ("queued", "status"):
                 return
+
+
+async def stalled_client(url: str, seconds: float, every_s: float = 0.5) -> dict:
+    """A tab that trains and never reads (a frozen page): it asks for views, then sends a
+    control every ``every_s`` seconds; how many it sent and whether the server closed it."""
+    sent, closed = 0, None
+    async with websockets.connect(url, max_queue=1, origin=origin_of(url), max_size=None) as ws:
+        await ws.send(json.dumps({"type": "play"}))
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            await asyncio.sleep(every_s)
+            try:
+                await asyncio.wait_for(ws.send(json.dumps({"type": "set_train", "lr": 0.02})), 2)
+                sent += 1
+            except (websockets.exceptions.ConnectionClosed, OSError) as e:
+                closed = type(e).__name__
+                break
+            except asyncio.TimeoutError:
+                pass
+    return {"sent": sent, "closed": closed}
+
+
+async def export_loop(
+    url: str, seconds: float, kinds=("data", "weights"), rate: float = 20.0
+) -> dict:
+    """A tab that exports in a loop for ``seconds`` (data and weights in turn, at most
+    ``rate`` a second, each once the last one is answered: the measured attack wrote 34 a
+    second); counts the downloads and the refusals (quotas), and keeps the first refusal."""
+    out = {"downloads": 0, "refused": 0, "first_refusal": None, "bytes": 0}
+    async with connect(url) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        await ws.send(json.dumps({"type": "step", "steps": 20}))
+        t0, i = time.perf_counter(), 0
+        while time.perf_counter() - t0 < seconds:
+            what = kinds[i % len(kinds)]
+            i += 1
+            await ws.send(json.dumps({"type": "export", "what": what, "id": i}))
+            while True:
+                m = await _recv(ws, 120)
+                if m.get("id") == i and m["type"] in ("download", "error", "cancelled"):
+                    break
+            if m["type"] == "download":
+                out["downloads"] += 1
+                out["bytes"] += m["size"]
+            else:
+                out["refused"] += 1
+                out["first_refusal"] = out["first_refusal"] or m.get("message")
+            await asyncio.sleep(1.0 / rate)
+    return out
