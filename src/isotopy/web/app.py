@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import json
 import logging
 import os
@@ -86,15 +87,20 @@ def _request_of(text: str | None) -> dict:
     return out
 
 
-def _trim_memory() -> None:
-    """Hand freed heap memory back to the system (glibc keeps it otherwise)."""
+@functools.cache
+def _libc():
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "malloc_trim"):
-            libc.malloc_trim(0)
-    except OSError:  # pragma: no cover - not glibc
-        pass
+        return ctypes.CDLL(name) if name else None
+    except OSError:  # pragma: no cover - no C library to load
+        return None
+
+
+def _trim_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps some of it otherwise)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 def create_app(
@@ -223,7 +229,6 @@ def create_app(
     async def _session(ws: WebSocket) -> None:
         loop = asyncio.get_running_loop()
         outbox = Outbox(max_chars=max_pending_chars)
-        app.state.outboxes.add(outbox)
         closing = asyncio.Event()  # set with the reason when the server closes the tab
         why: list[str] = []
 
@@ -254,6 +259,7 @@ def create_app(
             check_download=lambda: store.check(tab),
         )
         outbox.on_frame_dropped = worker.frame_dropped
+        app.state.outboxes.add(outbox)
         app.state.workers.add(worker)
         worker.start()
 

@@ -4,8 +4,9 @@ The explorer runs code on behalf of whoever drives it (training, renders, downlo
 network's weights), so it answers only its own page:
 
 - **Host.** Every HTTP request and WebSocket must name, in its ``Host`` header, an address
-  the server serves (by default the loopback names ``127.0.0.1``, ``localhost`` and
-  ``::1``) with the port it listens on. A page of another site that has re-pointed its own
+  the server serves with the port it listens on: only names that reach its socket (for the
+  default 127.0.0.1, ``127.0.0.1`` and ``localhost``; see
+  :func:`isotopy.web.reachable_names`). A page of another site that has re-pointed its own
   domain name at 127.0.0.1 (DNS rebinding) sends its own name and is refused.
 - **Origin.** A WebSocket must come from the explorer's own page: its ``Origin`` header
   must be ``http://`` + an allowed name and the served port. Browsers always send it, so a
