@@ -37,3 +37,38 @@ def test_report_refuses_unknown_section_and_foreign_folder(tmp_path):
     (tmp_path / "mine" / "notes.txt").write_text("x")
     with pytest.raises(InputError, match="exists and is not empty"):
         build_report(tmp_path / "mine", quick=True)
+
+
+def test_every_figure_is_indexed_legible_and_ships_a_network_that_redraws(report, tmp_path):
+    from PIL import Image
+
+    from isotopy.cli import main
+    from isotopy.report.context import MAX_WIDTH_PX
+    from isotopy.train import load_run
+
+    out, _ = report
+    page = (out / "index.html").read_text()
+    data = json.loads((out / "metrics.json").read_text())
+    shown = {
+        src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for src in re.findall(r'<(?:img|video) src="([^"]+)"', page)
+    }
+    listed = {f["id"] for f in data["figures"]}
+    assert shown and shown <= listed  # every figure of the page is in the index
+    for f in data["figures"]:
+        assert f["essay"] and f["shows"]  # an essay counterpart or "beyond the essay"
+        assert f'href="#{f["id"]}"' in page
+    for png in (out / "figures").glob("*.png"):
+        assert Image.open(png).size[0] <= MAX_WIDTH_PX, png.name
+    shipped = [r for f in data["figures"] for r in f.get("runs", [])]
+    assert len({r["run"] for r in shipped}) >= 10  # the networks of the report's pictures
+    for r in shipped[::3]:  # every third: each redraw takes a second or two
+        run = load_run(out / r["run"])
+        assert 0 <= r["step"] <= run.history.steps_done
+        if run.net.d_in > 3:  # an image classifier (the digits): not drawn layer by layer
+            assert main(["plot", str(out / r["run"]), "--out", str(tmp_path / "wide")]) == 2
+            continue
+        target = tmp_path / r["run"].replace("/", "_")
+        argv = ["plot", str(out / r["run"]), "--at", str(r["step"]), "--out", str(target)]
+        assert main(argv) == 0
+        assert (target / "strip.png").is_file()

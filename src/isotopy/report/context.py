@@ -18,6 +18,7 @@ so the page never shrinks them (text drawn at 7 pt or more stays at least 10 px)
 from __future__ import annotations
 
 import html
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,8 +143,10 @@ class Context:
         return [f for f in self.embedded if f not in listed]
 
     def record(self, key: str, value) -> None:
-        """Keep a measured number under ``<section>.<key>`` in metrics.json."""
-        self.metrics[f"{self.section}.{key}"] = value
+        """Keep a measured number under ``<section>.<key>`` in metrics.json (as JSON holds it:
+        tuples become lists, numpy numbers plain ones, so the returned metrics equal the
+        file's)."""
+        self.metrics[f"{self.section}.{key}"] = json.loads(json.dumps(value, default=_plain))
 
     def claim(
         self,
@@ -192,6 +195,11 @@ class Context:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
         body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _plain(v):
+    """JSON's fallback for numpy numbers and arrays (and anything else: its float)."""
+    return v.tolist() if hasattr(v, "tolist") else float(v)
 
 
 def timer():

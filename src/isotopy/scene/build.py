@@ -56,7 +56,12 @@ def input_grid(bounds, *, lines: int | None = None, samples: int = 120) -> np.nd
     """
     bounds = np.asarray(bounds, dtype=np.float64)
     d = bounds.shape[1]
-    lines = lines or {1: 1, 2: 17, 3: 5}.get(d, 5)
+    if d > 3:  # lines^(d-1) polylines per axis: beyond 3-D neither drawable nor affordable
+        raise InputError(
+            f"the input grid is drawn for inputs of 1 to 3 dimensions, this input has {d} "
+            "(isotopy inspect reads networks with wider inputs)"
+        )
+    lines = lines or {1: 1, 2: 17, 3: 5}[d]
     t = np.linspace(0.0, 1.0, samples)
     if d == 1:
         return (bounds[0] + t[:, None] * (bounds[1] - bounds[0]))[None]

@@ -52,13 +52,16 @@ def _settings(quick: bool) -> dict:
 
 
 def _describe(s: dict, showcase_steps: int) -> str:
+    from .first_examples import STEPS
+
     return (
-        f"Settings: the disc, interval and two-curves networks are the first section's "
-        f"({showcase_steps} Adam steps); spirals: {s['n']} points, {s['spiral_steps']} Adam "
-        f"steps, {s['nets']} initialisations; every network trained with the edge penalty "
-        f"(λ = 1, bound 1.5). Animations of {s['frames']} frames at {s['fps']} per second "
-        f"({s['frames'] / s['fps']:.1f} s), the last frame held {s['hold']} s, {s['size']} px "
-        f"wide, with a scale bar (the view box follows the points)."
+        "Settings: the disc, interval and two-curves networks are the first section's "
+        f"({showcase_steps} Adam steps; the two curves {STEPS['curves_h2']}); spirals: "
+        f"{s['n']} points, {s['spiral_steps']} Adam steps, {s['nets']} initialisations; "
+        "every network trained with the edge penalty (λ = 1, bound 1.5). Animations of "
+        f"{s['frames']} frames at {s['fps']} per second ({s['frames'] / s['fps']:.1f} s), the "
+        f"last frame held {s['hold']} s, {s['size']} px wide, with a scale bar (the view box "
+        "follows the points)."
     )
 
 
