@@ -625,9 +625,9 @@ def test_readable_state_is_the_library_rule_on_the_session_snapshots():
     sc = stage_scene(ref.net, s.X, s.y, 2, domain=s.domain, lines=17, samples=40)
     np.testing.assert_allclose(decode(f["stage"]["points"]), sc.points, atol=1e-6)
     # the readable state is far less saturated than the live network
-    assert f["stage"]["corner"] == pytest.approx(ref.corner["tanh1"])
-    assert f["state"]["max_corner"] < 0.2 < live["state"]["max_corner"]
-    assert f["stage"]["corner"] < live["stage"]["corner"]
+    assert f["stage"]["edge"] == pytest.approx(ref.edge["tanh1"])
+    assert f["state"]["max_edge"] < live["state"]["max_edge"]
+    assert f["stage"]["edge"] < live["stage"]["edge"]
     # training on keeps the state; pausing (nothing left to do) recomputes it
     s.playing = True
     s.train(max_steps=20)
@@ -638,7 +638,7 @@ def test_readable_state_is_the_library_rule_on_the_session_snapshots():
     (anim,) = s.handle(msg(type="animate", kind="isotopy", frames=4))
     assert anim["state"] == s.state.label() and anim["step"] == s.state.step
     (diag,) = s.handle(msg(type="diagnostics"))
-    assert diag["rows"][1]["corner"] == pytest.approx(s.state.corner["tanh1"])
+    assert diag["rows"][1]["edge"] == pytest.approx(s.state.edge["tanh1"])
     (w,) = s.handle(msg(type="export", what="weights"))
     assert w["filename"] == f"isotopy-weights-readable-step{s.state.step}.safetensors"
     s.handle(msg(type="show", state="live"))

@@ -516,13 +516,13 @@ def test_the_readable_state_control_labels_the_views(server, page):
     # the panel follows the views: computed again for the readable state
     pg.wait_for_function(anim_note, arg=f"readable state, step {step} of 100: hidden layer 1")
     assert pg.evaluate("window.isotopy.anim.shown") == "readable"
-    assert "corner fraction" in label
+    assert "edge fraction" in label
     assert pg.is_visible("#state-refresh")
     pg.wait_for_function(
         "document.getElementById('stage-note').textContent.includes('readable state')"
     )
     assert "hidden layer 1, tanh" in pg.text_content("#stage-note")
-    assert "corner fraction" in pg.text_content("#stage-note")
+    assert "edge fraction" in pg.text_content("#stage-note")
     assert "readable state" in pg.text_content("#input-note")
     pg.wait_for_function("location.hash.includes('show=readable')")
     shot(pg, "07-readable-state")

@@ -19,7 +19,7 @@ does, with a margin, before growing weights crowd the points into the corners of
 cube). The readable state is computed when the page asks for it and again whenever training
 stops with new steps, never on every frame; while training plays on, the views keep the
 state last computed. Every view, animation and export of the network uses the shown
-network, and every frame says which state and step it shows and the corner fraction
+network, and every frame says which state and step it shows and the edge fraction
 (:mod:`isotopy.topology.saturation`) of each bounded activation stage.
 """
 
@@ -40,7 +40,7 @@ from ..nn import ACTIVATIONS, STAGE_TYPES, Affine, Network
 from ..nn.stages import Activation
 from ..scene import decision_field, domain_bounds, input_grid, stage_scene
 from ..scene.build import field_from_logits, field_lattice, push_together, stage_words, swapped_at
-from ..topology.saturation import bounded_image, corner_fraction, saturation_by_stage
+from ..topology.saturation import bounded_image, edge_fraction, saturation_by_stage
 from ..train import OPTIMIZERS, Trainer, train_test_split
 from ..train.readable import state_at
 from . import protocol as P
@@ -52,7 +52,7 @@ __all__ = ["Session", "registry", "encode", "grid_plan", "SHOW_CHOICES"]
 FIELD_RES = 72  # decision-region texture per axis: smooth once drawn with bilinear scaling
 # Coarser views while many tabs train at once (the server sets Session.coarse): half the
 # decision-field texture and half the vertices per grid line, and the accuracy, loss and
-# corner fractions refreshed at most every COARSE_REFRESH_S while training; the frame says so.
+# edge fractions refreshed at most every COARSE_REFRESH_S while training; the frame says so.
 COARSE_FIELD_RES = 36
 COARSE_GRID_SAMPLES = 20
 COARSE_REFRESH_S = 0.5
@@ -387,30 +387,28 @@ class Session:
             self.readable_state()
         return self.state.net
 
-    def shown_state(self, corner: dict | None = None) -> dict:
-        """Which state the views show: kind, step, label and corner fractions (by stage
-        name, on the training points; ``corner`` gives those of the live network when a view
+    def shown_state(self, edge: dict | None = None) -> dict:
+        """Which state the views show: kind, step, label and edge fractions (by stage
+        name, on the training points; ``edge`` gives those of the live network when a view
         pass has them already)."""
         if self.show == "readable":
             self.view_net()  # computes the readable state when it is missing
             st = self.state
             out = {**st.to_dict(), "label": st.label(), "describe": st.describe()}
         else:
-            if corner is None:
-                corner = saturation_by_stage(self.net, self.X_train)
-            finite = [v for v in corner.values() if np.isfinite(v)]
+            if edge is None:
+                edge = saturation_by_stage(self.net, self.X_train)
+            finite = [v for v in edge.values() if np.isfinite(v)]
             what = "final state" if self.show == "final" else "live network"
             out = {
                 "kind": self.show,
                 "step": self.step_count,
                 "final_step": self.step_count,
-                "corner": corner,
-                "max_corner": float(max(finite)) if finite else 0.0,
+                "edge": edge,
+                "max_edge": float(max(finite)) if finite else 0.0,
                 "label": f"{what}, step {self.step_count}",
             }
-        out["corner"] = {
-            k: (float(v) if np.isfinite(v) else None) for k, v in out["corner"].items()
-        }
+        out["edge"] = {k: (float(v) if np.isfinite(v) else None) for k, v in out["edge"].items()}
         out["show"] = self.show
         return out
 
@@ -520,16 +518,16 @@ class Session:
         reps = push_together(onet, sets)
         return SimpleNamespace(net=net, onet=onet, swaps=swaps, grid=grid0, res=res, reps=reps)
 
-    def _pass_corner(self, vp) -> dict:
+    def _pass_edge(self, vp) -> dict:
         """:func:`saturation_by_stage` of the pass's network on the training points, read off
-        the pass (the corner fraction does not depend on the order of units)."""
+        the pass (the edge fraction does not depend on the order of units)."""
         n_train = len(self.X_train)
         out = {}
         for j, stage in enumerate(vp.onet.stages):
             image = bounded_image(stage)
             if image is not None:
                 Z = vp.reps[0][j + 1][:n_train].double().numpy()
-                out[vp.onet.names[j]] = corner_fraction(Z, image)
+                out[vp.onet.names[j]] = edge_fraction(Z, image)
         return out
 
     def scene_json(self, k: int, net=None, state: dict | None = None, vp=None) -> dict:
@@ -538,7 +536,7 @@ class Session:
         The view is in the oriented coordinates of the library's static views and
         animations (:func:`isotopy.paths.orient_network`: two units swapped where a square
         layer has det W < 0; here through :meth:`oriented`), named in words; ``state``
-        (:meth:`shown_state`) puts the state into the title and the stage's corner fraction
+        (:meth:`shown_state`) puts the state into the title and the stage's edge fraction
         into the reply. ``vp``: the :meth:`view_pass` of ``net`` when the caller has it.
         """
         vp = vp or self.view_pass(net)
@@ -577,7 +575,7 @@ class Session:
             "separator": None if sc.separator is None else sc.separator.tolist(),
         }
         if state and 1 <= k <= len(net.stages):
-            out["corner"] = state["corner"].get(net.names[k - 1])
+            out["edge"] = state["edge"].get(net.names[k - 1])
         if sc.dim <= 2 and k in (0, self._readout_in()) and "projection" not in sc.meta:
             if k == 0:  # the whole network over the input box, from the pass
                 out["field"] = self._input_field(vp)
@@ -607,8 +605,8 @@ class Session:
 
         One :meth:`view_pass` gives the points, grid and input field of the shown network
         and, when that is the live network, the logits for accuracy and loss and the
-        corner fractions. While :attr:`coarse` (many tabs train at once) the view is
-        cheaper: a coarser field and grid, and the evaluation and corner fractions at most
+        edge fractions. While :attr:`coarse` (many tabs train at once) the view is
+        cheaper: a coarser field and grid, and the evaluation and edge fractions at most
         every ``COARSE_REFRESH_S`` seconds while training; the frame's ``coarse`` entry
         says so.
         """
@@ -626,9 +624,9 @@ class Session:
         key = (self.show, self.data_version, id(self.net))
         c = self._shown_cache
         if fresh or c is None or c[1] != key or now - c[0] >= COARSE_REFRESH_S:
-            state = self.shown_state(self._pass_corner(vp) if live else None)
+            state = self.shown_state(self._pass_edge(vp) if live else None)
             self._shown_cache = (now, key, state)
-        else:  # the corner fractions of a moment ago, with the step shown now
+        else:  # the edge fractions of a moment ago, with the step shown now
             state = dict(c[2])
             if state["kind"] != "readable":
                 what = "final state" if self.show == "final" else "live network"
@@ -900,8 +898,8 @@ class Session:
         net, state = self.view_net(), self.shown_state()
         rows = diagnostics(net, self.X)
         for row in rows:
-            if row["name"] in state["corner"]:
-                row["corner"] = state["corner"][row["name"]]
+            if row["name"] in state["edge"]:
+                row["edge"] = state["edge"][row["name"]]
         out = {"type": "diagnostics", "rows": rows, "step": state["step"], "state": state["label"]}
         from ..topology import betti_through_network
 

@@ -482,7 +482,7 @@ function onData(m) {
 }
 
 const COARSE_NOTE = "(coarser view while many tabs train on this server: fewer grid " +
-  "vertices and region pixels; accuracy and corner fractions refreshed about twice a second)";
+  "vertices and region pixels; accuracy and edge fractions refreshed about twice a second)";
 
 function setInputNote() {
   const st = S.shown && S.data && S.data.dim <= 2 ? `Decisions of the ${S.shown.label}. ` : "";
@@ -570,9 +570,9 @@ function showStatus(m, force) {
 function stateText() {
   const st = S.shown;
   if (!st) return "";
-  const corners = Object.values(st.corner || {}).filter((v) => v !== null);
+  const edges = Object.values(st.edge || {}).filter((v) => v !== null);
   let text = st.label;
-  if (corners.length) text += ` · corner fraction ${Math.max(...corners).toFixed(2)}`;
+  if (edges.length) text += ` · edge fraction ${Math.max(...edges).toFixed(2)}`;
   return text;
 }
 
@@ -653,7 +653,7 @@ function onDiagnostics(m) {
     `<th>det W</th><th>singular values</th>` +
     (m.rows.some((r) => r.condition !== undefined) ? `<th>condition</th>` : "") +
     `<th>spread of the output</th>` +
-    (m.rows.some((r) => r.corner !== undefined) ? `<th>corner fraction</th>` : "") +
+    (m.rows.some((r) => r.edge !== undefined) ? `<th>edge fraction</th>` : "") +
     (m.rows.some((r) => r.note) ? `<th>note</th>` : "") + `</tr></thead><tbody>`;
   const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   for (const r of m.rows) {
@@ -665,8 +665,8 @@ function onDiagnostics(m) {
         r.condition === null ? "" : (typeof r.condition === "number" ? fmt(r.condition)
         : esc(r.condition))}${r.near_singular ? " (near singular)" : ""}</td>` : "") +
       `<td>${r.spread.map(fmt).join(", ")}</td>` +
-      (m.rows.some((q) => q.corner !== undefined) ? `<td>${r.corner === undefined ||
-        r.corner === null ? "" : r.corner.toFixed(2)}</td>` : "") +
+      (m.rows.some((q) => q.edge !== undefined) ? `<td>${r.edge === undefined ||
+        r.edge === null ? "" : r.edge.toFixed(2)}</td>` : "") +
       (m.rows.some((q) => q.note) ? `<td>${esc(r.note || "")}</td>` : "") + `</tr>`;
   }
   html += `</tbody></table>`;
@@ -694,8 +694,8 @@ function onDiagnostics(m) {
       `space most, light where it squeezes it (e.g. saturated units).</p></div>`;
   }
   html += `<p class="hint">${m.state ? esc(m.state) : `at step ${m.step}`}` +
-    (m.rows.some((r) => r.corner !== undefined) ? "; corner fraction: the share of " +
-    "training points with every unit within 0.05 of a bound of the activation" : "") + `</p>`;
+    (m.rows.some((r) => r.edge !== undefined) ? "; edge fraction: the share of " +
+    "training points with any unit within 0.05 of a bound of the activation" : "") + `</p>`;
   $("diagnostics").innerHTML = html;
   if (m.stretch) drawStretch(m.stretch);
 }
@@ -1044,8 +1044,8 @@ function drawStage() {
     bounds: sc.bounds, separator: sc.separator, fieldData: sc.fieldData,
     nTrain: S.data.n_train, nClasses: S.data.n_classes });
   const notes = [];
-  if (sc.corner !== undefined && sc.corner !== null) {
-    notes.push(`corner fraction ${sc.corner.toFixed(2)}`);
+  if (sc.edge !== undefined && sc.edge !== null) {
+    notes.push(`edge fraction ${sc.edge.toFixed(2)}`);
   }
   if (sc.meta && sc.meta.swapped) {
     notes.push("units swapped where det W < 0, as in the animations and static views");
