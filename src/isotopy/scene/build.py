@@ -23,6 +23,8 @@ from ..errors import InputError
 from .camera import camera_showing, separating_camera
 from .scene import Field, Scene
 
+MAX_GRID_VERTICES = 2_000_000  # 32 MB of float64 vertices in 2-D: beyond, the input is too wide
+
 __all__ = [
     "domain_bounds",
     "input_grid",
@@ -56,12 +58,14 @@ def input_grid(bounds, *, lines: int | None = None, samples: int = 120) -> np.nd
     """
     bounds = np.asarray(bounds, dtype=np.float64)
     d = bounds.shape[1]
-    if d > 3:  # lines^(d-1) polylines per axis: beyond 3-D neither drawable nor affordable
+    lines = lines or {1: 1, 2: 17, 3: 5}.get(d, 5)
+    n_poly = 1 if d == 1 else d * lines ** (d - 1)  # d · lines^(d-1) polylines
+    if n_poly * samples > MAX_GRID_VERTICES:
         raise InputError(
-            f"the input grid is drawn for inputs of 1 to 3 dimensions, this input has {d} "
-            "(isotopy inspect reads networks with wider inputs)"
+            f"a grid of {lines} lines per axis in a {d}-dimensional input has "
+            f"{n_poly * samples:.3g} vertices, more than {MAX_GRID_VERTICES:,} can be drawn "
+            "(fewer lines, or isotopy inspect for networks with wide inputs)"
         )
-    lines = lines or {1: 1, 2: 17, 3: 5}[d]
     t = np.linspace(0.0, 1.0, samples)
     if d == 1:
         return (bounds[0] + t[:, None] * (bounds[1] - bounds[0]))[None]
