@@ -753,3 +753,16 @@ def test_every_refusal_names_its_request_and_id(client):
         assert errors[77]["request"] == "upload_csv"
         assert errors[77]["message"].startswith("message too large: ")
         assert errors[79]["request"] == "upload_csv" and "at most 2500000" in errors[79]["message"]
+
+
+def test_no_more_classes_than_the_page_can_label():
+    s = Session()
+    eleven = "".join(f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 11}\n" for i in range(220))
+    with pytest.raises(InputError, match="^data has 11 classes; the explorer takes at most 10$"):
+        s.handle(msg(type="upload_csv", text=eleven))
+    ten = "".join(f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 10}\n" for i in range(200))
+    s.handle(msg(type="upload_csv", text=ten))
+    assert s.n_classes == LIMITS["max_classes"] == 10
+    s.handle(msg(type="add_point", x=[0.5, 0.5], label=9))
+    with pytest.raises(InputError, match="the class must be at most 9"):
+        msg(type="add_point", x=[0.5, 0.5], label=10)
