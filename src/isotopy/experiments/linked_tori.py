@@ -105,8 +105,10 @@ def run(config: LinkedToriConfig | None = None, *, progress=None, **changes) -> 
     lines = [
         f"linked_tori (linking number {linking}), {depth} hidden layers of {activation}, "
         f"{seeds} seeds, {steps} steps, {n} training points, dense sample of {dense} "
-        "(a stage's linking number is shown only where it is certified; 'touching': the "
-        "image cores meet in floating point, 'unresolved': the refinement budget ran out)"
+        "(a stage's linking number is shown only where it is certified or carried exactly "
+        "through a homeomorphism from a certified stage; 'touching': the image cores meet in "
+        "floating point after a stage that is not one, 'unresolved': the refinement budget ran "
+        "out)"
     ]
     for r in results:
         c = r["best"]

@@ -7,9 +7,6 @@ and ``run(config=None, *, progress=None, **changes) -> dict`` (numbers, JSON-abl
 ``"summary"`` list of readable lines). The CLI flags are made from ``CONFIG``'s fields by
 :func:`add_config_arguments`: nothing is written twice. Heavy imports stay inside ``run`` so
 that listing experiments is instant.
-
-A module without ``CONFIG`` (``betti_layers`` and ``knn`` for now) still works the old way:
-its own ``add_arguments(parser)`` whose ``dest`` names are ``run``'s keyword arguments.
 """
 
 from __future__ import annotations
@@ -136,10 +133,7 @@ _MODULES = [
 
 
 def _spec(m) -> ExperimentSpec:
-    config = getattr(m, "CONFIG", None)
-    if config is None:  # options-only module: its own add_arguments (and its .example)
-        add = m.add_arguments
-        return ExperimentSpec(m.NAME, m.SUMMARY, m.run, add, None, getattr(add, "example", ""))
+    config = m.CONFIG
 
     def add_arguments(parser) -> None:
         add_config_arguments(parser, config)

@@ -1,4 +1,4 @@
-"""Settings shared by the report's topology sections (widths, linking, betti, stretch).
+"""Settings of the report's linking section's experiments (linked tori and the unlink).
 
 Quick mode uses each experiment config's ``quick()``; the full report changes these fields of
 the config's defaults (fewer seeds and steps than the CLI's ``isotopy experiment NAME``).
@@ -7,11 +7,8 @@ the config's defaults (fewer seeds and steps than the CLI's ``isotopy experiment
 from __future__ import annotations
 
 SETTINGS = {
-    "width_sweep": {"steps": 600},
     "linked_tori": {"seeds": 4, "steps": 800, "n": 500, "dense": 5000},
     "unlink": {"seeds": 6, "steps": 1200, "n": 500, "dense": 5000},
-    "betti_layers": {"hidden": (3, 3), "seeds": 2, "steps": 800, "n": 800, "dense": 2000},
-    "contractive": {"lambdas": (0.0, 0.03, 0.3), "seeds": 3, "steps": 600},
 }
 
 

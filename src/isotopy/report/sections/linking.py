@@ -66,8 +66,8 @@ def _links(ctx, lt, ul) -> str:
                 "samples max",
                 "dense max",
                 "100% on samples",
-                "linking number per stage (n/a = not R^3; touching / unresolved: "
-                "no certified value)",
+                "linking number per stage (n/a = not R^3; carried: exact, through a "
+                "homeomorphism from a certified stage; touching / unresolved: no value)",
                 "core vertices wrong",
                 "closest cores",
             ],
@@ -110,9 +110,11 @@ def _links(ctx, lt, ul) -> str:
                 "while the linking number stays what it was wherever it is certified. A stage is "
                 "certified when boxes around the core polygon's segments, carried through the "
                 "layers, keep the two curves apart; where they do not, the polygons are refined "
-                "(up to 100,000 vertices per curve) and a stage still not certified is shown as "
-                "touching (closest approach within a millionth of the curves' size) or "
-                "unresolved, never as a number."
+                "(up to 100,000 vertices per curve). A stage still not certified that is a "
+                "homeomorphism after a stage with a value carries that value exactly (its sign "
+                "flipped where det W < 0), marked 'carried'; any other is shown as touching "
+                "(closest approach within a millionth of the curves' size) or unresolved, never "
+                "as a number."
             )
         )
     cert = ul["certificate"]
