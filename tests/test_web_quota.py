@@ -4,6 +4,7 @@ folder; the oldest of a tab's exports go first, and no tab's exports push out an
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -141,7 +142,10 @@ def test_a_tab_exporting_in_a_loop_is_refused_and_another_tabs_download_works(
             r = client.get(b_dl["url"])
             assert r.status_code == 200 and len(r.content) == b_dl["size"]
             assert r.headers["content-length"] == str(b_dl["size"])
-        # b left: its download is gone; a's stay
+        # b left: once the server has closed its session, its download is gone; a's stay
+        deadline = time.time() + 20
+        while client.get("/api/health").json()["sessions"] > 1 and time.time() < deadline:
+            time.sleep(0.05)
         assert client.get(b_dl["url"]).status_code == 404
         assert client.get(replies[3]["url"]).status_code == 200
     assert len(list(client.exports.iterdir())) == 5  # four of a's, one of b's
