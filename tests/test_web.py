@@ -125,8 +125,10 @@ def test_penalties_come_from_the_library():
             Session().handle(msg(type="set_train", penalty="contractive"))
         return
     s = Session()
+    assert (s.penalty, s.penalty_weight) == ("edge", 1.0)  # the page trains as runs do
     torch.manual_seed(0)
     s.train(max_steps=1)
+    assert s.trainer.edge_from == 1500 and s.trainer.edge_full == 3000
     base = s.loss_curve[-1]
     s.handle(msg(type="set_train", penalty=names[0], penalty_weight=5.0, lr=1e-9))
     s.train(max_steps=1)

@@ -722,3 +722,33 @@ def test_classes_the_page_can_label_and_no_more(server, page):
     assert "characters" in msg and "once written as a message" in msg, msg
     assert pg.evaluate("window.isotopy.data.n_classes") == 4  # nothing changed
     assert pg.problems == [], pg.problems
+
+
+@pytest.mark.slow
+def test_each_essay_datasets_live_picture_stays_off_the_edges(server, page):
+    """With the page's defaults (3 tanh units, the edge penalty ramped in as isotopy train
+    does), every essay dataset trained 3,000 steps shows its live network with at most 20%
+    of its points on an edge of the tanh cube, as the header says."""
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    assert pg.evaluate("window.isotopy.status.penalty") == "edge"
+    assert pg.eval_on_selector("#penalty", "e => e.value") == "edge"
+    for name in ("two_curves", "spirals", "disc_annulus", "interval", "linked_tori", "unlink"):
+        if pg.evaluate("window.isotopy.data.info.dataset") != name:
+            pg.select_option("#dataset", name)
+            pg.wait_for_function(
+                "n => window.isotopy.data.info.dataset === n && window.isotopy.status.step === 0",
+                arg=name,
+            )
+        set_speed(pg, 200)
+        train_until(pg, "parseInt(document.getElementById('step').textContent) >= 3000")
+        pg.wait_for_function(
+            "window.isotopy.shown && window.isotopy.shown.kind === 'live' && "
+            "window.isotopy.shown.step >= 3000 && window.isotopy.status.step >= 3000"
+        )
+        edge = pg.evaluate("window.isotopy.shown.max_edge")
+        assert edge <= 0.2, (name, edge)
+        label = pg.text_content("#state-label")
+        assert "edge fraction" in label, label
+    shot(pg, "edge-penalty-unlink")

@@ -295,6 +295,7 @@ def stage_scene(
     state: str | None = None,
     grid=None,
     pushed=None,
+    camera: bool = True,
 ) -> Scene:
     """The scene of representation ``stage`` (index into ``net.trace`` or a stage name).
 
@@ -325,6 +326,10 @@ def stage_scene(
         The points and the grid's vertices already pushed to representation k by the
         caller through the network (as oriented here), e.g. by :func:`push_together` in
         one pass with other point sets; they are then not pushed again.
+    camera : bool
+        Choose the 3-D camera (``meta["camera"]``, a search over some thousand views that
+        costs about 0.1 s): off for views that are redrawn many times a second and turned
+        by hand (the explorer).
 
     Returns
     -------
@@ -379,7 +384,7 @@ def stage_scene(
     if k == len(names) - 1 and net.n_classes == 2:
         separator = np.array([0.0])  # the output logit: class 1 where z > 0
     meta["axes"] = axis_names(net, k, pts.shape[1], projected=proj is not None)
-    if pts.shape[1] == 3:
+    if pts.shape[1] == 3 and camera:
         cam = None
         if separator is not None and separator.ndim == 2 and len(separator) >= 3:
             cam = separating_camera(pts, y, separator)

@@ -58,6 +58,10 @@ COARSE_GRID_SAMPLES = 20
 COARSE_REFRESH_S = 0.5
 MAX_SNAPSHOTS = 200  # recorded parameter sets kept for replay (thinned by halves beyond)
 SHOW_CHOICES = ("live", "readable", "final")  # what the views show; "final" is the live net
+# The edge penalty's schedule on the page: the steps trained plainly, then the steps over which
+# it ramps in; the schedule of a 3,000-step run of isotopy train (TrainConfig.edge_start 0.5)
+EDGE_PLAIN = 1500
+EDGE_RAMP = 1500
 
 
 def _penalties() -> dict:
@@ -121,7 +125,8 @@ class Session:
         self.playing = False
         self.stage_view = 0
         self.lr, self.batch_size, self.optimizer = 0.03, None, "adam"
-        self.penalty, self.penalty_weight = None, 0.0
+        # the edge penalty, as runs train: the live picture keeps its points off the edges
+        self.penalty, self.penalty_weight = "edge", 1.0
         self.speed = 20  # optimiser steps per training slice
         self.steps_left, self.step_id = 0, None  # a "step" request still being worked off
         self.progress = None  # progress(i, n) hook of long jobs (a cancellation check)
@@ -324,8 +329,16 @@ class Session:
         key = (self.penalty, self.penalty_weight)
         if self._penalty_key != key:
             on = self.penalty and self.penalty_weight > 0
-            # the factory scales the penalty by its weight
-            trainer.set_penalty(_penalties()[self.penalty](self.penalty_weight) if on else None)
+            if on and self.penalty == "edge":
+                # as a run of isotopy train: plain training finds the separation first, then
+                # the penalty ramps in (from EDGE_PLAIN steps, or from now if later, over
+                # EDGE_RAMP steps) and stays on while the network trains on
+                start = max(self.step_count, EDGE_PLAIN)
+                trainer.set_penalty(
+                    edge_penalty=self.penalty_weight, edge_from=start, edge_full=start + EDGE_RAMP
+                )
+            else:  # the factory scales the penalty by its weight
+                trainer.set_penalty(_penalties()[self.penalty](self.penalty_weight) if on else None)
             self._penalty_key = key
         trainer.set_lr(self.lr)
         if trainer.stopped:  # a new attempt after a broken loss (a lower rate, say)
@@ -560,6 +573,7 @@ class Session:
             state=state["label"] if state else None,
             grid=vp.grid,
             pushed=(vp.reps[0][k], vp.reps[1][k]),
+            camera=False,  # the page's 3-D view is turned by hand, redrawn every frame
         )
         meta = {m: v for m, v in sc.meta.items() if isinstance(v, (str, int, float))}
         if swapped is not None:

@@ -1247,7 +1247,7 @@ function saveHash() {
     q.set("lr", st.lr); q.set("batch", st.batch_size); q.set("opt", st.optimizer);
     q.set("speed", st.speed); q.set("view", st.stage);
     if (st.show && st.show !== "live") q.set("show", st.show);
-    if (st.penalty) { q.set("pen", st.penalty); q.set("pw", st.penalty_weight); }
+    q.set("pen", st.penalty || "none"); if (st.penalty) q.set("pw", st.penalty_weight);
   }
   if (S.edits.length && S.edits.length <= MAX_EDITS_IN_URL) {
     q.set("edits", S.edits.map((e) => `${e[0]}${e[1].join(" ")} ${e[2]}`).join(";"));
