@@ -42,6 +42,7 @@ class ServerProcess:
         max_seconds: int = 600,
         host: str = "127.0.0.1",
         strict_policy: bool = False,
+        extra: tuple = (),
     ):
         env = dict(os.environ, PYTHONPATH=str(SRC), OMP_NUM_THREADS="1")
         how = ["-m", "isotopy"] if strict_policy else ["-c", _HARNESS]
@@ -55,6 +56,7 @@ class ServerProcess:
             host,
             "--export-dir",
             str(export_dir),
+            *extra,
         ]
         if shutil.which("timeout"):
             cmd = ["timeout", "-s", "TERM", str(max_seconds), *cmd]

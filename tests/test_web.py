@@ -768,3 +768,31 @@ def test_no_more_classes_than_the_page_can_label():
     s.handle(msg(type="add_point", x=[0.5, 0.5], label=9))
     with pytest.raises(InputError, match="the class must be at most 9"):
         msg(type="add_point", x=[0.5, 0.5], label=10)
+
+
+def test_a_session_opens_on_a_saved_run_and_refuses_what_the_page_cannot_show(tmp_path):
+    from isotopy.nn import Affine, Network, VectorField
+    from isotopy.train import load_run, save_run, train_run
+    from isotopy.train.readable import state_at
+
+    run = train_run("interval", hidden=(2,), steps=200, n=120, seed=1, record_every=20)
+    save_run(run, tmp_path / "run")
+    loaded = load_run(tmp_path / "run")
+    s = Session.from_run(loaded, 100)
+    ref = state_at(loaded.net, loaded.history, loaded.X_train, loaded.y_train, 100)
+    for k, v in ref.net.state_dict().items():
+        assert torch.equal(s.net.state_dict()[k], v)  # the network at the step asked for
+    np.testing.assert_array_equal(s.X_train, loaded.X_train)  # the run's own split
+    np.testing.assert_array_equal(s.y_test, loaded.y_test)
+    assert s.step_count == 0 and s.penalty == "edge" and "step 100 of 200" in s.data_info["opened"]
+    s.train(max_steps=5)
+    assert s.step_count == 5
+    field = Network.from_stages([VectorField(2, n_anchors=4), Affine(2, 1)], 2)
+    odd = train_run("disc_annulus", net=field, steps=5, n=60, seed=0)
+    with pytest.raises(InputError, match="opens runs of affine stages and one activation"):
+        Session.from_run(odd)
+
+
+def test_serve_refuses_a_missing_run_in_one_sentence(tmp_path, cli):
+    proc = cli("serve", "--run", tmp_path / "nothing", "--port", "0", check=2)
+    assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr

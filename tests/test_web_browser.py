@@ -752,3 +752,29 @@ def test_each_essay_datasets_live_picture_stays_off_the_edges(server, page):
         label = pg.text_content("#state-label")
         assert "edge fraction" in label, label
     shot(pg, "edge-penalty-unlink")
+
+
+def test_serve_opens_a_report_figures_run(tmp_path, browser):
+    """``isotopy serve --run DIR --at STEP`` opens every tab on the run a figure ships: its
+    points and its network at that step, ready to train on."""
+    from isotopy.train import save_run, train_run
+
+    run = train_run("disc_annulus", hidden=(3,), steps=300, n=200, seed=0, record_every=20)
+    save_run(run, tmp_path / "run")
+    srv = ServerProcess(
+        tmp_path / "exports", max_seconds=300, extra=("--run", str(tmp_path / "run"), "--at", "200")
+    )
+    try:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(srv.url)
+        ready(pg)
+        assert pg.evaluate("window.isotopy.network.hidden.join(',')") == "3"
+        assert pg.evaluate("window.isotopy.data.labels.length") == len(run.X)
+        info = pg.evaluate("window.isotopy.data.info")
+        assert info["run"] == str(tmp_path / "run") and "step 200 of 300" in info["opened"]
+        assert "Opened: disc_annulus from the run" in pg.text_content("#input-note")
+        pg.click("#step100")
+        pg.wait_for_function("window.isotopy.status.step === 100")
+        pg.close()
+    finally:
+        srv.stop()

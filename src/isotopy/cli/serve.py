@@ -10,7 +10,7 @@ def register(sub) -> None:
         sub,
         "serve",
         help="start the web explorer on this machine",
-        example="isotopy serve --port 8000 --open",
+        example="isotopy serve --port 8000 --open   |   isotopy serve --run report/runs/X",
     )
     p.add_argument("--port", type=int, default=8000, help="TCP port (0: any free port)")
     p.add_argument(
@@ -35,6 +35,19 @@ def register(sub) -> None:
         metavar="DIR",
         help="also keep a copy of every export (GIF, MP4, weights, data) here",
     )
+    p.add_argument(
+        "--run",
+        default=None,
+        metavar="RUN_DIR",
+        help="open every tab on a saved run (a run folder of isotopy train, or one a report "
+        "figure ships under report/runs/): its data and its network at --at",
+    )
+    p.add_argument(
+        "--at",
+        default="readable",
+        metavar="STATE",
+        help="with --run: readable (default), final or a step number",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,6 +67,19 @@ def run(args) -> int:
 
     from ..web import serve
 
+    new_session = None
+    if args.run is not None:  # checked before the server starts: one sentence, exit 2
+        import functools
+
+        from ..train import load_run
+        from ..train.readable import parse_at
+        from ..web.session import Session
+
+        opened = load_run(args.run)
+        at = parse_at(args.at)
+        Session.from_run(opened, at)  # refuses a network the page cannot show
+        new_session = functools.partial(Session.from_run, opened, at)
+
     def ready(url):
         print(f"isotopy explorer at {url}  (Ctrl+C stops it)", flush=True)
 
@@ -68,5 +94,6 @@ def run(args) -> int:
         ready=ready,
         warn=warn,
         allow_hosts=args.allow_host,
+        new_session=new_session,
     )
     return 0

@@ -158,6 +158,7 @@ def serve(
     warn=None,
     allow_hosts=(),
     token: str | None = None,
+    new_session=None,
 ) -> None:
     """Run the explorer until interrupted.
 
@@ -182,6 +183,8 @@ def serve(
         Further names the Host header may carry (a DNS name or proxy in front).
     token : str, optional
         The secret to require beyond loopback (default: a new random one).
+    new_session : callable, optional
+        Makes each tab's session (see :func:`~.app.create_app`), e.g. one opened on a run.
     """
     _tune_malloc()  # the server's process only: memory a tab held goes back when it leaves
     server, url = make_server(
@@ -192,6 +195,7 @@ def serve(
         warn=warn,
         allow_hosts=allow_hosts,
         token=token,
+        new_session=new_session,
     )
     # Session threads run Python between torch calls; a short GIL switch interval lets the
     # event loop take a message or send a view within a millisecond instead of five.

@@ -99,6 +99,7 @@ def create_app(
     quota: ExportQuota | None = None,
     stall_s: float = STALL_S,
     max_pending_chars: int = MAX_PENDING_CHARS,
+    new_session=None,
 ):
     """The explorer as an ASGI app, behind its :class:`~.guard.Guard`.
 
@@ -126,6 +127,9 @@ def create_app(
         A tab whose connection has taken nothing for this long is closed.
     max_pending_chars : int
         Characters of replies that may wait for one tab; beyond, it is closed.
+    new_session : callable, optional
+        Makes each tab's :class:`~.session.Session` (default: the page's defaults; e.g.
+        ``functools.partial(Session.from_run, run)`` opens every tab on a saved run).
     """
     export_dir = _export_folder(export_dir)
     app = FastAPI(title="isotopy explorer", docs_url=None, redoc_url=None, openapi_url=None)
@@ -184,6 +188,7 @@ def create_app(
             slice_s=slice_s,
             stall_s=stall_s,
             max_pending_chars=max_pending_chars,
+            new_session=new_session,
         )
 
     guard = Guard(app, allowed_hosts=allowed_hosts, port=port, token=token)

@@ -122,6 +122,14 @@ class Session:
     """
 
     def __init__(self, dataset: str = "disc_annulus", hidden=(3,), activation: str = "tanh"):
+        self._init_controls(hidden, activation)
+        X, y = make_dataset(dataset, seed=0)
+        self._set_data(
+            X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0, "test_size": 0.25}
+        )
+        self._build_network()
+
+    def _init_controls(self, hidden, activation: str) -> None:
         self.playing = False
         self.stage_view = 0
         self.lr, self.batch_size, self.optimizer = 0.03, None, "adam"
@@ -136,11 +144,44 @@ class Session:
         self.show = "live"  # what the views show: one of SHOW_CHOICES
         self.coarse = False  # set by the server while many tabs train: cheaper, coarser views
         self._shown_cache = None  # (time, step, show, data version, state) of the coarse view
-        X, y = make_dataset(dataset, seed=0)
-        self._set_data(
-            X, y, {"dataset": dataset, "params": {}, "n": int(len(X)), "seed": 0, "test_size": 0.25}
-        )
-        self._build_network()
+
+    @classmethod
+    def from_run(cls, run, at="readable") -> Session:
+        """A session opened on a saved run (``isotopy serve --run DIR``): the run's training
+        and test points and its network at the state ``at`` ("readable", "final" or a step;
+        :mod:`isotopy.train.readable`), as the live network at step 0, ready to train on.
+
+        Only networks of affine stages and one activation (what the page builds) open; any
+        other run is one InputError sentence.
+        """
+        from ..train.readable import state_at
+
+        cfg = run.net.config()
+        kinds = [st["type"] for st in cfg["stages"]]
+        acts = {st["name"] for st in cfg["stages"] if st["type"] == "activation"}
+        plain = not set(kinds) - {"affine", "activation"} and len(acts) <= 1
+        if not plain or run.net.head.type_name != "linear":
+            raise InputError(
+                "the explorer opens runs of affine stages and one activation with a linear "
+                f"read-out; this run has stages {', '.join(dict.fromkeys(kinds))}"
+            )
+        state = state_at(run.net, run.history, run.X_train, run.y_train, at, X_edge=run.X)
+        s = cls.__new__(cls)
+        s._init_controls(run.net.hidden_widths, acts.pop() if acts else "identity")
+        what = run.data.get("dataset") or run.data.get("file") or "data"
+        info = {
+            "run": str(run.path) if run.path is not None else "",
+            "dataset": run.data.get("dataset"),
+            "params": run.data.get("params", {}),
+            "n": int(len(run.X)),
+            "opened": f"{what} from the run {run.path}, {state.label()}",
+        }
+        s._set_data_split(run.X_train, run.y_train, run.X_test, run.y_test, info)
+        s._build_network()
+        with torch.no_grad():
+            s.net.load_state_dict(state.net.state_dict())
+        s._reset_training()
+        return s
 
     # ------------------------------------------------------------------------------ data
     def _set_data(self, X, y, info, *, split=True):
@@ -181,6 +222,15 @@ class Session:
         self.data_info = info
         self.domain = domain_bounds(X)
         self.data_version += 1
+
+    def _set_data_split(self, X_train, y_train, X_test, y_test, info) -> None:
+        """:meth:`_set_data` with the split given (a run's own training and test points)."""
+        n = len(X_train)
+        self._set_data(
+            np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test]), info, split=False
+        )
+        self.X_train, self.X_test = self.X_train[:n], self.X_train[n:]
+        self.y_train, self.y_test = self.y_train[:n], self.y_train[n:]
 
     @property
     def X(self) -> np.ndarray:

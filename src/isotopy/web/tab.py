@@ -87,6 +87,7 @@ async def serve_tab(
     slice_s: float,
     stall_s: float,
     max_pending_chars: int,
+    new_session=None,
 ) -> None:
     """Serve one tab on an accepted WebSocket until it leaves or is closed.
 
@@ -113,7 +114,7 @@ async def serve_tab(
             pass
 
     tab = store.tab()
-    session = await asyncio.to_thread(Session)
+    session = await asyncio.to_thread(new_session or Session)
     worker = SessionWorker(
         session,
         emit,

@@ -466,6 +466,7 @@ function onData(m) {
     "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
     "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
     "2-D inputs; points are added by clicking in 1-D and 2-D only." : "");
+  if (info.opened) S.inputNote = `Opened: ${info.opened}. ` + S.inputNote;  // isotopy serve --run
   if (m.dim > 3) {  // what the views do with this data comes first (and is never cut off)
     S.inputNote = (m.note || "Inputs wider than 3 are shown in the stage view through " +
       "their principal axes.") + " " + S.inputNote;
