@@ -259,6 +259,11 @@ def test_diagnostics_message_has_betti_numbers_where_the_library_has_them():
     b = out["betti"]
     assert b["stages"][0] == "input" and b["classes"] == [0, 1]
     assert b["betti"][0] == [[1, 0], [1, 1]]  # a disc; an annulus has one loop
+    # the topological reading: a tanh network of invertible maps carries them to the end
+    assert b["reading"] == "topological" and b["sources"][1:] == ["carried"] * (
+        len(b["sources"]) - 1
+    )
+    assert all(v == [[1, 0], [1, 1]] for v in b["betti"])
     st = out["stretch"]
     assert st["stage"] == s.net.names[-2] and decode(st["values"]).shape == (64, 64)
     assert (decode(st["values"]) > 0).all()

@@ -968,7 +968,9 @@ class Session:
         from ..topology import betti_through_network
 
         try:  # Betti numbers of each class's points at every representation
-            out["betti"] = betti_through_network(net, self.X, self.y, maxdim=1).to_dict()
+            out["betti"] = betti_through_network(
+                net, self.X, self.y, maxdim=1, reading="topological"
+            ).to_dict()
         except ImportError:  # ripser (the "topology" extra) is not installed
             out["betti_error"] = "Betti numbers need ripser: pip install 'isotopy[topology]'"
         except InputError as e:

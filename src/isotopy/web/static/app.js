@@ -677,13 +677,17 @@ function onDiagnostics(m) {
       b.classes.map((c) => `<th>class ${names[c] || c}: (β0, β1)</th>`).join("") +
       `</tr></thead><tbody>`;
     b.stages.forEach((name, s) => {
-      html += `<tr><td>${esc(name)}</td>` + b.betti[s].map((v) => `<td>(${v.join(", ")})</td>`)
-        .join("") + `</tr>`;
+      const how = b.sources && b.sources[s] === "carried" ? " (carried)" : "";
+      const cell = (v, c) => v.map((x, k) =>
+        b.resolved && b.resolved[s] && !b.resolved[s][c][k] ? "not resolved" : x).join(", ");
+      html += `<tr><td>${esc(name + how)}</td>` +
+        b.betti[s].map((v, c) => `<td>(${cell(v, c)})</td>`).join("") + `</tr>`;
     });
-    html += `</tbody></table><p class="hint">Betti numbers of each class's points, read ` +
-      `from persistent homology at a scale chosen from the data: β0 counts pieces, β1 loops. ` +
-      `A homeomorphism keeps them, so a change points to a stage that collapses space ` +
-      `(or to points squeezed closer than the reading scale).</p>`;
+    html += `</tbody></table><p class="hint">Betti numbers of each class's points ` +
+      `(β0 counts pieces, β1 loops), the topological reading: read from the points ` +
+      `(persistent homology, ${esc(b.metric || "robust")} reading) at the input and after ` +
+      `every stage that is not a homeomorphism, and carried unchanged through every stage ` +
+      `that is one, which cannot change them.</p>`;
   } else if (m.betti_error) {
     html += `<p class="hint">Betti numbers: ${esc(m.betti_error)}</p>`;
   }
