@@ -39,11 +39,6 @@ __all__ = [
 ]
 
 
-def _commit(tmp: Path, path: Path) -> Path:
-    os.replace(tmp, path)
-    return path
-
-
 def check_output(path, fmt: str) -> Path:
     """Raise InputError now if ``path`` cannot be written as ``fmt`` (before long work)."""
     from ..train import atomic_dir
@@ -153,36 +148,27 @@ def write_mp4(
     """
     import imageio.v2 as imageio
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.mp4")  # ffmpeg reads the container from the name
-    w = imageio.get_writer(
-        tmp,
-        format="FFMPEG",
-        mode="I",
-        fps=fps,
-        codec="libx264",
-        quality=quality,
-        pixelformat="yuv420p",
-        macro_block_size=16,
-        output_params=["-preset", preset],
-        ffmpeg_log_level="error",
-    )
-    try:
-        for f in frames:
-            w.append_data(f)
-    except BaseException:
+    def write(tmp):
+        w = imageio.get_writer(
+            tmp,
+            format="FFMPEG",
+            mode="I",
+            fps=fps,
+            codec="libx264",
+            quality=quality,
+            pixelformat="yuv420p",
+            macro_block_size=16,
+            output_params=["-preset", preset],
+            ffmpeg_log_level="error",
+        )
         try:
-            w.close()  # let ffmpeg finish before the file is removed
-        except Exception:  # noqa: BLE001 - the first error is the one to report
-            pass
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
-        w.close()
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return _commit(tmp, path)
+            for f in frames:
+                w.append_data(f)
+        finally:
+            w.close()  # ffmpeg finishes before the file is renamed, or removed on an error
+
+    # the safe writer's exclusive random name; ffmpeg reads the container from its suffix
+    return atomic_write(path, write, suffix=".mp4")
 
 
 # ----------------------------------------------------------------------------------- HTML
