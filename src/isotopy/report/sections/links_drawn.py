@@ -245,20 +245,12 @@ def _plotly(ctx, rows, net, name):
     return links
 
 
-def build(ctx) -> str:
-    import torch
-
-    from ...animate import Animation, morph_frames
-    from ...datasets import make_dataset
-    from ...datasets.links import link_cores
+def _train(ctx, s, X, y) -> tuple[dict, dict]:
+    """The best of ``s["nets"]`` 3-3 and 4-4 tanh networks (edge penalty, as runs train):
+    {hidden: (network, accuracy, all accuracies)} and {hidden: its Run, to ship}."""
     from ...nn import Network
-    from ...scene.camera import broad_camera
     from ...train import TrainConfig, fit, run_of
 
-    torch.set_num_threads(1)
-    s = _settings(ctx.quick)
-    X, y = make_dataset("linked_tori", s["n"], seed=ctx.seed)
-    cores = link_cores("linked_tori", samples=s["samples"])
     nets, runs = {}, {}
     train = TrainConfig(steps=s["steps"], lr=0.02, seed=ctx.seed)
     data = {"dataset": "linked_tori", "params": {}, "n": int(len(X))}
@@ -281,6 +273,45 @@ def build(ctx) -> str:
         i = int(np.argmax(acc))
         nets[hidden] = (net.select(i), float(acc[i]), [float(a) for a in acc])
         runs[hidden] = run_of(net, hist, X, y, index=i, data=data, train=train)
+    return nets, runs
+
+
+def _intro_table(ctx, rows3, rows4) -> str:
+    """The section's opening words and the closest approach per representation."""
+    rows = [
+        [r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows3
+    ] + [
+        [r["name"], "4-4", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows4
+    ]
+    intro = (
+        "<p>Two solid tori whose core circles form a Hopf link (linking number 1). "
+        "Their linking number cannot change under a homeomorphism of R^3, so layers of "
+        "3 units with invertible weights keep them linked; a fourth dimension lets them "
+        "part. The table gives the cores' closest approach at each representation, as "
+        "a fraction of its diameter.</p>"
+    )
+    header = [
+        "representation",
+        "network",
+        "closest approach / size",
+        "a hyperplane separates the cores",
+    ]
+    return intro + ctx.table(header, rows)
+
+
+def build(ctx) -> str:
+    import torch
+
+    from ...animate import Animation, morph_frames
+    from ...datasets import make_dataset
+    from ...datasets.links import link_cores
+    from ...scene.camera import broad_camera
+
+    torch.set_num_threads(1)
+    s = _settings(ctx.quick)
+    X, y = make_dataset("linked_tori", s["n"], seed=ctx.seed)
+    cores = link_cores("linked_tori", samples=s["samples"])
+    nets, runs = _train(ctx, s, X, y)
     from ...paths import orient_network
     from ...topology.saturation import saturation_by_stage
 
@@ -370,22 +401,4 @@ def build(ctx) -> str:
         )
     )
     ctx.index(None, shows="the 3-3 network's stages applied gradually to the two cores")
-    rows = [
-        [r["name"], "3-3", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows3
-    ] + [
-        [r["name"], "4-4", f"{r['relative']:.2e}", "yes" if r["separable"] else "no"] for r in rows4
-    ]
-    intro = (
-        "<p>Two solid tori whose core circles form a Hopf link (linking number 1). "
-        "Their linking number cannot change under a homeomorphism of R^3, so layers of "
-        "3 units with invertible weights keep them linked; a fourth dimension lets them "
-        "part. The table gives the cores' closest approach at each representation, as "
-        "a fraction of its diameter.</p>"
-    )
-    header = [
-        "representation",
-        "network",
-        "closest approach / size",
-        "a hyperplane separates the cores",
-    ]
-    return intro + ctx.table(header, rows) + "".join(parts)
+    return _intro_table(ctx, rows3, rows4) + "".join(parts)
