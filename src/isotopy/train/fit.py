@@ -108,17 +108,11 @@ def fit(
     weight_penalty : float
         λ of the weight penalty λ · Σ(|W|² + |b|²) over the hidden layers
         (:func:`isotopy.train.penalties.weight_penalty`), added to ``penalty``.
-    edge_penalty : float
-        λ of the edge penalty λ · mean Σ max(|z| - c, 0)² over the pre-activations of
-        bounded hidden units (:func:`isotopy.train.penalties.edge_penalty`), added to
-        ``penalty`` from step ``edge_start · steps`` on, its strength rising linearly to λ at
-        the last step: the network first finds how to separate its data, then the penalty
-        eases its points off the edges of the tanh (or sigmoid) cube, so that every picture
-        of the layers stays readable (measured in ``docs/readable.md``).
-    edge_bound : float
-        c, the edge penalty's bound on |pre-activation| (tanh units).
-    edge_start : float in [0, 1)
-        The share of the steps trained before the edge penalty joins.
+    edge_penalty, edge_bound, edge_start : float
+        λ and bound c of the edge penalty λ · mean Σ max(|z| - c, 0)² on bounded units'
+        pre-activations (:func:`isotopy.train.penalties.edge_penalty`; keeps pictures
+        readable, ``docs/readable.md``), added from step ``edge_start · steps`` on and rising
+        linearly to λ at the last step.
     compile : bool or None
         True: run each step as generated code (the "compiled" backend of
         :mod:`isotopy.train.backends`: the fused C kernel for float32 networks of affine and

@@ -117,6 +117,14 @@ def _links(ctx, lt, ul) -> str:
                 "as a number."
             )
         )
+    return "".join(out) + _unlink(ctx, ul)
+
+
+def _unlink(ctx, ul) -> str:
+    """The unlink's certificate: its numbers, its network drawn and shipped, its claim."""
+    from ...topology.linking import linking_labels
+
+    out = []
     cert = ul["certificate"]
     lk = "; ".join(linking_labels(cert["linking"]))
     dets = ", ".join(f"{k}: {v:.3g}" for k, v in cert["determinants"].items())
