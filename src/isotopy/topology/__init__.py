@@ -4,9 +4,11 @@ and how much each stage stretches space.
 One concept per module: :mod:`.diagnostics` (is each stage a homeomorphism, how singular is
 it), :mod:`.bounds` (how many units a dataset needs), :mod:`.homology` (persistent homology
 with ripser; the topological reading through a network), :mod:`.robust` (the whitened,
-affine-invariant reading of Betti numbers), :mod:`.geodesic` (Naitzat et al.'s k-NN hop
-reading),
-:mod:`.linking` (Gauss linking numbers), :mod:`.stretch` (Jacobian norms).
+affine-invariant reading of Betti numbers; its steps in :mod:`.whitening` and
+:mod:`.cloud_graph`), :mod:`.geodesic` (Naitzat et al.'s k-NN hop reading), :mod:`.linking`
+(linking numbers certified through a network; the numbers of two polylines in
+:mod:`.polylines`, the interval boxes in :mod:`.link_boxes`, the per-stage record in
+:mod:`.link_trace`), :mod:`.stretch` (Jacobian norms).
 """
 
 from .bounds import SOURCES, WidthBound, check_width, width_bound

@@ -154,6 +154,12 @@ closer than 1e-6 (whitened units) are merged. The library's
 keep ``reading="euclidean"`` as their default (the report and experiments were calibrated on
 it); ``isotopy topology`` reads topologically (this reading where it must read the points),
 ``isotopy inspect`` and the ``betti_layers`` experiment's metric reading use this one.
+
+**Where the steps live.** :mod:`.whitening` holds steps 1 and 2 (:func:`chart`,
+:func:`whiten`), :mod:`.cloud_graph` the graph of step 3 (:func:`sparse_graph`), the β0 rule
+(:func:`count_components`) and the Rips filtration per component above 4-D; this module
+holds the thresholds, the resolution rule and :func:`robust_betti_numbers`, and names every
+step's public function and constant as before.
 """
 
 from __future__ import annotations
@@ -161,7 +167,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError, check_positive_int
-from .homology import _as_cloud, check_maxdim, farthest_point_sample
+from .cloud_graph import (
+    BRIDGE_RATIO,
+    DELAUNAY_MAX_DIM,
+    MIN_SHARE,
+    RIPS_MAX_POINTS,
+    count_components,
+    rips_per_component,
+    sparse_graph,
+)
+from .homology import check_maxdim, farthest_point_sample
+from .whitening import WHITEN_RTOL, activation_spec, chart, whiten
 
 __all__ = [
     "WHITEN_RTOL",
@@ -186,14 +202,11 @@ __all__ = [
     "robust_betti_numbers",
 ]
 
-WHITEN_RTOL = 1e-5  # principal spreads below this share of the largest are rounding noise
-BRIDGE_RATIO = 2.0  # a spanning-tree edge this many times the spacing on both sides splits
+# the steps' own constants (WHITEN_RTOL in .whitening; BRIDGE_RATIO, MIN_SHARE,
+# DELAUNAY_MAX_DIM, RIPS_MAX_POINTS in .cloud_graph) are imported above
 CYCLE_RATIO = (3.5, 1.8)  # death / birth a class of H_1, H_2 needs to count
-MIN_SHARE = 0.02  # a component holds at least this share of the points (and 3 points)
 DEDUPE_RTOL = 1e-6  # points closer than this share of the largest spread are one point
 ROBUST_MAX_POINTS = 2000  # larger clouds: farthest-point subsample of this many points
-DELAUNAY_MAX_DIM = 4  # above: the Euclidean minimum spanning tree and Rips per component
-RIPS_MAX_POINTS = (400, 150)  # above: full Rips per component, for H_1 / up to H_2
 WIDE_CYCLE_RATIO = (3.2, 1.8)  # death / birth a class needs there (full Rips: less noise)
 WIDE_WHITEN_FLOOR = 0.1  # above DELAUNAY_MAX_DIM: gain of whitening capped at 10
 # resolution (module docstring, "Resolution"): the grey zone starts at the largest measured
@@ -222,241 +235,6 @@ RESOLUTION = (
     f"threshold, or when it reads 0 from fewer than {MIN_POINTS[0]} points (above "
     f"{DELAUNAY_MAX_DIM}-D {WIDE_MIN_POINTS[0]})"
 )
-
-
-def whiten(X, *, rtol: float = WHITEN_RTOL, floor: float = 0.0, return_spreads: bool = False):
-    """Centre X and rescale its principal axes to unit spread (Mahalanobis coordinates).
-
-    X: (n, d) -> (n, r), r = the number of principal axes whose spread (root mean square
-    along the axis) exceeds ``rtol`` times the largest; the others hold only rounding noise
-    (a 2-D cloud embedded in R^3 by a full-rank affine stage) and are dropped. For any
-    invertible A and vector b, ``whiten(X @ A.T + b)`` equals ``whiten(X) @ Q`` for an
-    orthogonal Q, so a reading that is unchanged by rotations is unchanged by affine maps.
-    ``floor`` > 0 caps the gain: an axis whose spread is under ``floor`` times the largest is
-    divided by that floor instead of its own spread, so it keeps its proportion to the
-    others. The invariance then holds only while every spread of X and of its image is at
-    least ``floor`` times the largest (an isotropic cloud stretched by condition number up
-    to 1 / floor).
-
-    Returns
-    -------
-    Z : ndarray (n, r)
-    spreads : ndarray (d,), only with ``return_spreads``: the principal spreads of X,
-        largest first.
-    """
-    X = _as_cloud(X)
-    rtol = float(rtol)
-    if not np.isfinite(rtol) or not 0 <= rtol < 1:
-        raise InputError(f"rtol must be a number in [0, 1), got {rtol}")
-    floor = float(floor)
-    if not np.isfinite(floor) or not 0 <= floor <= 1:
-        raise InputError(f"floor must be a number in [0, 1], got {floor}")
-    n, d = X.shape
-    Xc = X - X.mean(0)
-    if n < 2:
-        s, u = np.zeros(1), None
-    elif d > 2 * n:  # wide layers: the n x n Gram matrix X_c X_c^T = U S^2 U^T is cheaper
-        w, u = np.linalg.eigh(Xc @ Xc.T)
-        w, u = w[::-1], u[:, ::-1]
-        s = np.sqrt(np.maximum(w, 0.0))
-    else:
-        u, s, _ = np.linalg.svd(Xc, full_matrices=False)
-    if n < 2 or s[0] == 0:
-        Z = np.zeros((n, 1))
-    else:
-        keep = s > rtol * s[0]
-        # X_c V = U S, so the whitened cloud is U S √n / max(S, floor · s_1)
-        Z = u[:, keep] * (s[keep] * np.sqrt(n) / np.maximum(s[keep], floor * s[0]))
-    return (Z, s / np.sqrt(max(n, 1))) if return_spreads else Z
-
-
-def _activation_spec(activation):
-    if activation is None or hasattr(activation, "inverse"):
-        return activation
-    from ..nn import get_activation
-
-    return get_activation(activation)
-
-
-def chart(X, activation) -> np.ndarray:
-    """The cloud in the chart of the activation's inverse: X (n, d) -> (n, d), float64.
-
-    For an activation σ that is a homeomorphism onto its image (a, b) per coordinate (tanh,
-    sigmoid, softplus, leaky_relu, identity), the map y -> σ^-1(y) is a homeomorphism of the
-    image onto R^d, so the cloud's topology is the same in these coordinates; they undo the
-    per-coordinate squashing of saturation. Values are first clipped to [a + u, b - u] with
-    u = 2^-24 · max(1, |bound|) (float32's resolution there: the networks compute in float32,
-    where tanh(z) = 1 exactly for z > 9; atanh then reads at most 8.7), and the inverse is
-    computed in float64. ``activation``: a name, an activation spec, or None (no chart:
-    X as it is); one without an inverse (relu) also leaves X as it is.
-    """
-    X = _as_cloud(X)
-    spec = _activation_spec(activation)
-    if spec is None or getattr(spec, "inverse", None) is None:
-        return X
-    import torch
-
-    lo, hi = (float(v) for v in spec.image)
-    u = 2.0**-24
-    lo = lo + u * max(1.0, abs(lo)) if np.isfinite(lo) else -np.inf
-    hi = hi - u * max(1.0, abs(hi)) if np.isfinite(hi) else np.inf
-    Y = np.clip(X, lo, hi)
-    with torch.no_grad():
-        Z = spec.inverse(torch.from_numpy(Y)).numpy().astype(np.float64)
-    if not np.isfinite(Z).all():
-        raise InputError(f"the cloud lies outside the image of {spec.name}")
-    return Z
-
-
-def sparse_graph(P):
-    """Edges of the cloud's graph: P (n, r) -> i, j, lengths, kind.
-
-    The Delaunay graph for 2 <= r <= 4 (its flag complex filtered by edge length is the
-    Delaunay-Rips complex; it holds the Euclidean minimum spanning tree, so β0 is the Rips
-    one), the sorted chain for r = 1, all pairs for n <= r + 2 (the flag complex of these
-    three is what ripser filters), else the Euclidean minimum spanning tree alone (kind
-    "mst": it gives β0; H_1 and H_2 then come from :func:`_rips_per_component`).
-    """
-    from scipy.spatial import Delaunay
-
-    n, r = P.shape
-    if n <= max(r + 2, 3):
-        i, j = np.triu_indices(n, 1)
-        kind = "complete"
-    elif r == 1:
-        o = np.argsort(P[:, 0], kind="stable")
-        i, j = o[:-1], o[1:]
-        kind = "chain"
-    elif r <= DELAUNAY_MAX_DIM:
-        from scipy.spatial import QhullError
-
-        try:
-            dt = Delaunay(P)
-        except QhullError:  # nearly degenerate (saturated) clouds: joggle the input
-            dt = Delaunay(P, qhull_options="QJ Qbb Qc Qz Q12")
-        tri = dt.simplices
-        m = tri.shape[1]
-        pairs = [tri[:, [a, b]] for a in range(m) for b in range(a + 1, m)]
-        # points Qhull left out of the triangulation (nearly coincident or coplanar with
-        # others) join the vertices of the simplex they lie in
-        cop = np.asarray(dt.coplanar, dtype=np.int64).reshape(-1, 3)
-        pairs += [np.c_[cop[:, 0], tri[cop[:, 1], a]] for a in range(m)]
-        pairs = np.concatenate(pairs)
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        code = np.unique(np.sort(pairs, axis=1) @ np.array([n, 1], dtype=np.int64))
-        i, j = code // n, code % n
-        kind = "delaunay"
-    else:
-        from scipy.sparse.csgraph import minimum_spanning_tree
-        from scipy.spatial.distance import pdist, squareform
-
-        D = squareform(pdist(P))
-        D[D == 0] = np.finfo(float).tiny  # coincident points: an edge of length ~0, not none
-        np.fill_diagonal(D, 0.0)
-        mst = minimum_spanning_tree(D).tocoo()
-        i, j = mst.row.astype(np.int64), mst.col.astype(np.int64)
-        kind = "mst"
-    return i, j, np.linalg.norm(P[i] - P[j], axis=1), kind
-
-
-def count_components(
-    n, i, j, lengths, weights=None, *, ratio=BRIDGE_RATIO, min_share=MIN_SHARE, return_labels=False
-):
-    """β0 by bridges of the minimum spanning tree, and the cloud's spacing.
-
-    Kruskal's merges in order of length: the merge of parts A and B by an edge of length L
-    is a bridge if both hold at least ``min_share`` of the weight (and 3 points) and
-    L >= ratio · max(s_A, s_B), s = the longest non-bridge edge inside the part. β0 = 1 +
-    the number of bridges. Returns β0, the spacing (the longest non-bridge tree edge) and
-    the bridge lengths; with ``return_labels`` also each point's component (0 .. β0 - 1).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
-
-    if n < 2:
-        return (1, 0.0, [], np.zeros(n, dtype=np.int64)) if return_labels else (1, 0.0, [])
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    tree = minimum_spanning_tree(coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()).tocoo()
-    order = np.argsort(tree.data, kind="stable")
-    parent, size, spacing = np.arange(n), w.copy(), np.zeros(n)
-    need = max(3.0, min_share * w.sum())
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    bridge = np.zeros(len(order), dtype=bool)
-    for e in order:
-        a, b = find(tree.row[e]), find(tree.col[e])
-        length, inside = float(tree.data[e]), max(spacing[a], spacing[b])
-        bridge[e] = (
-            min(size[a], size[b]) >= need
-            and min(spacing[a], spacing[b]) > 0
-            and length >= ratio * inside
-        )
-        parent[b] = a
-        size[a] += size[b]
-        spacing[a] = inside if bridge[e] else max(inside, length)
-    if len(tree.data) < n - 1:  # the graph was not connected: cannot happen for Delaunay
-        raise InputError("the neighbour graph of the cloud is not connected")
-
-    def parts():  # each point's part of the tree without its bridges: 0 .. bridges
-        keep = ~bridge
-        graph = coo_matrix((np.ones(keep.sum()), (tree.row[keep], tree.col[keep])), (n, n))
-        return connected_components(graph, directed=False)[1]
-
-    # a bridge must also exceed ratio x the spacing of the parts it joins in the end: a longer
-    # edge that joined one of them later (to a piece too small to count) voids it
-    while bridge.any():
-        roots = parts()
-        spacing = np.zeros(n)
-        np.maximum.at(spacing, roots[tree.row[~bridge]], tree.data[~bridge])
-        ends = np.flatnonzero(bridge)
-        inside = np.maximum(spacing[roots[tree.row[ends]]], spacing[roots[tree.col[ends]]])
-        void = tree.data[ends] < ratio * inside
-        if not void.any():
-            break
-        bridge[ends[void]] = False
-    inner = tree.data[~bridge]
-    out = (
-        1 + int(bridge.sum()),
-        float(inner.max()) if len(inner) else 0.0,
-        sorted(tree.data[bridge].tolist(), reverse=True),
-    )
-    return (*out, parts()) if return_labels else out
-
-
-def _rips_per_component(P, tree_lengths, labels, maxdim):
-    """Persistence diagrams of the full Rips filtration of each component, pooled.
-
-    Above DELAUNAY_MAX_DIM no sparse graph was found that holds the edges across a hole (a
-    k-NN graph's flag complex never kills the hole's loop). Each component found by the β0
-    rule gets the full Rips filtration instead, of a farthest-point subsample of its points
-    (even spacing, so the hole's death / birth stays high): H_1 from at most
-    RIPS_MAX_POINTS[0], H_2 from at most RIPS_MAX_POINTS[1] (a separate, smaller filtration:
-    H_2 of 400 points is too slow, and H_1 of 150 misses a torus's loops). H_0 is the
-    spanning tree's: one class per tree edge, dying at its length. Also returns, per
-    dimension 1..maxdim, the most points any component's filtration used.
-    """
-    from ripser import ripser
-    from scipy.spatial.distance import pdist, squareform
-
-    dgms = [np.r_[np.c_[np.zeros(len(tree_lengths)), np.sort(tree_lengths)], [[0.0, np.inf]]]]
-    dgms += [[] for _ in range(maxdim)]
-    used = [0] * maxdim
-    for c in range(int(labels.max()) + 1 if maxdim else 0):
-        Q = P[labels == c]
-        if len(Q) < 3:
-            continue
-        for k in range(1, maxdim + 1):
-            R = Q[farthest_point_sample(Q, RIPS_MAX_POINTS[k - 1])[0]] if len(Q) > 3 else Q
-            used[k - 1] = max(used[k - 1], len(R))
-            d = ripser(squareform(pdist(R)), maxdim=k, distance_matrix=True)["dgms"][k]
-            dgms[k].append(np.asarray(d, dtype=np.float64).reshape(-1, 2))
-    out = [dgms[0]] + [np.concatenate(d) if d else np.zeros((0, 2)) for d in dgms[1:]]
-    return out, used
 
 
 def resolved_numbers(betti, ratios, thresholds, *, wide, points):
@@ -532,42 +310,13 @@ def robust_betti_numbers(
     betti : ndarray of int64, shape (maxdim + 1,)
     details : dict, only with ``return_details``
     """
-    from ripser import ripser
-    from scipy.sparse import coo_matrix
-
-    maxdim = check_maxdim(maxdim)
-    given = cycle_ratio is not None
-    ratios_k = tuple(
-        float(v) for v in np.atleast_1d(CYCLE_RATIO if cycle_ratio is None else cycle_ratio)
+    maxdim, ratios_k, max_points = _checked_rule(
+        maxdim, bridge_ratio, cycle_ratio, min_share, max_points
     )
-    for v, what in [(float(bridge_ratio), "bridge_ratio"), *[(v, "cycle_ratio") for v in ratios_k]]:
-        if not np.isfinite(v) or v <= 1:
-            raise InputError(f"{what} must be a finite number > 1, got {v}")
-    if len(ratios_k) < maxdim:
-        raise InputError(f"cycle_ratio needs one ratio per dimension 1..{maxdim}")
-    if not np.isfinite(min_share) or not 0 <= min_share < 0.5:
-        raise InputError(f"min_share must be a number in [0, 0.5), got {min_share}")
-    if max_points is not None:
-        max_points = check_positive_int(max_points, "max_points", minimum=2)
-    spec = _activation_spec(activation)
-    Z, spreads = whiten(chart(X, spec), return_spreads=True)
-    wide = Z.shape[1] > DELAUNAY_MAX_DIM
-    if wide:  # a curved sheet in a wide layer: its small spreads are bends, not stretch
-        kept = spreads[: Z.shape[1]]  # the kept axes' spreads, largest first
-        Z = Z * (kept / np.maximum(kept, WIDE_WHITEN_FLOOR * kept[0]))
-    # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
-    cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
-    order = np.lexsort(cells.T[::-1])
-    new = np.r_[True, (np.diff(cells[order], axis=0) != 0).any(1)]
-    first = order[new]
-    counts = np.diff(np.r_[np.flatnonzero(new), len(order)])
-    P, w = Z[first], counts.astype(np.float64)
-    if max_points is not None and len(P) > max_points:
-        from scipy.spatial import cKDTree
-
-        idx, _ = farthest_point_sample(P, max_points)
-        _, near = cKDTree(P[idx]).query(P)
-        P, w = P[idx], np.bincount(near, weights=w, minlength=len(idx))
+    given = cycle_ratio is not None
+    spec = activation_spec(activation)
+    Z, spreads, wide = _reading_coordinates(X, spec)
+    P, w = _merged_sample(Z, max_points)
     n = len(P)
     i, j, lengths, kind = sparse_graph(P)
     b0, spacing, bridges, labels = count_components(
@@ -580,32 +329,9 @@ def robust_betti_numbers(
         min_share=float(min_share),
         return_labels=True,
     )
-    betti = [b0]
     used = tuple(WIDE_CYCLE_RATIO if wide and not given else ratios_k)[:maxdim]
-    dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
-    ratios, never = [np.array([])], [0]
-    per_k = [n] * maxdim  # points each H_k was read from (above 4-D: the largest subsample)
-    if n > 2:
-        if kind == "mst":
-            dgms, per_k = _rips_per_component(P, lengths, labels, maxdim)
-        else:
-            D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
-            dgms = [
-                np.asarray(d, dtype=np.float64)
-                for d in ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"]
-            ]
-        for k in range(1, maxdim + 1):
-            d = dgms[k]
-            fin = np.isfinite(d[:, 1])
-            r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
-            ratios.append(r)
-            never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
-            betti.append(int(np.sum(r >= used[k - 1])))
-    else:
-        betti += [0] * maxdim
-        ratios += [np.array([])] * maxdim
-        never += [0] * maxdim
-    betti = np.asarray(betti, dtype=np.int64)
+    higher, dgms, ratios, never, per_k = _cycle_classes(P, (i, j, lengths, kind), labels, used)
+    betti = np.asarray([b0, *higher], dtype=np.int64)
     if not return_details:
         return betti
     sample = len(Z) if max_points is None else min(len(Z), max_points)
@@ -626,3 +352,90 @@ def robust_betti_numbers(
         "reading": "robust",
         "rule": RULE,
     }
+
+
+def _checked_rule(maxdim, bridge_ratio, cycle_ratio, min_share, max_points):
+    """The reading's settings, checked: -> maxdim, the H_k thresholds asked for (or
+    ``CYCLE_RATIO``), max_points; one InputError sentence for a setting out of range."""
+    maxdim = check_maxdim(maxdim)
+    ratios_k = tuple(
+        float(v) for v in np.atleast_1d(CYCLE_RATIO if cycle_ratio is None else cycle_ratio)
+    )
+    for v, what in [(float(bridge_ratio), "bridge_ratio"), *[(v, "cycle_ratio") for v in ratios_k]]:
+        if not np.isfinite(v) or v <= 1:
+            raise InputError(f"{what} must be a finite number > 1, got {v}")
+    if len(ratios_k) < maxdim:
+        raise InputError(f"cycle_ratio needs one ratio per dimension 1..{maxdim}")
+    if not np.isfinite(min_share) or not 0 <= min_share < 0.5:
+        raise InputError(f"min_share must be a number in [0, 0.5), got {min_share}")
+    if max_points is not None:
+        max_points = check_positive_int(max_points, "max_points", minimum=2)
+    return maxdim, ratios_k, max_points
+
+
+def _reading_coordinates(X, spec):
+    """Steps 1 and 2: the cloud in its activation's chart, whitened (the gain capped above
+    ``DELAUNAY_MAX_DIM``): -> Z (n, r), the principal spreads, whether r is that wide."""
+    Z, spreads = whiten(chart(X, spec), return_spreads=True)
+    wide = Z.shape[1] > DELAUNAY_MAX_DIM
+    if wide:  # a curved sheet in a wide layer: its small spreads are bends, not stretch
+        kept = spreads[: Z.shape[1]]  # the kept axes' spreads, largest first
+        Z = Z * (kept / np.maximum(kept, WIDE_WHITEN_FLOOR * kept[0]))
+    return Z, spreads, wide
+
+
+def _merged_sample(Z, max_points):
+    """The points read: one per cell of side ``DEDUPE_RTOL``, then at most ``max_points``
+    farthest points; -> P (m, r) and each point's weight (the points it stands for)."""
+    # one point per cell of side DEDUPE_RTOL (whitened units): float32 saturation repeats points
+    cells = np.floor((Z - Z.min(0)) / DEDUPE_RTOL).astype(np.int64)
+    order = np.lexsort(cells.T[::-1])
+    new = np.r_[True, (np.diff(cells[order], axis=0) != 0).any(1)]
+    first = order[new]
+    counts = np.diff(np.r_[np.flatnonzero(new), len(order)])
+    P, w = Z[first], counts.astype(np.float64)
+    if max_points is not None and len(P) > max_points:
+        from scipy.spatial import cKDTree
+
+        idx, _ = farthest_point_sample(P, max_points)
+        _, near = cKDTree(P[idx]).query(P)
+        P, w = P[idx], np.bincount(near, weights=w, minlength=len(idx))
+    return P, w
+
+
+def _cycle_classes(P, graph, labels, used):
+    """Step 3 for H_1..H_maxdim (maxdim = len(used)): the persistence diagrams and the
+    classes counted, with no scale.
+
+    ``graph``: (i, j, lengths, kind) from :func:`sparse_graph`; ``labels``: each point's
+    component (:func:`count_components`); ``used``: the death / birth each H_k needs.
+    Returns β_1..β_maxdim, the diagrams of H_0..H_maxdim, the ratios (a list indexed by k,
+    largest first), the classes that never die per k, and the points each H_k was read from.
+    """
+    from ripser import ripser
+    from scipy.sparse import coo_matrix
+
+    i, j, lengths, kind = graph
+    n, maxdim = len(P), len(used)
+    betti = []
+    dgms = [np.array([[0.0, np.inf]])] + [np.zeros((0, 2))] * maxdim
+    ratios, never = [np.array([])], [0]
+    per_k = [n] * maxdim  # points each H_k was read from (above 4-D: the largest subsample)
+    if n <= 2:
+        return [0] * maxdim, dgms, ratios + [np.array([])] * maxdim, never + [0] * maxdim, per_k
+    if kind == "mst":
+        dgms, per_k = rips_per_component(P, lengths, labels, maxdim)
+    else:
+        D = coo_matrix((lengths, (i, j)), shape=(n, n)).tocsr()
+        dgms = [
+            np.asarray(d, dtype=np.float64)
+            for d in ripser(D, maxdim=maxdim, distance_matrix=True)["dgms"]
+        ]
+    for k in range(1, maxdim + 1):
+        d = dgms[k]
+        fin = np.isfinite(d[:, 1])
+        r = np.sort(d[fin, 1] / np.maximum(d[fin, 0], 1e-300))[::-1]
+        ratios.append(r)
+        never.append(int(np.sum(~fin)))  # flag-complex artefacts: never killed, not counted
+        betti.append(int(np.sum(r >= used[k - 1])))
+    return betti, dgms, ratios, never, per_k
