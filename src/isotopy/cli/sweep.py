@@ -32,12 +32,17 @@ def _list(text: str, what: str, cast):
         ) from None
 
 
+# The training settings of a sweep grid that ``isotopy sweep`` takes as flags (defaults from
+# SweepGrid, which reads them from isotopy.train.config)
+SWEEP_FLAGS = ("steps", "lr", "batch_size", "optimizer", "test_size")
+
+
 def register(sub) -> None:
     from ..datasets import DATASETS
     from ..nn import ACTIVATIONS
     from ..sweep.executors import EXECUTORS
     from ..sweep.grid import SweepGrid
-    from ..train import OPTIMIZERS
+    from .train import add_device_flag, add_train_flags
 
     d = SweepGrid()
     p = add_command(
@@ -95,14 +100,10 @@ def register(sub) -> None:
         help="networks per grid cell (seeds SEED_START, SEED_START+1, ...)",
     )
     p.add_argument("--seed-start", type=int, default=0, help="first seed")
-    p.add_argument("--steps", type=int, default=d.steps, help="optimiser steps")
-    p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: all)")
-    p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
+    add_train_flags(p, SWEEP_FLAGS, d)
     p.add_argument(
         "--n-points", type=int, default=None, help="points per dataset (default: the dataset's own)"
     )
-    p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
     p.add_argument(
         "--data-seed",
         type=int,
@@ -134,6 +135,7 @@ def register(sub) -> None:
         metavar="auto|HOST:PORT",
         help="Ray cluster to use (default: start a local Ray instance)",
     )
+    add_device_flag(p)
     p.add_argument(
         "--compile",
         action="store_true",
@@ -149,9 +151,11 @@ def run(args) -> int:
     from ..errors import check_positive_int, lookup
     from ..sweep import SweepGrid, check_sweep_folder, grid_chunks, run_sweep, summarize
     from ..sweep.executors import EXECUTORS
+    from ..train import resolve_device
     from ._progress import progress_bar
 
     lookup(EXECUTORS, args.executor, "executor")
+    device = resolve_device(args.device)  # a device this machine lacks: refused here
     if args.ray_address is not None and args.executor != "ray":
         raise InputError("--ray-address needs --executor ray")
     seeds = check_positive_int(args.seeds, "--seeds")
@@ -195,6 +199,7 @@ def run(args) -> int:
             plot=not args.no_plot,
             progress=bar,
             compile=True if args.compile else None,
+            device=device,
         )
     s = summarize(table)
     cols = [c for c in s.columns if c.startswith("param_")]

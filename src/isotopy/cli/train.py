@@ -47,11 +47,60 @@ def add_data_args(p) -> None:
     )
 
 
+def add_train_flags(p, names, defaults) -> None:
+    """Add a ``--NAME`` flag for each named :class:`~isotopy.train.TrainConfig` field: its type
+    and help text from the field (:mod:`isotopy.train.config`), its default from the attribute
+    of ``defaults`` of that name (a ``TrainConfig`` or a ``SweepGrid``); ``--help`` shows the
+    default."""
+    from dataclasses import fields
+
+    from ..train import OPTIMIZERS, TrainConfig
+    from ..train.config import help_of
+
+    kinds = {f.name: str(f.type) for f in fields(TrainConfig)}
+    for name in names:
+        kind = kinds[name]
+        cast = int if "int" in kind else float if "float" in kind else str
+        extra = help_of(name)
+        if name == "optimizer":
+            extra["help"] += f": one of {', '.join(OPTIMIZERS)}"
+        p.add_argument(
+            "--" + name.replace("_", "-"), type=cast, default=getattr(defaults, name), **extra
+        )
+
+
+def add_device_flag(p) -> None:
+    from ..train.config import DEVICE
+
+    p.add_argument(
+        "--device",
+        default=DEVICE,
+        help="where to train: cpu, cuda, cuda:N, mps, or auto (CUDA or MPS when present)",
+    )
+
+
+# The settings of a run that ``isotopy train`` takes as flags, in the order --help lists them
+TRAIN_FLAGS = (
+    "steps",
+    "lr",
+    "batch_size",
+    "optimizer",
+    "seed",
+    "test_size",
+    "weight_penalty",
+    "l1",
+    "l2",
+    "contractive",
+    "edge_penalty",
+    "edge_start",
+    "edge_bound",
+)
+
+
 def register(sub) -> None:
     from ..nn import ACTIVATIONS
-    from ..train import OPTIMIZERS, TrainConfig
+    from ..train import TrainConfig
 
-    d = TrainConfig()
     p = add_command(
         sub,
         "train",
@@ -68,48 +117,8 @@ def register(sub) -> None:
     p.add_argument(
         "--activation", default="tanh", metavar="NAME", help=f"one of: {', '.join(ACTIVATIONS)}"
     )
-    p.add_argument("--steps", type=int, default=d.steps, help="optimiser steps")
-    p.add_argument("--lr", type=float, default=d.lr, help="learning rate")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: all)")
-    p.add_argument("--optimizer", default=d.optimizer, help=f"one of: {', '.join(OPTIMIZERS)}")
-    p.add_argument("--seed", type=int, default=d.seed, help="seed for data, split and init")
-    p.add_argument("--test-size", type=float, default=d.test_size, help="held-out fraction")
-    p.add_argument(
-        "--weight-penalty",
-        type=float,
-        default=d.weight_penalty,
-        metavar="LAMBDA",
-        help="add λ·Σ(|W|²+|b|²) of the hidden layers to the loss",
-    )
-    p.add_argument(
-        "--edge-penalty",
-        type=float,
-        default=d.edge_penalty,
-        metavar="LAMBDA",
-        help="add λ·mean Σ max(|z| - c, 0)² over the pre-activations z of tanh / sigmoid units: "
-        "keeps the points off the edges of the tanh square so pictures stay readable "
-        f"(default {d.edge_penalty:g}; 0 trains plainly, and tanh layers then saturate)",
-    )
-    p.add_argument(
-        "--edge-start",
-        type=float,
-        default=d.edge_start,
-        metavar="SHARE",
-        help="the share of the steps trained plainly before the edge penalty joins "
-        f"(default {d.edge_start:g}: the network first finds how to separate its data)",
-    )
-    p.add_argument(
-        "--edge-bound",
-        type=float,
-        default=d.edge_bound,
-        metavar="C",
-        help=f"the edge penalty's bound c on |pre-activation| (default {d.edge_bound:g})",
-    )
-    p.add_argument(
-        "--device",
-        default="cpu",
-        help="where to train: cpu, cuda, cuda:N, mps, or auto (CUDA or MPS when present)",
-    )
+    add_train_flags(p, TRAIN_FLAGS, TrainConfig())
+    add_device_flag(p)
     p.add_argument(
         "--compile",
         action="store_true",
@@ -141,10 +150,8 @@ def run(args) -> int:
         check_positive_int(args.batch_size, "--batch-size")
     import math
 
-    for flag, value in (
-        ("--weight-penalty", args.weight_penalty),
-        ("--edge-penalty", args.edge_penalty),
-    ):
+    for name in ("weight_penalty", "l1", "l2", "contractive", "edge_penalty"):
+        flag, value = "--" + name.replace("_", "-"), getattr(args, name)
         if not (math.isfinite(value) and value >= 0):
             raise InputError(f"{flag} must be a finite number >= 0, got {value}")
     if not (math.isfinite(args.edge_bound) and args.edge_bound > 0):
@@ -173,16 +180,7 @@ def run(args) -> int:
             hidden=hidden,
             activation=args.activation,
             dataset_params=params,
-            steps=args.steps,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            optimizer=args.optimizer,
-            seed=args.seed,
-            test_size=args.test_size,
-            weight_penalty=args.weight_penalty,
-            edge_penalty=args.edge_penalty,
-            edge_bound=args.edge_bound,
-            edge_start=args.edge_start,
+            **{name: getattr(args, name) for name in TRAIN_FLAGS},
             progress=bar,
             compile=args.compile,
             device=device,

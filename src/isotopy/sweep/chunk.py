@@ -23,6 +23,7 @@ import torch
 from ..datasets import DATASETS, make_dataset
 from ..nn import Network
 from ..train import accuracy, fit, train_test_split
+from ..train.config import DEVICE
 from ..train.penalties import contractive_penalty
 
 __all__ = ["run_chunk", "dense_grid"]
@@ -65,7 +66,8 @@ def run_chunk(spec: dict) -> list[dict]:
     ----------
     spec : dict
         A chunk from :func:`grid_chunks` (dataset, params, depth, width, activation,
-        contractive, seeds, training settings, id).
+        contractive, seeds, training settings, id), and optionally how and where to train
+        (``compile``, ``device``: see :func:`isotopy.fit`).
 
     Returns
     -------
@@ -105,6 +107,7 @@ def _run(spec: dict) -> list[dict]:
         y_test=yte if len(yte) else None,
         penalty=contractive_penalty(lam) if lam > 0 else None,
         compile=spec.get("compile"),
+        device=spec.get("device", DEVICE),
     )
     labels_fn = DATASETS[spec["dataset"]].labels_fn
     dense = np.full(len(seeds), np.nan)

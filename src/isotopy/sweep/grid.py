@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field, fields
 from ..datasets import DATASETS, dataset_params
 from ..errors import InputError, check_positive_int, lookup
 from ..nn import get_activation
-from ..train import OPTIMIZERS
+from ..train import ENGINE, OPTIMIZERS
+from ..train.config import SWEEP_STEPS
 
 __all__ = ["SweepGrid", "grid_cells", "grid_chunks"]
 
@@ -45,14 +46,16 @@ class SweepGrid:
     widths: tuple = (2, 3, 4)
     depths: tuple = (1,)
     activations: tuple = ("tanh",)
-    contractive: tuple = (0.0,)  # λ of the contractive penalty; 0 trains without it
+    # λ of the contractive penalty; 0 trains without it
+    contractive: tuple = (ENGINE.contractive,)
     seeds: tuple = tuple(range(10))  # network seeds: initialisation and mini-batch order
     n_points: int | None = None  # None: each dataset's default size
-    steps: int = 2000  # enough for 3-unit tanh nets on disc_annulus (a sweep has many seeds)
-    lr: float = 0.02  # the same default as TrainConfig
-    batch_size: int | None = None  # full batch: tiny sets cost nothing per point
-    optimizer: str = "adam"
-    test_size: float = 0.25
+    # the training settings: the engine's defaults (isotopy.train.config), sweeps train plainly
+    steps: int = SWEEP_STEPS
+    lr: float = ENGINE.lr
+    batch_size: int | None = ENGINE.batch_size
+    optimizer: str = ENGINE.optimizer
+    test_size: float = ENGINE.test_size
     data_seed: int = 0  # one data set (and split) per cell, shared by all its seeds
     chunk_size: int = 100  # networks trained as one batch and saved as one chunk file
     dense_points: int = 20000  # points of the dense grid over the continuous sets

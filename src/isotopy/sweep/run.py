@@ -21,6 +21,8 @@ from pathlib import Path
 
 from ..errors import InputError, lookup
 from ..files import atomic_write
+from ..train import resolve_device
+from ..train.config import DEVICE
 from .executors import EXECUTORS
 from .grid import SweepGrid, grid_chunks
 
@@ -79,6 +81,7 @@ def run_sweep(
     plot: bool = True,
     progress: Callable[[int, int], None] | None = None,
     compile: bool | None = None,
+    device=DEVICE,
 ):
     """Train every network of ``grid`` and write the results table into ``out``.
 
@@ -102,6 +105,11 @@ def run_sweep(
         worth it for large chunks; None: fit's own rule). Not part of the grid: a sweep may
         be resumed with another setting (its chunks then differ at float level, see
         ``docs/sweeps.md``).
+    device : str or torch.device
+        Where every chunk trains: "cpu" (default), "cuda", "cuda:N", "mps" or "auto"; a
+        device this machine does not have is refused (InputError) before anything is
+        written. Not part of the grid either: results agree across devices to float
+        tolerance, not bit for bit.
 
     Returns
     -------
@@ -111,6 +119,7 @@ def run_sweep(
     import pandas as pd
 
     run = lookup(EXECUTORS, executor, "executor")
+    device = str(resolve_device(device))  # refused before anything is written
     out = Path(out)
     resuming = check_sweep_folder(out, grid)
     if executor == "ray" and ray_address not in (None, "auto"):
@@ -133,7 +142,7 @@ def run_sweep(
         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n"),
     )
     todo = [
-        {**c, "compile": compile}
+        {**c, "compile": compile, "device": device}
         for c in chunks
         if not (chunk_dir / f"{c['id']}.parquet").is_file()
     ]

@@ -1,11 +1,12 @@
 """Training: the :class:`Trainer` engine, ``fit`` for one or many networks, its ``History``,
-and runs saved as folders."""
+and runs saved as folders; every training default is written once, in :mod:`.config`."""
 
-from .fit import OPTIMIZERS, accuracy, fit
+from .config import ENGINE, TrainConfig
+from .fit import OPTIMIZERS, fit
 from .history import History
+from .metrics import accuracy
 from .runs import (
     Run,
-    TrainConfig,
     atomic_dir,
     is_run,
     load_run,
@@ -25,6 +26,7 @@ __all__ = [
     "History",
     "Run",
     "TrainConfig",
+    "ENGINE",
     "train_run",
     "run_of",
     "save_run",

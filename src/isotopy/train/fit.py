@@ -9,44 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-import torch
-
 from ..errors import check_positive_int
+from .config import DEVICE, ENGINE
 from .history import History
-from .penalties import EDGE_BOUND, EDGE_START, edge_step
+from .metrics import accuracy
+from .penalties import edge_step
 from .trainer import OPTIMIZERS, Trainer, batch_indices
 
 __all__ = ["fit", "OPTIMIZERS", "accuracy", "batch_indices"]
-
-
-@torch.no_grad()
-def accuracy(net, X, y, *, block: int = 1 << 20) -> np.ndarray:
-    """Accuracy of each network on (X, y) by its head's rule: (N,) float64.
-
-    Points are evaluated in blocks so that N * points stays near ``block`` (memory stays
-    bounded for thousands of networks on large grids); a head that classifies each point by
-    the others (k-NN) sees the whole set at once.
-    """
-    device = next(net.parameters()).device
-    if isinstance(X, torch.Tensor):
-        X = X.detach().float().to(device)
-    else:
-        X = torch.as_tensor(np.asarray(X, dtype=np.float32), device=device)
-    y = torch.as_tensor(y).long().to(device)
-    if X.dim() == 1:
-        X = X[:, None]
-    if net.head.type_name != "linear":
-        _, labels = net.head.loss_and_labels(net.outputs(X), y)
-        return (labels == y).double().mean(-1).cpu().numpy()
-    if X.dim() == 3:  # (N, B, d): each network its own points
-        return (net.labels(net(X)) == y).double().mean(-1).cpu().numpy()
-    step = max(1, block // max(net.n_networks, 1))
-    correct = torch.zeros(net.n_networks, dtype=torch.float64, device=device)
-    for a in range(0, len(X), step):
-        out = net.outputs(X[a : a + step].T.contiguous().T)  # point-last, as in training
-        correct += (net.labels(out) == y[a : a + step]).sum(-1)
-    return (correct / max(len(X), 1)).cpu().numpy()
 
 
 def fit(
@@ -54,26 +24,29 @@ def fit(
     X,
     y,
     *,
-    steps: int = 3000,
-    lr: float = 0.02,
-    batch_size: int | None = None,
-    optimizer: str = "adam",
-    seed=0,
-    record_every: int | None = None,
+    steps: int = ENGINE.steps,
+    lr: float = ENGINE.lr,
+    batch_size: int | None = ENGINE.batch_size,
+    optimizer: str = ENGINE.optimizer,
+    seed=ENGINE.seed,
+    record_every: int | None = ENGINE.record_every,
     X_test=None,
     y_test=None,
     penalty: Callable | None = None,
     progress: Callable[[int, int], None] | None = None,
-    contractive: float = 0.0,
-    weight_penalty: float = 0.0,
-    edge_penalty: float = 0.0,
-    edge_bound: float = EDGE_BOUND,
-    edge_start: float = EDGE_START,
+    contractive: float = ENGINE.contractive,
+    weight_penalty: float = ENGINE.weight_penalty,
+    l1: float = ENGINE.l1,
+    l2: float = ENGINE.l2,
+    edge_penalty: float = ENGINE.edge_penalty,  # off: the engine is plain (see .config)
+    edge_bound: float = ENGINE.edge_bound,
+    edge_start: float = ENGINE.edge_start,
     compile: bool | None = None,
     backend: str | None = None,
-    device="cpu",
+    device=DEVICE,
 ) -> History:
-    """Train ``net`` in place and return its :class:`History`.
+    """Train ``net`` in place and return its :class:`History`; every default is that of
+    ``ENGINE`` (:mod:`isotopy.train.config`), where each is written once.
 
     Parameters
     ----------
@@ -81,10 +54,8 @@ def fit(
         Holds N >= 1 networks; all are trained on the same data, each on its own loss.
     X : array, shape (n, d)
     y : array of int, shape (n,)
-    steps : int
-        Optimiser steps.
-    lr : float
-        Learning rate.
+    steps, lr : int, float
+        Optimiser steps; learning rate.
     batch_size : int or None
         Mini-batch size; None trains on the full set each step.
     optimizer : {"adam", "sgd", "rmsprop"}
@@ -102,17 +73,18 @@ def fit(
         training and (N, B, d) with mini-batches.
     progress : callable, optional
         Called as ``progress(step, steps)`` after every step.
-    contractive : float
-        λ of a contractive penalty λ · mean ||∂h/∂x||_F^2 over the hidden layers
-        (:func:`isotopy.train.penalties.contractive_penalty`), added to ``penalty``.
-    weight_penalty : float
-        λ of the weight penalty λ · Σ(|W|² + |b|²) over the hidden layers
-        (:func:`isotopy.train.penalties.weight_penalty`), added to ``penalty``.
+    contractive, weight_penalty, l1, l2 : float
+        Strengths of the library's penalties (:mod:`isotopy.train.penalties`), added to
+        ``penalty``: a contractive penalty λ · mean ||∂h/∂x||_F^2 over the hidden layers; a
+        weight penalty λ · Σ(|W|² + |b|²) over the hidden layers; L1 and L2 regularisation
+        (TensorFlow Playground's) λ1 · Σ|w| and λ2 · Σw²/2 over the weights of every affine
+        stage, the read-out included, biases not.
     edge_penalty, edge_bound, edge_start : float
         λ and bound c of the edge penalty λ · mean Σ max(|z| - c, 0)² on bounded units'
         pre-activations (:func:`isotopy.train.penalties.edge_penalty`; keeps pictures
         readable, ``docs/readable.md``), added from step ``edge_start · steps`` on and rising
-        linearly to λ at the last step.
+        linearly to λ at the last step. Off unless asked: ``fit`` is the plain engine, where a
+        run (:class:`~isotopy.train.TrainConfig`, ``isotopy train``) has it on by default.
     compile : bool or None
         True: run each step as generated code (the "compiled" backend of
         :mod:`isotopy.train.backends`: the fused C kernel for float32 networks of affine and
@@ -151,6 +123,8 @@ def fit(
         penalty=penalty,
         contractive=contractive,
         weight_penalty=weight_penalty,
+        l1=l1,
+        l2=l2,
         edge_penalty=edge_penalty,
         edge_bound=edge_bound,
         edge_from=edge_step(steps, edge_start),

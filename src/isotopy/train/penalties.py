@@ -13,6 +13,13 @@ stages before the read-out,
 
 which shrinks every weight, whether or not it saturates a unit.
 
+L1 and L2 regularisation (TensorFlow Playground's "Regularization: L1 / L2" with a rate):
+with w ranging over the weights of every affine stage, the read-out included, and no bias
+(as Playground does),
+
+    P = λ1 · Σ |w|        (L1: drives small weights to exactly 0)
+    P = λ2 · Σ w² / 2     (L2: its gradient is λ2 · w, the "weight decay" of plain SGD).
+
 Edge penalty (keeps bounded hidden layers readable): with z_l the pre-activation of the l-th
 bounded activation stage (tanh, sigmoid), s its slope in tanh units (tanh: 1, sigmoid: 1/2,
 since sigmoid(z) = (1 + tanh(z/2)) / 2) and c the bound,
@@ -44,11 +51,14 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
+from .config import EDGE_BOUND, EDGE_START  # training defaults, written in .config
 
 __all__ = [
     "contractive_penalty",
     "jacobian_frobenius_sq",
     "weight_penalty",
+    "l1_penalty",
+    "l2_penalty",
     "edge_penalty",
     "EDGE_BOUND",
     "EDGE_SLOPE",
@@ -59,13 +69,7 @@ __all__ = [
 
 EXACT_MAX_DIM = 8  # inputs up to this many dimensions get the exact penalty
 PROJECTIONS = 4  # random directions of the estimate per step
-EDGE_BOUND = 1.5  # |pre-activation| in tanh units beyond which the edge penalty acts
 EDGE_SLOPE = {"tanh": 1.0, "sigmoid": 0.5}  # bounded activations, pre-activation in tanh units
-# the share of training done before the edge penalty joins (then rising linearly to full
-# strength at the last step): from the start it holds 2 to 4 of 10 3-unit disc networks in a
-# 2-unit-like band, joined at full strength halfway it undoes the two curves' separation;
-# ramped in over the second half, 10 of 10 disc networks separate (docs/readable.md)
-EDGE_START = 0.5
 
 
 def jacobian_frobenius_sq(
@@ -99,6 +103,13 @@ def jacobian_frobenius_sq(
     return torch.stack(per_layer).mean(0) * scale
 
 
+def _strength(value, what: str) -> float:
+    lam = float(value)
+    if not np.isfinite(lam) or lam < 0:
+        raise InputError(f"{what} must be a finite number >= 0, got {lam}")
+    return lam
+
+
 def contractive_penalty(
     strength: float,
     *,
@@ -119,9 +130,7 @@ def contractive_penalty(
     seed : int
         Seed of the random directions.
     """
-    lam = float(strength)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"the contractive strength must be a finite number >= 0, got {lam}")
+    lam = _strength(strength, "the contractive strength")
     gen = torch.Generator().manual_seed(int(seed))
 
     def penalty(net, xb):
@@ -129,6 +138,31 @@ def contractive_penalty(
         if m is None and net.d_in > exact_max_dim:
             m = PROJECTIONS
         return lam * jacobian_frobenius_sq(net, xb, projections=m, generator=gen)
+
+    penalty.strength = lam
+    return penalty
+
+
+def _affine_sum(net, xb, term, *, readout: bool, biases: bool) -> torch.Tensor:
+    """Σ term(p) over the weights (and biases, if ``biases``) of the network's affine
+    stages (the read-out too, if ``readout``), per network: (N,)."""
+    from ..nn.stages import Affine
+
+    stages = list(net.stages) if readout else list(net.stages)[:-1]
+    total = xb.new_zeros(net.n_networks)
+    for st in stages:
+        if isinstance(st, Affine):
+            total = total + term(st.weight).sum(dim=(1, 2))
+            if biases:
+                total = total + term(st.bias).sum(-1)
+    return total
+
+
+def _weight_norm_penalty(strength, what, term, *, readout, biases):
+    lam = _strength(strength, what)
+
+    def penalty(net, xb):
+        return lam * _affine_sum(net, xb, term, readout=readout, biases=biases)
 
     penalty.strength = lam
     return penalty
@@ -143,21 +177,39 @@ def weight_penalty(strength: float) -> Callable[[object, torch.Tensor], torch.Te
     strength : float
         λ >= 0.
     """
-    from ..nn.stages import Affine
+    return _weight_norm_penalty(
+        strength, "the weight penalty", torch.square, readout=False, biases=True
+    )
 
-    lam = float(strength)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"the weight penalty must be a finite number >= 0, got {lam}")
 
-    def penalty(net, xb):
-        total = 0.0
-        for st in list(net.stages)[:-1]:
-            if isinstance(st, Affine):
-                total = total + st.weight.pow(2).sum(dim=(1, 2)) + st.bias.pow(2).sum(-1)
-        return lam * total if torch.is_tensor(total) else xb.new_zeros(net.n_networks)
+def l1_penalty(rate: float) -> Callable[[object, torch.Tensor], torch.Tensor]:
+    """A ``penalty(net, xb) -> (N,)`` callable for ``fit``: L1 regularisation
+    λ1 · Σ |w| over the weights of every affine stage, the read-out included, biases not
+    (TensorFlow Playground's L1). Its gradient is λ1 · sign(w) (0 at w = 0).
 
-    penalty.strength = lam
-    return penalty
+    Parameters
+    ----------
+    rate : float
+        λ1 >= 0.
+    """
+    return _weight_norm_penalty(rate, "the L1 rate", torch.abs, readout=True, biases=False)
+
+
+def _half_square(w: torch.Tensor) -> torch.Tensor:
+    return 0.5 * w.square()
+
+
+def l2_penalty(rate: float) -> Callable[[object, torch.Tensor], torch.Tensor]:
+    """A ``penalty(net, xb) -> (N,)`` callable for ``fit``: L2 regularisation
+    λ2 · Σ w² / 2 over the weights of every affine stage, the read-out included, biases not
+    (TensorFlow Playground's L2). Its gradient is λ2 · w.
+
+    Parameters
+    ----------
+    rate : float
+        λ2 >= 0.
+    """
+    return _weight_norm_penalty(rate, "the L2 rate", _half_square, readout=True, biases=False)
 
 
 def edge_step(steps: int, start: float = EDGE_START) -> int:
@@ -185,9 +237,7 @@ def edge_penalty(
     bound : float
         c > 0, in tanh units of pre-activation.
     """
-    lam, c = float(strength), float(bound)
-    if not np.isfinite(lam) or lam < 0:
-        raise InputError(f"the edge penalty must be a finite number >= 0, got {lam}")
+    lam, c = _strength(strength, "the edge penalty"), float(bound)
     if not np.isfinite(c) or c <= 0:
         raise InputError(f"the edge penalty's bound must be a finite number > 0, got {c}")
 
@@ -208,5 +258,11 @@ def edge_penalty(
 
 
 # Penalties by name, each a factory strength -> penalty(net, xb) -> (N,): what the explorer
-# offers.
-PENALTIES = {"contractive": contractive_penalty, "weight": weight_penalty, "edge": edge_penalty}
+# offers ("l1", "l2": Playground's regularisation, the strength being its rate).
+PENALTIES = {
+    "contractive": contractive_penalty,
+    "weight": weight_penalty,
+    "edge": edge_penalty,
+    "l1": l1_penalty,
+    "l2": l2_penalty,
+}

@@ -26,9 +26,9 @@ from ..datasets import load_points, make_dataset
 from ..errors import InputError, check_positive_int
 from ..files import atomic_dir
 from ..nn import Network
+from .config import DEVICE, TrainConfig
 from .fit import fit
 from .history import History
-from .penalties import EDGE_BOUND, EDGE_START
 
 __all__ = [
     "TrainConfig",
@@ -43,26 +43,6 @@ __all__ = [
 ]
 
 FORMAT = 1
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run besides the network's architecture."""
-
-    steps: int = 3000  # enough for width-3 tanh nets to separate disc_annulus completely
-    lr: float = 0.02  # Adam on nets this small is stable well above the usual 1e-3
-    batch_size: int | None = None  # full batch: a few hundred points cost nothing
-    optimizer: str = "adam"
-    seed: int = 0  # one seed for data, split, initialisation and batch order
-    record_every: int | None = None  # None: about 100 snapshots, enough for smooth replay
-    test_size: float = 0.25  # held-out fraction reported beside training accuracy
-    weight_penalty: float = 0.0  # λ·Σ(|W|²+|b|²) of hidden layers
-    # λ of the edge penalty: a run is made to be looked at, so it keeps its points off the edges
-    # of the tanh square (fit itself, the plain engine, trains without it); measured in
-    # docs/readable.md: same verdicts as without it on the essay's datasets
-    edge_penalty: float = 1.0
-    edge_bound: float = EDGE_BOUND  # tanh(1.5) = 0.905: clear of the edge band |tanh| > 0.95
-    edge_start: float = EDGE_START  # a plain first half finds the separation, then the penalty
 
 
 @dataclass
@@ -141,7 +121,7 @@ def train_run(
     net: Network | None = None,
     progress=None,
     compile: bool = False,
-    device="cpu",
+    device=DEVICE,
     **train_kwargs,
 ) -> Run:
     """Make or load data, split it, build a network, train it.
@@ -159,7 +139,8 @@ def train_run(
     dataset_params : dict, optional
         The generator's own parameters.
     train : TrainConfig, optional
-        Training settings; keyword arguments override its fields.
+        Training settings (default: ``TrainConfig()``, :mod:`isotopy.train.config`); keyword
+        arguments override its fields.
     net : Network, optional
         A network to train instead of building one.
     compile, device
@@ -200,7 +181,10 @@ def train_run(
         X_test=Xte if len(Xte) else None,
         y_test=yte if len(yte) else None,
         progress=progress,
+        contractive=train.contractive,
         weight_penalty=train.weight_penalty,
+        l1=train.l1,
+        l2=train.l2,
         edge_penalty=train.edge_penalty,
         edge_bound=train.edge_bound,
         edge_start=train.edge_start,

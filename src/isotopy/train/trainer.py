@@ -34,8 +34,10 @@ import torch
 
 from ..errors import InputError, check_positive_int, lookup
 from .backends import backend_for, step_objective
+from .config import DEVICE, ENGINE
 from .history import History
-from .penalties import EDGE_BOUND
+from .metrics import accuracy
+from .penalties import PENALTIES
 
 __all__ = ["Trainer", "OPTIMIZERS", "batch_indices", "resolve_device", "as_data"]
 
@@ -89,10 +91,12 @@ def batch_indices(seeds, step: int, size: int, n: int) -> torch.Tensor:
 
 def resolve_device(device) -> torch.device:
     """A torch device from ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or ``"auto"``
-    (CUDA when present, else Apple's MPS when present, else the CPU)."""
+    (CUDA when present, else Apple's MPS when present, else the CPU); a device this machine
+    does not have is refused in one sentence (InputError). ``"meta"`` (tensors without
+    values) is taken too, for tests of where tensors go."""
     if isinstance(device, torch.device):
         return device
-    name = "cpu" if device is None else str(device)
+    name = DEVICE if device is None else str(device)
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -102,12 +106,25 @@ def resolve_device(device) -> torch.device:
         dev = torch.device(name)
     except RuntimeError:
         raise InputError(f"unknown device {name!r}; use cpu, cuda, cuda:N, mps or auto") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError("device 'cuda' was asked for, but this machine has no CUDA device")
-    if dev.type == "mps":
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError(f"device {name!r} was asked for, but this machine has no CUDA device")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise InputError(
+                f"device {name!r} was asked for, but this machine has {count} CUDA "
+                f"device{'s' if count != 1 else ''} (cuda:0 to cuda:{count - 1})"
+            )
+    elif dev.type == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
             raise InputError("device 'mps' was asked for, but it is not available here")
+    elif dev.type not in ("cpu", "meta"):
+        available = getattr(getattr(torch, dev.type, None), "is_available", None)
+        if available is None or not available():
+            raise InputError(
+                f"device {name!r} is not available here; use cpu, cuda, cuda:N, mps or auto"
+            )
     return dev
 
 
@@ -168,8 +185,11 @@ class Trainer:
         Seed of the mini-batch order; an int s gives network i the seed s + i.
     penalty : callable, optional
         ``penalty(net, xb) -> (N,)`` added to each network's loss.
-    contractive, weight_penalty, edge_penalty : float
-        λ of the penalties of :mod:`isotopy.train.penalties` added to ``penalty``.
+    contractive, weight_penalty, l1, l2, edge_penalty : float
+        λ of the penalties of :mod:`isotopy.train.penalties` added to ``penalty``: l1 and
+        l2 are the rates of L1 and L2 regularisation, λ1 · Σ|w| and λ2 · Σw²/2 over the
+        weights of every affine stage (read-out included, biases not). Every default comes
+        from ``isotopy.train.config.ENGINE`` (the edge penalty off).
     edge_bound : float
         The edge penalty's bound c (|pre-activation| in tanh units).
     edge_from, edge_full : int
@@ -197,15 +217,17 @@ class Trainer:
         X,
         y,
         *,
-        lr: float = 0.02,
-        optimizer: str = "adam",
-        batch_size: int | None = None,
-        seed=0,
+        lr: float = ENGINE.lr,
+        optimizer: str = ENGINE.optimizer,
+        batch_size: int | None = ENGINE.batch_size,
+        seed=ENGINE.seed,
         penalty: Callable | None = None,
-        contractive: float = 0.0,
-        weight_penalty: float = 0.0,
-        edge_penalty: float = 0.0,
-        edge_bound: float = EDGE_BOUND,
+        contractive: float = ENGINE.contractive,
+        weight_penalty: float = ENGINE.weight_penalty,
+        l1: float = ENGINE.l1,
+        l2: float = ENGINE.l2,
+        edge_penalty: float = ENGINE.edge_penalty,  # off: the engine is plain (see .config)
+        edge_bound: float = ENGINE.edge_bound,
         edge_from: int = 0,
         edge_full: int = 0,
         X_test=None,
@@ -214,7 +236,7 @@ class Trainer:
         max_snapshots: int | None = None,
         compile: bool | None = None,
         backend: str | None = None,
-        device="cpu",
+        device=DEVICE,
         quiet: bool = False,
     ):
         self.net = net
@@ -237,6 +259,8 @@ class Trainer:
             penalty,
             contractive=contractive,
             weight_penalty=weight_penalty,
+            l1=l1,
+            l2=l2,
             edge_penalty=edge_penalty,
             edge_bound=edge_bound,
             edge_from=edge_from,
@@ -282,30 +306,34 @@ class Trainer:
         *,
         contractive: float = 0.0,
         weight_penalty: float = 0.0,
+        l1: float = 0.0,
+        l2: float = 0.0,
         edge_penalty: float = 0.0,
-        edge_bound: float = EDGE_BOUND,
+        edge_bound: float = ENGINE.edge_bound,
         edge_from: int = 0,
         edge_full: int = 0,
     ) -> None:
-        """The penalty added to each network's loss: ``penalty`` plus the library's
-        contractive, weight and edge penalties of strengths ``contractive``,
-        ``weight_penalty`` and ``edge_penalty`` (the last with bound ``edge_bound``, from step
-        ``edge_from`` on, its strength rising linearly to the full ``edge_penalty`` at step
-        ``edge_full``: trained plainly first, a network finds how to separate its data, and
-        the penalty then eases its points back off the edges; switched on at full strength at
-        once, it can undo what the network found)."""
-        from .penalties import contractive_penalty
-        from .penalties import edge_penalty as edge_penalty_fn
-        from .penalties import weight_penalty as weight_penalty_fn
-
+        """The penalty added to each network's loss from the next step on: ``penalty`` plus
+        the library's penalties (:mod:`isotopy.train.penalties`) of the strengths given, each
+        off at 0 (here 0 means off, whatever the defaults of a new Trainer):
+        ``contractive``, ``weight_penalty``, the L1 and L2 rates ``l1`` (λ1 · Σ|w|) and
+        ``l2`` (λ2 · Σw²/2) over the weights of every affine stage, and ``edge_penalty`` with
+        bound ``edge_bound``, from step ``edge_from`` on, its strength rising linearly to the
+        full ``edge_penalty`` at step ``edge_full`` (trained plainly first, a network finds
+        how to separate its data, and the penalty then eases its points back off the edges;
+        switched on at full strength at once, it can undo what the network found)."""
         parts = [penalty] if penalty is not None else []
-        if contractive:
-            parts.append(contractive_penalty(contractive))
-        if weight_penalty:
-            parts.append(weight_penalty_fn(weight_penalty))
+        for name, strength in (
+            ("contractive", contractive),
+            ("weight", weight_penalty),
+            ("l1", l1),
+            ("l2", l2),
+        ):
+            if strength:
+                parts.append(PENALTIES[name](strength))
         self.edge_from = check_positive_int(edge_from, "edge_from", minimum=0)
         self.edge_full = max(check_positive_int(edge_full, "edge_full", minimum=0), self.edge_from)
-        self._edge = edge_penalty_fn(edge_penalty, bound=edge_bound) if edge_penalty else None
+        self._edge = PENALTIES["edge"](edge_penalty, bound=edge_bound) if edge_penalty else None
         if not parts:
             self.penalty = None
         elif len(parts) == 1:
@@ -520,8 +548,6 @@ class Trainer:
 
     def history(self) -> History:
         """The run so far as a :class:`History` (a final snapshot is taken if needed)."""
-        from .fit import accuracy
-
         self.record()
         loss, acc = self.curves()
         return History(

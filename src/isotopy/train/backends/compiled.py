@@ -14,8 +14,9 @@ Its formulas, for float32 networks (float64 ones compile with the exact function
 - affine maps as Σ_j W_ij x_j + b_i in element-wise products, which torch.compile fuses
   with the activation around them into one loop, where a batched matmul would stay a
   separate, copy-laden call;
-- tanh by the rational formula of :mod:`.tanh` (within 4e-7), with d tanh / dx = 1 - tanh²
-  from the saved output;
+- activations by their compiled form in the one activation table (:mod:`.activations`):
+  tanh by the rational formula of :mod:`.tanh` (within 4e-7), with d tanh / dx = 1 - tanh²
+  from the saved output (:class:`~.tanh.TanhRational`), the others by their torch formula;
 - the binary cross-entropy of one logit as max(u, 0) + log(1 + e^-|u|), u = (1 - 2t) z, with
   the logarithm as a series (:func:`log1p_exp_neg_abs`), which generated code evaluates
   several times faster than its vectorised log1p; its gradient is sigmoid(z) - t.
@@ -38,11 +39,12 @@ import warnings
 
 import torch
 
+from .activations import FORMS
 from .eager import loss_hits as eager_loss_hits
-from .eager import walk
-from .tanh import tanh_rational
+from .eager import point_last, walk
+from .tanh import TanhRational
 
-__all__ = ["objective", "FORMULAS", "SAVE_OPS", "log1p_exp_neg_abs"]
+__all__ = ["objective", "FORMULAS", "SAVE_OPS", "log1p_exp_neg_abs", "TanhRational"]
 
 _CODE: dict[str, types.CodeType] = {}  # one code object per architecture and data shape
 # Let the C++ compiler fuse a multiply and an add into one FMA instruction (one rounding
@@ -91,24 +93,6 @@ class BCEWithLogits(torch.autograd.Function):
         return grad * (torch.sigmoid(z) - t), None
 
 
-class TanhRational(torch.autograd.Function):
-    """tanh by :func:`~.tanh.tanh_rational`, with d tanh / dx = 1 - tanh² from the output,
-    so the compiled graph neither differentiates the polynomial nor recomputes it."""
-
-    @staticmethod
-    def forward(x):
-        return tanh_rational(x)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(output)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * (1 - y * y)
-
-
 def _affine(stage, x):
     # Σ_j W_ij x_j + b_i as element-wise products (fused with the activations around them)
     xt = x.transpose(1, 2).unsqueeze(1)  # (N, 1, d_in, B)
@@ -116,15 +100,13 @@ def _affine(stage, x):
     return out.transpose(1, 2)  # (N, B, d_out), stored as (N, d_out, B)
 
 
-def _tanh(stage, x):
-    xt = x.transpose(-1, -2)
-    y = TanhRational.apply(xt) if xt.dtype == torch.float32 else torch.tanh(xt)
-    return y.transpose(-1, -2)
-
-
-# (stage type name, activation name or None) -> formula(stage, h); other stages run their
-# own forward.
-FORMULAS = {("affine", None): _affine, ("activation", "tanh"): _tanh}
+# (stage type name, activation name or None) -> formula(stage, h): the affine maps above and
+# every activation's compiled form from the one activation table; other stages run their own
+# forward.
+FORMULAS = {
+    ("affine", None): _affine,
+    **{("activation", name): point_last(forms.compiled) for name, forms in FORMS.items()},
+}
 
 # Operations whose outputs compiled training keeps for the backward pass instead of
 # recomputing them there: the activations' last steps (the division of tanh_rational, tanh

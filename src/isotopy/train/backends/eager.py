@@ -1,11 +1,12 @@
-"""The eager backend: a training step op by op, with this backend's own tanh.
+"""The eager backend: a training step op by op, with this backend's own activation formulas.
 
 A step runs the network's stages one after another (:func:`walk`) and the read-out's loss.
-Every stage runs its own ``forward`` except tanh activations, which this backend evaluates
-as tanh(x) = 2·sigmoid(2x) - 1 with d tanh / dx = 1 - tanh² (:class:`FastTanh`): the same
-function as ``torch.tanh`` within 2e-7 in float32, about 3 times faster on the CPU for the
-large (N, B, d) tensors of batched training, where tanh is otherwise the most expensive
-operation of a step.
+Every stage runs its own ``forward`` except activations, which run this backend's formula
+from the one activation table (:mod:`.activations`, the ``eager`` form): the registry's torch
+formula for all but tanh, which this backend evaluates as tanh(x) = 2·sigmoid(2x) - 1 with
+d tanh / dx = 1 - tanh² (:class:`~.tanh.FastTanh`): the same function as ``torch.tanh``
+within 2e-7 in float32, about 3 times faster on the CPU for the large (N, B, d) tensors of
+batched training, where tanh is otherwise the most expensive operation of a step.
 """
 
 from __future__ import annotations
@@ -14,45 +15,22 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["FastTanh", "walk", "loss_hits", "FORMULAS"]
+from .activations import FORMS
+from .tanh import FastTanh
+
+__all__ = ["FastTanh", "walk", "loss_hits", "FORMULAS", "point_last"]
 
 
-class FastTanh(torch.autograd.Function):
-    """tanh(x) = 2·sigmoid(2x) - 1; backward (also twice), forward mode and vmap."""
-
-    generate_vmap_rule = True
-
-    @staticmethod
-    def forward(x):
-        return torch.sigmoid(x * 2.0).mul_(2.0).sub_(1.0)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(output)
-        ctx.save_for_forward(output)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return (
-            grad * (1 - y * y) if torch.is_grad_enabled() else torch.ops.aten.tanh_backward(grad, y)
-        )
-
-    @staticmethod
-    def jvp(ctx, tangent):
-        (y,) = ctx.saved_tensors
-        return tangent * (1 - y * y)
-
-
-def _point_last(fn: Callable) -> Callable:
-    # activations run in the point-last order (…, d, B) in which Affine stores its outputs
+def point_last(fn: Callable) -> Callable:
+    """``fn`` as a stage formula ``formula(stage, h)`` that runs in the point-last order
+    (…, d, B) in which Affine stores its outputs (as the Activation stage itself does)."""
     return lambda stage, h: fn(h.transpose(-1, -2)).transpose(-1, -2)
 
 
 # (stage type name, activation name or None) -> formula(stage, h); anything else runs the
 # stage's own forward.
 FORMULAS: dict[tuple[str, str | None], Callable] = {
-    ("activation", "tanh"): _point_last(FastTanh.apply),
+    ("activation", name): point_last(forms.eager) for name, forms in FORMS.items()
 }
 
 

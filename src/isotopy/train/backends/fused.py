@@ -16,9 +16,8 @@ Nothing of size (networks × points) is ever written to memory (each thread reus
 of a few rows of B points for the gradient sums, see below), which is what limits the
 code ``torch.compile`` generates for these graphs (see :mod:`.compiled`). The C source is
 generated from the network's stage list: affine stages as unrolled multiply-adds, each
-activation from this backend's own table of C formulas keyed by activation name
-(:data:`C_ACTIVATIONS`; tanh by the same rational formula as the torch.compile backend, with
-the same coefficients, :mod:`.tanh`); the
+activation by its C forms in the one activation table (:mod:`.activations`; tanh by the same
+rational formula as the torch.compile backend, with the same coefficients, :mod:`.tanh`); the
 exponential is e^x = 2^k·e^r with a degree-7 polynomial for e^r, which needs no library call.
 Widths are compile-time constants, so every loop over units is unrolled; the code works on
 GCC vector types of 8 points (one AVX2 register), three of them at a time.
@@ -47,10 +46,9 @@ import threading
 
 import torch
 
-from ...nn.activations import LEAKY_SLOPE
-from .tanh import TANH_CLAMP, TANH_P, TANH_Q
+from .activations import FORMS
 
-__all__ = ["supports", "kernel_source", "FusedStep", "load", "objective", "C_ACTIVATIONS"]
+__all__ = ["supports", "kernel_source", "FusedStep", "load", "objective"]
 
 # Nothing here assumes finite values (a diverging network's NaN or inf must reach ``fit``);
 # scheduling before register allocation, minding register pressure, interleaves the
@@ -122,16 +120,6 @@ static inline vf iso_exp_neg(vf x) {
     return p * (vf)bits;
 }
 
-/* tanh(x) = x P(x^2) / Q(x^2) on |x| <= TANH_CLAMP (isotopy.train.backends.tanh) */
-static inline vf iso_tanh(vf x) {
-    vf c = (vf){} + TANH_CLAMP;
-    x = vsel(x < -c, -c, vsel(x > c, c, x));
-    vf t = x * x;
-    vf num = TANH_NUM;
-    vf den = TANH_DEN;
-    return x * num / den;
-}
-
 static inline vf iso_neg_abs(vf x) { return vsel(x < 0.0f, x, -x); }
 
 static inline vf iso_sigmoid(vf x) {
@@ -157,38 +145,7 @@ static inline vf iso_log1p_exp_neg_abs(vf x) {
 
 /* NaN stays NaN (as in torch), so that a broken network shows in its loss */
 static inline vf iso_relu(vf x) { return vsel(x < 0.0f, (vf){}, x); }
-
-static inline vf iso_softplus(vf x) { return iso_relu(x) + iso_log1p_exp_neg_abs(x); }
-
-static inline vf iso_leaky(vf x, float a) { return vsel(x > 0.0f, x, x * a); }
-
-static inline vf iso_leaky_d(vf x, float a) {
-    return vsel(x > 0.0f, (vf){} + 1.0f, (vf){} + a);
-}
 """
-
-
-def _horner(coefs, var: str) -> str:
-    expr = f"{coefs[-1]!r}f"
-    for c in coefs[-2::-1]:
-        expr = f"({expr} * {var} + {c!r}f)"
-    return expr
-
-
-# Each activation as C expressions over vectors of points (type ``vf``, helpers from the
-# prelude above): the function in its input {x}, and its derivative in the input {x} and the
-# output {y}. The formulas may call helpers and use constants but no names of their own (the
-# kernel renames its per-point values v…, e…, t, u, m, z in the text it generates). An
-# activation without an entry trains through torch.compile instead.
-C_ACTIVATIONS: dict[str, tuple[str, str]] = {
-    "tanh": ("iso_tanh({x})", "1.0f - {y} * {y}"),
-    "sigmoid": ("iso_sigmoid({x})", "{y} * (1.0f - {y})"),
-    "softplus": ("iso_softplus({x})", "iso_sigmoid({x})"),
-    # relu'(0) = 0 and leaky_relu'(0) = the slope, as in torch's autograd
-    "relu": ("iso_relu({x})", "iso_leaky_d({x}, 0.0f)"),
-    "leaky_relu": (f"iso_leaky({{x}}, {LEAKY_SLOPE!r}f)", f"iso_leaky_d({{x}}, {LEAKY_SLOPE!r}f)"),
-    "identity": ("{x}", "((vf){{}} + 1.0f)"),
-}
 
 
 def _stage_kinds(net) -> list[tuple[str, object]] | None:
@@ -201,8 +158,9 @@ def _stage_kinds(net) -> list[tuple[str, object]] | None:
     for s in net.stages:
         if type(s) is Affine:
             kinds.append(("affine", s))
-        elif type(s) is Activation and s.act.name in C_ACTIVATIONS:
-            kinds.append(("act", C_ACTIVATIONS[s.act.name]))
+        elif type(s) is Activation and s.act.name in FORMS:
+            forms = FORMS[s.act.name]
+            kinds.append(("act", (forms.c_forward, forms.c_derivative)))
         else:
             return None
     return kinds
@@ -235,6 +193,153 @@ def supports(net) -> bool:
     )
 
 
+def _forward(kinds, widths) -> tuple[list[str], list[str]]:
+    """(per-network lines loading the parameters into registers, per-point forward lines):
+    v{s}_{j} is unit j after stage s (v0 the input), for LANES points at once; the loss, the
+    hits and the logit's delta e{last}_0 end the forward lines."""
+    fwd, pre = [], []
+    k = 0  # parameter tensors so far: P[k] and G[k] in net.parameters() order
+    for s, (kind, st) in enumerate(kinds, start=1):
+        d_prev, d = widths[s - 1], widths[s]
+        if kind != "affine":
+            fwd += [f"const vf v{s}_{j} = {st[0].format(x=f'v{s - 1}_{j}')};" for j in range(d)]
+            continue
+        for j in range(d):
+            for i in range(d_prev):
+                at = f"n * {d * d_prev} + {j * d_prev + i}"
+                pre.append(f"const float w{s}_{j}_{i} = P[{k}][{at}];")
+            pre.append(f"const float c{s}_{j} = P[{k + 1}][n * {d} + {j}];")
+            terms = " + ".join(f"w{s}_{j}_{i} * v{s - 1}_{i}" for i in range(d_prev))
+            fwd.append(f"const vf v{s}_{j} = c{s}_{j} + {terms};")
+        k += 2  # weight, bias
+    last = len(kinds)
+    fwd += [
+        f"const vf z = v{last}_0;",
+        "const vf u = z * (1.0f - 2.0f * t);",
+        # + (z - z): 0, or NaN where z is infinite, whose loss torch gives as NaN
+        "loss_acc += m * (iso_relu(u) + iso_log1p_exp_neg_abs(u) + (z - z));",
+        "hits_acc += vsel((z > 0.0f) == (t > 0.5f), m, (vf){});",
+        f"const vf e{last}_0 = (iso_sigmoid(z) - t) * (m * inv_b);",
+    ]
+    return pre, fwd
+
+
+def _backward(kinds, widths):
+    """(per-point backward lines, scratch rows, gradient sums).
+
+    e{s}_{j} is d loss / d v{s}_{j}. The per-point inputs and deltas of every affine stage go
+    to a per-network scratch row (in L1/L2 for a few thousand points, reused for every
+    network of a thread); a second pass (:func:`_gradient_pass`) sums their products into the
+    gradients, one output unit at a time, so that its few sums stay in registers (summing all
+    of them in the first pass spills them to the stack). ``rows`` maps the C name of a
+    per-point value to its scratch row; ``sums`` holds per (stage, unit) its inputs, its
+    delta, its weight gradients' targets and its bias gradient's target.
+    """
+    bwd, rows, sums = [], {}, []
+
+    def keep(name):
+        rows.setdefault(name, len(rows))
+        bwd.append(f"memcpy(S + {rows[name]} * Bp + b0, &{name}, sizeof(vf));")
+
+    last = len(kinds)
+    k = 2 * sum(kind == "affine" for kind, _ in kinds)
+    for s in range(last, 0, -1):
+        kind, st = kinds[s - 1]
+        d_prev, d = widths[s - 1], widths[s]
+        if kind != "affine":
+            if s > 1:
+                for j in range(d):
+                    x, y = f"v{s - 1}_{j}", f"v{s}_{j}"
+                    bwd.append(f"const vf e{s - 1}_{j} = e{s}_{j} * ({st[1].format(x=x, y=y)});")
+            continue
+        k -= 2
+        for j in range(d):
+            keep(f"e{s}_{j}")
+            sums.append(
+                (
+                    [f"v{s - 1}_{i}" for i in range(d_prev)],
+                    f"e{s}_{j}",
+                    [f"G[{k}][n * {d * d_prev} + {j * d_prev + i}]" for i in range(d_prev)],
+                    f"G[{k + 1}][n * {d} + {j}]",
+                )
+            )
+        for i in range(d_prev):
+            if f"v{s - 1}_{i}" not in rows:
+                keep(f"v{s - 1}_{i}")
+        if s > 1:
+            for i in range(d_prev):
+                terms = " + ".join(f"w{s}_{j}_{i} * e{s}_{j}" for j in range(d))
+                bwd.append(f"const vf e{s - 1}_{i} = {terms};")
+    return bwd, rows, sums
+
+
+def _gradient_pass(sums, rows) -> list[str]:
+    """The second pass: each unit's gradient sums over the scratch rows, flushed into doubles
+    every FLUSH vectors."""
+    out = []
+    for ins, delta, w_dst, b_dst in sums:
+        q_all = range(len(ins) + 1)
+        out += [
+            "    {",
+            f"      vf {', '.join(f'g{q} = {{}}' for q in q_all)};",
+            f"      double {', '.join(f'd{q} = 0.0' for q in q_all)};",
+            "      for (int64_t b0 = 0; b0 < Bp; b0 += LANES) {",
+            f"        vf e, {', '.join(f'x{q}' for q in range(len(ins)))};",
+            f"        memcpy(&e, S + {rows[delta]} * Bp + b0, sizeof(vf));",
+            *(
+                f"        memcpy(&x{q}, S + {rows[v]} * Bp + b0, sizeof(vf));"
+                for q, v in enumerate(ins)
+            ),
+            *(f"        g{q} += e * x{q};" for q in range(len(ins))),
+            f"        g{len(ins)} += e;",
+            "        if ((b0 / LANES) % FLUSH == FLUSH - 1 || b0 + LANES >= Bp) {",
+            *(f"          d{q} += iso_hsum(g{q}); g{q} = (vf){{}};" for q in q_all),
+            "        }",
+            "      }",
+            *(f"      {dst} = (float)d{q};" for q, dst in enumerate(w_dst)),
+            f"      {b_dst} = (float)d{len(ins)};",
+            "    }",
+        ]
+    return out
+
+
+_PER_POINT = re.compile(r"\b(v\d+_\d+|e\d+_\d+|z|u|t|m)\b")
+_GROUPS = [chr(ord("a") + g) for g in range(GROUPS)]
+
+
+def _interleaved(lines) -> list[str]:
+    """Each line once per group of LANES points, the groups' copies side by side."""
+    return [
+        _PER_POINT.sub(rf"\1_{g}", ln).replace("b0", f"(b0 + {k} * LANES)")
+        for ln in lines
+        for k, g in enumerate(_GROUPS)
+    ]
+
+
+def _loads(d_in) -> tuple[str, list[str], list[str]]:
+    """(the declaration of every group's inputs, labels and mask; the lines loading a full
+    step of points; the lines loading the last, partial step)."""
+    ins = [f"v0_{i}" for i in range(d_in)] + ["t"]
+    srcs = [f"X + xo + {i} * B" for i in range(d_in)] + ["Y + yo"]
+    declared = ", ".join(f"{v}_{g}" for g in _GROUPS for v in ins + ["m"])
+    full = [
+        f"memcpy(&{v}_{g}, {src} + b0 + {k} * LANES, sizeof(vf));"
+        for k, g in enumerate(_GROUPS)
+        for v, src in zip(ins, srcs)
+    ]
+    full += [f"m_{g} = (vf){{}} + 1.0f;" for g in _GROUPS]
+    tail = []
+    for k, g in enumerate(_GROUPS):
+        tail += [
+            "for (int l = 0; l < LANES; ++l) {",
+            f"  const int64_t p = b0 + {k} * LANES + l;",
+            *(f"  {v}_{g}[l] = p < B ? ({src})[p] : 0.0f;" for v, src in zip(ins, srcs)),
+            f"  m_{g}[l] = p < B ? 1.0f : 0.0f;",
+            "}",
+        ]
+    return declared, full, tail
+
+
 def kernel_source(net) -> str:
     """C++ source of the fused step for ``net``'s architecture (see the module docstring).
 
@@ -249,179 +354,59 @@ def kernel_source(net) -> str:
     kinds = _stage_kinds(net)
     if kinds is None:
         raise ValueError("this network has stages the fused kernel does not support")
-    d_in = net.d_in
-    n_params = 0  # parameter tensors so far: P[k] and G[k] in net.parameters() order
-    widths = [d_in]
+    widths = [net.d_in]
     for kind, s in kinds:
         widths.append(s.d_out if kind == "affine" else widths[-1])
-    # forward: v{s}_{j} is unit j after stage s (v0 the input), for LANES points at once
-    fwd = []
-    pre = []  # per network: parameters into registers
-    for s, (kind, st) in enumerate(kinds, start=1):
-        d_prev, d = widths[s - 1], widths[s]
-        if kind == "affine":
-            k, n_params = n_params, n_params + 2  # weight, bias
-            for j in range(d):
-                for i in range(d_prev):
-                    pre.append(
-                        f"const float w{s}_{j}_{i} = P[{k}][n * {d * d_prev} + {j * d_prev + i}];"
-                    )
-                pre.append(f"const float c{s}_{j} = P[{k + 1}][n * {d} + {j}];")
-                terms = " + ".join(f"w{s}_{j}_{i} * v{s - 1}_{i}" for i in range(d_prev))
-                fwd.append(f"const vf v{s}_{j} = c{s}_{j} + {terms};")
-        else:
-            for j in range(d):
-                fwd.append(f"const vf v{s}_{j} = {st[0].format(x=f'v{s - 1}_{j}')};")
-    last = len(kinds)
-    fwd += [
-        f"const vf z = v{last}_0;",
-        "const vf u = z * (1.0f - 2.0f * t);",
-        # + (z - z): 0, or NaN where z is infinite, whose loss torch gives as NaN
-        "loss_acc += m * (iso_relu(u) + iso_log1p_exp_neg_abs(u) + (z - z));",
-        "hits_acc += vsel((z > 0.0f) == (t > 0.5f), m, (vf){});",
-        f"const vf e{last}_0 = (iso_sigmoid(z) - t) * (m * inv_b);",
+    pre, fwd = _forward(kinds, widths)
+    bwd, rows, sums = _backward(kinds, widths)
+    declared, full, tail = _loads(net.d_in)
+    body = [
+        'extern "C" int64_t iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
+        "int64_t x_net, const float* Y, int64_t y_net, float* const* P, float* const* G, "
+        "float* loss, float* hits, int threads) {",
+        "  int64_t skipped = 0;  /* networks left out for want of scratch memory */",
+        "  const float inv_b = 1.0f / (float)B;",
+        "  const int64_t Bp = (B + STEP - 1) / STEP * STEP;",
+        "  #pragma omp parallel num_threads(threads) reduction(+ : skipped)",
+        "  {",
+        f"  float* S = (float*)malloc(sizeof(float) * {max(len(rows), 1)} * Bp);",
+        "  #pragma omp for schedule(static)",
+        "  for (int64_t n = n0; n < n1; ++n) {",
+        "    if (!S) { ++skipped; continue; }",
+        "    const int64_t xo = n * x_net, yo = n * y_net;",
+        *("    " + ln for ln in pre),
+        "    vf loss_acc = {}, hits_acc = {};",
+        "    double loss_d = 0.0, hits_d = 0.0;",
+        "    for (int64_t b0 = 0; b0 < B; b0 += STEP) {",
+        f"      vf {declared};",
+        "      if (b0 + STEP <= B) {",
+        *("        " + ln for ln in full),
+        "      } else {  /* the last, partial step: missing points count 0 (m = 0) */",
+        *("        " + ln for ln in tail),
+        "      }",
+        *("      " + ln for ln in _interleaved(fwd + bwd)),
+        "      if ((b0 / STEP) % FLUSH == FLUSH - 1 || b0 + STEP >= B) {",
+        "        loss_d += iso_hsum(loss_acc); hits_d += iso_hsum(hits_acc);",
+        "        loss_acc = (vf){}; hits_acc = (vf){};",
+        "      }",
+        "    }",
+        "    loss[n] = (float)(loss_d / (double)B);",
+        "    hits[n] = (float)hits_d;",
+        *_gradient_pass(sums, rows),
+        "  }",
+        "  free(S);",
+        "  }",
+        "  return skipped;",
+        "}",
     ]
-    # backward: e{s}_{j} is d loss / d v{s}_{j}. The per-point inputs and deltas of every
-    # affine stage go to a per-network scratch row (in L1/L2 for a few thousand points,
-    # reused for every network of a thread); a second pass sums
-    # their products into the gradients, one output unit at a time, so that its few sums
-    # stay in registers (summing all of them in the first pass spills them to the stack).
-    bwd, rows = [], {}  # rows: C name of a per-point value -> its scratch row
-
-    def keep(name):
-        rows.setdefault(name, len(rows))
-        bwd.append(f"memcpy(S + {rows[name]} * Bp + b0, &{name}, sizeof(vf));")
-
-    sums = []  # per (stage, unit): (inputs, delta, weight gradient targets, bias target)
-    k = n_params
-    for s in range(last, 0, -1):
-        kind, st = kinds[s - 1]
-        d_prev, d = widths[s - 1], widths[s]
-        if kind == "affine":
-            k -= 2
-            for j in range(d):
-                keep(f"e{s}_{j}")
-                sums.append(
-                    (
-                        [f"v{s - 1}_{i}" for i in range(d_prev)],
-                        f"e{s}_{j}",
-                        [f"G[{k}][n * {d * d_prev} + {j * d_prev + i}]" for i in range(d_prev)],
-                        f"G[{k + 1}][n * {d} + {j}]",
-                    )
-                )
-            for i in range(d_prev):
-                if f"v{s - 1}_{i}" not in rows:
-                    keep(f"v{s - 1}_{i}")
-            if s > 1:
-                for i in range(d_prev):
-                    terms = " + ".join(f"w{s}_{j}_{i} * e{s}_{j}" for j in range(d))
-                    bwd.append(f"const vf e{s - 1}_{i} = {terms};")
-        elif s > 1:
-            for j in range(d):
-                x, y = f"v{s - 1}_{j}", f"v{s}_{j}"
-                bwd.append(f"const vf e{s - 1}_{j} = e{s}_{j} * ({st[1].format(x=x, y=y)});")
-    second = []
-    for ins, delta, w_dst, b_dst in sums:
-        second += [
-            "    {",
-            f"      vf {', '.join(f'g{q} = {{}}' for q in range(len(ins) + 1))};",
-            f"      double {', '.join(f'd{q} = 0.0' for q in range(len(ins) + 1))};",
-            "      for (int64_t b0 = 0; b0 < Bp; b0 += LANES) {",
-            f"        vf e, {', '.join(f'x{q}' for q in range(len(ins)))};",
-            f"        memcpy(&e, S + {rows[delta]} * Bp + b0, sizeof(vf));",
-            *(
-                f"        memcpy(&x{q}, S + {rows[v]} * Bp + b0, sizeof(vf));"
-                for q, v in enumerate(ins)
-            ),
-            *(f"        g{q} += e * x{q};" for q in range(len(ins))),
-            f"        g{len(ins)} += e;",
-            "        if ((b0 / LANES) % FLUSH == FLUSH - 1 || b0 + LANES >= Bp) {",
-            *(f"          d{q} += iso_hsum(g{q}); g{q} = (vf){{}};" for q in range(len(ins) + 1)),
-            "        }",
-            "      }",
-            *(f"      {dst} = (float)d{q};" for q, dst in enumerate(w_dst)),
-            f"      {b_dst} = (float)d{len(ins)};",
-            "    }",
-        ]
-    groups = [chr(ord("a") + g) for g in range(GROUPS)]
-    per_point = re.compile(r"\b(v\d+_\d+|e\d+_\d+|z|u|t|m)\b")
-
-    def interleaved(lines):  # each line once per group, the groups' copies side by side
-        return [
-            per_point.sub(rf"\1_{g}", ln).replace("b0", f"(b0 + {k} * LANES)")
-            for ln in lines
-            for k, g in enumerate(groups)
-        ]
-
-    ins = [f"v0_{i}" for i in range(d_in)] + ["t"]
-    srcs = [f"X + xo + {i} * B" for i in range(d_in)] + ["Y + yo"]
-    declared = ", ".join(f"{v}_{g}" for g in groups for v in ins + ["m"])
-    full = [
-        f"memcpy(&{v}_{g}, {src} + b0 + {k} * LANES, sizeof(vf));"
-        for k, g in enumerate(groups)
-        for v, src in zip(ins, srcs)
-    ]
-    full += [f"m_{g} = (vf){{}} + 1.0f;" for g in groups]
-    tail = []
-    for k, g in enumerate(groups):
-        tail += [
-            "for (int l = 0; l < LANES; ++l) {",
-            f"  const int64_t p = b0 + {k} * LANES + l;",
-            *(f"  {v}_{g}[l] = p < B ? ({src})[p] : 0.0f;" for v, src in zip(ins, srcs)),
-            f"  m_{g}[l] = p < B ? 1.0f : 0.0f;",
-            "}",
-        ]
-    body = "\n".join(
-        [
-            'extern "C" int64_t iso_step(int64_t n0, int64_t n1, int64_t B, const float* X, '
-            "int64_t x_net, const float* Y, int64_t y_net, float* const* P, float* const* G, "
-            "float* loss, float* hits, int threads) {",
-            "  int64_t skipped = 0;  /* networks left out for want of scratch memory */",
-            "  const float inv_b = 1.0f / (float)B;",
-            "  const int64_t Bp = (B + STEP - 1) / STEP * STEP;",
-            "  #pragma omp parallel num_threads(threads) reduction(+ : skipped)",
-            "  {",
-            f"  float* S = (float*)malloc(sizeof(float) * {max(len(rows), 1)} * Bp);",
-            "  #pragma omp for schedule(static)",
-            "  for (int64_t n = n0; n < n1; ++n) {",
-            "    if (!S) { ++skipped; continue; }",
-            "    const int64_t xo = n * x_net, yo = n * y_net;",
-            *("    " + ln for ln in pre),
-            "    vf loss_acc = {}, hits_acc = {};",
-            "    double loss_d = 0.0, hits_d = 0.0;",
-            "    for (int64_t b0 = 0; b0 < B; b0 += STEP) {",
-            f"      vf {declared};",
-            "      if (b0 + STEP <= B) {",
-            *("        " + ln for ln in full),
-            "      } else {  /* the last, partial step: missing points count 0 (m = 0) */",
-            *("        " + ln for ln in tail),
-            "      }",
-            *("      " + ln for ln in interleaved(fwd + bwd)),
-            "      if ((b0 / STEP) % FLUSH == FLUSH - 1 || b0 + STEP >= B) {",
-            "        loss_d += iso_hsum(loss_acc); hits_d += iso_hsum(hits_acc);",
-            "        loss_acc = (vf){}; hits_acc = (vf){};",
-            "      }",
-            "    }",
-            "    loss[n] = (float)(loss_d / (double)B);",
-            "    hits[n] = (float)hits_d;",
-            *second,
-            "  }",
-            "  free(S);",
-            "  }",
-            "  return skipped;",
-            "}",
-        ]
-    )
-    prelude = (
-        _PRELUDE.replace("TANH_CLAMP", f"{float(TANH_CLAMP)!r}f")
-        .replace("TANH_NUM", _horner(TANH_P, "t"))
-        .replace("TANH_DEN", _horner(TANH_Q, "t"))
-    )
+    helpers = "\n\n".join(f.c_helpers for f in FORMS.values() if f.c_helpers)
     return (
         f"#define LANES {LANES}\n#define STEP ({LANES} * {GROUPS})\n#define FLUSH {FLUSH}\n"
-        + prelude
-        + "\n"
-        + body
+        + _PRELUDE
+        + "\n/* the activations' own helpers (isotopy.train.backends.activations) */\n"
+        + helpers
+        + "\n\n"
+        + "\n".join(body)
         + "\n"
     )
 
