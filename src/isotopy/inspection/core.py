@@ -19,6 +19,7 @@ Formulas and their sources are in :mod:`.measures`.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -191,6 +192,70 @@ def inspect(
     -------
     Inspection
     """
+    opts = _checked_options(
+        model,
+        measures=measures,
+        k=k,
+        maxdim=maxdim,
+        reading=reading,
+        chart=chart,
+        betti_points=betti_points,
+        probe_fraction=probe_fraction,
+        twonn_fraction=twonn_fraction,
+        stretch_points=stretch_points,
+        subsample=subsample,
+        seed=seed,
+        input_shape=input_shape,
+    )
+    t0 = time.perf_counter()
+    cap = capture(
+        model,
+        X,
+        y,
+        layers,
+        subsample=subsample,
+        seed=seed,
+        batch_size=batch_size,
+        input_shape=input_shape,
+        progress=None if progress is None else (lambda d, t: progress("forward", d, t)),
+    )
+    seconds = {"forward": time.perf_counter() - t0}
+    return _measured(model, cap, opts, seconds, progress)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """:func:`inspect`'s options, checked (``measures``: the chosen ones, in order)."""
+
+    measures: list
+    k: int
+    maxdim: int
+    reading: str
+    chart: bool
+    betti_points: int
+    probe_fraction: float
+    twonn_fraction: float
+    stretch_points: int
+    subsample: int
+    seed: int
+    input_shape: tuple | None
+
+
+def _checked_options(
+    model,
+    *,
+    measures,
+    k,
+    maxdim,
+    reading,
+    betti_points,
+    stretch_points,
+    probe_fraction,
+    twonn_fraction,
+    **rest,
+) -> _Options:
+    """The options of :func:`inspect` checked, one InputError sentence for the first that is
+    wrong; ``rest`` (chart, subsample, seed, input_shape) is kept as given."""
     from ..errors import lookup
     from ..topology.homology import METRIC_READINGS, check_maxdim
 
@@ -210,31 +275,34 @@ def inspect(
         raise InputError(f"twonn_fraction must be a number in (0, 1], got {twonn_fraction}")
     if not isinstance(model, torch.nn.Module):
         raise InputError(f"the model must be a torch.nn.Module, got {type(model).__name__}")
-
-    t0 = time.perf_counter()
-    cap = capture(
-        model,
-        X,
-        y,
-        layers,
-        subsample=subsample,
-        seed=seed,
-        batch_size=batch_size,
-        input_shape=input_shape,
-        progress=None if progress is None else (lambda d, t: progress("forward", d, t)),
+    return _Options(
+        chosen,
+        k,
+        maxdim,
+        reading,
+        betti_points=betti_points,
+        probe_fraction=probe_fraction,
+        twonn_fraction=twonn_fraction,
+        stretch_points=stretch_points,
+        **rest,
     )
-    seconds = {"forward": time.perf_counter() - t0}
+
+
+def _measured(model, cap, opts: _Options, seconds: dict, progress) -> Inspection:
+    """Every chosen measure of every captured layer, per class and over all classes;
+    ``seconds`` (the forward pass's time) gains each measure's."""
+    chosen = opts.measures
     yk, classes = cap.y, sorted(int(c) for c in np.unique(cap.y))
-    charts = [layer_chart(model, n) if chart else None for n in cap.layers]
+    charts = [layer_chart(model, n) if opts.chart else None for n in cap.layers]
     L, C = len(cap.layers), len(classes)
-    betti = np.full((L, C, maxdim + 1), -1, dtype=np.int64)
-    resolved = np.zeros((L, C, maxdim + 1), dtype=bool)
+    betti = np.full((L, C, opts.maxdim + 1), -1, dtype=np.int64)
+    resolved = np.zeros((L, C, opts.maxdim + 1), dtype=bool)
     arrs = {key: np.full((L, C), np.nan) for key in ("knn", "probe", "twonn", "stretch")}
     arrs["stretch_max"] = np.full((L, C), np.nan)
     alls = {key: np.full(L, np.nan) for key in ("knn_all", "probe_all", "twonn_all")}
     masks = [yk == c for c in classes]
-    test = probe_split(yk, probe_fraction, seed) if "probe" in chosen else None
-    k_eff = min(k, len(yk) - 1)
+    test = probe_split(yk, opts.probe_fraction, opts.seed) if "probe" in chosen else None
+    k_eff = min(opts.k, len(yk) - 1)
     tasks = [(li, m) for li in range(L) for m in chosen if m != "stretch"]
     total = len(tasks) + (1 if "stretch" in chosen else 0)
     for key in chosen:
@@ -243,74 +311,84 @@ def inspect(
         Z = cap.reps[cap.layers[li]]
         ok = np.isfinite(Z).all()
         t = time.perf_counter()
-        if not ok:
-            pass
-        elif m == "betti":
-            act = charts[li] if reading == "robust" else None
-            for ci, mask in enumerate(masks):
-                betti[li, ci], resolved[li, ci] = _betti(
-                    Z[mask], maxdim, reading, betti_points, seed + ci, act
-                )
-        elif m == "knn" and k_eff >= 1:
-            right = knn_loo_predictions(Z, yk, k_eff) == yk
-            alls["knn_all"][li] = right.mean()
-            for ci, mask in enumerate(masks):
-                arrs["knn"][li, ci] = right[mask].mean()
-        elif m == "probe" and C >= 2:
-            right = probe_predictions(Z, yk, test, seed=seed) == yk[test]
-            alls["probe_all"][li] = right.mean()
-            for ci, mask in enumerate(masks):
-                sel = mask[test]
-                arrs["probe"][li, ci] = right[sel].mean() if sel.any() else np.nan
-        elif m == "twonn":
-            alls["twonn_all"][li] = twonn_dimension(Z, fraction=twonn_fraction)
-            for ci, mask in enumerate(masks):
-                arrs["twonn"][li, ci] = twonn_dimension(Z[mask], fraction=twonn_fraction)
+        if ok and not (m == "knn" and k_eff < 1) and not (m == "probe" and C < 2):
+            act = charts[li] if opts.reading == "robust" else None
+            overall, per_class = _measure(m, Z, yk, masks, test, k_eff, act, opts)
+            if m == "betti":
+                for ci, (b, r) in enumerate(per_class):
+                    betti[li, ci], resolved[li, ci] = b, r
+            else:
+                alls[f"{m}_all"][li] = overall
+                arrs[m][li] = per_class
         seconds[m] += time.perf_counter() - t
         if progress is not None:
             progress("measures", done, total)
     if "stretch" in chosen:
         t = time.perf_counter()
-        _stretch(model, cap, classes, stretch_points, seed, input_shape, arrs)
+        _stretch(model, cap, classes, opts.stretch_points, opts.seed, opts.input_shape, arrs)
         seconds["stretch"] = time.perf_counter() - t
         if progress is not None:
             progress("measures", total, total)
-    seconds = {key: round(v, 4) for key, v in seconds.items()}
-    seen = [int(cap.seen[c]) for c in classes]
-    settings = {
-        "subsample": int(subsample),
-        "seed": int(seed),
-        "k": int(k_eff),
-        "maxdim": maxdim,
-        "reading": reading,
-        "reading_rule": _reading_rule(reading),
-        "betti_points": betti_points,
-        "charts": [None if c is None else getattr(c, "name", c) for c in charts],
-        "probe_fraction": probe_fraction,
-        "probe": "logistic regression, L2, C = 1, lbfgs, standardised features",
-        "twonn_fraction": twonn_fraction,
-        "stretch_points": stretch_points,
-        "betti_unreadable": int(np.sum(np.all(betti < 0, axis=2))) if "betti" in chosen else 0,
-        "max_rows_held": int(cap.max_held),
-        "points_forwarded": int(cap.forwarded),
-    }
     return Inspection(
         layers=list(cap.layers),
         dims=[int(cap.reps[n].shape[1]) for n in cap.layers],
         classes=classes,
         counts=[int(m.sum()) for m in masks],
-        seen=seen,
+        seen=[int(cap.seen[c]) for c in classes],
         betti=betti,
         betti_resolved=resolved,
         knn_all=alls["knn_all"],
         probe_all=alls["probe_all"],
         twonn_all=alls["twonn_all"],
-        settings=settings,
-        seconds=seconds,
+        settings=_settings(opts, k_eff, charts, betti, cap),
+        seconds={key: round(v, 4) for key, v in seconds.items()},
         measures=chosen,
         model=type(model).__name__,
         **arrs,
     )
+
+
+def _measure(m, Z, yk, masks, test, k_eff, act, opts: _Options):
+    """Measure ``m`` of one layer's points Z: -> (over all classes, [each class's value]);
+    for "betti" the first is None and each class's value is (β, resolved)."""
+    if m == "betti":
+        per_class = [
+            _betti(Z[mask], opts.maxdim, opts.reading, opts.betti_points, opts.seed + ci, act)
+            for ci, mask in enumerate(masks)
+        ]
+        return None, per_class
+    if m == "knn":
+        right = knn_loo_predictions(Z, yk, k_eff) == yk
+        return right.mean(), [right[mask].mean() for mask in masks]
+    if m == "probe":
+        right = probe_predictions(Z, yk, test, seed=opts.seed) == yk[test]
+        sels = [mask[test] for mask in masks]
+        return right.mean(), [right[sel].mean() if sel.any() else np.nan for sel in sels]
+    overall = twonn_dimension(Z, fraction=opts.twonn_fraction)  # "twonn"
+    return overall, [twonn_dimension(Z[mask], fraction=opts.twonn_fraction) for mask in masks]
+
+
+def _settings(opts: _Options, k_eff, charts, betti, cap) -> dict:
+    """The settings an Inspection records: the options as used, the rules, the sample."""
+    return {
+        "subsample": int(opts.subsample),
+        "seed": int(opts.seed),
+        "k": int(k_eff),
+        "maxdim": opts.maxdim,
+        "reading": opts.reading,
+        "reading_rule": _reading_rule(opts.reading),
+        "betti_points": opts.betti_points,
+        "charts": [None if c is None else getattr(c, "name", c) for c in charts],
+        "probe_fraction": opts.probe_fraction,
+        "probe": "logistic regression, L2, C = 1, lbfgs, standardised features",
+        "twonn_fraction": opts.twonn_fraction,
+        "stretch_points": opts.stretch_points,
+        "betti_unreadable": int(np.sum(np.all(betti < 0, axis=2)))
+        if "betti" in opts.measures
+        else 0,
+        "max_rows_held": int(cap.max_held),
+        "points_forwarded": int(cap.forwarded),
+    }
 
 
 def _reading_rule(reading: str) -> str:
