@@ -52,6 +52,14 @@ ARCHITECTURES = [  # d_in, hidden, activation, points (not multiples of 24: the 
 ]
 
 
+def test_every_activation_is_checked_against_autograd():
+    """A new activation of the registry (and of the activation table) joins ARCHITECTURES."""
+    from isotopy.nn.activations import ACTIVATIONS
+
+    assert {a for _, _, a, _ in ARCHITECTURES} == set(ACTIVATIONS)
+    assert all(fused.supports(Network(2, (2,), a, 2)) for a in ACTIVATIONS)
+
+
 @pytest.mark.parametrize("d_in,hidden,activation,n_points", ARCHITECTURES)
 @pytest.mark.parametrize("shared", [True, False])
 def test_kernel_matches_stage_code_and_autograd(

@@ -92,11 +92,13 @@ def jacobian_frobenius_sq(
     if not ends:
         x, _ = net.batched(X)
         return x.new_zeros(net.n_networks)
+    # the directions on the points' device (a generator draws on the CPU)
+    device = X.device if torch.is_tensor(X) else next(net.parameters()).device
     if projections is None:
-        dirs, scale = None, 1.0
+        dirs, scale = torch.eye(net.d_in, device=device), 1.0
     else:
         m = check_positive_int(projections, "projections")
-        dirs = torch.randn(m, net.d_in, generator=generator)
+        dirs = torch.randn(m, net.d_in, generator=generator).to(device)
         scale = 1.0 / m
     Js = input_jacobians(net, X, directions=dirs, upto=max(ends) + 1)  # each (N, B, d, m)
     per_layer = [Js[i].pow(2).sum(dim=(-2, -1)).mean(-1) for i in ends]  # each (N,)

@@ -96,7 +96,7 @@ def run_of(
     return Run(one, hist, X, y, np.asarray(X_test, np.float32), np.asarray(y_test), train, data)
 
 
-def train_test_split(X, y, test_size: float = 0.25, seed: int = 0):
+def train_test_split(X, y, test_size: float = TrainConfig.test_size, seed: int = 0):
     """A stratified random split: (X_train, y_train, X_test, y_test)."""
     if not 0 <= test_size < 1:
         raise InputError(f"test_size must be in [0, 1), got {test_size}")

@@ -92,8 +92,8 @@ def batch_indices(seeds, step: int, size: int, n: int) -> torch.Tensor:
 def resolve_device(device) -> torch.device:
     """A torch device from ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or ``"auto"``
     (CUDA when present, else Apple's MPS when present, else the CPU); a device this machine
-    does not have is refused in one sentence (InputError). ``"meta"`` (tensors without
-    values) is taken too, for tests of where tensors go."""
+    does not have, or one that cannot train (``"meta"``: tensors without values), is refused
+    in one sentence (InputError). A ``torch.device`` is taken as it is."""
     if isinstance(device, torch.device):
         return device
     name = DEVICE if device is None else str(device)
@@ -119,7 +119,11 @@ def resolve_device(device) -> torch.device:
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
             raise InputError("device 'mps' was asked for, but it is not available here")
-    elif dev.type not in ("cpu", "meta"):
+    elif dev.type == "meta":
+        raise InputError(
+            "device 'meta' holds no values and cannot train; use cpu, cuda, cuda:N, mps or auto"
+        )
+    elif dev.type != "cpu":
         available = getattr(getattr(torch, dev.type, None), "is_available", None)
         if available is None or not available():
             raise InputError(
