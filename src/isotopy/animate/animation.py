@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .export import html_player, save_frames
-from .frames import Frames, morph_frames, training_frames
+from .frames import Frames, morph_frames
 from .render import FrameRenderer
+from .training import training_frames
 
 __all__ = ["Animation", "animate_layers", "animate_training"]
 

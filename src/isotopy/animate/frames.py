@@ -18,9 +18,10 @@ finely, the relative displacement between samples, |Δh| / spread(h) summed over
 grid, is accumulated, and frames are placed at equal steps of that arc length (plus a small
 floor so that nothing is skipped). The first frame is the input, the last is f_b(x) exactly.
 
-**Training** (:func:`training_frames`). Representation K at each recorded snapshot, the
-parameters interpolated linearly between neighbouring snapshots so any frame count works,
-with the same even-in-deformation spacing over the recorded steps.
+**Training** (:func:`~isotopy.animate.training.training_frames`, in :mod:`.training`).
+Representation K at each recorded snapshot, the parameters interpolated linearly between
+neighbouring snapshots so any frame count works, with the same even-in-deformation spacing
+over the recorded steps.
 
 View boxes are either fixed (the union over frames) or smooth: each frame's box (centre,
 half-size) is smoothed with a Gaussian over frames, then widened to hold the frame, so the
@@ -35,7 +36,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
-from ..paths import orient_network, pad, permute_units, stage_path
+from ..paths import orient_network, pad, stage_path
 from ..scene import Scene, domain_bounds, input_grid, separator_geometry
 from ..scene.build import stage_words, swapped_at
 from ..scene.camera import (
@@ -46,7 +47,7 @@ from ..scene.camera import (
     separating_camera,
 )
 
-__all__ = ["Frames", "morph_frames", "training_frames", "view_boxes", "even_spacing"]
+__all__ = ["Frames", "morph_frames", "view_boxes", "even_spacing"]
 
 
 @dataclass
@@ -219,6 +220,22 @@ def _stage_range(net, stage):
     return k - 1, k - 1
 
 
+def _check_timing(timing) -> None:
+    if timing not in ("even", "uniform"):
+        raise InputError(f"unknown timing {timing!r}; choose one of: even, uniform")
+
+
+def _carried_points(X, domain, lines, samples):
+    """The data and the input domain's grid, carried together: -> X (n, d) float64, the
+    stacked rows (n + L·P, d) and the grid's shape (L, P)."""
+    X = np.asarray(X, dtype=np.float64)
+    X = X[:, None] if X.ndim == 1 else X
+    domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
+    grid0 = input_grid(domain, lines=lines, samples=samples)
+    L, P, _ = grid0.shape
+    return X, np.concatenate([X, grid0.reshape(L * P, -1)]), (L, P)
+
+
 def morph_frames(
     net,
     X,
@@ -270,81 +287,28 @@ def morph_frames(
     Frames
     """
     frames = check_positive_int(frames, "the number of frames")
-    if timing not in ("even", "uniform"):
-        raise InputError(f"unknown timing {timing!r}; choose one of: even, uniform")
+    _check_timing(timing)
     net = _select(net, index)
     swaps = {}
     if orient:
         net, swaps = orient_network(net)
     X = np.asarray(X, dtype=np.float64)
-    X = X[:, None] if X.ndim == 1 else X
     a, b = _stage_range(net, stage)
-    domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
-    grid0 = input_grid(domain, lines=lines, samples=samples)
-    L, P, _ = grid0.shape
+    X, base, (L, P) = _carried_points(X, domain, lines, samples)
     n = len(X)
-    base = np.concatenate([X, grid0.reshape(L * P, -1)])
-    start = _forward_np(net.stages[:a], base)  # representation entering stage a
-    paths, inputs, ends = [], [], [start]
-    h = start
-    for k in range(a, b + 1):
-        p = stage_path(net.stages[k])
-        paths.append(p)
-        inputs.append(h)
-        h = _forward_np(net.stages[k : k + 1], h)
-        ends.append(h)
-    M = max([start.shape[1], *[p.dim for p in paths]])
-    proj = _projection([e[:n] for e in ends], M)
-
-    def at(u, rows=slice(None)):  # u in [0, number of stages]
-        j = min(int(np.floor(u)), len(paths) - 1)
-        t = u - j
-        return j, t, _to_display(paths[j](inputs[j][rows], t), M, proj)
-
-    sep = _readout_separator(net, b, M, proj)
+    morph = _StagePaths.through(net, a, b, base, n)
+    sep = _readout_separator(net, b, morph.M, morph.proj)
     n_hold = int(round(hold * frames)) if sep is not None and frames >= 8 else 0
     n_move = frames - n_hold
-    S = len(paths)
+    S = len(morph.paths)
     if timing == "even" and n_move > 1:
-        us = np.linspace(0, S, S * fine + 1)
-        sub = np.r_[
-            np.linspace(0, n - 1, min(n, 400)).astype(int),
-            n + np.linspace(0, L * P - 1, min(L * P, 800)).astype(int),
-        ]
-        prev, amounts = None, []
-        for u in us:
-            cur = at(u, sub)[2]
-            if prev is not None:
-                amounts.append(_displacement(prev, cur))
-            prev = cur
-        pos = np.interp(even_spacing(amounts, n_move), np.arange(len(us)), us)
+        pos = morph.even_positions(n_move, fine, n, L * P)
     else:
         pos = np.linspace(0, S, n_move) if n_move > 1 else np.array([float(S)])
     pos = np.r_[pos, np.full(n_hold, float(S))]
-    pts, grids, titles, notes, flagged, ts, stage_of = [], [], [], [], [], [], []
-    for u in pos:
-        j, t, cur = at(u)
-        if u >= S:
-            j, t = S - 1, 1.0
-            cur = _to_display(pad(ends[-1], paths[-1].dim), M, proj)
-        pts.append(cur[:n])
-        grids.append(cur[n:].reshape(L, P, -1))
-        k = a + j
-        p = paths[j]
-        titles.append(stage_words(net, k + 1))
-        note = p.note
-        pair = swapped_at(net, swaps, k + 1)
-        if pair is not None:
-            i1, i2 = pair
-            note = (
-                f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
-                f"same function, det W > 0. " + note
-            )
-        notes.append(note)
-        flagged.append(not p.isotopy)
-        ts.append(t)
-        stage_of.append(k + 1)
-    pts, grids = np.stack(pts), np.stack(grids)
+    pts, grids, titles, notes, flagged, ts, stage_of = _morph_states(
+        net, swaps, a, morph, pos, n, (L, P)
+    )
     bounds = view_boxes(pts, mode=limits)
     seps = [None] * frames
     if sep is not None:
@@ -359,9 +323,9 @@ def morph_frames(
         "stage_of_frame": np.array(stage_of),
         "swaps": {int(k): v for k, v in swaps.items()},
         "projection": None
-        if proj is None
+        if morph.proj is None
         else "one fixed linear map: the top 3 principal axes of all stage ends",
-        "display_dim": int(M if proj is None else 3),
+        "display_dim": int(morph.M if morph.proj is None else 3),
         "network": net,
         "progress": np.minimum(pos / S, 1.0),
         "segments": [j / S for j in range(1, S)],
@@ -369,6 +333,88 @@ def morph_frames(
     if pts.shape[-1] == 3:
         meta.update(_cameras(pts, np.asarray(y), seps, np.array(stage_of)))
     return Frames(pts, np.asarray(y), grids, bounds, titles, notes, seps, np.array(flagged), meta)
+
+
+@dataclass
+class _StagePaths:
+    """Stages a..b as one path: stage j runs from ``inputs[j]`` along ``paths[j]`` to
+    ``ends[j + 1]`` (``ends[0]``: the representation entering stage a), displayed in R^M
+    through ``proj`` (None: the identity)."""
+
+    paths: list
+    inputs: list
+    ends: list
+    M: int
+    proj: dict | None
+
+    @classmethod
+    def through(cls, net, a: int, b: int, base: np.ndarray, n: int) -> _StagePaths:
+        """The paths of stages a..b carrying ``base`` (its first n rows are the data)."""
+        start = _forward_np(net.stages[:a], base)  # representation entering stage a
+        paths, inputs, ends = [], [], [start]
+        h = start
+        for k in range(a, b + 1):
+            p = stage_path(net.stages[k])
+            paths.append(p)
+            inputs.append(h)
+            h = _forward_np(net.stages[k : k + 1], h)
+            ends.append(h)
+        M = max([start.shape[1], *[p.dim for p in paths]])
+        return cls(paths, inputs, ends, M, _projection([e[:n] for e in ends], M))
+
+    def at(self, u, rows=slice(None)):
+        """Position u in [0, number of stages] -> (stage j, its t, the rows displayed)."""
+        j = min(int(np.floor(u)), len(self.paths) - 1)
+        t = u - j
+        return j, t, _to_display(self.paths[j](self.inputs[j][rows], t), self.M, self.proj)
+
+    def even_positions(self, frames: int, fine: int, n: int, grid_points: int) -> np.ndarray:
+        """Positions of ``frames`` frames evenly spaced in the amount of deformation, measured
+        on ``fine`` samples a stage of at most 400 data points and 800 grid vertices."""
+        S = len(self.paths)
+        us = np.linspace(0, S, S * fine + 1)
+        sub = np.r_[
+            np.linspace(0, n - 1, min(n, 400)).astype(int),
+            n + np.linspace(0, grid_points - 1, min(grid_points, 800)).astype(int),
+        ]
+        prev, amounts = None, []
+        for u in us:
+            cur = self.at(u, sub)[2]
+            if prev is not None:
+                amounts.append(_displacement(prev, cur))
+            prev = cur
+        return np.interp(even_spacing(amounts, frames), np.arange(len(us)), us)
+
+
+def _morph_states(net, swaps, a, morph: _StagePaths, pos, n, grid_shape):
+    """Each frame's points and grid (stacked), title, note, whether its path is an isotopy's
+    opposite (flagged), its t and its stage."""
+    L, P = grid_shape
+    S = len(morph.paths)
+    pts, grids, titles, notes, flagged, ts, stage_of = [], [], [], [], [], [], []
+    for u in pos:
+        j, t, cur = morph.at(u)
+        if u >= S:
+            j, t = S - 1, 1.0
+            cur = _to_display(pad(morph.ends[-1], morph.paths[-1].dim), morph.M, morph.proj)
+        pts.append(cur[:n])
+        grids.append(cur[n:].reshape(L, P, -1))
+        k = a + j
+        p = morph.paths[j]
+        titles.append(stage_words(net, k + 1))
+        note = p.note
+        pair = swapped_at(net, swaps, k + 1)
+        if pair is not None:
+            i1, i2 = pair
+            note = (
+                f"units {i1 + 1} ↔ {i2 + 1} swapped (with the next layer's inputs): "
+                f"same function, det W > 0. " + note
+            )
+        notes.append(note)
+        flagged.append(not p.isotopy)
+        ts.append(t)
+        stage_of.append(k + 1)
+    return np.stack(pts), np.stack(grids), titles, notes, flagged, ts, stage_of
 
 
 def _cameras(pts, y, seps, stage_of) -> dict:
@@ -407,155 +453,3 @@ def _readout_separator(net, b, M, proj):
     w = pad(ro.weight[0, 0].detach().double().numpy()[None], M)[0]
     c = float(ro.bias[0, 0].detach())
     return lambda bounds: separator_geometry(w, c, bounds)
-
-
-# ------------------------------------------------------------------------------ training
-def _lerp_state(snapshots, u):
-    i = min(int(np.floor(u)), len(snapshots) - 2) if len(snapshots) > 1 else 0
-    s = u - i
-    if len(snapshots) == 1 or s <= 0:
-        return snapshots[i]
-    return {k: (1 - s) * snapshots[i][k] + s * snapshots[i + 1][k] for k in snapshots[i]}
-
-
-def training_frames(
-    net,
-    history,
-    X,
-    y,
-    *,
-    stage: int | None = None,
-    frames: int | None = None,
-    domain=None,
-    lines: int | None = None,
-    samples: int = 80,
-    index: int = 0,
-    limits: str = "smooth",
-    timing: str = "even",
-) -> Frames:
-    """Frames of representation ``stage`` over training, with the read-out's separator.
-
-    Parameters
-    ----------
-    net : Network
-        The trained network (its architecture; parameters come from the snapshots).
-    history : History
-    X, y : arrays
-    stage : int, optional
-        Representation index as in ``net.trace`` (0 = input); default the last hidden one,
-        which the read-out reads, so its separating line/plane is drawn.
-    frames : int, optional
-        Default: one per snapshot.
-    limits : {"smooth", "fixed"}
-    timing : {"even", "uniform"}
-        Even in amount of change of the representation, or even in training steps.
-
-    Returns
-    -------
-    Frames
-    """
-    import copy
-
-    snaps = history.snapshots
-    if not snaps:
-        raise InputError("this history has no snapshots to animate")
-    n_rep = len(net.stages)  # representations 0..n_rep; n_rep is the read-out's output
-    k = n_rep - 1 if stage is None else int(stage)
-    if not 0 <= k <= n_rep - 1:
-        raise InputError(
-            f"stage {stage} is out of range 0..{n_rep - 1} for training "
-            f"frames ({', '.join(['input', *net.names[:-1]])})"
-        )
-    frames = len(snaps) if frames is None else check_positive_int(frames, "the number of frames")
-    if timing not in ("even", "uniform"):
-        raise InputError(f"unknown timing {timing!r}; choose one of: even, uniform")
-    work = copy.deepcopy(_select(net, index) if net.n_networks > 1 else net)
-    X = np.asarray(X, dtype=np.float64)
-    X = X[:, None] if X.ndim == 1 else X
-    domain = domain_bounds(X) if domain is None else np.asarray(domain, dtype=np.float64)
-    grid0 = input_grid(domain, lines=lines, samples=samples)
-    L, P, _ = grid0.shape
-    n = len(X)
-    base = np.concatenate([X, grid0.reshape(L * P, -1)])
-
-    def load(u):
-        sd = _lerp_state(snaps, u)
-        if net.n_networks > 1:
-            sd = {key: v[index : index + 1] for key, v in sd.items()}
-        work.load_state_dict(sd)
-
-    # The units the static views and the morph swap (orient_network) for the last snapshot,
-    # swapped in every frame, so all views of the run share one set of coordinates.
-    load(len(snaps) - 1)
-    swaps = orient_network(work)[1]
-
-    def oriented():
-        shown = work
-        for s_k, (i, j) in swaps.items():
-            shown = permute_units(shown, s_k, i, j)
-        return shown
-
-    def state(u):
-        load(u)
-        return _forward_np(oriented().stages[:k], base)
-
-    n_s = len(snaps)
-    reps = [state(i) for i in range(n_s)]
-    d = reps[0].shape[1]
-    proj = _projection([reps[-1][:n]], d)
-    if timing == "even" and n_s > 1 and frames > 1:
-        amounts = [
-            _displacement(_to_display(reps[i][:n], d, proj), _to_display(reps[i + 1][:n], d, proj))
-            for i in range(n_s - 1)
-        ]
-        pos = even_spacing(amounts, frames, floor=0.3)
-    else:
-        pos = np.linspace(0, n_s - 1, frames)
-    steps = np.asarray(history.record_steps, dtype=np.float64)
-    pts, grids, titles, seps_fn, step_of = [], [], [], [], []
-    acc = history.train_accuracy[index]
-    for u in pos:
-        cur = _to_display(state(u), d, proj)
-        pts.append(cur[:n])
-        grids.append(cur[n:].reshape(L, P, -1))
-        step = float(np.interp(u, np.arange(n_s), steps))
-        a = acc[min(max(int(round(step)), 0), len(acc) - 1)]  # acc[s]: after s updates
-        titles.append(f"{stage_words(work, k)}, step {int(round(step))} (batch accuracy {a:.2f})")
-        step_of.append(step)
-        if k == n_rep - 1 and net.n_classes == 2 and proj is None:
-            ro = oriented().stages[-1]  # the read-out reads the swapped units
-            seps_fn.append(
-                (ro.weight[0, 0].detach().double().numpy().copy(), float(ro.bias[0, 0].detach()))
-            )
-        else:
-            seps_fn.append(None)
-    pts, grids = np.stack(pts), np.stack(grids)
-    bounds = view_boxes(pts, mode=limits)
-    seps = [
-        None if s is None else separator_geometry(s[0], s[1], bounds[i])
-        for i, s in enumerate(seps_fn)
-    ]
-    note = (
-        "the read-out's separating " + {1: "threshold", 2: "line", 3: "plane"}.get(d, "set")
-        if seps_fn[0] is not None
-        else ""
-    )
-    meta = {
-        "kind": "training",
-        "stage": k,
-        "words": stage_words(work, k),
-        "steps": np.array(step_of),
-        "progress": np.array(step_of) / max(steps[-1], 1.0),
-        "projection": None if proj is None else "top 3 principal axes of the last snapshot",
-    }
-    return Frames(
-        pts,
-        np.asarray(y),
-        grids,
-        bounds,
-        titles,
-        [note] * frames,
-        seps,
-        np.zeros(frames, dtype=bool),
-        meta,
-    )
