@@ -116,9 +116,9 @@ def test_changing_lr_does_not_reset():
 
 
 def test_penalties_come_from_the_library():
-    from isotopy.web.session import _penalties
+    from isotopy.web.registry import penalties
 
-    names = list(_penalties())
+    names = list(penalties())
     assert registry()["penalties"] == names
     if not names:
         with pytest.raises(InputError, match="unknown penalty"):
@@ -179,10 +179,14 @@ def test_points_added_and_removed():
     assert len(s.X) == n
     out = s.handle(msg(type="remove_point", x=[50.0, 50.0], radius=0.1))
     assert out[0]["type"] == "info" and len(s.X) == n
-    with pytest.raises(InputError, match="2 coordinates"):
+    # the library's checks (as_data), against the network the points train
+    with pytest.raises(InputError, match="^the new point has 3 features, the network expects 2$"):
         s.handle(msg(type="add_point", x=[0.1, 0.2, 0.3], label=0))
-    with pytest.raises(InputError, match="label must be 0..1"):
+    with pytest.raises(InputError, match="^the new point has labels outside 0..1$"):
         s.handle(msg(type="add_point", x=[0.1, 0.2], label=5))
+    with pytest.raises(InputError, match="^the point to remove has 1 features"):
+        s.handle(msg(type="remove_point", x=[0.1]))
+    assert len(s.X) == n and s.data_version == 3  # refused edits change nothing
 
 
 def test_csv_upload_in_memory_with_the_library_rules():
@@ -478,10 +482,18 @@ def test_grid_is_capped_in_every_dimension():
 
 
 def test_values_beyond_float32_are_one_sentence():
+    """Values that overflow float32 are refused by the library's check (as_data) when the
+    network takes the points, training or test; the old data and network are kept."""
     s = Session()
-    with pytest.raises(InputError, match=r"^point 2, column 1 is not a finite 32-bit number "):
+    s.train(max_steps=5)
+    before = (s.net, s.data, s.step_count)
+    with pytest.raises(InputError, match=r"^training data contains NaN or infinite values$"):
         s.handle(msg(type="upload_csv", text="0.1,0.2,0\n1e300,0.5,1\n0.3,0.1,1\n"))
-    assert s.data_info["dataset"] == "disc_annulus"  # the old data is kept
+    rows = "".join(f"{i % 7 / 7:.3f},{i % 5 / 5:.3f},{i % 2}\n" for i in range(40))
+    with pytest.raises(InputError, match=r"^(training|test) data contains NaN or infinite"):
+        s.handle(msg(type="upload_csv", text=rows + "1e300,0.5,1\n-1e300,0.5,0\n" * 20))
+    assert (s.net, s.data, s.step_count) == before  # the old data is kept
+    assert s.data_info["dataset"] == "disc_annulus"
 
 
 def test_export_memory_is_capped_before_any_work():
@@ -517,7 +529,7 @@ def test_bad_data_and_high_dimensions_keep_the_session_answering(client):
             ws.receive_text()
         out = roundtrip(ws, {"type": "upload_csv", "text": "0,0,0\n1e300,1,1\n2,2,1\n", "id": 3})
         errors = [m for m in out if m["type"] == "error"]
-        assert len(errors) == 1 and errors[0]["id"] == 3 and "32-bit" in errors[0]["message"]
+        assert len(errors) == 1 and errors[0]["id"] == 3 and "infinite" in errors[0]["message"]
         # 8-D nested spheres: the grid is capped, so the views stay small and quick
         out = roundtrip(
             ws,

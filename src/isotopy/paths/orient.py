@@ -20,10 +20,33 @@ import torch
 
 from ..nn.stages import Activation, Affine
 
-__all__ = ["permute_units", "orient_network"]
+__all__ = ["permute_units", "orient_network", "orient_in_place"]
 
 # Stage types that act coordinate-wise: a permutation of units commutes with them.
 COORDINATEWISE = (Activation,)
+
+
+def _next_affine(stages, stage: int) -> int | None:
+    """The affine stage that takes the units of ``stage`` (after coordinate-wise stages
+    only), or None when a stage of another kind comes first or none follows."""
+    nxt = stage + 1
+    while nxt < len(stages) and isinstance(stages[nxt], COORDINATEWISE):
+        nxt += 1
+    if nxt >= len(stages) or not isinstance(stages[nxt], Affine):
+        return None
+    return nxt
+
+
+def _swap_units(net, stage: int, nxt: int, i: int, j: int, index: int) -> None:
+    """Swap units i and j of affine stage ``stage`` of ``net`` itself (rows of W and b), and
+    the matching columns of the affine stage ``nxt`` that reads them."""
+    perm = list(range(net.stages[stage].d_out))
+    perm[i], perm[j] = perm[j], perm[i]
+    with torch.no_grad():
+        a, b = net.stages[stage], net.stages[nxt]
+        a.weight[index] = a.weight[index][perm]
+        a.bias[index] = a.bias[index][perm]
+        b.weight[index] = b.weight[index][:, perm]
 
 
 def permute_units(net, stage: int, i: int, j: int, *, index: int = 0):
@@ -44,25 +67,16 @@ def permute_units(net, stage: int, i: int, j: int, *, index: int = 0):
     -------
     Network
     """
-    stages = net.stages
-    if not isinstance(stages[stage], Affine):
+    if not isinstance(net.stages[stage], Affine):
         raise ValueError(f"stage {stage} is not an affine stage")
-    nxt = stage + 1
-    while nxt < len(stages) and isinstance(stages[nxt], COORDINATEWISE):
-        nxt += 1
-    if nxt >= len(stages) or not isinstance(stages[nxt], Affine):
+    nxt = _next_affine(net.stages, stage)
+    if nxt is None:
         raise ValueError(
             f"units of stage {stage} cannot be permuted: a stage that is not "
             "coordinate-wise follows it"
         )
     new = copy.deepcopy(net)
-    perm = list(range(stages[stage].d_out))
-    perm[i], perm[j] = perm[j], perm[i]
-    with torch.no_grad():
-        a, b = new.stages[stage], new.stages[nxt]
-        a.weight[index] = a.weight[index][perm]
-        a.bias[index] = a.bias[index][perm]
-        b.weight[index] = b.weight[index][:, perm]
+    _swap_units(new, stage, nxt, i, j, index)
     return new
 
 
@@ -72,20 +86,36 @@ def orient_network(net, *, index: int = 0):
     Returns
     -------
     (Network, dict)
-        The (possibly) permuted copy and ``{stage: (i, j)}`` for every swap made. Stages
-        whose units cannot be swapped (the read-out, a 1-unit layer, a stage followed by a
-        non-coordinate-wise stage) are left alone; their paths say why.
+        The (possibly) permuted copy and ``{stage: (i, j)}`` for every swap made (``net``
+        itself when no swap is needed). Stages whose units cannot be swapped (the read-out,
+        a 1-unit layer, a stage followed by a non-coordinate-wise stage) are left alone;
+        their paths say why.
     """
-    swaps = {}
+    return _orient(net, index, copy_first=True)
+
+
+def orient_in_place(net, *, index: int = 0) -> dict:
+    """The swaps of :func:`orient_network` made in ``net`` itself, without a copy.
+
+    For a view that keeps one copy of a network that trains on: it loads the current
+    parameters into its copy and orients that copy here, so that each view costs no deep
+    copy. Returns ``{stage: (i, j)}`` for every swap made, as :func:`orient_network` does.
+    """
+    return _orient(net, index, copy_first=False)[1]
+
+
+def _orient(net, index: int, *, copy_first: bool):
+    out, swaps = net, {}
     for k in range(len(net.stages) - 1):
-        st = net.stages[k]  # read afresh: a swap also swaps the next layer's columns
+        st = out.stages[k]  # read afresh: a swap also swaps the next layer's columns
         if not isinstance(st, Affine) or st.d_in != st.d_out or st.d_out < 2:
             continue
-        det = float(np.linalg.det(st.weight[index].detach().double().numpy()))
-        if det < 0:
-            try:
-                net = permute_units(net, k, 0, 1, index=index)
-            except ValueError:
-                continue
+        nxt = _next_affine(out.stages, k)
+        if nxt is None:
+            continue
+        if float(np.linalg.det(st.weight[index].detach().cpu().double().numpy())) < 0:
+            if copy_first and out is net:
+                out = copy.deepcopy(net)
+            _swap_units(out, k, nxt, 0, 1, index)
             swaps[k] = (0, 1)
-    return net, swaps
+    return out, swaps

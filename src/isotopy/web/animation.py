@@ -101,9 +101,9 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
         None
     ]
     hist = History(loss=loss, train_accuracy=acc, record_steps=steps, snapshots=snaps)
-    k = session._readout_in() if stage is None else int(stage)
-    if not 0 <= k <= session._readout_in():
-        raise InputError(f"replay stage {k} is out of range 0..{session._readout_in()}")
+    k = session.views.readout_in() if stage is None else int(stage)
+    if not 0 <= k <= session.views.readout_in():
+        raise InputError(f"replay stage {k} is out of range 0..{session.views.readout_in()}")
     lines, samples = _grid_for(session, n_frames)
     fr = _animate().training_frames(
         session.net,

@@ -37,8 +37,8 @@ from ..errors import InputError
 from .downloads import DownloadStore, ExportQuota
 from .guard import LOCAL_NAMES, Guard
 from .outbox import MAX_PENDING_CHARS
+from .registry import registry
 from .scheduler import FairGate
-from .session import registry
 from .tab import serve_tab
 from .worker import make_pools
 

@@ -29,8 +29,9 @@ from collections.abc import Callable
 import torch
 
 from ..errors import InputError
+from .registry import registry
 from .scheduler import Cancelled, FairGate, Job, JobPool
-from .session import Session, registry
+from .session import Session
 
 __all__ = ["SessionWorker", "make_pools", "LONG_KINDS", "MAX_FRAME_CHARS"]
 

@@ -1,0 +1,46 @@
+"""What the page's drop-downs offer, read from the library's registries."""
+
+from __future__ import annotations
+
+from ..datasets import DATASETS, dataset_params
+from ..nn import ACTIVATIONS, STAGE_TYPES
+from ..train import OPTIMIZERS
+from .protocol import LIMITS
+
+__all__ = ["registry", "penalties"]
+
+
+def penalties() -> dict:
+    """Training penalties the library provides, as {name: factory(strength) -> penalty}
+    (``isotopy.train.penalties.PENALTIES``; a penalty is ``penalty(net, xb) -> (N,)``)."""
+    from ..train.penalties import PENALTIES
+
+    return dict(PENALTIES)
+
+
+def registry() -> dict:
+    """Datasets (with their own parameters), activations, optimisers, stage types,
+    penalties and the explorer's limits: the ``registry`` message and ``/api/registry``."""
+    datasets = []
+    for spec in DATASETS.values():
+        params = dataset_params(spec.name)
+        own = {k: v for k, v in params.items() if k not in ("n", "seed")}
+        datasets.append(
+            {
+                "name": spec.name,
+                "summary": spec.summary,
+                "dim": spec.dim,
+                "params": own,
+                "n": params["n"],
+            }
+        )
+    return {
+        "datasets": datasets,
+        "activations": [
+            {"name": a.name, "homeomorphism": a.is_homeomorphism} for a in ACTIVATIONS.values()
+        ],
+        "optimizers": list(OPTIMIZERS),
+        "stage_types": list(STAGE_TYPES),
+        "penalties": list(penalties()),
+        "limits": LIMITS,
+    }
