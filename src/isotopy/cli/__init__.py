@@ -27,6 +27,7 @@ COMMANDS = [
     "sweep",
     "serve",
     "inspect",
+    "untangle",
 ]
 
 
