@@ -46,34 +46,13 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
     params = [c for c in table.columns if c.startswith("param_")]
     cells = table[["dataset", *params]].drop_duplicates().to_dict("records")
     depths = sorted(table["depth"].unique())
-    if ax is not None:
-        if len(cells) != 1 or len(depths) != 1:
-            from ..errors import InputError
-
-            raise InputError(
-                "a single axes can show one dataset cell and one depth; "
-                "pass ax=None for the full grid of panels"
-            )
-        fig, axes = ax.figure, np.array([[ax]])
-    else:
-        fig, axes = plt.subplots(
-            len(cells),
-            len(depths),
-            squeeze=False,
-            sharey=True,
-            figsize=(4.2 * len(depths) + 0.6, 3.3 * len(cells) + 0.4),
-        )
+    fig, axes = _panels(ax, len(cells), len(depths))
     summary = summarize(table, score=score)
     groups = table[["activation", "contractive"]].drop_duplicates().to_dict("records")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     rng = np.random.default_rng(0)
     for r, cell in enumerate(cells):
-        mask = np.ones(len(table), dtype=bool)
-        smask = np.ones(len(summary), dtype=bool)
-        for k, v in cell.items():
-            mask &= (table[k] == v).to_numpy() | (table[k].isna().to_numpy() & (v != v))
-            smask &= (summary[k] == v).to_numpy() | (summary[k].isna().to_numpy() & (v != v))
-        part, spart = table[mask], summary[smask]
+        part, spart = _cell_rows(table, cell), _cell_rows(summary, cell)
         col = score or score_column(part)
         cparams = {
             k[len("param_") :]: v for k, v in cell.items() if k.startswith("param_") and v == v
@@ -85,58 +64,11 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
             right.set_ylim(-0.03, 1.03)
             widths = sorted(part["width"].unique())
             if bound is not None and widths and min(widths) < bound:
-                a.axvspan(min(widths) - 0.5, bound - 0.5, color="0.92", zorder=0)
-                a.axvline(bound - 0.5, color="0.4", lw=1, ls=":")
-                a.text(
-                    min(widths) - 0.45,
-                    0.97,
-                    f"below {bound} units: no injective σ separates",
-                    transform=a.get_xaxis_transform(),
-                    fontsize=8,
-                    color="0.3",
-                    va="top",
-                )
+                _shade_below(a, min(widths), bound)
             for g, grp in enumerate(groups):
-                color = colors[g % len(colors)]
-                sel = (
-                    (part["depth"] == depth)
-                    & (part["activation"] == grp["activation"])
-                    & (part["contractive"] == grp["contractive"])
-                )
-                rows = part[sel]
-                if rows.empty:
-                    continue
-                s = spart[
-                    (spart["depth"] == depth)
-                    & (spart["activation"] == grp["activation"])
-                    & (spart["contractive"] == grp["contractive"])
-                ].sort_values("width")
-                x = s["width"].to_numpy(dtype=float) + 0.08 * (g - (len(groups) - 1) / 2)
-                label = grp["activation"] + (
-                    f", λ={grp['contractive']:g}" if grp["contractive"] else ""
-                )
-                a.fill_between(x, s["q25"], s["q75"], color=color, alpha=0.25, lw=0)
-                a.vlines(x, s["min"], s["max"], color=color, lw=0.8, alpha=0.7)
-                a.plot(x, s["median"], "o-", color=color, lw=1.6, ms=4, label=f"{label} median")
-                jitter = rng.uniform(-0.12, 0.12, len(rows))
                 off = 0.08 * (g - (len(groups) - 1) / 2)
-                a.scatter(
-                    rows["width"].to_numpy() + off + jitter,
-                    rows[col],
-                    s=4,
-                    color=color,
-                    alpha=0.2,
-                    lw=0,
-                )
-                right.plot(
-                    x,
-                    s["perfect"],
-                    "s--",
-                    color=color,
-                    lw=1,
-                    ms=3,
-                    alpha=0.8,
-                    label=f"{label}: fraction perfect",
+                _draw_group(
+                    a, right, part, spart, depth, grp, off, colors[g % len(colors)], col, rng
                 )
             a.set_xticks(widths)
             a.set_ylim(min(0.45, float(part[col].min()) - 0.02), 1.02)
@@ -159,3 +91,83 @@ def plot_accuracy_vs_width(table, *, ax=None, score: str | None = None):
     )
     fig.tight_layout()
     return fig
+
+
+def _panels(ax, rows: int, columns: int):
+    """The figure and its (rows, columns) axes: ``ax`` itself when given (one panel only)."""
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        if rows != 1 or columns != 1:
+            from ..errors import InputError
+
+            raise InputError(
+                "a single axes can show one dataset cell and one depth; "
+                "pass ax=None for the full grid of panels"
+            )
+        return ax.figure, np.array([[ax]])
+    return plt.subplots(
+        rows,
+        columns,
+        squeeze=False,
+        sharey=True,
+        figsize=(4.2 * columns + 0.6, 3.3 * rows + 0.4),
+    )
+
+
+def _cell_rows(frame, cell: dict):
+    """The rows of ``frame`` in one dataset cell (a missing parameter matches NaN)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for k, v in cell.items():
+        mask &= (frame[k] == v).to_numpy() | (frame[k].isna().to_numpy() & (v != v))
+    return frame[mask]
+
+
+def _shade_below(a, smallest: int, bound: int) -> None:
+    """Shade the widths below the smallest that can separate the classes, and say so."""
+    a.axvspan(smallest - 0.5, bound - 0.5, color="0.92", zorder=0)
+    a.axvline(bound - 0.5, color="0.4", lw=1, ls=":")
+    a.text(
+        smallest - 0.45,
+        0.97,
+        f"below {bound} units: no injective σ separates",
+        transform=a.get_xaxis_transform(),
+        fontsize=8,
+        color="0.3",
+        va="top",
+    )
+
+
+def _draw_group(a, right, part, spart, depth, grp: dict, off: float, color, col, rng) -> None:
+    """One activation and contractive weight at one depth: median line, quartile band,
+    range bars, every seed (jittered by ``rng``) and, on ``right``, the fraction perfect."""
+    sel = (
+        (part["depth"] == depth)
+        & (part["activation"] == grp["activation"])
+        & (part["contractive"] == grp["contractive"])
+    )
+    rows = part[sel]
+    if rows.empty:
+        return
+    s = spart[
+        (spart["depth"] == depth)
+        & (spart["activation"] == grp["activation"])
+        & (spart["contractive"] == grp["contractive"])
+    ].sort_values("width")
+    x = s["width"].to_numpy(dtype=float) + off
+    label = grp["activation"] + (f", λ={grp['contractive']:g}" if grp["contractive"] else "")
+    a.fill_between(x, s["q25"], s["q75"], color=color, alpha=0.25, lw=0)
+    a.vlines(x, s["min"], s["max"], color=color, lw=0.8, alpha=0.7)
+    a.plot(x, s["median"], "o-", color=color, lw=1.6, ms=4, label=f"{label} median")
+    jitter = rng.uniform(-0.12, 0.12, len(rows))
+    a.scatter(rows["width"].to_numpy() + off + jitter, rows[col], s=4, color=color, alpha=0.2, lw=0)
+    right.plot(
+        x,
+        s["perfect"],
+        "s--",
+        color=color,
+        lw=1,
+        ms=3,
+        alpha=0.8,
+        label=f"{label}: fraction perfect",
+    )

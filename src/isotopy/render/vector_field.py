@@ -30,6 +30,15 @@ def _scatter(ax, points, labels, s=10):
     ax.scatter(P[:, 0], P[:, 1], s=s, c=c, edgecolors="white", linewidths=0.4, zorder=3)
 
 
+def _label(ax, xlabel: str, ylabel: str, title: str) -> None:
+    """Equal axes, their labels and the title, in the small type of these panels."""
+    ax.set_aspect("equal")
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(title, fontsize=9)
+
+
 def plot_vector_field(
     stage,
     *,
@@ -98,11 +107,7 @@ def plot_vector_field(
         ax.scatter(a[:, 0], a[:, 1], marker="x", c="k", s=25, lw=1, zorder=4, label="anchors")
     ax.set_xlim(X.min(), X.max())
     ax.set_ylim(Y.min(), Y.max())
-    ax.set_aspect("equal")
-    ax.set_xlabel("x1", fontsize=8)
-    ax.set_ylabel("x2", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title(f"field v(x), |v| up to {speed.max():.2f}", fontsize=9)
+    _label(ax, "x1", "x2", f"field v(x), |v| up to {speed.max():.2f}")
     return fig
 
 
@@ -135,9 +140,5 @@ def plot_deformed_grid(
         P = torch.as_tensor(np.asarray(points), dtype=stage.vectors.dtype)
         moved = stage.path(P.unsqueeze(0).expand(stage.n_networks, -1, -1), t)[network]
         _scatter(ax, moved.detach().numpy(), labels)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x1 + v1(x)", fontsize=8)
-    ax.set_ylabel("x2 + v2(x)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title(f"space moved by the field, t = {t:g}", fontsize=9)
+    _label(ax, "x1 + v1(x)", "x2 + v2(x)", f"space moved by the field, t = {t:g}")
     return fig
