@@ -40,14 +40,14 @@ def test_segment_distances_known_cases():
 
 def test_segment_distances_match_dense_sampling():
     rng = np.random.default_rng(0)
-    p0, p1, q0, q1 = (rng.standard_normal((200, 3)) for _ in range(4))
+    p0, p1, q0, q1 = (rng.standard_normal((40, 3)) for _ in range(4))
     d = segment_distances(p0, p1, q0, q1)
-    s = np.linspace(0, 1, 401)
+    s = np.linspace(0, 1, 201)
     a = p0[:, None, :] + s[None, :, None] * (p1 - p0)[:, None, :]
     b = q0[:, None, :] + s[None, :, None] * (q1 - q0)[:, None, :]
     brute = np.linalg.norm(a[:, :, None] - b[:, None, :], axis=-1).min((1, 2))
     assert (d <= brute + 1e-12).all()  # exact is never above a sampled bound
-    assert (brute - d).max() < 5e-3  # and the sampling comes close to it
+    assert (brute - d).max() < 2e-2  # and the sampling comes close to it
 
 
 def test_check_link_accepts_and_converts():
