@@ -189,23 +189,9 @@ def knn_search(
         Row numbers into ``ref``; among equal distances the lower row number comes first
         and is the one kept at the k-th place.
     """
-    ref, query = _check_pair(ref, query)
-    n, dim = ref.shape
-    if exclude_self and query.shape[0] != n:
-        raise InputError("exclude_self needs the queries to be the reference points themselves")
-    limit = n - 1 if exclude_self else n
-    k = check_positive_int(k, "k")
-    if k > limit:
-        raise InputError(f"k = {k} is larger than the {limit} reference points available")
-    chunk_size = check_positive_int(chunk_size, "chunk_size")
-    lookup(KNN_BACKENDS, backend, "k-NN backend")
-    if backend == "auto":
-        try:
-            import faiss  # noqa: F401
-
-            backend = "faiss"
-        except ImportError:
-            backend = "torch"
+    ref, query, k, chunk_size, limit, backend = _checked_search(
+        ref, query, k, chunk_size, exclude_self, backend
+    )
     kc = min(limit, k + _SPARE)
     # the float32 candidate search runs on centred copies; the ranking uses ref and query
     centre = ref.double().mean(0)  # (d,)
@@ -214,50 +200,16 @@ def knn_search(
     # (2d + 16) u (|q| + max|r|)², u the float32 unit roundoff
     ref_norm = float(ref32.double().norm(dim=1).max())
     q_norm = query32.double().norm(dim=1)  # (m,)
-    err = (2 * dim + 16) * 2.0**-24 * (q_norm + ref_norm) ** 2  # (m,)
+    err = (2 * ref.shape[1] + 16) * 2.0**-24 * (q_norm + ref_norm) ** 2  # (m,)
     out_d = np.empty((query.shape[0], k), dtype=np.float64)
     out_i = np.empty((query.shape[0], k), dtype=np.int64)
-    index = buffer = None
     if backend == "torch":
-        # Pad the references to whole blocks of _BLOCK; padding scores +inf, never chosen.
-        nb = -(-n // _BLOCK)
-        pad = nb * _BLOCK - n
-        ref_sq = (ref32 * ref32).sum(1)  # (n,)
-        ref_p = torch.cat([ref32, ref32.new_zeros(pad, dim)])
-        ref_sq_p = torch.cat([ref_sq, ref_sq.new_full((pad,), math.inf)])
-        buffer = torch.empty(min(chunk_size, query.shape[0]), nb * _BLOCK)
-        blocked = kc <= nb // 4  # the block search pays off when few blocks are kept
-    else:  # faiss
-        import faiss
-
-        index = faiss.IndexFlatL2(dim)
-        index.add(ref32.numpy())
-        # one call for every query: FAISS blocks queries and references itself
-        _, found_all = index.search(query32.numpy(), kc + (1 if exclude_self else 0))
-        found_all = torch.from_numpy(found_all)
+        candidates = _TorchCandidates(ref32, kc, min(chunk_size, query.shape[0]), exclude_self)
+    else:
+        candidates = _FaissCandidates(ref32, query32, kc, exclude_self)
     with torch.no_grad():
         for s in range(0, query.shape[0], chunk_size):
-            q = query32[s : s + chunk_size]  # (c, d)
-            if index is not None:
-                cand = found_all[s : s + chunk_size]
-                if exclude_self:  # drop each point itself (or, if absent, the farthest)
-                    rows = torch.arange(q.shape[0]) + s
-                    keep = cand != rows[:, None]
-                    keep[keep.all(1), -1] = False
-                    cand = cand[keep].reshape(q.shape[0], kc)
-            else:
-                # |r|² - 2 q·r (the |q|² term does not change the ranking), written into
-                # one reused buffer: a fresh chunk x n block per chunk costs page faults
-                score = buffer[: q.shape[0]]  # (c, nb·_BLOCK)
-                torch.addmm(ref_sq_p.unsqueeze(0), q, ref_p.T, alpha=-2.0, out=score)
-                if exclude_self:
-                    rows = torch.arange(q.shape[0])
-                    score[rows, rows + s] = math.inf
-                cand = (
-                    _smallest(score, kc, nb)
-                    if blocked
-                    else torch.topk(score, kc, dim=1, largest=False, sorted=False).indices
-                )
+            cand = candidates(query32[s : s + chunk_size], s)
             qx = query[s : s + chunk_size].double()  # (c, d), the inputs as given
             d2 = (ref[cand].double() - qx.unsqueeze(1)).pow(2).sum(-1)  # (c, kc), float64
             # stable sort on (distance, index) so equal distances resolve to the lower index
@@ -276,6 +228,84 @@ def knn_search(
                 dist, idx = _exact_rows(ref, query[s + j], k, s + j if exclude_self else None)
                 out_d[s + j], out_i[s + j] = dist.numpy(), idx.numpy()
     return out_d, out_i
+
+
+def _checked_search(ref, query, k, chunk_size, exclude_self, backend):
+    """:func:`knn_search`'s arguments checked: -> ref, query (tensors), k, chunk_size, the
+    most neighbours there are (n, or n - 1 with ``exclude_self``) and the backend ("auto"
+    resolved)."""
+    ref, query = _check_pair(ref, query)
+    n = ref.shape[0]
+    if exclude_self and query.shape[0] != n:
+        raise InputError("exclude_self needs the queries to be the reference points themselves")
+    limit = n - 1 if exclude_self else n
+    k = check_positive_int(k, "k")
+    if k > limit:
+        raise InputError(f"k = {k} is larger than the {limit} reference points available")
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
+    lookup(KNN_BACKENDS, backend, "k-NN backend")
+    if backend == "auto":
+        try:
+            import faiss  # noqa: F401
+
+            backend = "faiss"
+        except ImportError:
+            backend = "torch"
+    return ref, query, k, chunk_size, limit, backend
+
+
+class _TorchCandidates:
+    """The kc nearest centred float32 references of a chunk of queries, by one matrix
+    product into a reused buffer and a (block) top-k."""
+
+    def __init__(self, ref32: torch.Tensor, kc: int, rows: int, exclude_self: bool):
+        n, dim = ref32.shape
+        # Pad the references to whole blocks of _BLOCK; padding scores +inf, never chosen.
+        self.nb = -(-n // _BLOCK)
+        pad = self.nb * _BLOCK - n
+        ref_sq = (ref32 * ref32).sum(1)  # (n,)
+        self.ref_p = torch.cat([ref32, ref32.new_zeros(pad, dim)])
+        self.ref_sq_p = torch.cat([ref_sq, ref_sq.new_full((pad,), math.inf)])
+        self.buffer = torch.empty(rows, self.nb * _BLOCK)
+        self.blocked = kc <= self.nb // 4  # the block search pays off when few blocks are kept
+        self.kc, self.exclude_self = kc, exclude_self
+
+    def __call__(self, q: torch.Tensor, s: int) -> torch.Tensor:
+        """Candidates (c, kc) of queries q (c, d), rows s.. of the query set."""
+        # |r|² - 2 q·r (the |q|² term does not change the ranking), written into
+        # one reused buffer: a fresh chunk x n block per chunk costs page faults
+        score = self.buffer[: q.shape[0]]  # (c, nb·_BLOCK)
+        torch.addmm(self.ref_sq_p.unsqueeze(0), q, self.ref_p.T, alpha=-2.0, out=score)
+        if self.exclude_self:
+            rows = torch.arange(q.shape[0])
+            score[rows, rows + s] = math.inf
+        if self.blocked:
+            return _smallest(score, self.kc, self.nb)
+        return torch.topk(score, self.kc, dim=1, largest=False, sorted=False).indices
+
+
+class _FaissCandidates:
+    """The kc nearest centred float32 references of every query, found by FAISS
+    ``IndexFlatL2`` in one call up front (FAISS blocks queries and references itself)."""
+
+    def __init__(self, ref32: torch.Tensor, query32: torch.Tensor, kc: int, exclude_self: bool):
+        import faiss
+
+        index = faiss.IndexFlatL2(ref32.shape[1])
+        index.add(ref32.numpy())
+        _, found = index.search(query32.numpy(), kc + (1 if exclude_self else 0))
+        self.found = torch.from_numpy(found)
+        self.kc, self.exclude_self = kc, exclude_self
+
+    def __call__(self, q: torch.Tensor, s: int) -> torch.Tensor:
+        """Candidates (c, kc) of queries q (c, d), rows s.. of the query set."""
+        cand = self.found[s : s + q.shape[0]]
+        if self.exclude_self:  # drop each point itself (or, if absent, the farthest)
+            rows = torch.arange(q.shape[0]) + s
+            keep = cand != rows[:, None]
+            keep[keep.all(1), -1] = False
+            cand = cand[keep].reshape(q.shape[0], self.kc)
+        return cand
 
 
 def knn_scores(
