@@ -4,7 +4,9 @@
 
     affine d_in→h1, σ, affine h1→h2, σ, ..., readout h_last→c
 
-with the linear read-out of :class:`~isotopy.nn.head.LinearHead`: c = 1 logit for two
+(preceded, with ``features=["x1", "x2", "x1x2"]`` and a 2-D input, by the input features of
+:class:`~isotopy.nn.stages.Features`: features, affine k→h1, σ, ...), with the linear
+read-out of :class:`~isotopy.nn.head.LinearHead`: c = 1 logit for two
 classes (probability = sigmoid) and c = K logits for K > 2 (probabilities = softmax). Any
 list of stages works through :meth:`Network.from_stages`, and any head (``head=``, e.g. the
 k-NN head of :mod:`isotopy.knn`): the head supplies the last stage, the loss and the labels.
@@ -22,7 +24,7 @@ from torch import nn
 from ..errors import InputError, check_positive_int, parse_int_list
 from .activations import get_activation
 from .head import Head, LinearHead, head_from_spec, labels
-from .stages import Activation, Affine, Stage, stage_from_spec
+from .stages import Activation, Affine, Features, Stage, stage_from_spec
 
 __all__ = ["Network"]
 
@@ -46,6 +48,10 @@ class Network(nn.Module):
         Initialisation seed of each network; an int s gives networks seeds s, s+1, ...
     head : Head or None
         What reads the last representation; None: the linear read-out.
+    features : sequence of str, str, Features or None
+        Input features as a first stage named "features" (2-D inputs only), e.g.
+        ``["x1", "x2", "x1x2"]`` or ``"x1,x2,sinx1"`` (see ``FEATURE_NAMES``); the first
+        affine stage then reads the k features. None: the network reads (x1, x2) itself.
     """
 
     def __init__(
@@ -58,11 +64,17 @@ class Network(nn.Module):
         n_networks: int = 1,
         seed=0,
         head: Head | None = None,
+        features=None,
     ):
         d_in = check_positive_int(d_in, "the input dimension")
         hidden = parse_int_list(hidden, "the hidden widths")
         get_activation(activation)
         stages, names, widths = [], [], [d_in, *hidden]
+        if features is not None:
+            feat = _features_stage(
+                features, d_in, check_positive_int(n_networks, "the number of networks")
+            )
+            stages, names, widths = [feat], ["features"], [feat.d_out, *hidden]
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]), start=1):
             stages += [
                 Affine(a, b, n_networks=n_networks),
@@ -164,6 +176,12 @@ class Network(nn.Module):
             )
         except (KeyError, TypeError) as e:
             raise InputError(f"network config is incomplete or malformed ({e})") from None
+
+    @property
+    def input_features(self) -> tuple[str, ...] | None:
+        """The names of the input features when the first stage is a Features stage, else None."""
+        first = self.stages[0]
+        return first.names if isinstance(first, Features) else None
 
     @property
     def hidden_widths(self) -> list[int]:
@@ -288,3 +306,16 @@ class Network(nn.Module):
         batch = f", n_networks={self.n_networks}" if self.n_networks > 1 else ""
         head = "" if isinstance(self.head, LinearHead) else f", head={self.head.type_name}"
         return f"Network(d_in={self.d_in}: {parts}, n_classes={self.n_classes}{batch}{head})"
+
+
+def _features_stage(features, d_in: int, n_networks: int) -> Features:
+    """The Features stage that ``Network(features=...)`` asks for (names or a stage)."""
+    if d_in != 2:
+        raise InputError(f"input features (x1, x2, x1², ...) need a 2-D input, got {d_in}-D")
+    if not isinstance(features, Features):
+        return Features(features, n_networks=n_networks)
+    if features.n_networks != n_networks:
+        raise InputError(
+            f"the features stage holds {features.n_networks} networks, the network {n_networks}"
+        )
+    return features
