@@ -198,3 +198,54 @@ def test_views_arrays_and_figures():
         plot_vector_field(st, kind="quiver")
     with pytest.raises(InputError, match="draw 2-D fields"):
         field_on_grid(VectorField(3, 4))
+
+
+@pytest.mark.parametrize(
+    "missing, extra",
+    [(["torchdiffeq"], "knn"), (["scipy"], "topology"), (["scipy", "torchdiffeq"], "knn,topology")],
+)
+def test_a_missing_optional_module_is_one_sentence_naming_the_extra(monkeypatch, missing, extra):
+    import sys
+
+    for name in missing:
+        monkeypatch.setitem(sys.modules, name, None)  # its import now fails
+    with pytest.raises(InputError) as err:
+        VectorField(2, 4)
+    msg = str(err.value)
+    assert msg.endswith(f"pip install 'isotopy[{extra}]'") and "\n" not in msg
+    assert " and ".join(missing) + (" is" if len(missing) == 1 else " are") in msg
+
+
+def test_the_stage_reports_a_module_that_fails_at_use(monkeypatch):
+    import sys
+
+    st = _stage(mode="flow", n_networks=1)
+    monkeypatch.setitem(sys.modules, "torchdiffeq", None)
+    with pytest.raises(
+        InputError, match=r"torchdiffeq is not installed: pip install 'isotopy\[knn\]'"
+    ):
+        st(torch.zeros(1, 3, 2, dtype=torch.float64))
+    monkeypatch.setitem(sys.modules, "scipy.cluster.vq", None)
+    with pytest.raises(
+        InputError, match=r"scipy is not installed: pip install 'isotopy\[topology\]'"
+    ):
+        kmeans(np.zeros((10, 2)), 3)
+
+
+def test_importing_needs_neither_optional_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['scipy'] = sys.modules['torchdiffeq'] = None\n"
+        "from isotopy.errors import InputError\n"
+        "from isotopy.nn import VectorField\n"
+        "try:\n"
+        "    VectorField(2)\n"
+        "except InputError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("pip install 'isotopy[knn,topology]'")

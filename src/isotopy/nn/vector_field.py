@@ -24,10 +24,18 @@ smooth, globally Lipschitz field is a diffeomorphism at every time, whatever L i
 
 Shapes: x (N, B, d) -> (N, B, d) for N networks; anchors (N, M, d), vectors (N, M, d),
 log σ (N, M).
+
+Optional dependencies: scipy (k-means anchors) and torchdiffeq (the flow) are not core
+dependencies of the package. Importing this module needs neither; constructing a
+:class:`VectorField` without them raises one :class:`~isotopy.errors.InputError` sentence
+that names the extra to install (``pip install 'isotopy[knn]'`` for torchdiffeq,
+``'isotopy[topology]'`` for scipy: the extras of pyproject.toml that declare them).
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import warnings
 
@@ -38,7 +46,15 @@ from torch import nn
 from ..errors import InputError, check_positive_int, lookup
 from .stages import Stage, register_stage
 
-__all__ = ["VectorField", "VECTOR_FIELD_MODES", "ANCHOR_METHODS", "kmeans", "init_anchors"]
+__all__ = [
+    "VectorField",
+    "VECTOR_FIELD_MODES",
+    "ANCHOR_METHODS",
+    "OPTIONAL_MODULES",
+    "check_installed",
+    "kmeans",
+    "init_anchors",
+]
 
 VECTOR_FIELD_MODES = {
     "residual": "x -> x + v(x); a homeomorphism when Lip(v) < 1",
@@ -49,6 +65,8 @@ ANCHOR_METHODS = {
     "kmeans": "k-means centres of the points (Lloyd, k-means++ start)",
 }
 _E_HALF = math.exp(-0.5)
+# the optional modules the stage uses, each with the extra of pyproject.toml that declares it
+OPTIONAL_MODULES = {"scipy": "topology", "torchdiffeq": "knn"}
 
 # torchdiffeq's integration methods (the ``method`` names of ``torchdiffeq.odeint``): those on
 # a fixed grid take ``options={"step_size": h}``, the adaptive ones a tolerance.
@@ -69,10 +87,35 @@ ODE_SOLVERS = {
 }
 
 
+def _missing_sentence(missing) -> str:
+    extras = ",".join(sorted({OPTIONAL_MODULES[m] for m in missing}))
+    verb = "is" if len(missing) == 1 else "are"
+    return (
+        f"the vector-field stage needs {' and '.join(OPTIONAL_MODULES)}, and "
+        f"{' and '.join(missing)} {verb} not installed: pip install 'isotopy[{extras}]'"
+    )
+
+
+def check_installed() -> None:
+    """Raise one InputError sentence naming the extra to install when scipy or torchdiffeq
+    is missing (the vector-field stage needs both)."""
+    missing = [m for m in OPTIONAL_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputError(_missing_sentence(missing))
+
+
+def _optional(module: str):
+    """``module`` (part of scipy or torchdiffeq) imported, or the sentence of
+    :func:`check_installed` where it cannot be."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(_missing_sentence([module.partition(".")[0]])) from None
+
+
 def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iters: int = 50) -> np.ndarray:
     """k-means centres (k, d) of points X (n, d): scipy's k-means++ start, then Lloyd steps."""
-    from scipy.cluster.vq import kmeans2
-
+    kmeans2 = _optional("scipy.cluster.vq").kmeans2
     X = np.asarray(X, dtype=np.float64)
     with warnings.catch_warnings():  # an empty cluster keeps its centre, as intended here
         warnings.filterwarnings("ignore", message="One of the clusters is empty")
@@ -105,6 +148,9 @@ class VectorField(Stage):
     flow_steps : int
         Fixed steps of the flow's solver over unit time (ignored by adaptive solvers).
     n_networks : int
+
+    Needs scipy and torchdiffeq: without them, one InputError sentence naming the extra to
+    install (:func:`check_installed`).
     """
 
     type_name = "vector_field"
@@ -124,6 +170,7 @@ class VectorField(Stage):
         n_networks: int = 1,
     ):
         super().__init__()
+        check_installed()
         self.d_in = self.d_out = check_positive_int(dim, "a vector field's dimension")
         self.n_anchors = check_positive_int(n_anchors, "the number of anchors")
         self.n_networks = check_positive_int(n_networks, "the number of networks")
@@ -230,8 +277,7 @@ class VectorField(Stage):
 
     def _flow(self, x: torch.Tensor, t: float, *, sign: float = 1.0) -> torch.Tensor:
         """φ_t(x) (sign -1: φ_{-t}), integrated with torchdiffeq."""
-        from torchdiffeq import odeint
-
+        odeint = _optional("torchdiffeq").odeint
         if t == 0:
             return x
         times = torch.tensor([0.0, float(t)], dtype=x.dtype)
