@@ -15,6 +15,7 @@ from isotopy.experiments import EXPERIMENTS, run_experiment
 
 NAMES = ["width_sweep", "linked_tori", "unlink", "betti_layers", "contractive"]
 ALL = NAMES + ["naitzat", "open_question", "vector_fields", "knn"]
+ALL += ["first_examples", "animations", "links_drawn", "tangled_unlinks"]
 
 TINY = {
     "width_sweep": ["--dims", "1", "--widths", "1,2", "--seeds", "2", "--steps", "300"],
@@ -129,7 +130,8 @@ def test_vector_fields_from_the_cli(tmp_path, capsys):
     assert main(["experiment", "vector_fields", *args, "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     assert data["experiment"] == "vector_fields" and data["steps"] == 5
-    assert [r["setting"] for r in data["rows"]] == ["2d", "3d"] and len(data["summary"]) == 4
+    assert [r["setting"] for r in data["rows"]] == ["2d", "3d"] and len(data["summary"]) == 5
+    assert data["verdicts"]["disc_annulus"]["verdict"] in ("agrees", "differs")
 
 
 def test_cli_help_and_bad_input(capsys):
@@ -347,3 +349,86 @@ def test_width_and_stretch_sections_quick(tmp_path):
     assert len(stretch) == 3 and all("Mann-Whitney" in c["rule"] for c in stretch)
     html = (rep / "index.html").read_text()
     assert "tears" not in html and "homeomorphism" in html
+
+
+def test_flag_help_names_the_claims_defaults_from_their_dataclasses():
+    from isotopy.experiments.contractive import ContractiveConfig, StretchSettings
+    from isotopy.experiments.knn import PER_DATA, KNNConfig
+    from isotopy.experiments.width_sweep import WidthClaimSettings, WidthSweepConfig
+
+    def helps(cls):
+        return {f.name: f.metadata["help"] for f in dataclasses.fields(cls)}
+
+    w, c = WidthClaimSettings(), StretchSettings()
+    h = helps(WidthSweepConfig)
+    assert f"({w.seeds} with --claims)" in h["seeds"] and f"L = {w.steps}" in h["steps"]
+    assert f"({w.n} with --claims)" in h["n"] and f"{w.lr:g} with --claims" in h["lr"]
+    assert f"{w.n} + {w.boundary} boundary points" in h["claims"]
+    h = helps(ContractiveConfig)
+    assert f"({c.seeds} with --stretch-claims)" in h["seeds"]
+    assert ",".join(f"{v:g}" for v in c.lambdas) in h["lambdas"]
+    shown = {f.name: f.metadata.get("shown") for f in dataclasses.fields(KNNConfig)}
+    assert shown["epochs"] == f"{PER_DATA['digits']['epochs']:g} on digits, " + (
+        f"{PER_DATA['mnist']['epochs']:g} on MNIST"
+    )
+    assert "16,32 on digits" in shown["channels"] and "off on MNIST" in shown["essay_head"]
+
+
+def test_claims_judged_by_the_experiments_come_out_each_way():
+    from isotopy.experiments.linked_tori import fourth_dimension_verdict
+    from isotopy.experiments.tangled_unlinks import question_verdict
+    from isotopy.experiments.unlink import certificate_verdict
+    from isotopy.experiments.vector_fields import disc_verdict
+
+    def width(w, dense, perfect=0.5):
+        best = {"linking_3d": [1, -1], "linking": {"dims": [3, 3, 3]}}
+        return {"width": w, "dense_accuracy": dense, "sample_perfect": perfect, "best": best}
+
+    def tori(dense3, dense4):
+        return {"linking": 1, "seeds": 4, "results": [width(3, dense3), width(4, dense4)]}
+
+    assert fourth_dimension_verdict(tori([0.98], [1.0])).verdict == "agrees"
+    assert fourth_dimension_verdict(tori([1.0], [1.0])).verdict == "differs"
+    assert fourth_dimension_verdict(tori([0.98], [0.99])).verdict == "not resolved"
+    v = fourth_dimension_verdict(tori([0.98], [1.0]))
+    assert "|linking| kept at every certified stage (2 of 3" in v.measured
+    assert fourth_dimension_verdict({"linking": 1, "seeds": 4, "results": [width(3, [1])]}) is None
+    per = {"a": {"instances": 2, "separated": 1.0}, "b": {"instances": 2, "separated": 0.5}}
+    assert question_verdict(per, 3).verdict == "not resolved"
+    assert "3 of 4 instances" in question_verdict(per, 3).measured
+    per["b"]["separated"] = 1.0
+    assert question_verdict(per, 3).verdict == "agrees"  # never "differs": no proof
+    cert = {"linking_3d": [0, 0]}
+    res = {"certificate": cert, "separated": True, "dense_accuracy": [0.9, 1.0]}
+    assert certificate_verdict(res).verdict == "agrees"
+    assert certificate_verdict({**res, "separated": False}).verdict == "not resolved"
+    two, three = {"dense_accuracy": [0.9, 0.95]}, {"dense_accuracy": [0.99, 1.0]}
+    assert disc_verdict(two, three).verdict == "agrees"
+    assert disc_verdict(three, three).verdict == "differs"
+
+
+def test_open_question_kinds_keep_the_instances():
+    from isotopy.experiments.open_question import random_links
+
+    with pytest.raises(InputError, match="--kinds must name some of"):
+        run_experiment("open_question", kinds=("knot",))
+    every = random_links(1, linking=(1, 2), seed=3)
+    assert [i.kind for i in every] == ["unlink", "apart", "torus", "torus"]
+    # the kinds kept are the same instances whichever others are drawn beside them
+    assert [i.name for i in every if i.kind == "torus"][0].startswith("torus1-")
+
+
+def test_links_drawn_closest_approach_and_core_trace():
+    from isotopy.experiments.links_drawn import closest_approach, core_trace
+    from isotopy.nn import Network
+
+    a = np.array([[0.0, 0, 0], [1, 0, 0]])
+    b = np.array([[3.0, 0, 0], [1, 2, 0]])
+    d, pa, pb = closest_approach(a, b)
+    assert d == pytest.approx(2.0) and pa.tolist() == [1, 0, 0]
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    ring = np.c_[np.cos(t), np.sin(t), 0 * t]
+    rows = core_trace(Network(3, (3,), "tanh", seed=0), [ring, ring + [0, 0, 5]])
+    assert [r["name"] for r in rows][0] == "input" and "readout" not in [r["name"] for r in rows]
+    assert rows[0]["distance"] == pytest.approx(5.0) and rows[0]["separable"]
+    assert all(0 < r["relative"] < 1 for r in rows)

@@ -10,7 +10,7 @@ from scipy.stats import binomtest
 
 from isotopy.errors import InputError
 from isotopy.experiments import EXPERIMENTS
-from isotopy.experiments.knn import knn_experiment, mcnemar
+from isotopy.experiments.knn import KNNConfig, mcnemar, run
 
 
 def test_mcnemar_matches_the_exact_binomial_test():
@@ -25,7 +25,7 @@ def test_mcnemar_matches_the_exact_binomial_test():
 
 
 def test_knn_experiment_quick_numbers_are_consistent():
-    res = knn_experiment("digits", seeds=2, quick=True)
+    res = run(seeds=2, quick=True)
     assert set(res["errors"]) == {
         "softmax",
         "knn_penultimate",
@@ -68,7 +68,7 @@ def _tiny_mnist(folder):
 
 def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
     _tiny_mnist(tmp_path)
-    res = knn_experiment("mnist", mnist_dir=tmp_path, seeds=1, quick=True)
+    res = run(data="mnist", mnist_dir=tmp_path, seeds=1, quick=True)
     assert res["n_train"] == 150 and res["n_test"] == 60
     assert set(res["targets"]) == {"(a) at most 1.0%", "(b) below (a)", "(c) at most 2.0%"}
     # the essay's head is not trained on MNIST unless asked for, and the summary says so
@@ -80,8 +80,6 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
     note = _settings_note(res, "mnist")
     assert "MNIST settings: 150 training / 60 test images" in note and "--essay-head" in note
     assert "s per seed" in note and "CPU time" in note
-    from isotopy.experiments.knn import run
-
     res = run(data="mnist", mnist_dir=tmp_path, seeds=1, quick=True, essay_head=True)
     assert "knn_trained_essay" in res["errors"] and res["config"]["essay_head"]
     assert "knn_trained_essay_two_batch" in res["errors"]
@@ -89,27 +87,33 @@ def test_knn_experiment_on_tiny_mnist_files(tmp_path, monkeypatch):
     assert "widened by the resolution" in res["verdicts"]["knn_size"]["rule"]
     monkeypatch.delenv("ISOTOPY_MNIST_DIR", raising=False)
     with pytest.raises(InputError, match="--mnist-dir PATH.*ISOTOPY_MNIST_DIR"):
-        knn_experiment("mnist")
+        run(data="mnist")
     monkeypatch.setenv("ISOTOPY_MNIST_DIR", str(tmp_path))  # no path given: the variable's
-    res = knn_experiment("mnist", seeds=1, quick=True, n_train=100, n_test=40)
+    res = run(data="mnist", seeds=1, quick=True, n_train=100, n_test=40)
     assert res["n_train"] == 100 and res["n_test"] == 40
     assert res["resolution"] == pytest.approx(2.5)  # one of 40 test images, in points
 
 
 def test_training_length_in_passes_and_the_verdict():
-    from isotopy.experiments.knn import DEFAULTS, KNNExperimentConfig, training_steps
+    from isotopy.experiments.knn import training_steps
 
-    assert training_steps(KNNExperimentConfig(epochs=2, batch_size=64), 1347) == 43
-    assert training_steps(KNNExperimentConfig(epochs=2, steps=7), 1347) == 7  # steps win
+    assert training_steps(KNNConfig(epochs=2, batch_size=64), 1347) == 43
+    assert training_steps(KNNConfig(epochs=2, steps=7), 1347) == 7  # steps win
     # the same passes over a set 6 times larger take 6 times the steps
-    mn = DEFAULTS["mnist"]
+    mn = KNNConfig(data="mnist").resolved()
     assert training_steps(mn, 76800) == 6 * training_steps(mn, 12800) == 12000
     # MNIST: 20 passes, two networks (the essay's head only when asked for); digits: 35, three
     assert mn.epochs == 20 and not mn.essay_head and training_steps(mn, 8000) == 1250
-    assert DEFAULTS["digits"].epochs == 35 and DEFAULTS["digits"].essay_head
+    digits = KNNConfig().resolved()
+    assert digits.epochs == 35 and digits.essay_head and digits.channels == (16, 32)
     with pytest.raises(InputError, match="epochs must be"):
-        training_steps(KNNExperimentConfig(epochs=0), 100)
-    res = knn_experiment("digits", seeds=1, quick=True)
+        training_steps(KNNConfig(epochs=0, batch_size=64), 100)
+    # tiny networks: the quick sizes, a smaller number given kept, with any data set
+    tiny = KNNConfig(data="mnist", tiny=True, n_train=100, steps=400).resolved()
+    q = KNNConfig.quick()
+    assert (tiny.steps, tiny.n_train, tiny.n_test, tiny.channels) == (40, 100, 150, q.channels)
+    assert tiny.epochs is None and tiny.batch_size == q.batch_size and tiny.hidden == q.hidden
+    res = run(KNNConfig.quick())
     v = res["verdict"]
     assert v["verdict"] in ("agrees", "differs", "not resolved")
     assert "one test image" in v["resolution"] and "McNemar" in v["rule"]  # one seed

@@ -95,3 +95,41 @@ def test_quick_run_reads_every_network_and_decides_nothing():
     assert all(v["verdict"] == "not resolved" for v in res["verdicts"].values())  # 2 seeds
     assert set(res["sensitivity"]) == {"tanh", "leaky_relu"}
     assert res["summary"][-1].endswith("s)") and res["digits"] is None
+    # the report's table and figure read the groups: one per data set and activation
+    groups = {(g["data"], g["activation"], g["trained"]): g for g in res["groups"]}
+    assert len(groups) == 2 * (len(cfg.activations) + len(cfg.controls))
+    for (dname, act, trained), g in groups.items():
+        mine = [
+            r
+            for r in (res["networks"] if trained else res["control"])
+            if r["data"] == dname and r["activation"] == act
+        ]
+        used = [r for r in mine if r["train"] == 1.0] if trained else mine
+        assert g["networks"] == len(mine) and g["points"] == sum(r["point"] for r in used)
+        if used:
+            lo, mid, hi = np.asarray(g["curve_quartiles"])
+            assert len(mid) == cfg.depth + 1 and (lo <= mid).all() and (mid <= hi).all()
+            assert g["last_median"] == pytest.approx(np.median([r["last"] for r in used]))
+        else:
+            assert g["curve_quartiles"] is None and g["last_median"] is None
+
+
+def test_data_sets_are_registered_by_name():
+    from isotopy.datasets import DATASETS, dataset_params, make_dataset
+
+    for name, make in naitzat.DATA.items():
+        spec = DATASETS[name]
+        X, y = make_dataset(name, 120, seed=5)
+        X2, y2 = make(120, seed=5)
+        np.testing.assert_array_equal(X, X2)
+        np.testing.assert_array_equal(y, y2)
+        assert X.shape == (120, spec.dim) and dataset_params(name)["n"] == 1000
+    with pytest.raises(InputError, match="no parameter 'turns'"):
+        make_dataset("rings_discs", 10, turns=2)
+
+
+def test_excess_curve_divides_by_the_input():
+    curve = [[[4, 4], [4, 0]], [[2, 1], [1, 0]], [[1, 0], [1, 0]]]  # 10 -> 2 -> 0
+    np.testing.assert_allclose(naitzat.excess_curve(curve), [1.0, 0.2, 0.0])
+    # an input that already reads as points: divided by 1, not by 0
+    np.testing.assert_allclose(naitzat.excess_curve([[[1, 0], [1, 0]], [[2, 0], [1, 0]]]), [0, 1])

@@ -182,8 +182,8 @@ def train_seeds(
     hidden,
     activation: str = "tanh",
     seeds: int = 10,
-    steps: int = 2000,
-    lr: float = 0.02,
+    steps: int | None = None,
+    lr: float | None = None,
     n: int = 400,
     seed: int = 0,
     contractive: float = 0.0,
@@ -195,8 +195,9 @@ def train_seeds(
     """Train ``seeds`` networks of one architecture at once on one sample of ``dataset``.
 
     Network i is initialised with seed ``seed + i``; the data sample uses ``seed``.
-    ``record_every`` (default: ``steps``) sets the snapshots kept in the history;
-    ``compile`` and ``edge_penalty`` are passed to :func:`isotopy.train.fit`.
+    ``steps`` and ``lr`` default to :class:`isotopy.train.TrainConfig`'s; ``record_every``
+    (default: ``steps``) sets the snapshots kept in the history; ``compile`` and
+    ``edge_penalty`` are passed to :func:`isotopy.train.fit`.
 
     Returns
     -------
@@ -231,8 +232,8 @@ def fit_seeds(
     hidden,
     activation: str = "tanh",
     seeds: int = 10,
-    steps: int = 2000,
-    lr: float = 0.02,
+    steps: int | None = None,
+    lr: float | None = None,
     seed=0,
     record_every: int | None = None,
     contractive: float = 0.0,
@@ -242,11 +243,15 @@ def fit_seeds(
     """Train ``seeds`` networks (input dim ``X.shape[1]``, 2 classes) on ``X, y`` as one batch.
 
     ``seed`` is the seed of network 0 (network i gets ``seed + i``) or one seed per network,
-    and also the seed of :func:`isotopy.train.fit`. Returns ``(net, history)``.
+    and also the seed of :func:`isotopy.train.fit`; ``steps`` and ``lr`` default to
+    :class:`isotopy.train.TrainConfig`'s. Returns ``(net, history)``.
     """
     from ..nn import Network
-    from ..train import fit
+    from ..train import TrainConfig, fit
 
+    defaults = TrainConfig()
+    steps = defaults.steps if steps is None else steps
+    lr = defaults.lr if lr is None else lr
     net = Network(X.shape[1], hidden, activation, 2, n_networks=check_seeds(seeds), seed=seed)
     hist = fit(
         net,

@@ -80,11 +80,12 @@ class StretchSettings:
     # of either width stretches any grid point (their largest ρ: 5.5-9.5)
     thresholds: tuple[float, ...] = (2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
     resolution: int = 81  # grid points per axis over [-1, 1]^2 (~3,400 inside the sets)
+    heatmap: int = 120  # grid points per axis of the drawn heatmaps (keep_networks)
 
     @classmethod
     def quick(cls) -> StretchSettings:
-        """3 seeds, 60 steps, λ 0 and 0.1, a coarse grid: every verdict is "not resolved"."""
-        return cls(lambdas=(0.0, 0.1), seeds=3, steps=60, n=200, resolution=31)
+        """3 seeds, 60 steps, λ 0 and 0.1, coarse grids: every verdict is "not resolved"."""
+        return cls(lambdas=(0.0, 0.1), seeds=3, steps=60, n=200, resolution=31, heatmap=60)
 
 
 CURVE = np.geomspace(1.0, 12.0, 34)  # thresholds of the drawn exceedance curves
@@ -108,7 +109,7 @@ def run_stretch_claims(
     progress : callable, optional
         ``progress(done, total)`` over (width, λ) pairs.
     keep_networks : bool
-        Also return the trained networks (not JSON-able; for figures that ship them).
+        Also return the trained networks and what the report draws of them (not JSON-able).
 
     Returns
     -------
@@ -120,14 +121,14 @@ def run_stretch_claims(
         ``verdicts`` {"width 2 stretches more than width 3 (λ = 0)": Verdict dict, "λ = ...
         lowers width w's stretch (against λ = 0)": ...}, judged by the curve rule;
         ``comparisons`` {verdict key: per threshold, the Mann-Whitney ``auc`` and ``p``, both
-        medians and ``empty``};
+        medians and ``empty``}; ``unit_angles``: for each width-2 network without penalty,
+        the angle in degrees between its two units' lines (None without width 2);
         ``grid_points``; ``seconds``; ``summary`` lines; with ``keep_networks``,
-        ``networks`` {(width, λ): (net, history, X, y)} and ``grid`` (the points P).
+        ``networks`` {(width, λ): (net, history, X, y)}, ``grid`` (the points P), ``runs``
+        {"width<w>": the first network of each width without penalty as a Run} and
+        ``heatmaps`` {w: :func:`heatmap` of that network}.
     """
     import time
-
-    from ..topology.stretch import exceedance, relative_stretch, stretch_scale
-    from .verdicts import curve_comparison, dominance_verdict
 
     cfg = make_config(StretchSettings, settings)
     seeds = check_seeds(cfg.seeds)
@@ -137,7 +138,42 @@ def run_stretch_claims(
     if len(ts) == 0 or not (np.isfinite(ts).all() and (ts > 0).all()):
         raise InputError(f"thresholds must be finite numbers > 0, got {cfg.thresholds!r}")
     P, labels = grid_points("disc_annulus", resolution=cfg.resolution)
-    start, done, total = time.perf_counter(), 0, len(widths) * len(lams)
+    start = time.perf_counter()
+    rows, curves, networks = _stretch_groups(
+        cfg, seeds, widths, lams, ts, P, labels, seed, progress
+    )
+    verdicts, comparisons = _stretch_verdicts(widths, lams, curves, ts)
+    two = networks.get((2, lams[0]))
+    out = claims_result(
+        NAME,
+        "stretch",
+        cfg,
+        start,
+        verdicts,
+        stretch_summary,
+        "measured",
+        rows=rows,
+        curve_x=CURVE.tolist(),
+        comparisons=comparisons,
+        unit_angles=None if two is None else unit_angles(two[0]).tolist(),
+        grid_points=int(len(P)),
+    )
+    if keep_networks:
+        out["networks"] = networks
+        out["grid"] = P
+        out["runs"] = {f"width{w}": _first_run(networks[w, lams[0]], cfg, seed) for w in widths}
+        out["heatmaps"] = {
+            w: heatmap(run.net, P, resolution=cfg.heatmap)
+            for w, run in zip(widths, out["runs"].values(), strict=True)
+        }
+    return out
+
+
+def _stretch_groups(cfg, seeds, widths, lams, ts, P, labels, seed, progress):
+    """Train every (width, λ) group and measure it: (rows, exceedance curves, networks)."""
+    from ..topology.stretch import exceedance, relative_stretch, stretch_scale
+
+    done, total = 0, len(widths) * len(lams)
     rows, curves, networks = [], {}, {}
     for w in widths:
         for lam in lams:
@@ -153,8 +189,7 @@ def run_stretch_claims(
                     contractive=lam,
                     compile=True if lam == 0 else None,
                 )
-            if keep_networks:
-                networks[w, lam] = (net, hist, X, y)
+            networks[w, lam] = (net, hist, X, y)
             rho = relative_stretch(net, P)  # (seeds, m)
             curves[w, lam] = exceedance(rho, ts)  # (seeds, T)
             rows.append(
@@ -172,7 +207,14 @@ def run_stretch_claims(
             )
             done += 1
             tick(progress, done, total)
-    what = "the share of the grid with ρ > t"
+    return rows, curves, networks
+
+
+def _stretch_verdicts(widths, lams, curves, ts) -> tuple[dict, dict]:
+    """The curve rule's verdicts: the narrowest width against the widest without penalty,
+    and every λ > 0 against λ = 0 at each width; with the per-threshold comparisons."""
+    from .verdicts import curve_comparison, dominance_verdict
+
     pairs = {}
     lo_w, hi_w = min(widths), max(widths)
     if lo_w != hi_w:
@@ -190,27 +232,43 @@ def run_stretch_claims(
             ts,
             expect="a_greater",
             names=names,
-            statistic=what,
+            statistic="the share of the grid with ρ > t",
         )
         c = curve_comparison(curves[ka], curves[kb])
         comparisons[key] = {k: v.tolist() for k, v in c.items()}
-    out = claims_result(
-        NAME,
-        "stretch",
-        cfg,
-        start,
-        verdicts,
-        stretch_summary,
-        "measured",
-        rows=rows,
-        curve_x=CURVE.tolist(),
-        comparisons=comparisons,
-        grid_points=int(len(P)),
-    )
-    if keep_networks:
-        out["networks"] = networks
-        out["grid"] = P
-    return out
+    return verdicts, comparisons
+
+
+def unit_angles(net) -> np.ndarray:
+    """(N,) angle in degrees between the lines of the two units of each network's first
+    layer (0: parallel; 90: perpendicular); ``net`` has 2 inputs and 2 first-layer units."""
+    W = net.stages[0].weight.detach().double().numpy()  # (N, 2, 2)
+    u, v = W[:, 0], W[:, 1]
+    cos = np.abs((u * v).sum(1)) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, 0, 1)))
+
+
+def heatmap(net, P, *, resolution: int) -> dict:
+    """:func:`~isotopy.topology.stretch_grid` of one network over [-1.1, 1.1]^2, in units of
+    its overall scale over the points ``P`` (the relative stretch ρ of the claims)."""
+    from ..topology import stretch_grid
+    from ..topology.stretch import stretch_scale
+
+    g = stretch_grid(net, bounds=(-1.1, 1.1), resolution=resolution)
+    g["values"] = g["values"] / stretch_scale(net, P)[0]
+    g["relative"] = True
+    return g
+
+
+def _first_run(trained, cfg, seed: int):
+    """Network 0 of a group as a Run of its own, with the settings it was trained with (plain
+    ``fit``: no edge penalty; no held-out split: it is scored on the dense grid)."""
+    from ..train import TrainConfig, run_of
+
+    net, hist, X, y = trained
+    train = TrainConfig(steps=cfg.steps, lr=cfg.lr, seed=seed, test_size=0.0, edge_penalty=0.0)
+    data = {"dataset": "disc_annulus", "params": {}, "n": int(len(X))}
+    return run_of(net, hist, X, y, data=data, train=train, index=0)
 
 
 def stretch_summary(res: dict) -> list[str]:
@@ -232,6 +290,9 @@ def stretch_summary(res: dict) -> list[str]:
     return lines
 
 
+_S = StretchSettings  # the stretch claims' defaults, named in the flags' help
+
+
 @dataclass(frozen=True)
 class ContractiveConfig:
     """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode).
@@ -243,9 +304,12 @@ class ContractiveConfig:
 
     widths: tuple[int, ...] = setting((2, 3), "layer widths to compare")  # cannot / can separate
     lambdas: tuple[float, ...] = setting(
-        (0.0, 0.01, 0.1, 1.0), "penalty strengths λ (0,0.01,0.1 with --stretch-claims)"
+        (0.0, 0.01, 0.1, 1.0),
+        f"penalty strengths λ ({','.join(f'{v:g}' for v in _S.lambdas)} with --stretch-claims)",
     )  # none, then three decades of strength
-    seeds: int = setting(4, "networks per (width, λ) (20 with --stretch-claims)")  # medians of 4
+    seeds: int = setting(
+        4, f"networks per (width, λ) ({_S.seeds} with --stretch-claims)"
+    )  # medians of 4
     steps: int = setting(1500, "optimiser steps")  # width 3 separates within ~1,000
     depth: int = setting(1, "hidden layers")  # one layer: the stretch of that layer's map
     n: int = setting(400, "training points")  # as in the stretch claims
@@ -254,8 +318,9 @@ class ContractiveConfig:
     stretch_claims: bool = setting(
         False,
         "stretch over seeds with verdicts: the share of the sets' area stretched more than t "
-        "times the map's overall scale, at every t from 2 to 10 (20 seeds, λ 0, 0.01 and 0.1 "
-        "unless given)",
+        f"times the map's overall scale, at every t from {_S.thresholds[0]:g} to "
+        f"{_S.thresholds[-1]:g} ({_S.seeds} seeds, λ "
+        f"{', '.join(f'{v:g}' for v in _S.lambdas)} unless given)",
     )  # the claims have their own settings (StretchSettings)
 
     @classmethod

@@ -42,23 +42,23 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from ..errors import InputError, check_positive_int, lookup
-from ._common import check_seeds, make_config, setting, tick
+from ._common import make_config, setting, tick
 from .knn_claims import ESSAY_KEYS, VERDICT_LABELS, knn_verdicts
 
 __all__ = [
-    "KNNExperimentConfig",
-    "knn_experiment",
-    "knn_verdicts",
-    "mcnemar",
-    "KNNRunConfig",
+    "KNNConfig",
     "CONFIG",
     "run",
-    "DEFAULTS",
+    "knn_verdicts",
+    "mcnemar",
+    "training_steps",
+    "summary_rows",
+    "PER_DATA",
     "NAME",
     "SUMMARY",
 ]
@@ -68,35 +68,7 @@ SUMMARY = (
     "softmax read-out vs test-time k-NN vs a net trained with a k-NN head (digits or "
     "MNIST), McNemar's test"
 )
-
-
-@dataclass
-class KNNExperimentConfig:
-    """Training and k-NN settings (the defaults are the digits ones)."""
-
-    # passes over the training set; steps = ceil(epochs · n_train / batch_size). On digits
-    # (validation split 100, seeds 100-102, 80 passes recorded every 5) the softmax test
-    # error fell to 1.26% at 25 passes and stayed within 1.04-1.26% up to 80 (less than one
-    # test image per seed); k-NN on the penultimate layer reached 0.96% at 35 and stayed
-    # within 0.89-1.04%. 35 passes: both have stopped improving.
-    epochs: float | None = 35.0
-    steps: int | None = None  # Adam steps; when set, overrides epochs
-    batch_size: int = 64  # also the k-NN head's mini-batch: ~6 images of each class
-    lr: float = 1e-3  # Adam's usual rate; stable for both heads
-    channels: tuple[int, int] = (16, 32)  # enough for 8x8 digits; MNIST uses more
-    hidden: int = 128  # width of the penultimate (fully connected) representation
-    # neighbours at test time, chosen on validation runs disjoint from the report's (digits
-    # splits 100 and 200, seeds 100-102 and 200-202; test error of (b) over 6 networks:
-    # k = 1: 1.22%, 3: 1.26%, 5: 1.37%, 7: 1.52%, 10: 1.44%; softmax 1.48%; docs/knn.md)
-    k: int = 1
-    head_mode: str = "temperature"  # (c): NCA form, which trains better than 1/distance
-    temperature: float = 1.0  # the embedding's scale is learnt, so 1 is only a unit
-    head_k: int | None = None  # (c) votes with the whole mini-batch, as in the essay
-    essay_head: bool = True  # also train the essay's 1/distance head, in essay_variants' forms
-    # the forms of the essay's head: as its text describes it (each element by the rest of
-    # its batch) and as its footnote 9 says it was run (two batches classify each other)
-    essay_variants: tuple[str, ...] = ("in_batch", "two_batch")
-
+EXAMPLE = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
 
 # MNIST passes, chosen on digits (8x8, real) with the MNIST batch (128) and widths (32, 64;
 # 256), validation split 100, seeds 100-102, test error read every pass up to 60 (mean of
@@ -112,20 +84,157 @@ class KNNExperimentConfig:
 # on 1,347 digits.
 MNIST_EPOCHS = 20.0
 
-DEFAULTS = {
-    "digits": KNNExperimentConfig(),
+# The settings that depend on the data set (a field left None takes its data set's value).
+PER_DATA = {
+    # passes over the training set: on digits (validation split 100, seeds 100-102, 80
+    # passes recorded every 5) the softmax test error fell to 1.26% at 25 passes and stayed
+    # within 1.04-1.26% up to 80 (less than one test image per seed); k-NN on the
+    # penultimate layer reached 0.96% at 35 and stayed within 0.89-1.04%. 35 passes: both
+    # have stopped improving. Batch 64 is also the k-NN head's mini-batch: ~6 images of each
+    # class; channels (16, 32) are enough for 8x8 digits.
+    "digits": {
+        "epochs": 35.0,
+        "batch_size": 64,
+        "channels": (16, 32),
+        "hidden": 128,
+        "essay_head": True,
+    },
     # MNIST: the usual widths of a two-conv-layer net, MNIST_EPOCHS passes; the essay's
     # 1/distance head (c') only when asked for (--essay-head): it is a third network's
     # training, a third of the time, for a number reported beside (c), not for a claim
-    "mnist": KNNExperimentConfig(
-        epochs=MNIST_EPOCHS, batch_size=128, channels=(32, 64), hidden=256, essay_head=False
-    ),
+    "mnist": {
+        "epochs": MNIST_EPOCHS,
+        "batch_size": 128,
+        "channels": (32, 64),
+        "hidden": 256,
+        "essay_head": False,
+    },
 }
-_ENV = "ISOTOPY_MNIST_DIR"
-_QUICK = dict(steps=40, epochs=None, batch_size=32, channels=(4, 8), hidden=16)
 
 
-def training_steps(cfg: KNNExperimentConfig, n_train: int) -> int:
+def _per_data(name: str, show=str) -> str:
+    """How the help shows a per-data default: "35 on digits, 20 on MNIST"."""
+    return ", ".join(
+        f"{show(d[name])} on {'MNIST' if k == 'mnist' else k}" for k, d in PER_DATA.items()
+    )
+
+
+def _channels(v) -> str:
+    return ",".join(map(str, v))
+
+
+@dataclass(frozen=True)
+class KNNConfig:
+    """What ``isotopy experiment knn`` runs: the data, the networks, their training and the
+    k-NN reading (None: the data set's value, :data:`PER_DATA`; ``quick()`` for tests)."""
+
+    data: str = setting(
+        "digits",
+        "images: scikit-learn's bundled digits, or MNIST IDX files",
+        choices=("digits", "mnist"),
+    )
+    mnist_dir: str | None = setting(
+        None,
+        "folder with the four MNIST IDX files (plain or .gz)",
+        shown="$ISOTOPY_MNIST_DIR",
+    )
+    download: bool = setting(False, "download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
+    seeds: int = setting(3, "networks per classifier")  # a spread over seeds, 3 trainings each
+    seed: int = setting(0, "first seed (and the digits split)")
+    # neighbours at test time, chosen on validation runs disjoint from the report's (digits
+    # splits 100 and 200, seeds 100-102 and 200-202; test error of (b) over 6 networks:
+    # k = 1: 1.22%, 3: 1.26%, 5: 1.37%, 7: 1.52%, 10: 1.44%; softmax 1.48%; docs/knn.md)
+    k: int = setting(
+        1,
+        "neighbours for k-NN classification (chosen on validation runs on digits)",
+        aliases=("-k",),
+    )
+    epochs: float | None = setting(
+        None,
+        "passes over the training images (steps = ceil(epochs x images / batch))",
+        shown=_per_data("epochs", lambda v: f"{v:g}"),
+    )
+    steps: int | None = setting(None, "training steps per network (overrides --epochs)")
+    batch_size: int | None = setting(
+        None, "images per Adam step (and the k-NN head's mini-batch)", shown=_per_data("batch_size")
+    )
+    lr: float = setting(1e-3, "Adam's learning rate")  # Adam's usual rate; stable for both heads
+    channels: tuple[int, ...] | None = setting(
+        None, "channels of the two conv layers", shown=_per_data("channels", _channels)
+    )
+    hidden: int | None = setting(
+        None, "units of the penultimate (fully connected) layer", shown=_per_data("hidden")
+    )
+    head_mode: str = setting(
+        "temperature", "(c)'s k-NN head: temperature (NCA form) or inverse_distance"
+    )  # the NCA form trains better than 1/distance
+    temperature: float = setting(1.0, "T of the temperature head")  # the scale is learnt
+    head_k: int | None = setting(
+        None, "neighbours (c)'s head votes with", shown="the whole mini-batch"
+    )  # as in the essay
+    essay_head: bool | None = setting(
+        None,
+        "also train (c') with the essay's 1/distance head",
+        shown=_per_data("essay_head", lambda v: "on" if v else "off"),
+    )
+    # the forms of the essay's head: as its text describes it (each element by the rest of
+    # its batch) and as its footnote 9 says it was run (two batches classify each other)
+    essay_variants: tuple[str, ...] = setting(
+        ("in_batch", "two_batch"), "forms of the essay's head trained"
+    )
+    n_train: int | None = setting(None, "use a random subset of this many training images")
+    n_test: int | None = setting(None, "use a random subset of this many test images")
+    tiny: bool = setting(
+        False,
+        "tiny networks and a few steps (tests; the numbers mean nothing)",
+        aliases=("--quick",),
+    )
+    device: str = setting("cpu", "where the conv nets train: cpu, cuda, mps or auto")
+
+    @classmethod
+    def quick(cls) -> KNNConfig:
+        """Tiny settings (tests): one seed of tiny networks on a few hundred digits; these are
+        also the sizes ``tiny`` stands for with any other settings."""
+        return cls(
+            seeds=1,
+            tiny=True,
+            steps=40,
+            batch_size=32,
+            channels=(4, 8),
+            hidden=16,
+            n_train=300,
+            n_test=150,
+        )
+
+    def resolved(self) -> KNNConfig:
+        """This config with its data set's values where it says None and, when ``tiny``, the
+        tiny networks of :meth:`quick` (a smaller ``steps``, ``n_train`` or ``n_test`` given
+        is kept)."""
+        per = lookup(PER_DATA, self.data, "image dataset")
+        cfg = replace(self, **{k: v for k, v in per.items() if getattr(self, k) is None})
+        if not self.tiny:
+            return cfg
+        q = type(self).quick()
+
+        def least(name):
+            return min(getattr(self, name) or getattr(q, name), getattr(q, name))
+
+        return replace(
+            cfg,
+            epochs=None,
+            steps=least("steps"),
+            batch_size=q.batch_size,
+            channels=q.channels,
+            hidden=q.hidden,
+            n_train=least("n_train"),
+            n_test=least("n_test"),
+        )
+
+
+CONFIG = KNNConfig
+
+
+def training_steps(cfg: KNNConfig, n_train: int) -> int:
     """Adam steps for ``cfg``: its ``steps`` if set, else ceil(epochs · n_train / batch)."""
     if cfg.steps is not None:
         return check_positive_int(cfg.steps, "steps")
@@ -157,93 +266,58 @@ def _mean_sd(v) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
 
 
-def knn_experiment(
-    data: str = "digits",
-    *,
-    mnist_dir=None,
-    download: bool = False,
-    seeds: int = 3,
-    seed: int = 0,
-    config: KNNExperimentConfig | None = None,
-    quick: bool = False,
-    n_train: int | None = None,
-    n_test: int | None = None,
-    device="cpu",
-    progress=None,
-) -> dict:
-    """Run the comparison and return its numbers.
+def _checked(config, changes) -> KNNConfig:
+    """The settings with the changes applied, checked, resolved for their data set."""
+    if "quick" in changes:
+        changes["tiny"] = bool(changes.pop("quick"))
+    if changes.get("mnist_dir") is not None:  # a path object is as good as its text
+        changes["mnist_dir"] = os.fspath(changes["mnist_dir"])
+    cfg = make_config(KNNConfig, config, changes)
+    lookup(PER_DATA, cfg.data, "image dataset")
+    for name in ("seeds", "k", "steps", "n_train", "n_test", "batch_size", "hidden"):
+        if getattr(cfg, name) is not None:
+            check_positive_int(getattr(cfg, name), "--" + name.replace("_", "-"))
+    if cfg.epochs is not None and not (math.isfinite(cfg.epochs) and cfg.epochs > 0):
+        raise InputError(f"--epochs must be a number > 0, got {cfg.epochs!r}")
+    for v in cfg.essay_variants:
+        lookup(ESSAY_KEYS, v, "form of the essay's head")
+    cfg = cfg.resolved()
+    if cfg.data == "mnist" and cfg.mnist_dir is None:
+        from ..datasets.images import MNIST_ENV, mnist_dir_from_env
 
-    Parameters
-    ----------
-    data : {"digits", "mnist"}
-    mnist_dir : path, optional
-        Folder of the four MNIST IDX files (plain or .gz); default ``$ISOTOPY_MNIST_DIR``.
-    download : bool
-        Fetch MNIST into ``mnist_dir`` (or the cache) when missing.
-    seeds : int
-        Networks per classifier (seeds seed, seed + 1, ...).
-    seed : int
-        First seed; also the seed of the digits split.
-    config : KNNExperimentConfig, optional
-        Defaults to ``DEFAULTS[data]``.
-    quick : bool
-        Tiny networks and a few steps (for tests); the numbers mean nothing.
-    n_train, n_test : int, optional
-        Random subsets of the training and test images (seeded by ``seed``).
-    device : str
-        Where the conv nets train ("cpu", "cuda", "mps", "auto"); they are classified on the
-        CPU afterwards.
-    progress : callable, optional
-        ``progress(done, total)`` over all training steps.
+        env = mnist_dir_from_env()
+        if env is None and not cfg.download:
+            raise InputError(
+                f"MNIST needs --mnist-dir PATH (a folder of the four IDX files), ${MNIST_ENV} "
+                "or --download"
+            )
+        cfg = replace(cfg, mnist_dir=None if env is None else str(env))
+    return cfg
 
-    Returns
-    -------
-    dict with "errors" {classifier: [error per seed]}, "mean", "sd", "mcnemar"
-    ({"per_seed": [...], "combined": {...}} for softmax vs k-NN: McNemar's test per seed and
-    the sign-flip test over images across seeds), "verdicts" (:func:`knn_verdicts`, as
-    dicts), "verdict" (its "knn_direction"), "resolution" (one test image, in points),
-    "steps", "epochs", "targets", "seconds", "config", and "summary" (a text table).
-    """
-    import torch
 
-    from ..datasets.images import IMAGE_DATASETS, load_image_data, mnist_dir_from_env, subset
-    from ..knn import knn_classify
-    from ..nn import conv_net
-    from ..train import fit
-    from .paired import sign_flip_test
-
-    lookup(IMAGE_DATASETS, data, "image dataset")
-    seeds = check_seeds(seeds)
-    cfg = config or DEFAULTS[data]
-    if quick:  # tiny networks; keeps a --steps smaller than the quick one
-        cfg = KNNExperimentConfig(
-            **{**asdict(cfg), **_QUICK, "steps": min(cfg.steps or _QUICK["steps"], _QUICK["steps"])}
-        )
-    check_positive_int(cfg.k, "k")
-    if data == "mnist" and mnist_dir is None:
-        mnist_dir = mnist_dir_from_env()
-    if data == "mnist" and mnist_dir is None and not download:
-        raise InputError(
-            f"MNIST needs --mnist-dir PATH (a folder of the four IDX files), ${_ENV} or --download"
-        )
-    start, cpu_start = time.perf_counter(), time.process_time()
-    ds = load_image_data(data, mnist_dir=mnist_dir, download=download, seed=seed)
-    if quick:  # a few hundred images keep tests fast
-        n_train, n_test = min(n_train or 300, 300), min(n_test or 150, 150)
-    ds = subset(ds, n_train=n_train, n_test=n_test, seed=seed)
-    steps = training_steps(cfg, len(ds.X_train))
-    cfg = KNNExperimentConfig(**{**asdict(cfg), "steps": steps})
-    seed_list = [seed + i for i in range(seeds)]
+def _classifiers(cfg: KNNConfig) -> list[tuple[str, dict | None]]:
+    """(name, k-NN head or None for softmax) of every network trained."""
     runs = [("softmax", None)]
     runs.append(
         ("knn_trained", {"mode": cfg.head_mode, "temperature": cfg.temperature, "k": cfg.head_k})
     )
     if cfg.essay_head:
         for variant in cfg.essay_variants:
-            key = lookup(ESSAY_KEYS, variant, "form of the essay's head")
-            runs.append((key, {"mode": "inverse_distance", "variant": variant}))
-    total = cfg.steps * len(runs)
-    errors, correct, seconds = {}, {}, {}
+            runs.append((ESSAY_KEYS[variant], {"mode": "inverse_distance", "variant": variant}))
+    return runs
+
+
+def _train_and_classify(cfg: KNNConfig, ds, steps: int, device, progress):
+    """Train every classifier's networks (all seeds as one batch) and classify the test
+    images: ({classifier: (seeds, n_test) right answers}, {network: seconds})."""
+    from ..knn import knn_classify
+    from ..nn import conv_net
+    from ..train import fit
+
+    seed_list = [cfg.seed + i for i in range(cfg.seeds)]
+    runs = _classifiers(cfg)
+    total = steps * len(runs)
+    correct, seconds = {}, {}
     for i, (name, head) in enumerate(runs):
         t0 = time.perf_counter()
         net = conv_net(
@@ -251,7 +325,7 @@ def knn_experiment(
             ds.n_classes,
             channels=tuple(cfg.channels),
             hidden=cfg.hidden,
-            n_networks=seeds,
+            n_networks=cfg.seeds,
             seed=seed_list,
             head=head,
         )
@@ -259,67 +333,113 @@ def knn_experiment(
             net,
             ds.X_train,
             ds.y_train,
-            steps=cfg.steps,
+            steps=steps,
             lr=cfg.lr,
             batch_size=cfg.batch_size,
-            seed=seed,
-            record_every=cfg.steps,
-            progress=lambda step, _, done=i * cfg.steps: tick(progress, done + step, total),
+            seed=cfg.seed,
+            record_every=steps,
+            progress=lambda step, _, done=i * steps: tick(progress, done + step, total),
             device=device,
         )
         net.cpu()  # classification (and the exact k-NN search) runs on the CPU
         if head is None:
-            pred = net.predict(ds.X_test).reshape(seeds, -1)
+            pred = net.predict(ds.X_test).reshape(cfg.seeds, -1)
             correct["softmax"] = pred == ds.y_test
             pred_knn = knn_classify(net, ds.X_train, ds.y_train, ds.X_test, k=cfg.k)
-            correct["knn_penultimate"] = pred_knn.reshape(seeds, -1) == ds.y_test
+            correct["knn_penultimate"] = pred_knn.reshape(cfg.seeds, -1) == ds.y_test
         else:
             net.set_reference(ds.X_train, ds.y_train)
-            correct[name] = net.predict(ds.X_test, k=cfg.k).reshape(seeds, -1) == ds.y_test
+            correct[name] = net.predict(ds.X_test, k=cfg.k).reshape(cfg.seeds, -1) == ds.y_test
         seconds[name] = round(time.perf_counter() - t0, 1)
-    for name, c in correct.items():
-        errors[name] = [float(1 - row.mean()) for row in c]
-    mean = {k: _mean_sd(v)[0] for k, v in errors.items()}
-    sd = {k: _mean_sd(v)[1] for k, v in errors.items()}
-    per_seed = [mcnemar(correct["softmax"][i], correct["knn_penultimate"][i]) for i in range(seeds)]
-    combined = sign_flip_test(correct["softmax"], correct["knn_penultimate"])
-    verdicts = knn_verdicts(correct, data=data)
+    return correct, seconds
+
+
+def _targets(data: str, mean: dict) -> dict:
+    """The levels the essay's numbers suggest, each as holds / does not hold."""
     if data == "digits":
-        targets = {
+        return {
             "(b) no worse than (a) on average": mean["knn_penultimate"] <= mean["softmax"],
             "(c) within 1 point of (a)": mean["knn_trained"] - mean["softmax"] <= 0.01,
         }
-    else:
-        targets = {
-            "(a) at most 1.0%": mean["softmax"] <= 0.01,
-            "(b) below (a)": mean["knn_penultimate"] < mean["softmax"],
-            "(c) at most 2.0%": mean["knn_trained"] <= 0.02,
-        }
+    return {
+        "(a) at most 1.0%": mean["softmax"] <= 0.01,
+        "(b) below (a)": mean["knn_penultimate"] < mean["softmax"],
+        "(c) at most 2.0%": mean["knn_trained"] <= 0.02,
+    }
+
+
+def run(config: KNNConfig | None = None, *, progress=None, **changes) -> dict:
+    """Train the classifiers on the same images and compare their test errors.
+
+    Parameters
+    ----------
+    config : KNNConfig, optional
+        The settings (default: ``KNNConfig()``, digits; ``KNNConfig.quick()`` for tests).
+    progress : callable, optional
+        ``progress(done, total)`` over all training steps.
+    **changes
+        Settings changed from ``config`` (``quick=True`` is ``tiny=True``; a ``mnist_dir``
+        may be a path). MNIST is read from ``mnist_dir``, else ``$ISOTOPY_MNIST_DIR``.
+
+    Returns
+    -------
+    dict with "errors" {classifier: [error per seed]}, "mean", "sd", "mcnemar"
+    ({"per_seed": [...], "combined": {...}} for softmax vs k-NN: McNemar's test per seed and
+    the sign-flip test over images across seeds), "verdicts" (:func:`knn_verdicts`, as
+    dicts), "verdict" (its "knn_direction"), "resolution" (one test image, in points),
+    "steps", "epochs", "targets", "seconds", "config" (the resolved settings), and
+    "summary" (a text table).
+    """
+    import torch
+
+    from ..datasets.images import load_image_data, subset
+    from ..train import resolve_device
+    from .paired import sign_flip_test
+
+    cfg = _checked(config, changes)
+    device = resolve_device(cfg.device)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    ds = load_image_data(cfg.data, mnist_dir=cfg.mnist_dir, download=cfg.download, seed=cfg.seed)
+    ds = subset(ds, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
+    steps = training_steps(cfg, len(ds.X_train))
+    cfg = replace(cfg, steps=steps)
+    correct, seconds = _train_and_classify(cfg, ds, steps, device, progress)
+    errors = {name: [float(1 - row.mean()) for row in c] for name, c in correct.items()}
+    mean = {k: _mean_sd(v)[0] for k, v in errors.items()}
+    sd = {k: _mean_sd(v)[1] for k, v in errors.items()}
+    per_seed = [
+        mcnemar(correct["softmax"][i], correct["knn_penultimate"][i]) for i in range(cfg.seeds)
+    ]
+    verdicts = knn_verdicts(correct, data=cfg.data)
     result = {
-        "data": data,
+        "experiment": NAME,
+        "data": cfg.data,
         "n_train": int(len(ds.X_train)),
         "n_test": int(len(ds.X_test)),
-        "seeds": seed_list,
+        "seeds": [cfg.seed + i for i in range(cfg.seeds)],
         "k": cfg.k,
         "errors": errors,
         "mean": mean,
         "sd": sd,
-        "mcnemar": {"per_seed": per_seed, "combined": combined},
-        "targets": targets,
+        "mcnemar": {
+            "per_seed": per_seed,
+            "combined": sign_flip_test(correct["softmax"], correct["knn_penultimate"]),
+        },
+        "targets": _targets(cfg.data, mean),
         "verdict": verdicts["knn_direction"].to_dict(),
         "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
         "resolution": 100 / len(ds.X_test),
-        "steps": cfg.steps,
-        "epochs": cfg.steps * cfg.batch_size / len(ds.X_train),
+        "steps": steps,
+        "epochs": steps * cfg.batch_size / len(ds.X_train),
         "train_seconds": seconds,
         "config": asdict(cfg),
-        "quick": quick,
+        "quick": cfg.tiny,
         "seconds": round(time.perf_counter() - start, 1),
         # CPU time of this process, all threads (wall time on a shared machine can be longer)
         "cpu_seconds": round(time.process_time() - cpu_start, 1),
         "torch_threads": torch.get_num_threads(),
     }
-    result["seconds_per_seed"] = round(result["seconds"] / seeds, 1)
+    result["seconds_per_seed"] = round(result["seconds"] / cfg.seeds, 1)
     result["summary"] = format_summary(result).split("\n")
     return result
 
@@ -388,102 +508,3 @@ def format_summary(result: dict) -> str:
     if result.get("quick"):
         lines.append("(quick settings: tiny networks, the numbers mean nothing)")
     return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------------- CLI
-@dataclass(frozen=True)
-class KNNRunConfig:
-    """What ``isotopy experiment knn`` runs (None: the data set's default, ``DEFAULTS``)."""
-
-    data: str = setting(
-        "digits",
-        "images: scikit-learn's bundled digits, or MNIST IDX files",
-        choices=("digits", "mnist"),
-    )
-    mnist_dir: str | None = setting(
-        None,
-        "folder with the four MNIST IDX files (plain or .gz)",
-        shown="$ISOTOPY_MNIST_DIR",
-    )
-    download: bool = setting(False, "download MNIST into --mnist-dir (or ~/.cache/isotopy/mnist)")
-    seeds: int = setting(3, "networks per classifier")  # a spread over seeds, 3 trainings each
-    seed: int = setting(0, "first seed (and the digits split)")
-    k: int | None = setting(
-        None,
-        "neighbours for k-NN classification (1 was chosen on validation runs on digits)",
-        aliases=("-k",),
-        shown="1",
-    )
-    epochs: float | None = setting(
-        None,
-        "passes over the training images",
-        shown=f"35 on digits, where the test error stopped improving; {MNIST_EPOCHS:g} on MNIST",
-    )
-    steps: int | None = setting(None, "training steps per network (overrides --epochs)")
-    n_train: int | None = setting(None, "use a random subset of this many training images")
-    n_test: int | None = setting(None, "use a random subset of this many test images")
-    essay_head: bool | None = setting(
-        None,
-        "also train (c') with the essay's 1/distance head",
-        shown="on digits, not on MNIST, where it is a third network's training",
-    )
-    tiny: bool = setting(
-        False,
-        "tiny networks and a few steps (tests; the numbers mean nothing)",
-        aliases=("--quick",),
-    )
-    device: str = setting("cpu", "where the conv nets train: cpu, cuda, mps or auto")
-
-    @classmethod
-    def quick(cls) -> KNNRunConfig:
-        """Tiny settings (tests): one seed of tiny networks on digits."""
-        return cls(seeds=1, tiny=True)
-
-
-CONFIG = KNNRunConfig
-EXAMPLE = " --data digits --seeds 3"  # shown after "isotopy experiment knn"
-
-
-def run(config: KNNRunConfig | None = None, *, progress=None, **changes) -> dict:
-    """``isotopy experiment knn``'s settings -> :func:`knn_experiment`'s result.
-
-    ``changes`` are fields of :class:`KNNRunConfig` (``quick=True`` is ``tiny=True``).
-    """
-    if "quick" in changes:
-        changes["tiny"] = bool(changes.pop("quick"))
-    if changes.get("mnist_dir") is not None:  # a path object is as good as its text
-        changes["mnist_dir"] = os.fspath(changes["mnist_dir"])
-    rc = make_config(KNNRunConfig, config, changes)
-    seeds = check_positive_int(rc.seeds, "--seeds")
-    cfg = lookup(DEFAULTS, rc.data, "image dataset")
-    changes = {}
-    if rc.k is not None:
-        changes["k"] = check_positive_int(rc.k, "--k")
-    if rc.steps is not None:
-        changes["steps"] = check_positive_int(rc.steps, "--steps")
-    if rc.epochs is not None:
-        if not (math.isfinite(rc.epochs) and rc.epochs > 0):
-            raise InputError(f"--epochs must be a number > 0, got {rc.epochs!r}")
-        changes["epochs"] = float(rc.epochs)
-    if rc.essay_head is not None:
-        changes["essay_head"] = bool(rc.essay_head)
-    for name, v in (("--n-train", rc.n_train), ("--n-test", rc.n_test)):
-        if v is not None:
-            check_positive_int(v, name)
-    from ..train import resolve_device
-
-    device = resolve_device(rc.device)
-    cfg = KNNExperimentConfig(**{**asdict(cfg), **changes})
-    return knn_experiment(
-        rc.data,
-        mnist_dir=rc.mnist_dir,
-        download=rc.download,
-        seeds=seeds,
-        seed=rc.seed,
-        config=cfg,
-        quick=rc.tiny,
-        n_train=rc.n_train,
-        n_test=rc.n_test,
-        device=device,
-        progress=progress,
-    )

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import check_positive_int
 from ..topology.linking import linking_labels
 from ._common import check_seeds, link_certificate, make_config, setting, tick, train_config
+from .verdicts import Verdict
 
 NAME = "linked_tori"
 SUMMARY = (
@@ -127,7 +128,7 @@ def run(config: LinkedToriConfig | None = None, *, progress=None, **changes) -> 
         unsure = c["linking"]["unresolved_stages"] + c["linking"]["touching_stages"]
         if unsure:
             lines.append(f"  no certified linking number at: {', '.join(unsure)}")
-    return {
+    out = {
         "experiment": NAME,
         "linking": int(linking),
         "depth": depth,
@@ -136,3 +137,31 @@ def run(config: LinkedToriConfig | None = None, *, progress=None, **changes) -> 
         "results": results,
         "summary": lines,
     }
+    v = fourth_dimension_verdict(out)
+    if v is not None:
+        out["verdict"] = v.to_dict()
+        lines.append(f"3 units cannot, 4 can: {v.verdict}")
+    return out
+
+
+def fourth_dimension_verdict(res: dict) -> Verdict | None:
+    """The essay's claim that linked tori cannot be separated with 3-unit layers and a 4th
+    dimension separates them, judged on the dense samples (None without widths 3 and 4)."""
+    by_w = {r["width"]: r for r in res["results"]}
+    if 3 not in by_w or 4 not in by_w:
+        return None
+    r3, r4 = by_w[3], by_w[4]
+    certified = r3["best"]["linking_3d"]
+    n3 = sum(1 for d in r3["best"]["linking"]["dims"] if d == 3)
+    kept = bool(certified) and all(abs(v) == res["linking"] for v in certified)
+    best3, best4 = max(r3["dense_accuracy"]), max(r4["dense_accuracy"])
+    return Verdict(
+        "differs" if best3 >= 1.0 else ("agrees" if best4 >= 1.0 else "not resolved"),
+        "agrees if no width-3 network classifies every dense point of the tori and some "
+        "width-4 network does; differs if a width-3 network does; not resolved otherwise",
+        f"one network in {res['seeds']}; one dense point",
+        f"width 3: best dense accuracy {best3:.4f}, |linking| "
+        f"{'kept' if kept else 'not shown kept'} at every certified stage "
+        f"({len(certified)} of {n3} 3-D stages certified); width 4: best dense accuracy "
+        f"{best4:.4f}, {r4['sample_perfect']:.0%} of seeds at 100% on samples",
+    )

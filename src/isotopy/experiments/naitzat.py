@@ -180,6 +180,56 @@ def excess(b) -> int:
     return int(np.sum(b[..., 0] - 1) + np.sum(b[..., 1:]))
 
 
+def excess_curve(betti) -> np.ndarray:
+    """(1 + depth,) the excess of each layer divided by the input's (at least 1)."""
+    e = np.array([excess(b) for b in betti], dtype=float)
+    return e / max(e[0], 1.0)
+
+
+def groups(res: dict) -> list[dict]:
+    """Per data set, each trained activation and each untrained control: how many networks,
+    how many reach 100% training accuracy ("well-trained"; trained groups only), their median
+    test accuracy, how many read as points at the last layer, the medians of ``last`` and
+    ``area`` and the quartiles of the excess curve through the layers, all over the
+    well-trained networks of a trained group and over every network of a control."""
+    s = res["settings"]
+    out = []
+    for dname in DATA:
+        for trained, acts, pool in (
+            (True, s["activations"], res["networks"]),
+            (False, s["controls"], res["control"]),
+        ):
+            for act in acts:
+                mine = [r for r in pool if r["data"] == dname and r["activation"] == act]
+                used = [r for r in mine if r["train"] == 1.0] if trained else mine
+                curves = np.array([excess_curve(r["betti"]) for r in used]).reshape(
+                    len(used), s["depth"] + 1
+                )
+                out.append(
+                    {
+                        "data": dname,
+                        "activation": act,
+                        "trained": trained,
+                        "networks": len(mine),
+                        "well": len(used) if trained else None,
+                        "test_median": float(np.median([r["test"] for r in mine]))
+                        if trained and mine
+                        else None,
+                        "points": int(sum(r["point"] for r in used)),
+                        "last_median": float(np.median([r["last"] for r in used]))
+                        if used
+                        else None,
+                        "area_median": float(np.median([r["area"] for r in used]))
+                        if used
+                        else None,
+                        "curve_quartiles": np.percentile(curves, [25, 50, 75], axis=0).tolist()
+                        if used
+                        else None,
+                    }
+                )
+    return out
+
+
 def curve_stats(betti) -> dict:
     """Per network: ``last`` e_depth / e_0, ``area`` mean over hidden layers of e_l / e_0 and
     ``point`` whether the last hidden layer reads a point.  betti: (1 + depth, C, 2)."""
@@ -414,6 +464,11 @@ def run_with_networks(config=None, *, progress=None, **changes):
         "digits": digits,
         "verdicts": {k: v.to_dict() for k, v in verdicts.items()},
         "seconds": seconds,
+    }
+    result["groups"] = groups(result)
+    result["well_last_median"] = {
+        a: float(np.median([r["last"] for r in well[a]])) if well[a] else None
+        for a in cfg.activations
     }
     result["summary"] = _summary(result, cfg)
     return result, runs

@@ -120,6 +120,9 @@ def add_config_arguments(parser, config: type) -> None:
 # Module names under isotopy.experiments, in listing order; a new experiment is a new module
 # and one line here.
 _MODULES = [
+    "first_examples",
+    "animations",
+    "links_drawn",
     "width_sweep",
     "linked_tori",
     "unlink",
@@ -127,6 +130,7 @@ _MODULES = [
     "naitzat",
     "contractive",
     "open_question",
+    "tangled_unlinks",
     "vector_fields",
     "knn",
 ]

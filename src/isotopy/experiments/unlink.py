@@ -8,18 +8,12 @@ animation of the layers (the animation feature) shows the untangling; the number
 the certificate: every stage's determinant, the linking number 0 at every stage, and the
 core vertices all on their correct sides.
 
-Tangled unlinks of several kinds (:func:`tangled_unlinks`, ``--per-kind``): for every kind
-of ``isotopy.datasets.links.UNLINK_KINDS`` (pairs with linking number 0 that no plane
-separates), ``per_kind`` random instances, each trained with ``seeds`` networks of
-``depth`` layers of ``width`` units; an instance counts as separated when one of its
-networks classifies every point of a fresh dense sample of both solid tori and every vertex
-of both core curves correctly. The result gives the fraction separated per kind with the
-setting it was measured at.
+With ``--per-kind`` the same run also tries tangled unlinks of several kinds
+(:func:`isotopy.experiments.tangled_unlinks.tangled_unlinks`, an experiment of its own).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,14 +22,16 @@ from ..errors import check_positive_int
 from ..topology.linking import linking_labels
 from ._common import (
     check_seeds,
-    fit_seeds,
     link_certificate,
     make_config,
-    one_thread,
     setting,
     tick,
     train_config,
 )
+from .tangled_unlinks import TangledUnlinkConfig, tangled_unlinks
+from .verdicts import Verdict
+
+__all__ = ["UnlinkConfig", "run", "certificate_verdict", "TangledUnlinkConfig", "tangled_unlinks"]
 
 NAME = "unlink"
 SUMMARY = (
@@ -43,138 +39,6 @@ SUMMARY = (
     "at every stage as the certificate"
 )
 EXAMPLE = " --seeds 8 --steps 1500 --per-kind 10"
-
-
-@dataclass(frozen=True)
-class TangledUnlinkConfig:
-    """Settings of :func:`tangled_unlinks` (``quick()``: a tiny setting for tests)."""
-
-    per_kind: int = setting(10, "random instances of each kind")  # one instance = 10% per kind
-    width: int = setting(3, "units per hidden layer")  # the essay's question: only 3 units
-    depth: int = setting(3, "hidden layers")  # as in the unlink experiment
-    seeds: int = setting(4, "networks per instance")  # separated when any one of them is right
-    steps: int = setting(1500, "optimiser steps")  # Adam, full batch, as in the unlink run
-    lr: float = setting(0.02, "Adam's learning rate")  # the library's default rate (fit)
-    n: int = setting(600, "training points")  # half per solid torus
-    dense: int = setting(4000, "points of the dense check")  # beside the core vertices
-    core: int = setting(800, "vertices per core curve")  # the curves no plane separates
-    activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
-    seed: int = setting(0, "first instance")  # instances seed, seed + 1, ...
-
-    @classmethod
-    def quick(cls) -> TangledUnlinkConfig:
-        """1 instance per kind, 2 networks, 100 steps (the numbers mean little)."""
-        return cls(per_kind=1, seeds=2, steps=100, n=150, dense=400, core=100)
-
-
-def tangled_unlinks(config: TangledUnlinkConfig | None = None, *, progress=None, **changes) -> dict:
-    """Train networks on random tangled unlinks of every kind; the fraction separated per kind.
-
-    Parameters
-    ----------
-    config : TangledUnlinkConfig, optional
-        ``per_kind`` random instances of each kind (instance seeds ``seed``, ``seed + 1``,
-        ...), each trained with ``seeds`` networks (network seeds 0 .. seeds - 1) of hidden
-        layers (width,) * depth; ``dense`` points of a fresh sample of the two solid tori and
-        ``core`` vertices per core curve decide "separated".
-    progress : callable, optional
-        ``progress(done, total)`` over instances.
-    **changes
-        Settings changed from ``config``.
-
-    Returns
-    -------
-    dict
-        ``per_kind``: {kind: {"instances", "separated" (fraction of instances with a
-        separating network), "networks_separated" (fraction of networks), "best_dense"
-        (mean over instances of the best network's dense accuracy)}}; ``instances``: one
-        row per instance; ``setting``; ``seconds``; ``summary`` lines.
-    """
-    import torch
-
-    from ..datasets.links import UNLINK_KINDS, make_tangled_unlink, unlink_cores
-
-    cfg = make_config(TangledUnlinkConfig, config, changes)
-    steps, n, dense, core, seed = cfg.steps, cfg.n, cfg.dense, cfg.core, cfg.seed
-    per_kind = check_positive_int(cfg.per_kind, "instances per kind")
-    seeds = check_seeds(cfg.seeds)
-    width, depth = check_positive_int(cfg.width, "width"), check_positive_int(cfg.depth, "depth")
-    activation, lr = cfg.activation, cfg.lr
-    rows, start = [], time.perf_counter()
-    total = per_kind * len(UNLINK_KINDS)
-    with one_thread():
-        for kind in UNLINK_KINDS:
-            for i in range(per_kind):
-                inst = seed + i
-                X, y = make_tangled_unlink(n, kind=kind, instance=inst, seed=inst)
-                net, hist = fit_seeds(
-                    X,
-                    y,
-                    hidden=(width,) * depth,
-                    activation=activation,
-                    seeds=seeds,
-                    steps=steps,
-                    lr=lr,
-                    seed=list(range(seeds)),
-                )
-                Xd, yd = make_tangled_unlink(dense, kind=kind, instance=inst, seed=inst + 7919)
-                a, b = unlink_cores(kind, inst, samples=core)
-                P = torch.as_tensor(np.concatenate([Xd, a, b]).astype(np.float32))
-                labels = np.concatenate([yd, np.zeros(core, np.int64), np.ones(core, np.int64)])
-                acc = (np.atleast_2d(net.predict(P)) == labels[None]).mean(1)  # (seeds,)
-                rows.append(
-                    {
-                        "kind": kind,
-                        "instance": inst,
-                        "train_accuracy": [float(v) for v in hist.final_train_accuracy],
-                        "dense_accuracy": acc.tolist(),
-                        "separated": bool((acc == 1.0).any()),
-                        "networks_separated": float((acc == 1.0).mean()),
-                    }
-                )
-                tick(progress, len(rows), total)
-    seconds = time.perf_counter() - start
-    per = {}
-    for kind in UNLINK_KINDS:
-        mine = [r for r in rows if r["kind"] == kind]
-        per[kind] = {
-            "instances": len(mine),
-            "separated": float(np.mean([r["separated"] for r in mine])),
-            "networks_separated": float(np.mean([r["networks_separated"] for r in mine])),
-            "best_dense": float(np.mean([max(r["dense_accuracy"]) for r in mine])),
-        }
-    setting = {
-        "width": width,
-        "depth": depth,
-        "seeds": seeds,
-        "steps": steps,
-        "lr": lr,
-        "n": n,
-        "dense": dense,
-        "core": core,
-        "activation": activation,
-        "first_instance": seed,
-    }
-    lines = [
-        f"tangled unlinks: {per_kind} random instances per kind, {depth} hidden layers of "
-        f"{width} {activation} units, {seeds} networks per instance, {steps} steps, {n} "
-        f"training points; separated = one network right on all {dense} dense points "
-        f"and {core} vertices of each core ({seconds:.0f} s)"
-    ]
-    for kind, r in per.items():
-        lines.append(
-            f"  {kind}: {r['separated']:.0%} of {r['instances']} instances separated "
-            f"({r['networks_separated']:.0%} of networks); best dense accuracy, "
-            f"mean over instances {r['best_dense']:.4f}"
-        )
-    return {
-        "experiment": "tangled_unlinks",
-        "per_kind": per,
-        "instances": rows,
-        "setting": setting,
-        "seconds": seconds,
-        "summary": lines,
-    }
 
 
 @dataclass(frozen=True)
@@ -225,11 +89,14 @@ def run(
     -------
     dict with ``sample_accuracy``, ``dense_accuracy`` per seed, the best seed's
     ``certificate`` (:func:`link_certificate` plus its stage determinants), ``separated``
-    (the certificate holds) and ``summary`` lines; with ``return_network`` also the best
-    ``network``, its training ``data`` (X, y) and its ``history``, which are not JSON-able
+    (the certificate holds), its ``edge_fraction``, the ``verdict`` of
+    :func:`certificate_verdict` and ``summary`` lines; with ``return_network`` also the
+    best ``network``, its training ``data`` (X, y), its ``history`` and its ``run`` (a Run
+    to ship), which are not JSON-able
     """
     from ..datasets import make_dataset
     from ..topology import stage_diagnostics
+    from ..topology.saturation import saturation_by_stage
 
     cfg = make_config(UnlinkConfig, config, changes)
     depth, width, steps, n, dense = cfg.depth, cfg.width, cfg.steps, cfg.n, cfg.dense
@@ -284,8 +151,10 @@ def run(
         "best_seed": seed + best,
         "certificate": cert,
         "separated": separated,
+        "edge_fraction": float(max(saturation_by_stage(one, X).values())),
         "summary": lines,
     }
+    out["verdict"] = certificate_verdict(out).to_dict()
     if cfg.per_kind or cfg.tangled_quick:
         shared = dict(width=width, depth=depth, lr=cfg.lr, activation=activation, seed=seed)
         if cfg.tangled_quick:
@@ -297,7 +166,28 @@ def run(
         out["tangled"] = tangled
         out["summary"] = lines + tangled["summary"]
     if return_network:
+        from ..train import TrainConfig, run_of
+
         out["network"], out["data"] = one, (X, y)
         out["history"] = hist.select(best)
         out["lr"] = cfg.lr
+        train = TrainConfig(steps=steps, lr=cfg.lr, seed=seed + best, edge_penalty=cfg.edge_penalty)
+        about = {"dataset": "unlink", "params": {}, "n": int(len(X))}
+        out["run"] = run_of(one, out["history"], X, y, data=about, train=train)
     return out
+
+
+def certificate_verdict(res: dict) -> Verdict:
+    """The essay's claim that a 3-unit network separating two tori shows they are an unlink:
+    agrees when the best network is a certificate, not resolved when none is."""
+    cert = res["certificate"]
+    zero = bool(cert["linking_3d"]) and all(v == 0 for v in cert["linking_3d"])
+    return Verdict(
+        "agrees" if res["separated"] else "not resolved",
+        "agrees if the best network is a certificate (every stage a homeomorphism, the "
+        "read-out plane splits both core curves, every linking number certified 0); not "
+        "resolved if no network is (training may have missed one)",
+        "exact: determinants and certified linking numbers of every stage",
+        f"separated: {res['separated']}; dense accuracy {max(res['dense_accuracy']):.4f}; "
+        f"linking 0 at every certified stage: {zero} ({len(cert['linking_3d'])} certified)",
+    )

@@ -23,8 +23,16 @@ import numpy as np
 
 from ..errors import InputError, check_positive_int
 from ._common import make_config, setting
+from .verdicts import Verdict
 
-__all__ = ["VectorFieldConfig", "vector_field_experiment", "run", "SETTINGS", "dense_accuracy"]
+__all__ = [
+    "VectorFieldConfig",
+    "vector_field_experiment",
+    "run",
+    "SETTINGS",
+    "dense_accuracy",
+    "disc_verdict",
+]
 
 NAME = "vector_fields"
 SUMMARY = (
@@ -126,13 +134,13 @@ def vector_field_experiment(
     -------
     dict: {"rows": [{"dataset", "setting", "train_accuracy" [N], "test_accuracy" [N],
     "dense_accuracy" [N] or None, "homeomorphism": bool, "net", "history", "split": (X_train,
-    y_train, X_test, y_test)}, ...], "seconds",
-    "settings"}
+    y_train, X_test, y_test), "run": network 0 as a Run}, ...], "seconds", "settings",
+    "verdicts" ({"disc_annulus": :func:`disc_verdict`} where disc_annulus was trained)}
     """
     from ..datasets import DATASETS, make_dataset
     from ..errors import lookup
     from ..nn import Network, VectorField, init_anchors
-    from ..train import fit, train_test_split
+    from ..train import TrainConfig, fit, run_of, train_test_split
 
     cfg = make_config(VectorFieldConfig, config, changes)
     n_networks = check_positive_int(cfg.n_networks, "the number of networks")
@@ -193,16 +201,46 @@ def vector_field_experiment(
                     "net": net,
                     "history": hist,
                     "split": (Xtr, ytr, Xte, yte),
+                    "run": run_of(
+                        net,
+                        hist,
+                        Xtr,
+                        ytr,
+                        X_test=Xte,
+                        y_test=yte,
+                        data={"dataset": ds, "params": {}, "n": int(len(X))},
+                        train=TrainConfig(steps=steps, lr=lr, seed=seed, edge_penalty=0.0),
+                    ),
                 }
             )
+    by = {(r["dataset"], r["setting"]): r for r in rows}
+    verdicts = {}
+    if ("disc_annulus", "2d") in by and ("disc_annulus", "3d") in by:
+        v = disc_verdict(by["disc_annulus", "2d"], by["disc_annulus", "3d"])
+        verdicts["disc_annulus"] = v.to_dict()
     return {
         "rows": rows,
         "settings": dict(SETTINGS),
         "steps": steps,
         "lr": lr,
         "n_networks": n_networks,
+        "verdicts": verdicts,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def disc_verdict(row2, row3) -> Verdict:
+    """2-D vector fields cannot separate the disc from the annulus, after a 3-D embedding
+    they can: judged on the dense grid of the two sets (rows of the 2-D and 3-D settings)."""
+    dense2, dense3 = np.max(row2["dense_accuracy"]), np.min(row3["dense_accuracy"])
+    return Verdict(
+        "agrees" if dense2 < 0.99 and dense3 > dense2 else "differs",
+        "agrees if the best 2-D network stays below 99% on the dense grid and the worst 3-D "
+        "network does better than it; differs otherwise",
+        "one grid point of the dense check",
+        f"disc_annulus accuracy on the continuous sets: best 2-D network {dense2:.3f}, worst "
+        f"3-D network {dense3:.3f}",
+    )
 
 
 def run(config: VectorFieldConfig | None = None, *, progress=None, **changes) -> dict:
@@ -210,7 +248,8 @@ def run(config: VectorFieldConfig | None = None, *, progress=None, **changes) ->
     networks, and ``summary`` lines."""
     res = vector_field_experiment(config, progress=progress, **changes)
     rows = [
-        {k: v for k, v in r.items() if k not in ("net", "history", "split")} for r in res["rows"]
+        {k: v for k, v in r.items() if k not in ("net", "history", "split", "run")}
+        for r in res["rows"]
     ]
     lines = [
         f"vector-field networks, {res['n_networks']} per setting, {res['steps']} steps; "
@@ -224,5 +263,6 @@ def run(config: VectorFieldConfig | None = None, *, progress=None, **changes) ->
             f"{np.mean(r['test_accuracy']):.3f} / {shown}; every stage a homeomorphism: "
             f"{'yes' if r['homeomorphism'] else 'not certified'}"
         )
+    lines += [f"{k}: {v['verdict']} ({v['measured']})" for k, v in res["verdicts"].items()]
     lines.append(f"({res['seconds']} s)")
     return {**res, "experiment": NAME, "rows": rows, "summary": lines}

@@ -237,7 +237,8 @@ def run_width_claims(
         "succeed": {depth: verdict}} and ``verdicts`` {"fail": n units cannot at any depth,
         "succeed": n + 1 units can at every depth} as :class:`Verdict` dicts; ``verdicts``
         (the same, flat, keyed "R^n: ..."); ``seconds``; ``summary`` lines; with
-        ``keep_networks``, ``networks`` {(n, width, depth): (net, history, X, y)}.
+        ``keep_networks``, ``networks`` {(n, width, depth): (net, history, X, y)} and
+        ``runs`` (:func:`claim_runs`).
     """
     import time
 
@@ -304,6 +305,28 @@ def run_width_claims(
     )
     if keep_networks:
         out["networks"] = networks
+        out["runs"] = claim_runs(networks, cfg, seed)
+    return out
+
+
+def claim_runs(networks: dict, cfg: WidthClaimSettings, seed: int) -> dict:
+    """The claims' networks as runs to ship, one per (dimension, width, depth) with all its
+    seeds: ``{"R<n>_w<width>_depth<k>": Run}``."""
+    from ..train import Run, TrainConfig
+
+    out = {}
+    for (d, w, k), (net, hist, X, y) in networks.items():
+        train = TrainConfig(  # plain fit: no edge penalty, no held-out split
+            steps=2 * cfg.steps,
+            lr=cfg.lr,
+            seed=seed,
+            record_every=cfg.steps,
+            test_size=0.0,
+            edge_penalty=0.0,
+        )
+        data = {"dataset": "nested_spheres", "params": {"dim": d}, "n": int(len(X))}
+        empty = (np.zeros((0, d), np.float32), np.zeros(0, np.int64))
+        out[f"R{d}_w{w}_depth{k}"] = Run(net, hist, X, y, *empty, train=train, data=data)
     return out
 
 
@@ -330,6 +353,9 @@ def claims_summary(res: dict) -> list[str]:
     return lines
 
 
+_C = WidthClaimSettings  # the claims' defaults, named in the flags' help
+
+
 @dataclass(frozen=True)
 class WidthSweepConfig:
     """Settings of :func:`run` (the CLI's defaults; ``quick()`` for the report's quick mode).
@@ -343,17 +369,18 @@ class WidthSweepConfig:
     widths: tuple[int, ...] | None = setting(
         None, "layer widths", shown="1..n+2 per n"
     )  # None: 1 .. n + 2, i.e. both sides of the bound n + 1
-    seeds: int = setting(10, "networks per width (20 with --claims)")  # one network = 10%
-    steps: int = setting(2000, "optimiser steps (L = 1500 with --claims)")  # Adam, full batch
+    seeds: int = setting(10, f"networks per width ({_C.seeds} with --claims)")  # one = 10%
+    steps: int = setting(2000, f"optimiser steps (L = {_C.steps} with --claims)")  # Adam
     depth: int = setting(1, "hidden layers")  # the bound is about one layer's width
-    n: int = setting(400, "training points (2000 with --claims)")  # uniform by volume
-    lr: float = setting(0.02, "Adam's learning rate (0.05 with --claims)")  # fit's default
+    n: int = setting(400, f"training points ({_C.n} with --claims)")  # uniform by volume
+    lr: float = setting(0.02, f"Adam's learning rate ({_C.lr:g} with --claims)")  # fit's
     activation: str = setting("tanh", "activation name")  # strictly monotone: homeomorphisms
     seed: int = setting(0, "base seed")  # data sample and network 0 (network i: seed + i)
     claims: bool = setting(
         False,
-        "judge the essay's claims at n and n + 1 units per layer, depths 1-3, with verdicts "
-        "(20 seeds, L = 1500 and 2L steps, 2000 + 2000 boundary points, lr 0.05, unless given)",
+        "judge the essay's claims at n and n + 1 units per layer, depths "
+        f"{min(_C.depths)}-{max(_C.depths)}, with verdicts ({_C.seeds} seeds, L = {_C.steps} "
+        f"and 2L steps, {_C.n} + {_C.boundary} boundary points, lr {_C.lr:g}, unless given)",
     )  # the claims have their own settings (WidthClaimSettings): two lengths, three depths
 
     @classmethod

@@ -67,7 +67,11 @@ def build_report(
     if only:
         valid = {n: n for n in SECTIONS}
         names = [lookup(valid, n, "report section") for n in only]
+    import matplotlib
     import torch
+
+    # the report only writes files: every section draws with Agg, set here once
+    matplotlib.use("Agg")
 
     start = time.perf_counter()
     threads = torch.get_num_threads()

@@ -52,6 +52,10 @@ class Context:
         if self.progress is not None:
             self.progress(f"{self.section}: {message}")
 
+    def ticker(self, what: str):
+        """An experiment's ``progress(done, total)`` that says "<what> done/total"."""
+        return lambda done, total: self.say(f"{what} {done}/{total}")
+
     def figure(
         self, fig, name: str, *, caption: str = "", width: int | None = None, run=None, step=None
     ) -> str:
@@ -183,6 +187,22 @@ class Context:
                 "rule": rule,
                 "resolution": resolution,
             }
+        )
+
+    def judged(
+        self, claim: str, verdict, *, setting: str, measured: str | None = None, quick=False
+    ) -> None:
+        """One claim judged by an experiment's rule: ``verdict`` (a
+        :class:`~isotopy.experiments.verdicts.Verdict` or its dict) gives the verdict, its
+        rule, its resolution and what was measured (unless ``measured`` says it otherwise).
+        Quick settings decide nothing, so there the claim is "not resolved" unless ``quick``
+        (a check that holds at any size)."""
+        from ..experiments.verdicts import Verdict
+
+        v = verdict if isinstance(verdict, Verdict) else Verdict(**verdict)
+        agrees = v.agrees if quick or not self.quick else None
+        self.claim(
+            claim, v.measured if measured is None else measured, agrees, setting=setting, verdict=v
         )
 
     @staticmethod

@@ -1,26 +1,21 @@
-"""Settings of the report's linking section's experiments (linked tori and the unlink).
+"""How the report runs its experiments: each experiment's settings dataclass, with the
+report's seed.
 
-Quick mode uses each experiment config's ``quick()``; the full report changes these fields of
-the config's defaults (fewer seeds and steps than the CLI's ``isotopy experiment NAME``).
+Quick mode uses the config's ``quick()``; the full report its defaults with the changes a
+section names (e.g. the linking section's fewer seeds and steps than the CLI's
+``isotopy experiment NAME``, which gives the same numbers with those options).
 """
 
 from __future__ import annotations
 
-SETTINGS = {
-    "linked_tori": {"seeds": 4, "steps": 800, "n": 500, "dense": 5000},
-    "unlink": {"seeds": 6, "steps": 1200, "n": 500, "dense": 5000},
-}
+from dataclasses import replace
 
 
-def opts(ctx, name: str) -> dict:
-    """Experiment ``name``'s settings in the report as keywords, with the report's seed."""
-    from dataclasses import asdict
-
-    from ...experiments import EXPERIMENTS
-
-    config = EXPERIMENTS[name].config
-    cfg = config.quick() if ctx.quick else config(**SETTINGS[name])
-    return dict(asdict(cfg), seed=ctx.seed)
+def config(ctx, cls, **full):
+    """The settings ``cls`` as this report runs them: ``cls.quick()`` in quick mode, else
+    ``cls(**full)``; with the report's seed."""
+    cfg = cls.quick() if ctx.quick else cls(**full)
+    return replace(cfg, seed=ctx.seed)
 
 
 def paragraph(text: str) -> str:

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._settings import config
 from ._settings import paragraph as _p
 
 TITLE = "Betti numbers through the layers"
+EXPERIMENTS = ("betti_layers",)
 
 
 def build(ctx) -> str:
     from ...experiments.betti_layers import BettiLayersConfig, run_with_networks
 
-    cfg = BettiLayersConfig.quick() if ctx.quick else BettiLayersConfig()
-    ctx.say("training and reading networks")
-    res, runs = run_with_networks(cfg, seed=ctx.seed)
+    res, runs = run_with_networks(
+        config(ctx, BettiLayersConfig), progress=ctx.ticker("activations trained and read")
+    )
     s = res["settings"]
     for act, r in res["results"].items():
         ctx.record(f"{act}.certified", sum(n["certified"] for n in r["networks"]))
@@ -66,21 +68,13 @@ def _intro(res) -> str:
 
 
 def _claims(ctx, res, setting) -> None:
-    from ...experiments.verdicts import Verdict
 
     words = {
         "tanh": "tanh layers (homeomorphisms) keep each class's topology",
         "relu": "ReLU layers need not keep it: they can change a class's Betti numbers",
     }
     for act, d in res["verdicts"].items():
-        v = Verdict(**d)
-        ctx.claim(
-            words[act],
-            v.measured,
-            None if ctx.quick else v.agrees,
-            verdict=v,
-            setting=setting,
-        )
+        ctx.judged(words[act], d, setting=setting)
 
 
 def _table(ctx, res) -> str:

@@ -1,6 +1,6 @@
 """k-NN in place of softmax: test-time k-NN and networks trained for k-NN.
 
-Runs :func:`isotopy.experiments.knn.knn_experiment` on MNIST where it is given (the folder in
+Formats :func:`isotopy.experiments.knn.run` on MNIST where it is given (the folder in
 ``$ISOTOPY_MNIST_DIR``, which ``isotopy reproduce --mnist-dir DIR`` sets: 8,000 training and
 all 10,000 test images, the essay's heads included) and on scikit-learn's 8x8 digits
 otherwise, and states each part of the essay's claims as its own row
@@ -11,16 +11,39 @@ its unit, since all seeds classify the same images.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 TITLE = "k-nearest-neighbour layers"
+EXPERIMENTS = ("knn",)
 
 SEEDS = {"digits": 10, "mnist": 3, "quick": 2}  # networks per classifier
 # 10 on digits (64-87 s of wall time on a shared two-core machine, 54-57 s of CPU, four
 # networks per seed): enough seeds for resampling them to mean something; 3 on MNIST, where
 # one seed of the four networks should take about nine minutes on two cores (twice the
 # 272 s measured for two networks, docs/knn.md)
-MNIST_SUBSET = {"n_train": 8000, "n_test": None}  # None: all 10,000 test images
+MNIST_TRAIN = 8000  # training images on MNIST; all 10,000 test images
+
+
+def settings(ctx):
+    """The k-NN experiment's settings in this report (MNIST where it is given)."""
+    from dataclasses import replace
+
+    from ...datasets.images import mnist_dir_from_env
+    from ...experiments.knn import KNNConfig
+
+    mnist = mnist_dir_from_env()
+    if mnist is None:
+        cfg = KNNConfig(seeds=SEEDS["digits"])
+    else:  # the essay's heads are the claim: train them on MNIST too
+        cfg = KNNConfig(
+            data="mnist",
+            mnist_dir=str(mnist),
+            seeds=SEEDS["mnist"],
+            essay_head=True,
+            n_train=MNIST_TRAIN,
+        )
+    if ctx.quick:
+        cfg = replace(cfg, tiny=True, seeds=SEEDS["quick"])
+    return replace(cfg, seed=ctx.seed)
+
 
 CLAIMS = {
     "knn_direction": 'Dropping the final softmax layer and using k-NN "consistently" reduces '
@@ -38,19 +61,12 @@ CLAIMS = {
 
 
 def build(ctx) -> str:
-    from ...datasets.images import mnist_dir_from_env
-    from ...experiments.knn import DEFAULTS, knn_experiment, summary_rows
-    from ...experiments.verdicts import Verdict
+    from ...experiments.knn import run, summary_rows
 
-    mnist = mnist_dir_from_env()
-    data = "mnist" if mnist is not None else "digits"
-    seeds = SEEDS["quick" if ctx.quick else data]
-    extra = {}
-    if data == "mnist":  # the essay's heads are the claim: train them on MNIST too
-        cfg = replace(DEFAULTS["mnist"], essay_head=True)
-        extra = {"mnist_dir": mnist, "config": cfg, **MNIST_SUBSET}
-    ctx.say(f"training conv nets on {data} ({seeds} seeds)")
-    res = knn_experiment(data, seeds=seeds, seed=ctx.seed, quick=ctx.quick, **extra)
+    cfg = settings(ctx)
+    data = cfg.data
+    ctx.say(f"training conv nets on {data} ({cfg.seeds} seeds)")
+    res = run(cfg)
     ctx.record("data", data)
     for k, v in res["errors"].items():
         ctx.record(f"{k}.test_error", v)
@@ -70,8 +86,7 @@ def build(ctx) -> str:
         f"set, {len(res['seeds'])} seeds sharing the test images, k = {res['k']}"
     )
     for key, words in CLAIMS.items():
-        v = Verdict(**res["verdicts"][key])
-        ctx.claim(words, v.measured, None if ctx.quick else v.agrees, verdict=v, setting=setting)
+        ctx.judged(words, res["verdicts"][key], setting=setting)
     cfg = res["config"]
     table = ctx.table(["classifier", "test error % (mean ± sd)", "per seed"], summary_rows(res))
     seeds_p = "; ".join(

@@ -8,7 +8,10 @@ import html
 
 import numpy as np
 
+from ._settings import config
+
 TITLE = "Topology of deep networks: Betti numbers through well-trained networks"
+EXPERIMENTS = ("naitzat",)
 
 COLORS = {"tanh": "#1f77b4", "relu": "#d62728", "leaky_relu": "#2ca02c"}
 
@@ -18,9 +21,8 @@ def build(ctx) -> str:
 
     from ...experiments.naitzat import NaitzatConfig, run_with_networks
 
-    cfg = NaitzatConfig.quick() if ctx.quick else NaitzatConfig()
-    ctx.say("training and reading networks")
-    res, runs = run_with_networks(cfg, seed=ctx.seed)
+    cfg = config(ctx, NaitzatConfig)
+    res, runs = run_with_networks(cfg, progress=ctx.ticker("groups trained or read"))
     s = res["settings"]
     for key in ("settings", "inputs", "misread", "sensitivity", "seconds"):
         ctx.record(key, res[key])
@@ -38,7 +40,11 @@ def build(ctx) -> str:
     _claims(ctx, res, setting)
     parts = [_intro(s), _figure(ctx, res), _table(ctx, res), _control_text(ctx, res)]
     if res["digits"] is not None:
-        parts.append(_digits(ctx, res["digits"], runs.get("digits"), asdict(cfg)))
+        parts.append(
+            _digits(
+                ctx, res["digits"], runs.get("digits"), asdict(cfg), res["verdicts"]["knn_deeper"]
+            )
+        )
     secs = ", ".join(f"{k} {v:.0f} s" for k, v in res["seconds"].items())
     parts.append(f"<p class='meta'>time: {secs}</p>")
     return "".join(parts)
@@ -93,33 +99,11 @@ def _claims(ctx, res, setting) -> None:
         else:
             text = words[kind].format(act="ReLU" if act == "relu" else act)
         measured = verdict.measured
-        if kind == "point":
-            well = [
-                r["last"] for r in res["networks"] if r["activation"] == act and r["train"] == 1.0
-            ]
-            if well:
-                measured += (
-                    f"; the last layer's excess is a median {np.median(well):.2f} of the input's"
-                )
+        last = res["well_last_median"].get(act) if kind == "point" else None
+        if last is not None:
+            measured += f"; the last layer's excess is a median {last:.2f} of the input's"
         measured += f"; {ctrl}" if kind != "training" and ctrl else ""
-        ctx.claim(
-            text,
-            measured,
-            None if ctx.quick else verdict.agrees,
-            verdict=verdict,
-            setting=setting,
-        )
-
-
-def _curves(runs, depth) -> np.ndarray:
-    """(networks, 1 + depth) excess of each layer divided by the input's."""
-    from ...experiments.naitzat import excess
-
-    out = []
-    for r in runs:
-        e = np.array([excess(b) for b in r["betti"]], dtype=float)
-        out.append(e / max(e[0], 1.0))
-    return np.asarray(out).reshape(-1, depth + 1)
+        ctx.judged(text, verdict, measured=measured, setting=setting)
 
 
 def _figure(ctx, res) -> str:
@@ -134,23 +118,16 @@ def _figure(ctx, res) -> str:
     axes = fig.subplots(1, len(DATA), sharey=True)
     x = np.arange(depth + 1)
     for ax, dname in zip(np.atleast_1d(axes), DATA, strict=True):
-        for act in s["activations"]:
-            well = [
-                r
-                for r in res["networks"]
-                if r["data"] == dname and r["activation"] == act and r["train"] == 1.0
-            ]
-            if well:
-                c = _curves(well, depth)
-                lo, mid, hi = np.percentile(c, [25, 50, 75], axis=0)
+        for g in res["groups"]:
+            if g["data"] != dname or g["curve_quartiles"] is None:
+                continue
+            act = g["activation"]
+            lo, mid, hi = g["curve_quartiles"]
+            if g["trained"]:
                 ax.fill_between(x, lo, hi, color=COLORS[act], alpha=0.18, lw=0)
                 ax.plot(x, mid, "-o", color=COLORS[act], ms=3, lw=2)
-        for act in s["controls"]:
-            ctrl = [c for c in res["control"] if c["data"] == dname and c["activation"] == act]
-            if ctrl:
-                style = ":" if act == "leaky_relu" else "--"
-                mid = np.median(_curves(ctrl, depth), axis=0)
-                ax.plot(x, mid, style, color=COLORS[act], lw=1.6)
+            else:
+                ax.plot(x, mid, ":" if act == "leaky_relu" else "--", color=COLORS[act], lw=1.6)
         ax.set_title(f"{dname}: excess Betti number through the layers", fontsize=10)
         ax.set_xlabel("layer (0 = input, then each hidden activation)")
         ax.set_xticks(x)
@@ -186,36 +163,18 @@ def _figure(ctx, res) -> str:
 def _table(ctx, res) -> str:
     from ...experiments.naitzat import DATA
 
-    s = res["settings"]
-    rows = []
-    for dname in DATA:
-        for act in s["activations"]:
-            mine = [r for r in res["networks"] if r["data"] == dname and r["activation"] == act]
-            well = [r for r in mine if r["train"] == 1.0]
-            rows.append(
-                [
-                    dname,
-                    f"trained {act}",
-                    f"{len(well)} of {len(mine)}",
-                    f"{np.median([r['test'] for r in mine]):.3f}",
-                    f"{sum(r['point'] for r in well)}",
-                    _med([r["last"] for r in well]),
-                    _med([r["area"] for r in well]),
-                ]
-            )
-        for act in s["controls"]:
-            mine = [c for c in res["control"] if c["data"] == dname and c["activation"] == act]
-            rows.append(
-                [
-                    dname,
-                    f"untrained {act}",
-                    "-",
-                    "-",
-                    f"{sum(c['point'] for c in mine)}",
-                    _med([c["last"] for c in mine]),
-                    _med([c["area"] for c in mine]),
-                ]
-            )
+    rows = [
+        [
+            g["data"],
+            f"{'trained' if g['trained'] else 'untrained'} {g['activation']}",
+            f"{g['well']} of {g['networks']}" if g["trained"] else "-",
+            _med(g["test_median"]) if g["trained"] else "-",
+            f"{g['points']}",
+            _med(g["last_median"]),
+            _med(g["area_median"]),
+        ]
+        for g in res["groups"]
+    ]
     inputs = "; ".join(f"{d}: " + " | ".join(str(tuple(b)) for b in res["inputs"][d]) for d in DATA)
     return (
         ctx.table(
@@ -239,8 +198,8 @@ def _table(ctx, res) -> str:
     )
 
 
-def _med(values) -> str:
-    return f"{np.median(values):.3f}" if len(values) else "-"
+def _med(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _control_text(ctx, res) -> str:
@@ -266,21 +225,17 @@ def _control_text(ctx, res) -> str:
 
 
 # ------------------------------------------------------------------------- real-data case
-def _digits(ctx, d, run, settings) -> str:
-    from ...experiments.verdicts import Verdict
+def _digits(ctx, d, run, settings, verdict) -> str:
     from ...inspection import Inspection
 
     res = Inspection.from_dict(d["inspection"])
     name = d["data"]
-    v = Verdict(**ctx.metrics["naitzat.verdicts"]["knn_deeper"])
     ctx.record("digits", {k: d[k] for k in d if k != "inspection"})
     ctx.record("digits.inspection", d["inspection"])
-    ctx.claim(
+    ctx.judged(
         "Papernot & McDaniel: k-NN in a trained network's deeper representations classifies "
         "better than k-NN on the raw input",
-        v.measured,
-        None if ctx.quick else v.agrees,
-        verdict=v,
+        verdict,
         setting=f"{name}, conv net (channels {tuple(d['channels'])}, hidden {d['hidden']}), "
         f"{d['steps']} Adam steps; leave-one-out {d['k']}-NN on {d['images']} training "
         f"images ({settings['digits_subsample']} per class)",

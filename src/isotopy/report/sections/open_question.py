@@ -1,10 +1,11 @@
 """Report section: the essay's open question about unlinks and 3-unit layers.
 
-Two parts. Links with linking number k ≠ 0 (torus links T(2, 2k) moved by random
+Formats two experiments. Links with linking number k ≠ 0 (:mod:`isotopy.experiments.
+open_question` with ``kinds=("torus",)``: torus links T(2, 2k) moved by random
 diffeomorphisms of R^3): no network of 3-unit layers with an injective activation can
-separate them, and none of ours does. Tangled unlinks (three kinds from
-``isotopy.datasets.links.UNLINK_KINDS``, each instance checked to have linking number 0 and
-no separating plane, so no translation pulls it apart): how many instances some network of
+separate them, and none of ours does. Tangled unlinks (:mod:`isotopy.experiments.
+tangled_unlinks`: three kinds, each instance checked to have linking number 0 and no
+separating plane, so no translation pulls it apart): how many instances some network of
 3-unit layers separates, per kind. Failing to find a separating network proves nothing, so
 the essay's question gets "agrees" only if every instance is separated and "not resolved"
 otherwise.
@@ -13,33 +14,32 @@ otherwise.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
+
+import numpy as np
+
+from ._settings import config
+from ._views import line3d, write_view
 
 TITLE = "Can layers of 3 units untangle every unlink? (the essay's open question)"
+EXPERIMENTS = ("open_question", "tangled_unlinks")
+
+# the full report: 2 random instances of each linking number 1, 2 with 8 networks each, and
+# 10 instances of each tangled kind with 3 networks each (1,200 full-batch steps)
+LINKS = {"seeds": 8, "steps": 1200, "n": 600}
+TANGLED = {"per_kind": 10, "seeds": 3, "steps": 1200, "n": 600}
 
 
-def _settings(quick: bool):
-    """(links, tangled unlinks): the config's quick() in quick mode; else 2 random instances
-    of each linking number 1, 2 with 8 networks each, and 10 instances of each tangled kind
-    with 3 networks each (1,200 full-batch steps)."""
-    from ...experiments.open_question import OpenQuestionConfig
-    from ...experiments.unlink import TangledUnlinkConfig
+def _unlink_figure(ctx):
+    from matplotlib.figure import Figure
 
-    if quick:
-        return OpenQuestionConfig.quick(), TangledUnlinkConfig.quick()
-    return (
-        OpenQuestionConfig(seeds=8, steps=1200, n=600),
-        TangledUnlinkConfig(per_kind=10, seeds=3, steps=1200, n=600),
-    )
-
-
-def _unlink_figure(ctx, plt, np):
     from ...datasets.links import UNLINK_KINDS, unlink_cores
     from ...render.style import CLASS_COLORS
 
     kinds = list(UNLINK_KINDS)
     views = ((25, -60), (75, -90))
     # one row per kind, its two views side by side: 3-D panels 5 in (550 px) wide
-    fig = plt.figure(figsize=(10.0, 4.4 * len(kinds)))
+    fig = Figure(figsize=(10.0, 4.4 * len(kinds)))
     for i, kind in enumerate(kinds):
         cores = [np.vstack([c, c[:1]]) for c in unlink_cores(kind, ctx.seed, samples=600)]
         allc = np.concatenate(cores)
@@ -76,79 +76,40 @@ def _unlink_figure(ctx, plt, np):
     )
     if ctx.quick:
         return tag
-    import plotly.graph_objects as go
-
-    from ...render.plotly3d import write_html
-
     links = []
     for kind in kinds:
-        g = go.Figure()
-        for c, color, name in zip(
-            unlink_cores(kind, ctx.seed, samples=600),
-            CLASS_COLORS[:2],
-            ("class A", "class B"),
-            strict=True,
-        ):
-            c = np.vstack([c, c[:1]])
-            g.add_trace(
-                go.Scatter3d(
-                    x=c[:, 0],
-                    y=c[:, 1],
-                    z=c[:, 2],
-                    mode="lines",
-                    line=dict(color=color, width=8),
-                    name=name,
-                )
+        traces = [
+            line3d(c, color=color, name=name, width=8, closed=True)
+            for c, color, name in zip(
+                unlink_cores(kind, ctx.seed, samples=600),
+                CLASS_COLORS[:2],
+                ("class A", "class B"),
+                strict=True,
             )
-        g.update_layout(
-            title=f"tangled unlink '{kind}' (seed {ctx.seed})",
-            scene=dict(aspectmode="data"),
-            margin=dict(l=0, r=0, t=40, b=0),
-        )
-        path, rel = ctx.file(f"unlink_{kind}.html")
-        write_html(g, path, plotlyjs="directory")
+        ]
+        title = f"tangled unlink '{kind}' (seed {ctx.seed})"
+        rel = write_view(ctx, f"unlink_{kind}", title, traces)
         links.append(f'<a href="{rel}">{html.escape(kind)}</a>')
     return tag + "<p>Rotatable views: " + ", ".join(links) + ".</p>"
 
 
 def build(ctx) -> str:
-    import matplotlib
+    from ...experiments import open_question, tangled_unlinks
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from ...experiments.open_question import open_question, random_links
-    from ...experiments.unlink import tangled_unlinks
-    from ...experiments.verdicts import Verdict
-
-    links, tangled = _settings(ctx.quick)
-    # ---------------------------------------------------------------- links (lk != 0)
-    insts = [
-        i
-        for i in random_links(links.per_kind, linking=links.linking, seed=ctx.seed)
-        if i.kind == "torus"
-    ]
-    ctx.say(f"{len(insts)} links x {links.seeds} networks")
-    table = open_question(insts, links, progress=lambda d, t: ctx.say(f"{d}/{t}"))
-    n_sep = int(table["separated"].sum())
-    n_train = int((table["train_accuracy"] == 1.0).sum())
-    lk_table = table.groupby("instance")[["linking", "measured_linking"]].first()
-    lk_ok = bool(np.all(np.abs(np.abs(lk_table["measured_linking"]) - lk_table["linking"]) < 0.05))
-    ctx.record("linked_networks", int(len(table)))
-    ctx.record("linked_separated", n_sep)
-    ctx.record("linked_train_perfect", n_train)
+    # links only (torus links), in quick mode too
+    links = replace(config(ctx, open_question.OpenQuestionConfig, **LINKS), kinds=("torus",))
+    lq = open_question.run(links, progress=ctx.ticker("links"))
+    ctx.record("linked_networks", lq["networks"])
+    ctx.record("linked_separated", lq["separated"])
+    ctx.record("linked_train_perfect", lq["train_perfect"])
     setting = (
-        f"{len(insts)} random torus links (lk {sorted(set(table['linking']))}), "
-        f"{links.seeds} networks each, 3 layers of 3 tanh units, "
-        f"{links.steps} steps"
+        f"{lq['instances']} random torus links (lk {lq['linking_numbers']}), "
+        f"{links.seeds} networks each, 3 layers of 3 tanh units, {links.steps} steps"
     )
-    # (the claim itself, with widths 3 and 4, is the topology section's row; here the links
+    # (the claim itself, with widths 3 and 4, is the linking section's row; here the links
     # are random embeddings, which no 3-unit network may separate either)
-
-    # ---------------------------------------------------------------- tangled unlinks
-    ctx.say("tangled unlinks")
-    tu = tangled_unlinks(tangled, seed=ctx.seed, progress=lambda d, t: ctx.say(f"unlink {d}/{t}"))
+    tangled = config(ctx, tangled_unlinks.TangledUnlinkConfig, **TANGLED)
+    tu = tangled_unlinks.run(tangled, progress=ctx.ticker("unlink"))
     rows = []
     for kind, r in tu["per_kind"].items():
         rows.append(
@@ -162,24 +123,13 @@ def build(ctx) -> str:
         )
         ctx.record(f"tangled.{kind}.separated", r["separated"])
         ctx.record(f"tangled.{kind}.best_dense", r["best_dense"])
-    total = sum(r["instances"] for r in tu["per_kind"].values())
-    done = sum(round(r["separated"] * r["instances"]) for r in tu["per_kind"].values())
     st = tu["setting"]
-    verdict = Verdict(
-        "agrees" if done == total else "not resolved",
-        "agrees if some network of 3-unit layers separates every instance (dense points and "
-        "core vertices all right); otherwise not resolved, since a separating network that "
-        "training did not find may still exist (it can never be 'differs' without a proof)",
-        f"{st['seeds']} networks per instance",
-        f"{done} of {total} instances separated",
-    )
-    ctx.claim(
+    ctx.judged(
         "Can all unlinks be classified by a network with only 3 units? (the essay's question)",
-        " ; ".join(
+        tu["verdict"],
+        measured=" ; ".join(
             f"{k}: {r['separated']:.0%} of {r['instances']}" for k, r in tu["per_kind"].items()
         ),
-        None if ctx.quick else verdict.agrees,
-        verdict=verdict,
         setting=f"{st['depth']} layers of {st['width']} {st['activation']} units, "
         f"{st['seeds']} networks per instance, {st['steps']} steps, "
         f"{st['n']} training points; dense check {st['dense']} points",
@@ -194,20 +144,19 @@ def build(ctx) -> str:
         ],
         rows,
     )
-    fig_html = _unlink_figure(ctx, plt, np)
     return (
         "<p>The essay asks whether every unlink can be classified by a network whose layers "
         "have only 3 units. First, links that are not unlinks: torus links T(2, 2k) moved by "
         "random smooth orientation-preserving diffeomorphisms of R³, whose linking number k "
         "no such network can change, so none may separate them: "
-        f"{n_sep} of {len(table)} networks did ({html.escape(setting)}; linking numbers "
-        f"measured from the moved core curves match the construction: "
-        f"{'yes' if lk_ok else 'NO'}).</p>"
+        f"{lq['separated']} of {lq['networks']} networks did ({html.escape(setting)}; linking "
+        "numbers measured from the moved core curves match the construction: "
+        f"{'yes' if lq['linking_as_constructed'] else 'NO'}).</p>"
         "<p>Then unlinks worth the name: three kinds of pairs of curves with linking number "
         "0 that no plane separates (checked by a linear programme on every instance), "
         f"{tangled.per_kind} random instances of each. An instance counts as separated when "
         "one of its networks classifies a fresh dense sample of both solid tori and every "
         f"vertex of both core curves correctly ({html.escape(tu['summary'][0])}).</p>"
         + table_html
-        + fig_html
+        + _unlink_figure(ctx)
     )

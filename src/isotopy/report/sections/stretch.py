@@ -1,9 +1,9 @@
 """The easy way out (stretching) and contractive penalties, measured.
 
 Every number and figure comes from one run of
-:func:`isotopy.experiments.contractive.run_stretch_claims`: the heatmaps show two of its
-networks (seed 0 of each width without penalty, shipped with the figure), the curves all of
-them.
+:func:`isotopy.experiments.contractive.run_stretch_claims` (``isotopy experiment contractive
+--stretch-claims``): the heatmaps show two of its networks (seed 0 of each width without
+penalty, shipped with the figure), the curves all of them.
 """
 
 from __future__ import annotations
@@ -13,63 +13,42 @@ import numpy as np
 from ._settings import paragraph as _p
 
 TITLE = "The easy way out: stretching, and contractive penalties"
-
-HEATMAP_RESOLUTION = (60, 120)  # grid points per axis of the heatmaps: quick, full
+EXPERIMENTS = ("contractive",)  # its --stretch-claims mode
 
 
 def build(ctx) -> str:
     from ...experiments.contractive import StretchSettings, run_stretch_claims
 
-    ctx.say("stretch over seeds")
     res = run_stretch_claims(
         StretchSettings.quick() if ctx.quick else StretchSettings(),
         seed=ctx.seed,
-        progress=lambda d, t: ctx.say(f"stretch {d}/{t}"),
+        progress=ctx.ticker("stretch"),
         keep_networks=True,
     )
-    networks, P = res.pop("networks"), res.pop("grid")
+    shown = {k: res.pop(k) for k in ("networks", "grid", "runs", "heatmaps")}
     ctx.record("stretch_claims.seconds", res["seconds"])
-    return _heatmaps(ctx, res, networks, P) + _curves(ctx, res) + _claims(ctx, res)
-
-
-def _one(net, hist, i: int, X, y, c: dict, seed: int):
-    """Network ``i`` of a batch as a run of its own, with the settings it was trained with
-    (plain ``fit``: no edge penalty; no held-out split: it is scored on the dense grid)."""
-    from ...train.runs import TrainConfig, run_of
-
-    train = TrainConfig(steps=c["steps"], lr=c["lr"], seed=seed, test_size=0.0, edge_penalty=0.0)
-    data = {"dataset": "disc_annulus", "params": {}, "n": int(len(X))}
-    return run_of(net, hist, X, y, data=data, train=train, index=i)
+    return _heatmaps(ctx, res, shown) + _curves(ctx, res) + _claims(ctx, res)
 
 
 # --------------------------------------------------------------------------------- heatmaps
-def _heatmaps(ctx, res, networks, P) -> str:
-    from ...render.topology import plot_stretch_heatmap, pyplot
-    from ...topology import stretch_grid
-    from ...topology.stretch import stretch_scale
+def _heatmaps(ctx, res, shown) -> str:
+    from matplotlib.figure import Figure
 
-    plt = pyplot()
+    from ...render.topology import plot_stretch_heatmap
+
     c = res["settings"]
     lam0 = c["lambdas"][0]
     widths = c["widths"]
-    fig, axes = plt.subplots(1, len(widths), figsize=(4.6 * len(widths), 3.9), squeeze=False)
-    grids, runs, rows = {}, {}, []
+    fig = Figure(figsize=(4.6 * len(widths), 3.9))
+    axes = fig.subplots(1, len(widths), squeeze=False)
+    rows = []
     for w in widths:
-        net, hist, X, y = networks[w, lam0]
-        one = _one(net, hist, 0, X, y, c, ctx.seed)
-        runs[f"width{w}"] = one
-        g = stretch_grid(
-            one.net, bounds=(-1.1, 1.1), resolution=HEATMAP_RESOLUTION[0 if ctx.quick else 1]
-        )
-        g["values"] = g["values"] / stretch_scale(one.net, P)[0]  # ρ: the claims' unit
-        g["relative"] = True
-        grids[w] = (g, X, y)
         row = next(r for r in res["rows"] if r["width"] == w and r["lambda"] == lam0)
         rows.append([w, row["grid_accuracy"][0], row["relative_max"][0], row["scale"][0]])
-    top = max(float(g["values"].max()) for g, _, _ in grids.values())
+    top = max(float(g["values"].max()) for g in shown["heatmaps"].values())
     for ax, w in zip(axes[0], widths, strict=True):
-        g, X, y = grids[w]
-        plot_stretch_heatmap(g, X=X, y=y, ax=ax, vmin=1e-2, vmax=top)
+        run = shown["runs"][f"width{w}"]
+        plot_stretch_heatmap(shown["heatmaps"][w], X=run.X, y=run.y, ax=ax, vmin=1e-2, vmax=top)
         ax.set_title(f"width {w}, seed {ctx.seed}: relative stretch ρ", fontsize=10)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂")
@@ -92,7 +71,7 @@ def _heatmaps(ctx, res, networks, P) -> str:
             "stretch",
             caption="log10 of the relative stretch over the input plane, one colour scale for "
             "both networks, with the training points (red: disc, blue: annulus).",
-            run=runs,
+            run=shown["runs"],
         ),
     ]
     ctx.index(
@@ -105,7 +84,7 @@ def _heatmaps(ctx, res, networks, P) -> str:
             "A layer of tanh units with an invertible weight matrix is a homeomorphism: it "
             "cannot tear the annulus open, only stretch and squeeze it. Each unit stretches "
             "the band of the plane where its tanh is steep and flattens the rest. "
-            f"{_parallel(networks, lam0)} {_peaks(rows)} Which network "
+            f"{_parallel(res['unit_angles'])} {_peaks(rows)} Which network "
             '"stretches more" depends on how hard a stretch has to be to count; the curves '
             "below show every answer at once."
         )
@@ -125,14 +104,11 @@ def _peaks(rows: list) -> str:
     )
 
 
-def _parallel(networks: dict, lam0: float) -> str:
+def _parallel(angles) -> str:
     """How many width-2 networks have their two units (nearly) parallel, as measured."""
-    if (2, lam0) not in networks:
+    if angles is None:
         return ""
-    W = networks[2, lam0][0].stages[0].weight.detach().double().numpy()  # (N, 2, 2)
-    u, v = W[:, 0], W[:, 1]
-    cos = np.abs((u * v).sum(1)) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
-    angle = np.degrees(np.arccos(np.clip(cos, 0, 1)))  # (N,) between the units' lines
+    angle = np.asarray(angles)  # (N,) between the units' lines
     near = int((angle < 10).sum())
     shape = (
         "two nearly parallel bands that cut a strip through the annulus around the disc"
@@ -290,7 +266,6 @@ def _what_we_see(res) -> str:
 
 # ----------------------------------------------------------------------------------- claims
 def _claims(ctx, res) -> str:
-    from ...experiments.verdicts import Verdict
 
     c = res["settings"]
     setting = (
@@ -301,7 +276,6 @@ def _claims(ctx, res) -> str:
         + ", ".join(f"{t:g}" for t in c["thresholds"])
     )
     for key, vd in res["verdicts"].items():
-        v = Verdict(**vd)
         if "stretches more" in key:
             words = (
                 "The easy way out: a network that cannot separate the classes stretches the "
@@ -309,5 +283,5 @@ def _claims(ctx, res) -> str:
             )
         else:
             words = f"Contractive penalties fight the stretching ({key})"
-        ctx.claim(words, v.measured, None if ctx.quick else v.agrees, verdict=v, setting=setting)
+        ctx.judged(words, vd, setting=setting)
     return ""

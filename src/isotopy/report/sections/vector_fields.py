@@ -1,30 +1,27 @@
 """The essay's vector-field layer: 2-D fields alone against the same after a 3-D embedding.
 
-Runs :func:`isotopy.experiments.vector_fields.vector_field_experiment` on disc_annulus and
-spirals and shows the learnt field of a 2-D network with the grid it deforms.
+Formats :func:`isotopy.experiments.vector_fields.vector_field_experiment` on disc_annulus
+and spirals and shows the learnt field of a 2-D network with the grid it deforms.
 """
 
 from __future__ import annotations
 
+from ._settings import config
+
 TITLE = "Better layers for manipulating manifolds: a learnt vector field"
+EXPERIMENTS = ("vector_fields",)
 
 
 def build(ctx) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.figure import Figure
 
-    from ...datasets import make_dataset
     from ...experiments.vector_fields import SETTINGS, VectorFieldConfig, vector_field_experiment
     from ...nn import VectorField
     from ...render.vector_field import plot_deformed_grid, plot_vector_field
 
     ctx.say("training vector-field networks")
-    res = vector_field_experiment(
-        VectorFieldConfig.quick() if ctx.quick else VectorFieldConfig(), seed=ctx.seed
-    )
+    res = vector_field_experiment(config(ctx, VectorFieldConfig))
     rows, parts = [], []
     for r in res["rows"]:
         key = f"{r['dataset']}.{r['setting']}"
@@ -59,42 +56,24 @@ def build(ctx) -> str:
             rows,
         )
     )
-    by = {(r["dataset"], r["setting"]): r for r in res["rows"]}
-    d2, d3 = by[("disc_annulus", "2d")], by[("disc_annulus", "3d")]
-    dense2, dense3 = np.max(d2["dense_accuracy"]), np.min(d3["dense_accuracy"])
-    ctx.claim(
+    ctx.judged(
         "2-D vector fields (homeomorphisms of the plane) cannot separate a disc from "
         "the annulus around it; after embedding in 3-D they can",
-        f"disc_annulus accuracy on the continuous sets: best 2-D network "
-        f"{dense2:.3f}, worst 3-D network {dense3:.3f}",
-        None if ctx.quick else bool(dense2 < 0.99 and dense3 > dense2),
+        res["verdicts"]["disc_annulus"],
         setting=f"stacks of vector-field stages, {res['n_networks']} networks per "
         f"setting, {res['steps']} Adam steps; dense grid of the two sets",
-        resolution="one grid point of the dense check",
-        rule="agrees if the best 2-D network stays below 99% on the dense grid and "
-        "the worst 3-D network does better than it; differs otherwise",
     )
     # the field of the first stage of a 2-D disc_annulus network, and what it does
-    X, y = make_dataset("disc_annulus", 400, seed=ctx.seed)
-    stage = next(s for s in d2["net"].stages if isinstance(s, VectorField))
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    by = {(r["dataset"], r["setting"]): r for r in res["rows"]}
+    run = by["disc_annulus", "2d"]["run"]
+    X, y = run.X, run.y
+    stage = next(s for s in run.net.stages if isinstance(s, VectorField))
+    fig = Figure(figsize=(10, 3.4))
+    axes = fig.subplots(1, 3)
     plot_vector_field(stage, kind="arrows", points=X, labels=y, ax=axes[0])
     plot_vector_field(stage, kind="streamlines", points=X, labels=y, ax=axes[1])
     plot_deformed_grid(stage, points=X, labels=y, ax=axes[2])
     fig.tight_layout()
-    from ...train import TrainConfig, run_of
-
-    Xtr, ytr, Xte, yte = d2["split"]
-    run = run_of(
-        d2["net"],
-        d2["history"],
-        Xtr,
-        ytr,
-        X_test=Xte,
-        y_test=yte,
-        data={"dataset": "disc_annulus", "params": {}, "n": int(len(Xtr) + len(Xte))},
-        train=TrainConfig(steps=res["steps"], lr=res["lr"], seed=ctx.seed, edge_penalty=0.0),
-    )
     parts.append(
         ctx.figure(
             fig,

@@ -1,8 +1,9 @@
 """Width bounds, measured: a ball inside a shell at n and n + 1 units per layer, depths 1-3.
 
 Every number and the figure come from one run of
-:func:`isotopy.experiments.width_sweep.run_width_claims` (the networks the claims are judged
-on); this section only formats what it returns and ships the networks its figure shows.
+:func:`isotopy.experiments.width_sweep.run_width_claims` (``isotopy experiment width_sweep
+--claims``; the networks the claims are judged on); this section only formats what it
+returns and ships the networks its figure shows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 from ._settings import paragraph as _p
 
 TITLE = "Width: what layers of n units cannot do"
+EXPERIMENTS = ("width_sweep",)  # its --claims mode
 
 # the essay's words for each width claim (R^1 and R^3: its argument one dimension down / up)
 ESSAY_WIDTH = {
@@ -29,19 +31,16 @@ ESSAY_WIDTH = {
 
 
 def build(ctx) -> str:
-    from ...experiments.verdicts import Verdict
     from ...experiments.width_sweep import WidthClaimSettings, run_width_claims
     from ...render.topology import plot_width_claims
 
     ctx.say("width claims at n and n + 1 units, depths 1-3")
     cfg = WidthClaimSettings.quick() if ctx.quick else WidthClaimSettings()
     res = run_width_claims(
-        cfg,
-        seed=ctx.seed,
-        progress=lambda d, t: ctx.say(f"width claims {d}/{t}"),
-        keep_networks=True,
+        cfg, seed=ctx.seed, progress=ctx.ticker("width claims"), keep_networks=True
     )
-    networks = res.pop("networks")
+    res.pop("networks")
+    runs = res.pop("runs")
     c = res["settings"]
     L, L2 = res["results"][0]["steps"]
     depths = res["results"][0]["depths"]
@@ -67,13 +66,10 @@ def build(ctx) -> str:
                 [a["grid_perfect"] for a in run["at"]],
             )
         for expect, vd in r["verdicts"].items():
-            v = Verdict(**vd)
             w = r["dim"] if expect == "fail" else r["dim"] + 1
-            ctx.claim(
+            ctx.judged(
                 ESSAY_WIDTH[r["dim"], expect],
-                v.measured,
-                None if ctx.quick else v.agrees,
-                verdict=v,
+                vd,
                 setting=f"nested_spheres dim {r['dim']}, {over} hidden layers of {w} tanh "
                 f"units"
                 + (f" (controlled by {w + 1} units at each depth)" if expect == "fail" else "")
@@ -112,7 +108,7 @@ def build(ctx) -> str:
             caption=f"Every network of the width claims after {L2} steps: accuracy on the dense "
             "grid (mean of the ball's and the shell's), one dot per seed, by depth; above each "
             "group, the seeds at 100%.",
-            run=_runs(networks, c, L2, ctx.seed),
+            run=runs,
         ),
     ]
     ctx.index(None, shows=f"grid accuracy of every network of the width claims, depths {over}")
@@ -132,26 +128,6 @@ def build(ctx) -> str:
     )
     out.append(_essay_80(res, L2))
     return "".join(out)
-
-
-def _runs(networks: dict, c: dict, steps: int, seed: int) -> dict:
-    """The claims' networks as runs to ship: one per (dimension, width, depth), all seeds."""
-    from ...train.runs import Run, TrainConfig
-
-    out = {}
-    for (d, w, k), (net, hist, X, y) in networks.items():
-        train = TrainConfig(  # plain fit: no edge penalty, no held-out split
-            steps=steps,
-            lr=c["lr"],
-            seed=seed,
-            record_every=c["steps"],
-            test_size=0.0,
-            edge_penalty=0.0,
-        )
-        data = {"dataset": "nested_spheres", "params": {"dim": d}, "n": int(len(X))}
-        empty = (np.zeros((0, d), np.float32), np.zeros(0, np.int64))
-        out[f"R{d}_w{w}_depth{k}"] = Run(net, hist, X, y, *empty, train=train, data=data)
-    return out
 
 
 def _essay_80(res: dict, steps: int) -> str:
