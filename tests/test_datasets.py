@@ -167,3 +167,125 @@ def test_sweep_rows_for_linked_tori_carry_a_dense_accuracy(tmp_path):
     )
     table = run_sweep(grid, tmp_path / "lt", plot=False)
     assert table["dense_accuracy"].notna().all() and (table["dense_points"] > 300).all()
+
+
+# ------------------------------------------------------- noise, and Playground's two datasets
+# The output of the generators before noise became a parameter of every 2-D dataset (101
+# points): the first two points, the sum of all coordinates and the first 16 labels. Any
+# extra random number drawn at the default noise would change all three.
+BEFORE = {
+    ("two_curves", 0): (
+        [[0.989834725856781, -0.10084211081266403], [0.9565314054489136, -0.038318101316690445]],
+        14.402251877821982,
+        "1100001011000100",
+    ),
+    ("two_curves", 7): (
+        [[-0.44314876198768616, -0.4704556465148926], [0.5513713955879211, 0.7122031450271606]],
+        0.8655926659994293,
+        "0000111000001000",
+    ),
+    ("spirals", 0): (
+        [[0.8484012484550476, 0.5445818901062012], [0.8185717463493347, 0.49719515442848206]],
+        2.130777615820989,
+        "1100001011000100",
+    ),
+    ("spirals", 7): (
+        [[0.1832490861415863, 0.33338433504104614], [-0.794070839881897, 0.18816637992858887]],
+        1.584351827390492,
+        "0000111000001000",
+    ),
+    ("disc_annulus", 0): (
+        [[-0.9036062359809875, -0.4125867187976837], [-0.41989612579345703, -0.8492805361747742]],
+        -3.0165759848896414,
+        "1111000110110101",
+    ),
+    ("disc_annulus", 7): (
+        [[0.7457097768783569, -0.02378789521753788], [0.30226123332977295, 0.16577373445034027]],
+        -13.411039764410816,
+        "1011001010010111",
+    ),
+    ("interval", 0): (
+        [[0.25164327025413513], [0.9582104086875916]],
+        7.140983022749424,
+        "0110000000000101",
+    ),
+    ("interval", 7): (
+        [[0.06031520664691925], [-0.12921454012393951]],
+        -5.706100195646286,
+        "0000011100010100",
+    ),
+    ("nested_spheres", 0): (
+        [[-0.9036062359809875, -0.4125867187976837], [-0.41989612579345703, -0.8492805361747742]],
+        -3.0165759848896414,
+        "1111000110110101",
+    ),
+}
+PLANAR = [name for name, spec in DATASETS.items() if spec.dim in (1, 2)]
+# the generators' modules that give every dataset noise (datasets defined elsewhere and
+# registered here are checked when they have the parameter)
+NOISY_MODULES = {f"isotopy.datasets.{m}" for m in ("curves", "spheres", "playground")}
+
+
+@pytest.mark.parametrize("name, seed", list(BEFORE))
+def test_default_output_is_what_it_was_before(name, seed):
+    first, total, labels = BEFORE[name, seed]
+    X, y = make_dataset(name, 101, seed=seed)
+    np.testing.assert_allclose(X[:2], np.array(first, dtype=np.float32), rtol=1e-6, atol=1e-7)
+    assert float(X.astype(np.float64).sum()) == pytest.approx(total, rel=1e-6, abs=1e-5)
+    assert "".join(map(str, y[:16])) == labels
+
+
+@pytest.mark.parametrize("name", PLANAR)
+def test_every_planar_dataset_takes_noise_of_the_stated_std(name):
+    module = DATASETS[name].make.__module__
+    if "noise" not in dataset_params(name) and module not in NOISY_MODULES:
+        pytest.skip(f"dataset {name!r} ({module}) has no noise parameter yet")
+    assert "noise" in dataset_params(name)
+    X0, y0 = make_dataset(name, 3000, seed=5, noise=0.0)
+    for sigma in (0.05, 0.2):
+        X, y = make_dataset(name, 3000, seed=5, noise=sigma)
+        np.testing.assert_array_equal(y, y0)  # the same points, only moved
+        d = (X.astype(np.float64) - X0).ravel()
+        assert abs(d.mean()) < 4 * sigma / np.sqrt(d.size)
+        assert abs(d.std() / sigma - 1) < 0.05
+    with pytest.raises(InputError, match="noise must be a finite number >= 0"):
+        make_dataset(name, noise=-0.1)
+
+
+@pytest.mark.parametrize("name", ["xor", "gaussians"])
+def test_playground_datasets_draw_no_noise_at_zero(name):
+    assert dataset_params(name)["noise"] == 0.0
+    X, y = make_dataset(name, 200, seed=1)
+    X0, y0 = make_dataset(name, 200, seed=1, noise=0.0)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
+def test_xor_quadrants_margin_and_labels():
+    X, y = make_dataset("xor", 2001, seed=0, margin=0.1)
+    assert np.abs(X).min() >= 0.1 - 1e-6 and np.abs(X).max() <= 1.0 + 1e-6
+    np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(np.int64))
+    quadrant = (X[:, 0] > 0).astype(int) * 2 + (X[:, 1] > 0)
+    counts = np.bincount(quadrant, minlength=4)
+    assert counts.min() >= 499 and counts.max() <= 501  # even between the four quadrants
+    np.testing.assert_array_equal(DATASETS["xor"].labels_fn(X, margin=0.1), y)
+    far = np.array([[0.05, 0.5], [1.5, 0.5]])
+    assert (DATASETS["xor"].labels_fn(far, margin=0.1) == -1).all()
+    from sklearn.linear_model import LogisticRegression
+
+    assert LogisticRegression().fit(X, y).score(X, y) < 0.7  # no line separates them
+    prod = (X[:, 0] * X[:, 1])[:, None]
+    assert LogisticRegression().fit(prod, y).score(prod, y) == 1.0  # the feature x1·x2 does
+    with pytest.raises(InputError, match="margin must be below 1"):
+        make_dataset("xor", margin=1.0)
+
+
+def test_gaussians_centres_and_spread():
+    X, y = make_dataset("gaussians", 4000, seed=0, center=0.6, spread=0.15)
+    np.testing.assert_allclose(X[y == 0].mean(0), [0.6, 0.6], atol=0.02)
+    np.testing.assert_allclose(X[y == 1].mean(0), [-0.6, -0.6], atol=0.02)
+    np.testing.assert_allclose(X[y == 1].std(0), [0.15, 0.15], rtol=0.06)
+    X, y = make_dataset("gaussians", 4000, seed=0, center=0.6, spread=0.15, noise=0.2)
+    np.testing.assert_allclose(X[y == 0].std(0), [0.25, 0.25], rtol=0.06)  # √(0.15² + 0.2²)
+    with pytest.raises(InputError, match="spread must be a finite number > 0"):
+        make_dataset("gaussians", spread=0)

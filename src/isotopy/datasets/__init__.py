@@ -24,6 +24,7 @@ from .links import (
     make_unlink,
     unlink_labels,
 )
+from .playground import make_gaussians, make_xor, xor_labels
 from .spheres import (
     make_disc_annulus,
     make_interval,
@@ -47,6 +48,8 @@ __all__ = [
     "make_interval",
     "make_linked_tori",
     "make_unlink",
+    "make_xor",
+    "make_gaussians",
     "nested_spheres_labels",
     "MAX_POINTS",
 ]
@@ -123,6 +126,19 @@ DATASETS: dict[str, DatasetSpec] = {
             "two solid tori that look tangled but come apart: 3 units can do it",
             labels_fn=unlink_labels,
             is_link=True,
+        ),
+        DatasetSpec(
+            "xor",
+            make_xor,
+            2,
+            "Playground's XOR: opposite quadrants share a class; the feature x1·x2 separates them",
+            labels_fn=xor_labels,
+        ),
+        DatasetSpec(
+            "gaussians",
+            make_gaussians,
+            2,
+            "Playground's two Gaussian blobs: a line separates them up to their overlap",
         ),
     ]
 }
