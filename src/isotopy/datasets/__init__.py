@@ -75,6 +75,19 @@ class DatasetSpec:
         return f"DatasetSpec({self.name!r}, dim={self.dim}, {self.summary!r})"
 
 
+def _naitzat(name: str) -> Callable:
+    """The generator of a data set of Naitzat et al.'s kind, defined with their experiment
+    (:mod:`isotopy.experiments.naitzat`, imported when the data set is first made)."""
+
+    def make(n: int = 1000, *, seed=None):
+        from ..experiments.naitzat import DATA
+
+        return DATA[name](n, seed=seed)
+
+    make.__name__ = make.__qualname__ = f"make_{name}"
+    return make
+
+
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in [
@@ -126,6 +139,18 @@ DATASETS: dict[str, DatasetSpec] = {
             "two solid tori that look tangled but come apart: 3 units can do it",
             labels_fn=unlink_labels,
             is_link=True,
+        ),
+        DatasetSpec(
+            "rings_discs",
+            _naitzat("rings_discs"),
+            2,
+            "four annuli around four discs (Naitzat et al.'s kind): β (4, 4) and (4, 0)",
+        ),
+        DatasetSpec(
+            "hopf_pairs",
+            _naitzat("hopf_pairs"),
+            3,
+            "four Hopf-linked pairs of solid tori, one of each pair per class (Naitzat et al.)",
         ),
         DatasetSpec(
             "xor",
