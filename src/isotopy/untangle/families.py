@@ -23,11 +23,13 @@ Split families and why each instance is split:
   within the coil's cylinder. The ribbon is a disc that misses the coil, so the loop
   shrinks away along it.
 - ``weave``: a ring and a curve that winds once around the ring's axis while its radius and
-  height swing so that it passes over the ring, down through the hole, under the ring and
-  back up through the hole, complexity times per turn (4·complexity crossings with the ring
-  in the view from above). In the half-plane (radius, height) the curve's path never
-  crosses the ray beyond the ring's point, so it winds zero times around it: as closed
-  braids in the solid torus around the axis the two are isotopic to two parallel circles.
+  height swing so that it reaches out over the ring twice, goes down through the hole,
+  reaches out under the ring twice and comes back up through the hole, complexity times per
+  turn (8·complexity crossings with the ring seen from above). It crosses the ring's plane
+  only inside the hole, so in the half-plane (radius, height) its path never crosses the
+  ray beyond the ring's point and winds zero times around it: as closed braids in the solid
+  torus around the axis, the two are isotopic to two parallel circles, which a plane
+  separates.
 - ``chains``: two chains of complexity + 1 rings each (consecutive rings linked), built side
   by side and folded into each other by two piecewise-linear shears (one lifts the first
   chain where it lowers the second, the next pushes each across the other), then by
