@@ -15,8 +15,10 @@ pytest.importorskip("fastapi")
 
 from isotopy.datasets import DATASETS, dataset_params, load_points, points_from_csv_text  # noqa: E402
 from isotopy.errors import InputError  # noqa: E402
+from isotopy.web.diagnose import diagnostics  # noqa: E402
 from isotopy.web.protocol import LIMITS, parse_message  # noqa: E402
-from isotopy.web.session import Session, diagnostics, registry  # noqa: E402
+from isotopy.web.registry import registry  # noqa: E402
+from isotopy.web.session import Session  # noqa: E402
 
 
 def msg(**kw):
@@ -687,8 +689,9 @@ def test_stage_views_use_the_oriented_coordinates():
 
 
 def test_the_reused_oriented_copy_is_orient_network_at_every_step():
-    """Session.oriented updates one copy in place instead of deep-copying per view: it must
-    give orient_network's parameters and swaps after every training step, swaps or not."""
+    """The views update one copy in place instead of deep-copying per view (orient_in_place):
+    it must give orient_network's parameters and swaps after every training step, swaps or
+    not."""
     from isotopy.paths import orient_network
     from isotopy.scene import stage_scene
 
@@ -720,7 +723,7 @@ def test_the_reused_oriented_copy_is_orient_network_at_every_step():
 def test_coarse_views_say_so_and_keep_the_same_picture():
     """Under load the frame is coarser (fewer field pixels and grid vertices) and says so; the
     coarse grid's vertices lie on the full grid's lines (the same deformation, sampled less)."""
-    from isotopy.web.session import COARSE_FIELD_RES, COARSE_GRID_SAMPLES, FIELD_RES
+    from isotopy.web.scenes import COARSE_FIELD_RES, COARSE_GRID_SAMPLES, FIELD_RES
 
     s = Session("disc_annulus", hidden=(2, 2))
     s.handle(msg(type="view", stage=2))

@@ -48,7 +48,44 @@ def register(sub) -> None:
         metavar="STATE",
         help="with --run: readable (default), final or a step number",
     )
+    p.add_argument(
+        "--device",
+        default="cpu",
+        metavar="DEVICE",
+        help="where each tab's network trains: cpu (default), cuda, cuda:N, mps or auto; "
+        "the views and exports read a copy on the CPU",
+    )
     p.set_defaults(func=run)
+
+
+def _session_factory(args):
+    """What makes each tab's session: on ``--device``, opened on ``--run`` if given. Both are
+    checked before the server starts (a device this machine lacks, a run the page cannot
+    show: one sentence, exit 2), by making one session the way every tab will."""
+    import functools
+
+    from ..errors import InputError
+    from ..web.session import Session
+    from ..web.training import explorer_device
+
+    device = explorer_device(args.device)
+    if args.run is None:
+        make = functools.partial(Session, device=device)
+    else:
+        from ..train import load_run
+        from ..train.readable import parse_at
+
+        opened, at = load_run(args.run), parse_at(args.at)
+        make = functools.partial(Session.from_run, opened, at, device=device)
+    if args.run is not None or device.type != "cpu":
+        try:  # refuses a network the page cannot show; puts one tab's network on the device
+            make()
+        except RuntimeError as e:  # the device exists but cannot hold or run the network
+            if device.type == "cpu":
+                raise  # a bug, with its traceback
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise InputError(f"the explorer cannot train on {str(device)!r}: {first}") from None
+    return make
 
 
 def run(args) -> int:
@@ -67,18 +104,7 @@ def run(args) -> int:
 
     from ..web import serve
 
-    new_session = None
-    if args.run is not None:  # checked before the server starts: one sentence, exit 2
-        import functools
-
-        from ..train import load_run
-        from ..train.readable import parse_at
-        from ..web.session import Session
-
-        opened = load_run(args.run)
-        at = parse_at(args.at)
-        Session.from_run(opened, at)  # refuses a network the page cannot show
-        new_session = functools.partial(Session.from_run, opened, at)
+    new_session = _session_factory(args)
 
     def ready(url):
         print(f"isotopy explorer at {url}  (Ctrl+C stops it)", flush=True)

@@ -106,7 +106,7 @@ def replay_frames(session, n_frames: int, stage: int | None = None):
         raise InputError(f"replay stage {k} is out of range 0..{session.views.readout_in()}")
     lines, samples = _grid_for(session, n_frames)
     fr = _animate().training_frames(
-        session.net,
+        session.training.cpu_net(),  # the architecture; the snapshots hold the values
         hist,
         session.X,
         session.y,

@@ -77,9 +77,10 @@ def _float32(X) -> np.ndarray:
 
 
 class SessionData:
-    """Training and test points (float32, int64 labels), their classes and input box, and
-    ``info``: what they are (dataset and parameters, or file; seed, test fraction), shown on
-    the page and saved in exports.
+    """Points ``X`` (float32, training then test points) and labels ``y`` (int64), the first
+    ``n_train`` for training; their classes, their input box, and ``info``: what they are
+    (dataset and parameters, or file; seed, test fraction), shown on the page and saved in
+    exports.
 
     Parameters
     ----------
@@ -103,8 +104,10 @@ class SessionData:
         domain=None,
         n_classes=None,
     ):
-        self.X_train, self.y_train = _float32(X_train), np.asarray(y_train, dtype=np.int64)
-        self.X_test, self.y_test = _float32(X_test), np.asarray(y_test, dtype=np.int64)
+        # kept whole, training points first: the views push all of them at every update
+        self.X = np.concatenate([_float32(X_train), _float32(X_test)])
+        self.y = np.concatenate([y_train, y_test]).astype(np.int64)
+        self.n_train = len(X_train)
         self.info, self.version = info, version
         self.n_classes = max(int(self.y.max()) + 1, 2) if n_classes is None else n_classes
         if domain is not None:
@@ -164,7 +167,7 @@ class SessionData:
     def with_point(self, x, label: int) -> SessionData:
         """These points and a new training point ``x`` of class ``label`` (both checked by
         the library against the network first)."""
-        if len(self.X_train) + len(self.X_test) >= LIMITS["max_points"]:
+        if len(self.X) >= LIMITS["max_points"]:
             raise InputError(f"the data already has the maximum of {LIMITS['max_points']} points")
         X = np.concatenate([self.X_train, _float32([x])])
         return self._edited(X, np.concatenate([self.y_train, [int(label)]]))
@@ -174,7 +177,7 @@ class SessionData:
         within ``radius``."""
         if len(self.X_train) <= 2:
             raise InputError("the training set needs at least two points")
-        d = np.linalg.norm(self.X_train - _float32(x), axis=1)
+        d = np.linalg.norm(self.X_train - _float32(x), axis=1)  # training points only
         i = int(np.argmin(d))
         if d[i] > radius:
             return None
@@ -182,13 +185,20 @@ class SessionData:
 
     # --------------------------------------------------------------------------- reading
     @property
-    def X(self) -> np.ndarray:
-        """Training, then test points."""
-        return np.concatenate([self.X_train, self.X_test])
+    def X_train(self) -> np.ndarray:
+        return self.X[: self.n_train]
 
     @property
-    def y(self) -> np.ndarray:
-        return np.concatenate([self.y_train, self.y_test])
+    def y_train(self) -> np.ndarray:
+        return self.y[: self.n_train]
+
+    @property
+    def X_test(self) -> np.ndarray:
+        return self.X[self.n_train :]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self.y[self.n_train :]
 
     @property
     def d_in(self) -> int:

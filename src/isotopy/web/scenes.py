@@ -74,7 +74,7 @@ class SessionViews:
     def network_message(self) -> dict:
         """The ``network`` message: its representations named in words, and its settings."""
         tr = self.training
-        net = tr.net
+        net = tr.cpu_net()
         names = ["input", *net.names]
         dims = [tr.data.d_in, *[s.d_out for s in net.stages]]
         return {
