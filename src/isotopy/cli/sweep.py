@@ -32,6 +32,11 @@ def _list(text: str, what: str, cast):
         ) from None
 
 
+def _joined(values) -> str:
+    """A grid's default tuple as the comma-separated text of its flag: (2, 3) -> "2,3"."""
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+
+
 # The training settings of a sweep grid that ``isotopy sweep`` takes as flags (defaults from
 # SweepGrid, which reads them from isotopy.train.config)
 SWEEP_FLAGS = ("steps", "lr", "batch_size", "optimizer", "test_size")
@@ -74,23 +79,26 @@ def register(sub) -> None:
         "--hidden",
         "--widths",
         dest="widths",
-        default="2,3,4",
+        default=_joined(d.widths),
         metavar="W1,W2,...",
         help="hidden widths (units per layer) to try",
     )
     p.add_argument(
-        "--depth", default="1", metavar="D1,D2,...", help="numbers of hidden layers to try"
+        "--depth",
+        default=_joined(d.depths),
+        metavar="D1,D2,...",
+        help="numbers of hidden layers to try",
     )
     p.add_argument(
         "--activation",
-        default="tanh",
+        default=_joined(d.activations),
         metavar="NAME[,NAME...]",
         help=f"activations: {', '.join(ACTIVATIONS)}",
     )
     p.add_argument(
         "--contractive",
-        default="0",
-        metavar="L1,L2,...",
+        default=_joined(d.contractive),
+        metavar="LAMBDA1,LAMBDA2,...",
         help="contractive-penalty weights λ to try (0: none)",
     )
     p.add_argument(
