@@ -12,6 +12,10 @@
     with one logit, on the CPU (:mod:`.fused`): about 5 times faster than eager for a
     thousand networks, built in about half a second per architecture and cached on disk.
 
+Every backend computes each activation by its form in one table, :mod:`.activations` (keyed
+by and checked against the registry of :mod:`isotopy.nn.activations`): adding an activation
+is one registry entry and one entry there.
+
 Compiling happens only when asked for: ``fit(compile=True)`` (``--compile`` on the command
 line) asks for ``"compiled"``, which is the fused kernel where it supports the network and
 torch.compile otherwise. A backend that cannot be built (no C++ compiler, an unsupported
