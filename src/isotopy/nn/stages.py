@@ -8,7 +8,9 @@ where N is the number of networks trained together (parameters carry this leadin
 a single network is N = 1) and B the number of points. A stage states whether it is a
 homeomorphism onto its image, can describe itself as a JSON-able ``spec()`` and is rebuilt
 from one by :func:`stage_from_spec` through the ``STAGE_TYPES`` registry, so new stage
-types (vector fields, k-NN heads) plug in by registering themselves.
+types (vector fields, k-NN heads) plug in by registering themselves. :class:`Features`, an
+optional first stage of TensorFlow Playground's input features of a planar input, comes with
+the exact rule for where it is injective (:func:`features_injective`).
 """
 
 from __future__ import annotations
