@@ -107,6 +107,8 @@ def test_search_settings_are_checked():
         (["--family", "nope"], "unknown link family 'nope'"),
         (["--family", "threaded", "--complexity", "0"], "--complexity must be an integer >= 1"),
         (["--family", "threaded", "--networks", "0"], "--networks must be an integer >= 1"),
+        (["--family", "threaded", "--depths", "1,x"], "--depths must be comma-separated"),
+        (["--family", "threaded", "--depths", "0"], "every entry of --depths must be"),
         (["--link", "missing.json"], "does not exist"),
         (["--verify", "."], "is not a certificate"),
         (["--verify", ".", "--out", "x"], "--verify only reads one"),

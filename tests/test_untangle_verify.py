@@ -269,7 +269,7 @@ def _rewrite_manifest(folder):
     (folder / "manifest.json").write_text(json.dumps(m))
 
 
-def test_a_certificate_is_accepted_from_its_files(tmp_path):
+def test_a_certificate_is_accepted_from_its_files(tmp_path, capsys):
     out = _certificate(tmp_path)
     names = {p.name for p in out.iterdir()}
     assert names == {
@@ -281,6 +281,11 @@ def test_a_certificate_is_accepted_from_its_files(tmp_path):
     }
     check = check_certificate(out)
     assert check.accepted and check.result.verified and check.log["search"]["tried"] == 7
+    # the verifier's own command line reads the same two files
+    from isotopy.untangle.verify import main
+
+    assert main([str(out / "network.json"), str(out / "link.json")]) == 0
+    assert capsys.readouterr().out.startswith("verified: 96 edges")
 
 
 def test_changed_weights_are_rejected(tmp_path):

@@ -35,6 +35,9 @@ def register(sub) -> None:
     p.add_argument("--out", metavar="DIR", help="write the certificate here when certified")
     p.add_argument("--networks", type=int, default=96, help="networks trained at most")
     p.add_argument("--steps", type=int, default=1500, help="training steps per network")
+    p.add_argument(
+        "--depths", default="1,2,3", help="hidden tanh layers of the batches, taken in turn"
+    )
     p.add_argument("--search-seed", type=int, default=0, help="seed of the search")
     p.add_argument("--no-animation", action="store_true", help="leave the GIF out")
     p.set_defaults(func=run)
@@ -75,7 +78,7 @@ def _input_link(args):
 
 
 def run(args) -> int:
-    from ..errors import InputError, check_positive_int
+    from ..errors import InputError, check_positive_int, parse_int_list
 
     if args.verify is not None:
         if args.out is not None:
@@ -97,7 +100,12 @@ def run(args) -> int:
     if reason is not None:
         print(f"not split: {reason}")
         return 0
-    config = SearchConfig(networks=args.networks, steps=args.steps, seed=args.search_seed)
+    depths = parse_int_list(args.depths, "--depths")
+    if not depths:
+        raise InputError("--depths must name at least one depth, such as '1,2,3'")
+    config = SearchConfig(
+        networks=args.networks, steps=args.steps, depths=depths, seed=args.search_seed
+    )
     found = search(link, config, progress=lambda m: print(m, file=sys.stderr))
     if not found.certified:
         print(f"unknown after {found.tried} networks")
