@@ -13,6 +13,9 @@ Modules:
 - :mod:`.families`: random links from named families (split by construction, or not split);
 - :mod:`.obstruct`: what proves a link is *not* split (linking numbers, a hyperbolic
   complement);
+- :mod:`.search`: many 3-unit networks trained at once, the first that verifies kept;
+- :mod:`.verify`: the verifier, from the network and the curves alone;
+- :mod:`.certificate`: the certificate folder and its re-check;
 - :mod:`.diagram`: the diagram route (a PD code simplified by spherogram), to compare with;
 - :mod:`.census`: per family and complexity, how many instances each route decides.
 """
