@@ -12,6 +12,7 @@ from isotopy.errors import InputError
 from isotopy.untangle.link import (
     Link,
     check_link,
+    close_pairs,
     load_link,
     min_distance,
     save_link,
@@ -48,6 +49,36 @@ def test_segment_distances_match_dense_sampling():
     brute = np.linalg.norm(a[:, :, None] - b[:, None, :], axis=-1).min((1, 2))
     assert (d <= brute + 1e-12).all()  # exact is never above a sampled bound
     assert (brute - d).max() < 2e-2  # and the sampling comes close to it
+
+
+def test_close_pairs_holds_every_pair_that_can_be_close():
+    rng = np.random.default_rng(1)
+    mid, half = rng.uniform(-1, 1, (150, 3)), rng.exponential(0.02, 150)
+    half[:4] = 0.9  # a few long segments
+    mid_b, half_b = rng.uniform(-1, 1, (120, 3)), rng.exponential(0.02, 120)
+    half_b[:2] = 0.7
+    d = np.linalg.norm(mid[:, None] - mid_b[None], axis=-1)
+    need = set(zip(*np.nonzero(d <= half[:, None] + half_b[None] + 0.01)))
+    i, j = close_pairs(mid, half, mid_b, half_b, 0.01)
+    assert need <= set(zip(i.tolist(), j.tolist()))
+    d = np.linalg.norm(mid[:, None] - mid[None], axis=-1)
+    a, b = np.nonzero(d <= half[:, None] + half[None] + 0.01)
+    i, j = close_pairs(mid, half, mid, half, 0.01, same=True)
+    got = set(zip(i.tolist(), j.tolist()))
+    assert {(x, y) for x, y in zip(a.tolist(), b.tolist()) if x < y} <= got
+    assert all(x < y for x, y in got) and len(got) < 150 * 149 / 2 / 4  # far fewer than all
+
+
+def test_a_long_edge_beside_many_short_ones_is_checked_fast():
+    t = np.linspace(0, 1, 20_000)
+    wiggle = np.c_[t, 0.05 * np.sin(40 * t), np.zeros_like(t)]
+    closed = np.r_[wiggle, [[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]]]  # two long edges close it
+    far = _ring(centre=(4.0, 0, 0), radius=0.3)
+    link = check_link(Link((closed, far), (1, 0)))
+    assert min_distance(link) == pytest.approx(4.0 - 0.3 - 1.0, abs=1e-3)
+    crossing = np.r_[wiggle, [[1.0, -1.0, 0.0], [0.5, 1.0, 0.0], [0.0, -1.0, 0.0]]]
+    with pytest.raises(InputError, match="meets itself"):  # a long edge crosses the wiggle
+        check_link(Link((crossing, far), (1, 0)))
 
 
 def test_check_link_accepts_and_converts():

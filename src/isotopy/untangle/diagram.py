@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError
-from .link import Link, check_link, segment_distances
+from .link import Link, check_link, close_pairs, segment_distances
 
 __all__ = ["Diagram", "DiagramVerdict", "project", "diagram_route", "hyperbolic", "have_snappy"]
 
@@ -119,12 +119,9 @@ def _edges(components):
 
 def _projected_pairs(p, q, comp, index, sizes):
     """Candidate pairs of edges whose projections (x, y) may cross, adjacent ones excluded."""
-    from scipy.spatial import cKDTree
-
     mid = (p[:, :2] + q[:, :2]) / 2
     half = np.linalg.norm(q[:, :2] - p[:, :2], axis=1) / 2
-    pairs = cKDTree(mid).query_pairs(2 * half.max() + 1e-12, output_type="ndarray")
-    i, j = pairs[:, 0], pairs[:, 1]
+    i, j = close_pairs(mid, half, mid, half, 1e-12 * float(np.abs(p).max()), same=True)
     same = comp[i] == comp[j]
     n = sizes[comp[i]]
     gap = (index[j] - index[i]) % np.maximum(n, 1)

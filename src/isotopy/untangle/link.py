@@ -36,6 +36,7 @@ __all__ = [
     "load_link",
     "save_link",
     "segment_distances",
+    "close_pairs",
     "TOLERANCE",
     "MAX_VERTICES",
 ]
@@ -154,26 +155,65 @@ def _edges(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points, np.roll(points, -1, axis=0)
 
 
-def _candidate_pairs(mid_a, half_a, mid_b, half_b, reach: float, same: bool):
-    """Index pairs (i, j) of segments whose midpoints are within half_i + half_j + reach."""
-    radius = float(half_a.max() + half_b.max() + reach)
+def _tree_pairs(mid_a, mid_b, radius: float, same: bool):
+    """Index pairs of points of mid_a and mid_b (i < j when ``same``) within ``radius``."""
     try:
         from scipy.spatial import cKDTree
     except ImportError:  # pragma: no cover - scipy is in every extra that computes much
-        cKDTree = None
-    if cKDTree is not None:
-        ta = cKDTree(mid_a)
-        if same:
-            pairs = ta.query_pairs(radius, output_type="ndarray")
-        else:
-            pairs = ta.sparse_distance_matrix(cKDTree(mid_b), radius, output_type="ndarray")
-            pairs = np.stack([pairs["i"], pairs["j"]], axis=1)
-        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        return pairs[:, 0], pairs[:, 1]
-    i, j = np.meshgrid(np.arange(len(mid_a)), np.arange(len(mid_b)), indexing="ij")
-    i, j = i.ravel(), j.ravel()
+        i, j = np.meshgrid(np.arange(len(mid_a)), np.arange(len(mid_b)), indexing="ij")
+        i, j = i.ravel(), j.ravel()
+        return (i[i < j], j[i < j]) if same else (i, j)
+    ta = cKDTree(mid_a)
     if same:
-        i, j = i[i < j], j[i < j]
+        pairs = ta.query_pairs(radius, output_type="ndarray")
+    else:
+        pairs = ta.sparse_distance_matrix(cKDTree(mid_b), radius, output_type="ndarray")
+        pairs = np.stack([pairs["i"], pairs["j"]], axis=1)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _long_pairs(mid_long, half_long, mid_b, half_b, reach: float):
+    """Pairs (k, j): the k-th long segment against every segment j that may come within reach."""
+    rows = max(1, _CHUNK // max(len(mid_b), 1))
+    ks, js = [], []
+    for k0 in range(0, len(mid_long), rows):
+        d = np.linalg.norm(mid_long[k0 : k0 + rows, None, :] - mid_b[None], axis=-1)
+        k, j = np.nonzero(d <= half_long[k0 : k0 + rows, None] + half_b[None] + reach)
+        ks.append(k + k0)
+        js.append(j)
+    return np.concatenate(ks), np.concatenate(js)
+
+
+def close_pairs(mid_a, half_a, mid_b, half_b, reach: float, *, same: bool = False):
+    """Index pairs (i, j) of segments (midpoints ``mid``, half lengths ``half``, in any
+    dimension) that can come within ``reach`` of each other: all pairs whose midpoints are
+    within half_i + half_j + reach, perhaps with a few more. ``same``: a and b are one set,
+    pairs i < j. Segments much longer than most are compared with every other directly, so
+    a few long edges never make a k-d tree return nearly all pairs."""
+    mid_a, mid_b = np.asarray(mid_a, dtype=np.float64), np.asarray(mid_b, dtype=np.float64)
+    half_a, half_b = np.asarray(half_a, dtype=np.float64), np.asarray(half_b, dtype=np.float64)
+    cut = 4.0 * float(np.median(np.r_[half_a, half_b]))
+    long_a, long_b = half_a > cut, half_b > cut
+    sa, sb = np.flatnonzero(~long_a), np.flatnonzero(~long_b)
+    i, j = _tree_pairs(mid_a[sa], mid_b[sb], 2 * cut + reach, same)
+    parts_i, parts_j = [sa[i]], [sb[j]]
+    la = np.flatnonzero(long_a)
+    if len(la):
+        k, jj = _long_pairs(mid_a[la], half_a[la], mid_b, half_b, reach)
+        parts_i.append(la[k])
+        parts_j.append(jj)
+    lb = np.flatnonzero(long_b)
+    if len(lb) and not same:
+        k, ii = _long_pairs(mid_b[lb], half_b[lb], mid_a[sa], half_a[sa], reach)
+        parts_i.append(sa[ii])
+        parts_j.append(lb[k])
+    i, j = np.concatenate(parts_i), np.concatenate(parts_j)
+    if same:
+        i, j = np.minimum(i, j), np.maximum(i, j)
+        keep = i < j
+        pairs = np.unique(np.stack([i[keep], j[keep]], axis=1), axis=0)
+        return pairs[:, 0], pairs[:, 1]
     return i, j
 
 
@@ -202,10 +242,10 @@ def _between(a: np.ndarray, b: np.ndarray, reach: float | None = None):
             reach = math.inf
     half_a = np.linalg.norm(a1 - a0, axis=1) / 2
     half_b = np.linalg.norm(b1 - b0, axis=1) / 2
-    if math.isinf(reach):
-        i, j = _candidate_pairs(a0, half_a, b0, half_b, 0.0, False)  # meshgrid fallback
+    if math.isinf(reach):  # no scipy: every pair
+        i, j = _tree_pairs(a0, b0, 0.0, False)
     else:
-        i, j = _candidate_pairs((a0 + a1) / 2, half_a, (b0 + b1) / 2, half_b, reach, False)
+        i, j = close_pairs((a0 + a1) / 2, half_a, (b0 + b1) / 2, half_b, reach)
     if len(i) == 0:
         return math.inf, -1, -1
     d = _pair_distances(a0, a1, b0, b1, i, j)
@@ -232,7 +272,8 @@ def _self_contact(p: np.ndarray, tol: float):
     if m <= 3:
         return None
     half = np.linalg.norm(p1 - p0, axis=1) / 2
-    i, j = _candidate_pairs((p0 + p1) / 2, half, (p0 + p1) / 2, half, tol, True)
+    mid = (p0 + p1) / 2
+    i, j = close_pairs(mid, half, mid, half, tol, same=True)
     gap = (j - i) % m
     keep = (gap != 1) & (gap != m - 1)
     i, j = i[keep], j[keep]
