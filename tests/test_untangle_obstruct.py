@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from isotopy.topology.linking import linking_number_crossings
 from isotopy.untangle.diagram import diagram_route, have_snappy, hyperbolic, project
 from isotopy.untangle.families import FAMILIES
 from isotopy.untangle.link import Link
@@ -67,10 +68,12 @@ def test_the_pd_code_is_the_link():
     assert len(d.pd) == len(d.signs) == len(d.crossing_components)
     assert hyperbolic(d.pd) == pytest.approx(3.66386, abs=1e-4)
     assert spherogram.Link([list(x) for x in d.pd]).linking_matrix()[0][1] == 0
-    t = project(FAMILIES["torus"](0, 2))
-    assert abs(t.linking_matrix()[0, 1]) == 2
-    sph = spherogram.Link([list(x) for x in t.pd])
-    assert abs(sph.linking_matrix()[0][1]) == 2
+    for seed in range(3):  # signed: the crossings' handedness is read as SnapPy reads it
+        link = FAMILIES["torus"](seed, 2)
+        t = project(link, seed=seed)
+        lk = linking_number_crossings(*link.components)
+        assert abs(lk) == 2 and t.linking_matrix()[0, 1] == lk
+        assert spherogram.Link([list(x) for x in t.pd]).linking_matrix()[0][1] == lk
 
 
 def test_a_projection_without_crossings_is_split_without_snappy():

@@ -249,7 +249,10 @@ def hyperbolic(pd, *, tries: int = 4) -> float | None:
     hyperbolic (all tetrahedra positively oriented, positive volume), else None."""
     import spherogram
 
-    M = spherogram.Link([list(x) for x in pd]).exterior()
+    try:
+        M = spherogram.Link([list(x) for x in pd]).exterior()
+    except (ValueError, RuntimeError):  # a code SnapPy cannot triangulate: nothing known
+        return None
     for _ in range(tries):
         if M.solution_type() == "all tetrahedra positively oriented":
             vol = float(M.volume())
