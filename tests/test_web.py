@@ -676,7 +676,7 @@ def test_stage_views_use_the_oriented_coordinates():
         with torch.no_grad():
             s.net.stages[0].weight[0] = W[[1, 0]]
             s.net.stages[0].bias[0] = s.net.stages[0].bias[0][[1, 0]]
-    k = s._readout_in()
+    k = s.views.readout_in()
     sc = s.scene_json(k, state=s.shown_state())
     assert sc["meta"]["swapped"] == [0, 1] and "swapped" in sc["title"]
     onet = orient_network(s.net)[0]

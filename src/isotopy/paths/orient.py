@@ -14,6 +14,7 @@ layer has det(P W_k) = -det W_k > 0, so it has a path in GL+(n) from the identit
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 import torch
@@ -37,16 +38,21 @@ def _next_affine(stages, stage: int) -> int | None:
     return nxt
 
 
-def _swap_units(net, stage: int, nxt: int, i: int, j: int, index: int) -> None:
-    """Swap units i and j of affine stage ``stage`` of ``net`` itself (rows of W and b), and
-    the matching columns of the affine stage ``nxt`` that reads them."""
-    perm = list(range(net.stages[stage].d_out))
+@functools.lru_cache(maxsize=256)
+def _transposition(n: int, i: int, j: int) -> torch.Tensor:
+    """0..n-1 with i and j exchanged, as an index tensor."""
+    perm = list(range(n))
     perm[i], perm[j] = perm[j], perm[i]
+    return torch.tensor(perm)
+
+
+def _swap_units(a, b, i: int, j: int, index: int) -> None:
+    """Swap units i and j of affine stage ``a`` in place (rows of W and b), and the matching
+    columns of the affine stage ``b`` that reads them."""
     with torch.no_grad():
-        a, b = net.stages[stage], net.stages[nxt]
-        a.weight[index] = a.weight[index][perm]
-        a.bias[index] = a.bias[index][perm]
-        b.weight[index] = b.weight[index][:, perm]
+        for t, dim in ((a.weight[index], 0), (a.bias[index], 0), (b.weight[index], 1)):
+            perm = _transposition(t.shape[dim], i, j).to(t.device)
+            t.copy_(t.index_select(dim, perm))
 
 
 def permute_units(net, stage: int, i: int, j: int, *, index: int = 0):
@@ -76,7 +82,7 @@ def permute_units(net, stage: int, i: int, j: int, *, index: int = 0):
             "coordinate-wise follows it"
         )
     new = copy.deepcopy(net)
-    _swap_units(new, stage, nxt, i, j, index)
+    _swap_units(new.stages[stage], new.stages[nxt], i, j, index)
     return new
 
 
@@ -106,16 +112,19 @@ def orient_in_place(net, *, index: int = 0) -> dict:
 
 def _orient(net, index: int, *, copy_first: bool):
     out, swaps = net, {}
-    for k in range(len(net.stages) - 1):
-        st = out.stages[k]  # read afresh: a swap also swaps the next layer's columns
+    stages = list(net.stages)
+    for k in range(len(stages) - 1):
+        st = stages[k]  # its values read afresh: a swap also swaps the next layer's columns
         if not isinstance(st, Affine) or st.d_in != st.d_out or st.d_out < 2:
             continue
-        nxt = _next_affine(out.stages, k)
+        nxt = _next_affine(stages, k)
         if nxt is None:
             continue
-        if float(np.linalg.det(st.weight[index].detach().cpu().double().numpy())) < 0:
+        W = st.weight.detach()[index].cpu().numpy()
+        if float(np.linalg.det(W.astype(np.float64))) < 0:
             if copy_first and out is net:
                 out = copy.deepcopy(net)
-            _swap_units(out, k, nxt, 0, 1, index)
+                stages = list(out.stages)
+            _swap_units(stages[k], stages[nxt], 0, 1, index)
             swaps[k] = (0, 1)
     return out, swaps

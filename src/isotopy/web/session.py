@@ -23,7 +23,6 @@ read a session; the page's drop-downs come from :mod:`.registry`.
 
 from __future__ import annotations
 
-import copy
 from operator import attrgetter
 
 import torch
@@ -77,11 +76,6 @@ class _Of:
         if not self.settable:
             raise AttributeError(f"{self.name} is read through the session, not set")
         setattr(self.part(obj), self.name, value)
-
-
-def _Set(part: str) -> _Of:  # noqa: N802 - reads as the descriptor it makes
-    """An attribute of a part that the session's users may also set."""
-    return _Of(part, settable=True)
 
 
 class Session:
@@ -153,7 +147,9 @@ class Session:
             run.net.hidden_widths, acts.pop() if acts else "identity", device=device
         )
         s._assemble(training)
-        net = Network(data.d_in, training.hidden, training.activation, data.n_classes, seed=0)
+        net = Network(
+            data.d_in, training.hidden, training.activation, data.n_classes, seed=training.net_seed
+        )
         with torch.no_grad():
             net.load_state_dict(state.net.state_dict())
         training.start(data, net)
@@ -165,7 +161,7 @@ class Session:
         now, full-quality views."""
         if not self.shown.live:
             self.shown.net()  # the readable state, computed now when it is missing
-        f = copy.copy(self)
+        f = type(self).__new__(type(self))
         training = self.training.frozen()
         f._assemble(training, self.shown.frozen(training), self.views.stage_view)
         return f
@@ -179,20 +175,25 @@ class Session:
     hidden, activation, net_seed = _Of("training"), _Of("training"), _Of("training")
     step_count, snapshots, snap_steps = _Of("training"), _Of("training"), _Of("training")
     loss_curve, acc_curve, evals = _Of("training"), _Of("training"), _Of("training")
-    playing, steps_left = _Set("training"), _Set("training")
-    lr, batch_size, optimizer = _Set("training"), _Set("training"), _Set("training")
-    speed, penalty, penalty_weight = _Set("training"), _Set("training"), _Set("training")
-    show, state, readable_state = _Set("shown"), _Of("shown"), _Of("shown")
+    state, readable_state = _Of("shown"), _Of("shown")
     view_net, shown_state = _Of("shown", "net"), _Of("shown", "describe")
-    stage_view, coarse = _Set("views"), _Set("views")
+    # set through the session too: by the server (playing, steps_left, coarse), by scripts
+    playing = _Of("training", settable=True)
+    steps_left = _Of("training", settable=True)
+    lr = _Of("training", settable=True)
+    batch_size = _Of("training", settable=True)
+    optimizer = _Of("training", settable=True)
+    speed = _Of("training", settable=True)
+    penalty = _Of("training", settable=True)
+    penalty_weight = _Of("training", settable=True)
+    show = _Of("shown", settable=True)
+    stage_view = _Of("views", settable=True)
+    coarse = _Of("views", settable=True)
     frame, view_pass, scene_json = _Of("views"), _Of("views"), _Of("views")
     field_json, oriented, network_message = _Of("views"), _Of("views"), _Of("views")
 
     def data_message(self) -> dict:
         return self.data.message()
-
-    def _readout_in(self) -> int:
-        return self.views.readout_in()
 
     def _reset_training(self) -> None:
         """Train the present network afresh from step 0 with the present settings."""
