@@ -46,8 +46,8 @@ class CensusConfig:
         (1, 2), "complexities of the families that have one (the others run at 1)"
     )
     controls: tuple[str, ...] = setting(CONTROLS, "non-split controls (searched too)")
-    instances: int = setting(2, "random instances (seeds) per family and complexity")
-    networks: int = setting(32, "networks trained at most per split instance")
+    instances: int = setting(3, "random instances (seeds) per family and complexity")
+    networks: int = setting(48, "networks trained at most per split instance")
     control_networks: int = setting(16, "networks trained on each control")
     per_batch: int = setting(16, "networks trained at once")
     steps: int = setting(800, "full-batch Adam steps per network")
