@@ -9,6 +9,7 @@ from isotopy.errors import InputError
 from isotopy.experiments.untangle import question_verdict
 from isotopy.untangle import families as fam
 from isotopy.untangle.census import Attempt, Census, CensusConfig, Row, census
+from isotopy.untangle.diagram import have_snappy
 from isotopy.untangle.link import Link, check_link
 from isotopy.untangle.verify import Affine, PlainNetwork
 
@@ -66,7 +67,8 @@ def test_census_rows_carry_obstructions_diagrams_and_times(far):
     assert all(r.obstruction.startswith("linking number 1") for r in hopf)
     assert all(r.diagram == "not split" and not r.split for r in hopf)
     far_rows = [r for r in res.rows if r.family == "far_pair"]
-    assert all(r.obstruction is None and r.diagram == "split" for r in far_rows)
+    expected = {"split"} if have_snappy() else {"split", "unknown"}  # crossings need SnapPy
+    assert all(r.obstruction is None and r.diagram in expected for r in far_rows)
     assert all(r.diagram_seconds >= 0 and r.obstruction_seconds >= 0 for r in res.rows)
     assert res.control_certificates() == 0 and res.wrong() == []
     table = {s["family"]: s for s in res.summary()}
