@@ -134,6 +134,14 @@ def test_check_link_refuses_nan_and_self_intersection():
         check_link(Link((fold, _ring(centre=(5, 0, 0))), (0, 1)))
 
 
+def test_min_distance_between_classes():
+    near = _ring(centre=(2.5, 0, 0))  # 0.5 from the first ring, same class
+    far = _ring(centre=(6.0, 0, 0))  # 1.5 from near, other class
+    link = Link((_ring(), near, far), (1, 1, 0))
+    assert min_distance(link) == pytest.approx(0.5, abs=1e-12)
+    assert min_distance(link, between_classes=True) == pytest.approx(1.5, abs=1e-12)
+
+
 def test_close_but_disjoint_components_pass():
     link = Link((_ring(), _ring(centre=(2.0, 0, 0)) + [1e-6, 0, 0]), (1, 0))
     assert min_distance(check_link(link)) == pytest.approx(1e-6, rel=1e-6)

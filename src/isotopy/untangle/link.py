@@ -375,12 +375,15 @@ def check_link(link: Link, *, tolerance: float = TOLERANCE) -> Link:
     return Link(comps, classes, link.name)
 
 
-def min_distance(link: Link) -> float:
-    """The least distance between two different components (exact, segment to segment)."""
+def min_distance(link: Link, *, between_classes: bool = False) -> float:
+    """The least distance between two different components (exact, segment to segment);
+    ``between_classes``: only between components of different classes."""
     comps = link.components
     best = math.inf
     for i in range(len(comps)):
         for j in range(i + 1, len(comps)):
+            if between_classes and link.classes[i] == link.classes[j]:
+                continue
             best = min(best, _between(np.asarray(comps[i]), np.asarray(comps[j]))[0])
     return best
 
