@@ -432,3 +432,14 @@ def test_links_drawn_closest_approach_and_core_trace():
     assert [r["name"] for r in rows][0] == "input" and "readout" not in [r["name"] for r in rows]
     assert rows[0]["distance"] == pytest.approx(5.0) and rows[0]["separable"]
     assert all(0 < r["relative"] < 1 for r in rows)
+
+
+def test_every_experiment_runs_from_its_settings_with_progress():
+    import inspect
+
+    for name, spec in EXPERIMENTS.items():
+        params = inspect.signature(spec.run).parameters
+        assert next(iter(params)) == "config", name
+        assert params["progress"].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()), name
+        assert isinstance(spec.config.quick(), spec.config), name

@@ -8,7 +8,6 @@ given are not passed, so the experiment keeps its defaults.
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
@@ -81,11 +80,9 @@ def run(args) -> int:
         if Path(args.json).is_dir():
             raise InputError(f"cannot write {args.json!r}: it is a folder")
     options = {k: getattr(args, k) for k in args._options if hasattr(args, k)}
-    if spec.config is not None:
-        options = options_from_text(spec.config, options)
-    takes_progress = "progress" in inspect.signature(spec.run).parameters
+    options = options_from_text(spec.config, options)
     with progress_bar(1, args.experiment, unit="task") as bar:
-        result = spec.run(**options, **({"progress": bar} if takes_progress else {}))
+        result = spec.run(**options, progress=bar)
     if args.json != "-":
         lines = result.get("summary")
         print("\n".join(lines) if lines else json.dumps(result, indent=2, default=float))

@@ -28,6 +28,7 @@ __all__ = [
     "field_types",
     "train_seeds",
     "fit_seeds",
+    "fit_as_run",
     "train_config",
     "grid_points",
     "grid_accuracy",
@@ -266,6 +267,26 @@ def fit_seeds(
         edge_penalty=edge_penalty,
     )
     return net, hist
+
+
+def fit_as_run(net, X, y, train, *, record_every: int):
+    """:func:`isotopy.train.fit` (full batch) with a run's settings ``train`` (a
+    :class:`isotopy.train.TrainConfig`: its steps, rate and seed, and its edge penalty, as
+    ``isotopy train`` trains), a snapshot every ``record_every`` steps. Returns the history."""
+    from ..train import fit
+
+    return fit(
+        net,
+        X,
+        y,
+        steps=train.steps,
+        lr=train.lr,
+        seed=train.seed,
+        record_every=record_every,
+        edge_penalty=train.edge_penalty,
+        edge_bound=train.edge_bound,
+        edge_start=train.edge_start,
+    )
 
 
 def train_config(dataset: str, cfg, *, hidden, **options):

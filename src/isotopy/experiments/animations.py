@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._common import make_config, setting, tick
+from ._common import fit_as_run, make_config, setting, tick
 from .first_examples import ShowcaseSettings, showcase, showcase_steps
 from .verdicts import Verdict
 
@@ -144,24 +144,13 @@ def _spiral(cfg, turns: float) -> tuple[dict, dict]:
     readable state has the smallest edge fraction."""
     from ..datasets import make_dataset
     from ..nn import Network
-    from ..train import TrainConfig, fit, run_of
+    from ..train import TrainConfig, run_of
     from ..train.readable import state_at
 
     train = TrainConfig(steps=cfg.spiral_steps, lr=cfg.spiral_lr, seed=cfg.seed)
     X, y = make_dataset("spirals", cfg.spiral_n, seed=cfg.seed, turns=turns)
     net = Network(2, (2, 2, 2, 2), "tanh", n_networks=cfg.spiral_nets, seed=cfg.seed * 100)
-    hist = fit(
-        net,
-        X,
-        y,
-        steps=train.steps,
-        lr=train.lr,
-        seed=train.seed,
-        record_every=cfg.spiral_record_every,
-        edge_penalty=train.edge_penalty,
-        edge_bound=train.edge_bound,
-        edge_start=train.edge_start,
-    )
+    hist = fit_as_run(net, X, y, train, record_every=cfg.spiral_record_every)
     acc = hist.final_train_accuracy
     cands = [j for j in range(len(acc)) if acc[j] >= 0.99] or [int(np.argmax(acc))]
     states = {j: state_at(net, hist, X, y, "readable", index=j) for j in cands}

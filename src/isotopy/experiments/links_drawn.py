@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._common import make_config, setting, tick
+from ._common import fit_as_run, make_config, setting, tick
 
 __all__ = [
     "LinksDrawnConfig",
@@ -110,22 +110,11 @@ def _train(cfg, X, y, hidden):
     """The best of ``nets`` tanh networks of widths ``hidden`` (edge penalty, as runs train):
     (that network, its Run, every network's final accuracy)."""
     from ..nn import Network
-    from ..train import TrainConfig, fit, run_of
+    from ..train import TrainConfig, run_of
 
     train = TrainConfig(steps=cfg.steps, seed=cfg.seed)
     net = Network(3, hidden, "tanh", n_networks=cfg.nets, seed=cfg.seed * 100)
-    hist = fit(
-        net,
-        X,
-        y,
-        steps=train.steps,
-        lr=train.lr,
-        seed=train.seed,
-        record_every=max(cfg.steps // 100, 1),
-        edge_penalty=train.edge_penalty,
-        edge_bound=train.edge_bound,
-        edge_start=train.edge_start,
-    )
+    hist = fit_as_run(net, X, y, train, record_every=max(cfg.steps // 100, 1))
     acc = hist.final_train_accuracy
     i = int(np.argmax(acc))
     data = {"dataset": "linked_tori", "params": {}, "n": int(len(X))}

@@ -352,40 +352,44 @@ def judge_point(points, *, share: float, min_seeds: int, misread=(), alpha: floa
     return _blind(v, list(misread))
 
 
+def _smaller(a, b, *, empty: Verdict, misread, **rule) -> Verdict:
+    """:func:`~.verdicts.ordering_verdict` that ``a`` lies below ``b`` (``empty`` when a
+    group has no network), made blind where the reading misreads an input."""
+    if not len(a) or not len(b):
+        return empty
+    return _blind(ordering_verdict(a, b, expect="a_smaller", **rule), list(misread))
+
+
 def judge_faster(relu_area, tanh_area, *, min_seeds: int, misread=()) -> Verdict:
     """ReLU's area (mean excess over hidden layers / the input's) below tanh's."""
-    if not len(relu_area) or not len(tanh_area):
-        return Verdict(
+    return _smaller(
+        relu_area,
+        tanh_area,
+        empty=Verdict(
             "not resolved",
             "needs well-trained networks of both kinds.",
             "",
             f"well-trained: ReLU {len(relu_area)}, tanh {len(tanh_area)}",
-        )
-    v = ordering_verdict(
-        relu_area,
-        tanh_area,
-        expect="a_smaller",
+        ),
+        misread=misread,
         min_seeds=min_seeds,
         names=("ReLU", "tanh"),
         statistic="the mean over hidden layers of the excess Betti number (Σ over classes of "
         "β0 - 1 + β1) divided by the input's",
     )
-    return _blind(v, list(misread))
 
 
 def judge_training(trained_last, untrained_last, *, min_seeds: int, misread=()) -> Verdict:
     """The last layer's excess / the input's: trained networks below untrained ones."""
-    if not len(trained_last) or not len(untrained_last):
-        return Verdict("not resolved", "needs both groups.", "", "a group is empty")
-    v = ordering_verdict(
+    return _smaller(
         trained_last,
         untrained_last,
-        expect="a_smaller",
+        empty=Verdict("not resolved", "needs both groups.", "", "a group is empty"),
+        misread=misread,
         min_seeds=min_seeds,
         names=("trained", "untrained"),
         statistic="the last hidden layer's excess Betti number divided by the input's",
     )
-    return _blind(v, list(misread))
 
 
 # ------------------------------------------------------------------------------------- run

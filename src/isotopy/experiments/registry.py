@@ -34,7 +34,7 @@ class ExperimentSpec:
     summary: str  # one line, shown by ``isotopy experiment --list``
     run: Callable[..., dict]
     add_arguments: Callable  # add_arguments(parser): the experiment's CLI options
-    config: type | None = None  # the settings dataclass; None for an options-only module
+    config: type  # the settings dataclass
     example: str = ""  # options shown after "isotopy experiment NAME" in --help
 
     def __repr__(self) -> str:
@@ -161,9 +161,4 @@ def run_experiment(name: str, config=None, **options) -> dict:
     """Run the experiment ``name`` with ``config`` (its settings dataclass; default: its
     defaults) and keyword ``options`` (changes to the config, or ``progress``); an unknown
     name is an InputError."""
-    spec = lookup(EXPERIMENTS, name, "experiment")
-    if spec.config is None:
-        if config is not None:
-            raise InputError(f"experiment {name!r} takes keyword options, not a config")
-        return spec.run(**options)
-    return spec.run(config, **options)
+    return lookup(EXPERIMENTS, name, "experiment").run(config, **options)

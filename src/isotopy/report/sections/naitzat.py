@@ -24,11 +24,9 @@ def build(ctx) -> str:
     cfg = config(ctx, NaitzatConfig)
     res, runs = run_with_networks(cfg, progress=ctx.ticker("groups trained or read"))
     s = res["settings"]
-    for key in ("settings", "inputs", "misread", "sensitivity", "seconds"):
+    recorded = ("settings", "inputs", "misread", "sensitivity", "seconds", "networks", "control")
+    for key in (*recorded, "verdicts"):
         ctx.record(key, res[key])
-    ctx.record("networks", res["networks"])
-    ctx.record("control", res["control"])
-    ctx.record("verdicts", res["verdicts"])
     setting = (
         f"rings_discs (2-D) and hopf_pairs (3-D), {s['n_train']} training points each; width "
         f"{s['width']}, {s['depth']} hidden layers, {s['seeds']} networks per data set and "
