@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--networks", type=int, default=96, help="networks trained at most")
     p.add_argument("--steps", type=int, default=1500, help="training steps per network")
     p.add_argument(
-        "--depths", default="1,2,3", help="hidden tanh layers of the batches, taken in turn"
+        "--depths", default="3,4,5", help="hidden tanh layers of the batches, taken in turn"
     )
     p.add_argument("--search-seed", type=int, default=0, help="seed of the search")
     p.add_argument("--no-animation", action="store_true", help="leave the GIF out")
@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def _certified(depth: int, tried: int | None, seconds: float, extra: str = "") -> str:
     tried_text = f"{tried} network{'s' if tried != 1 else ''} tried, " if tried else ""
-    return f"split: certified (depth {depth}, {tried_text}verified in {seconds:.2f} s{extra})"
+    return f"split: certified (depth {depth}, {tried_text}verified in {seconds:.3f} s{extra})"
 
 
 def _verify(args) -> int:
@@ -102,7 +102,7 @@ def run(args) -> int:
         return 0
     depths = parse_int_list(args.depths, "--depths")
     if not depths:
-        raise InputError("--depths must name at least one depth, such as '1,2,3'")
+        raise InputError("--depths must name at least one depth, such as '3,4,5'")
     config = SearchConfig(
         networks=args.networks, steps=args.steps, depths=depths, seed=args.search_seed
     )

@@ -6,13 +6,14 @@ polygon, uniform in arc length, plus an offset uniform in a ball of radius ``tub
 the link's least distance between components, so tubes of different components never meet)
 and the polygons themselves, densely (``curve`` points per class, uniform in arc length).
 
-Networks. ``per_batch`` networks of one depth (1, 2, 3 hidden layers of 3 tanh units and a
-one-logit read-out) train at once on the batched engine (:class:`isotopy.train.Trainer`,
-full-batch Adam); every affine map's |det W| is kept away from zero by the penalty
+Networks. ``per_batch`` networks of one depth (by default 3, 4 or 5 hidden layers of 3 tanh
+units, and a one-logit read-out) train at once on the batched engine
+(:class:`isotopy.train.Trainer`, full-batch Adam, the fused kernel where it builds); every
+affine map's |det W| is kept away from zero by the penalty
 
     λ · Σ_l max(0, log τ − log |det W_l|)²,
 
-zero while |det W_l| >= τ. Batches take the depths in turn (depth 1, 2, 3, 1, 2, ...) and
+zero while |det W_l| >= τ. Batches take the depths in turn (3, 4, 5, 3, 4, ...) and
 network seeds ``seed``, ``seed + 1``, ... in order, so a search is deterministic given its
 seed and settings.
 
@@ -43,7 +44,7 @@ class SearchConfig:
 
     networks: int = 96  # networks trained at most, over every depth
     per_batch: int = 16  # networks trained at once (one depth per batch)
-    depths: tuple = (1, 2, 3)  # hidden tanh layers, taken in turn
+    depths: tuple = (3, 4, 5)  # hidden tanh layers, taken in turn (docs/untangle.md: why)
     steps: int = 1500  # full-batch Adam steps per network
     lr: float = 0.02  # Adam's learning rate (the library's default)
     points: int = 2000  # tube points per class
