@@ -197,6 +197,10 @@ def test_network_checks_are_one_sentence():
         PlainNetwork(("relu",), np.ones(3), 0.0)
     with pytest.raises(InputError, match="both classes"):
         verify_curves(identity_ish(), [ring([0, 0, 0])] * 2, [1, 1])
+    # verify() checks that the curves form a link: two rings through one point do not
+    touching = Link((ring([0.0, 0, 0]), ring([2.0, 0, 0])), (1, 0))
+    with pytest.raises(InputError, match="components 0 and 1 meet"):
+        verify(identity_ish(), touching)
 
 
 # --------------------------------------------------------------------------- file format

@@ -389,7 +389,11 @@ def _curve(c, j):
 
 
 def verify(net: PlainNetwork, link, **options) -> VerifyResult:
-    """:func:`verify_curves` on a link (anything with ``components`` and ``classes``)."""
+    """:func:`verify_curves` on a :class:`~.link.Link`, first checked to be a link
+    (:func:`~.link.check_link`: closed polygons, none meeting itself or another)."""
+    from .link import check_link
+
+    link = check_link(link)
     return verify_curves(net, link.components, link.classes, **options)
 
 
@@ -402,7 +406,11 @@ def verify_curves(
     max_boxes: int = MAX_BOXES,
 ) -> VerifyResult:
     """Check the three conditions for ``net`` on closed polygons ``components`` (each
-    (m_i, 3), the first vertex not repeated) with ``classes`` (0 or 1 each)."""
+    (m_i, 3), the first vertex not repeated) with ``classes`` (0 or 1 each).
+
+    Only shapes and finiteness of the curves are checked here; :func:`verify` also checks
+    that they form a link. ``max_halvings`` and ``max_boxes`` bound the work (see the
+    module docstring)."""
     start = time.perf_counter()
     comps, classes = _check_curves(components, classes)
     dets = [exact_det(s.weight) for s in net.affines()]
