@@ -364,7 +364,7 @@ class VerifyResult:
         if self.verified:
             return (
                 f"verified: {self.edges} edges in {self.boxes} boxes, least margin "
-                f"{self.margin:.3g}, {self.seconds:.2f} s"
+                f"{self.margin:.3g}, {self.seconds:.3f} s"
             )
         return f"not verified: {self.reason}"
 
