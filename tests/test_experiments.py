@@ -15,7 +15,7 @@ from isotopy.experiments import EXPERIMENTS, run_experiment
 
 NAMES = ["width_sweep", "linked_tori", "unlink", "betti_layers", "contractive"]
 ALL = NAMES + ["naitzat", "open_question", "vector_fields", "knn"]
-ALL += ["first_examples", "animations", "links_drawn", "tangled_unlinks"]
+ALL += ["first_examples", "animations", "links_drawn", "tangled_unlinks", "untangle"]
 
 TINY = {
     "width_sweep": ["--dims", "1", "--widths", "1,2", "--seeds", "2", "--steps", "300"],

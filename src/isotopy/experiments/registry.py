@@ -131,6 +131,7 @@ _MODULES = [
     "contractive",
     "open_question",
     "tangled_unlinks",
+    "untangle",
     "vector_fields",
     "knn",
 ]
