@@ -129,8 +129,13 @@ class SessionData:
         return cls(X_train, y_train, X_test, y_test, info, version)
 
     @classmethod
-    def generated(cls, name, params, n, seed, test_size, *, version=1) -> SessionData:
-        """A dataset of the library's registry, with the page's parameters."""
+    def generated(cls, name, params, n, seed, test_size, *, noise=None, version=1) -> SessionData:
+        """A dataset of the library's registry, with the page's parameters; ``noise`` (the
+        std of the points' noise, in data units), when given, is the generator's ``noise``
+        parameter (a generator without one refuses it in the library's sentence)."""
+        params = dict(params)
+        if noise is not None:
+            params["noise"] = noise
         params = generator_params(name, params)
         X, y = make_dataset(name, n, seed=seed, **params)
         info = {
@@ -139,6 +144,7 @@ class SessionData:
             "n": int(len(X)),
             "seed": seed,
             "test_size": test_size,
+            "noise": params.get("noise", dataset_params(name).get("noise")),
         }
         return cls.split(X, y, info, version=version)
 
@@ -199,6 +205,22 @@ class SessionData:
     @property
     def y_test(self) -> np.ndarray:
         return self.y[self.n_train :]
+
+    @property
+    def noise(self) -> float | None:
+        """The generator's noise (std, data units); None for data without one (a CSV, a
+        run's points, a dataset that takes no noise)."""
+        v = self.info.get("noise")
+        if v is None and isinstance(self.info.get("params"), dict):
+            v = self.info["params"].get("noise")
+        return None if v is None else float(v)
+
+    @property
+    def test_share(self) -> float:
+        """The share of the points held out for testing: as asked, or as found in a run."""
+        if "test_size" in self.info:
+            return float(self.info["test_size"])
+        return round(len(self.X_test) / max(len(self.X), 1), 3)
 
     @property
     def d_in(self) -> int:

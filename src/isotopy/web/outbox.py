@@ -5,7 +5,9 @@ tab that does not read (a frozen page, or a script that only sends) must not mak
 server hold more and more text, so an :class:`Outbox`:
 
 - keeps **one** view update: a newer one replaces the one still waiting (only the newest
-  view matters; the worker is told, so it counts it out of its frames in flight);
+  view matters; the worker is told, so it counts it out of its frames in flight), and
+  likewise one message of each other streamed kind (the live unit views), sent after the
+  view;
 - sends replies (answers to the page's messages) before the waiting view, in order, and
   counts their characters: past ``max_chars`` it is *overflowing*, and the server closes
   the tab (one animation, the largest reply, is about 32 million characters at most);
@@ -29,7 +31,8 @@ MAX_PENDING_CHARS = 48 * 2**20
 
 
 class Outbox:
-    """Replies in order, then the newest view update; bounded in characters.
+    """Replies in order, then the newest view update and the newest message of each other
+    streamed kind; bounded in characters.
 
     Parameters
     ----------
@@ -54,6 +57,7 @@ class Outbox:
         self.replies: deque[str] = deque()
         self.reply_chars = 0
         self.frame: str | None = None
+        self.latest: dict[str, str] = {}  # the newest message of each other streamed kind
         self.frames_dropped = 0
         self.overflowing = False
         self.closed = False
@@ -63,11 +67,16 @@ class Outbox:
     def _now(self) -> float:
         return self.clock() if self.clock else asyncio.get_running_loop().time()
 
-    def put(self, text: str, is_frame: bool) -> None:
-        """Queue one message (a view update replaces the one waiting)."""
+    def put(self, text: str, is_frame: bool | str) -> None:
+        """Queue one message: a reply (``is_frame`` false), a view update (true: it replaces
+        the one waiting) or a streamed message of the kind ``is_frame`` names (a string, e.g.
+        "unit_views": it replaces the one of that kind waiting)."""
         if self.closed:
             return
-        if is_frame:
+        if isinstance(is_frame, str):
+            self.latest.pop(is_frame, None)  # the newer one goes to the end of the line
+            self.latest[is_frame] = text
+        elif is_frame:
             if self.frame is not None:
                 self.frames_dropped += 1
                 if self.on_frame_dropped is not None:
@@ -90,6 +99,9 @@ class Outbox:
             if self.frame is not None:
                 text, self.frame = self.frame, None
                 return text, True
+            if self.latest:
+                kind = next(iter(self.latest))
+                return self.latest.pop(kind), False
             self._ready.clear()
             await self._ready.wait()
 
@@ -106,7 +118,8 @@ class Outbox:
 
     @property
     def pending_chars(self) -> int:
-        return self.reply_chars + (len(self.frame) if self.frame is not None else 0)
+        frame = len(self.frame) if self.frame is not None else 0
+        return self.reply_chars + frame + sum(map(len, self.latest.values()))
 
     def close(self) -> None:
         """Drop everything waiting; later messages are ignored."""
@@ -114,10 +127,12 @@ class Outbox:
         self.replies.clear()
         self.reply_chars = 0
         self.frame = None
+        self.latest.clear()
 
     def __repr__(self) -> str:
         return (
             f"Outbox({len(self.replies)} replies, {self.reply_chars:,} characters, "
             f"view {'waiting' if self.frame is not None else 'none'}, "
+            f"{len(self.latest)} other streamed messages, "
             f"{self.frames_dropped} views replaced)"
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import InputError
 
@@ -38,10 +38,26 @@ LIMITS = {
     "max_dim": 8,  # input dimension of generated or uploaded data
     "max_seed": 2**31 - 1,
     "max_export_size": 1000,  # pixels of an exported GIF / MP4 frame
+    "max_noise": 0.5,  # the data's noise (std, in data units), as Playground's slider
+    "max_reg_rate": 10.0,  # L1 / L2 regularization rate, as Playground's largest
+    "min_unit_resolution": 8,  # lattice points per axis of a unit view
+    "max_unit_resolution": 64,
 }
 
 _Seed = Annotated[int, Field(ge=0, le=LIMITS["max_seed"])]
 _Num = Annotated[float, Field(allow_inf_nan=False, ge=-1e4, le=1e4)]
+
+
+def _test_share(v: float) -> float:
+    if 0 < v < 0.1:
+        raise ValueError("must be 0 or between 0.1 and 0.9")
+    return v
+
+
+# the share of points held out for testing: none, or 10 to 90 % (Playground's split slider)
+_TestShare = Annotated[
+    float, Field(ge=0.0, le=0.9, allow_inf_nan=False), AfterValidator(_test_share)
+]
 
 
 class _Msg(BaseModel):
@@ -57,7 +73,12 @@ class SetData(_Msg):
     params: Annotated[dict[Annotated[str, Field(max_length=64)], _Num], Field(max_length=16)] = {}
     n: Annotated[int, Field(ge=2, le=LIMITS["max_points"])] | None = None
     seed: _Seed = 0
-    test_size: Annotated[float, Field(ge=0.0, le=0.5)] = 0.25
+    test_size: _TestShare = 0.25
+    # the data's noise (std, in data units); None: the dataset's default. A dataset without
+    # noise refuses it (the library's sentence).
+    noise: Annotated[float, Field(ge=0.0, le=LIMITS["max_noise"], allow_inf_nan=False)] | None = (
+        None
+    )
 
 
 class UploadCSV(_Msg):
@@ -66,7 +87,7 @@ class UploadCSV(_Msg):
     type: Literal["upload_csv"]
     text: Annotated[str, Field(max_length=LIMITS["max_csv_chars"])]
     seed: _Seed = 0
-    test_size: Annotated[float, Field(ge=0.0, le=0.5)] = 0.25
+    test_size: _TestShare = 0.25
 
 
 class AddPoint(_Msg):
@@ -93,6 +114,11 @@ class SetNetwork(_Msg):
     ]
     activation: Annotated[str, Field(max_length=32)] = "tanh"
     seed: _Seed = 0
+    # input features as the network's first stage (names of isotopy.nn.FEATURE_NAMES, checked
+    # by the library); None: the network reads (x1, x2) itself. 2-D data only.
+    features: Annotated[list[Annotated[str, Field(max_length=16)]], Field(max_length=8)] | None = (
+        None
+    )
 
 
 class SetTrain(_Msg):
@@ -105,6 +131,12 @@ class SetTrain(_Msg):
     penalty: Annotated[str, Field(max_length=32)] | None = None
     penalty_weight: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     speed: Annotated[int, Field(ge=1, le=1000)] | None = None  # steps per 10 ms of training
+    # Playground's regularization: L1 (rate · Σ|w|) or L2 (rate · Σw²/2) over the weights,
+    # added to the penalty above
+    regularization: Literal["none", "l1", "l2"] | None = None
+    reg_rate: (
+        Annotated[float, Field(ge=0, le=LIMITS["max_reg_rate"], allow_inf_nan=False)] | None
+    ) = None
 
 
 class Play(_Msg):
@@ -170,6 +202,26 @@ class Ping(_Msg):
     type: Literal["ping"]
 
 
+class UnitViews(_Msg):
+    """Every unit's value over the input box (answered at once); with ``live``, again after
+    every view update until a request with ``live: false``."""
+
+    type: Literal["unit_views"]
+    resolution: Annotated[
+        int, Field(ge=LIMITS["min_unit_resolution"], le=LIMITS["max_unit_resolution"])
+    ] = 32
+    live: bool = False
+
+
+class SetParam(_Msg):
+    """Set one entry of one parameter of the live network (names as in its state dict)."""
+
+    type: Literal["set_param"]
+    name: Annotated[str, Field(max_length=64)]
+    index: Annotated[list[Annotated[int, Field(ge=0, le=10_000)]], Field(max_length=4)]
+    value: _Num
+
+
 _MODELS = [
     SetData,
     UploadCSV,
@@ -187,6 +239,8 @@ _MODELS = [
     Diagnostics,
     Export,
     Ping,
+    UnitViews,
+    SetParam,
 ]
 MESSAGE_TYPES = [m.model_fields["type"].annotation.__args__[0] for m in _MODELS]
 _ADAPTER = TypeAdapter(
@@ -206,7 +260,9 @@ _ADAPTER = TypeAdapter(
         | Animate
         | Diagnostics
         | Export
-        | Ping,
+        | Ping
+        | UnitViews
+        | SetParam,
         Field(discriminator="type"),
     ]
 )
@@ -265,6 +321,15 @@ _FIELD_NAMES = {
     "kind": "the animation kind",
     "id": "the request id",
     "state": "the state the views show",
+    "noise": "the noise",
+    "features": "the input features",
+    "regularization": "the regularization",
+    "reg_rate": "the regularization rate",
+    "resolution": "the unit views' resolution",
+    "live": "'live'",
+    "name": "the parameter's name",
+    "index": "the parameter's index",
+    "value": "the new value",
 }
 
 
@@ -327,4 +392,8 @@ def _sentence(kind: str, err: dict) -> str:
         return f"{what} must be a list"
     if t in ("string_type", "dict_type", "bool_type"):
         return f"{what} must be a {t.split('_')[0].replace('dict', 'JSON object')}"
+    if t == "bool_parsing":
+        return f"{what} must be true or false{shown}"
+    if t == "value_error":  # the message of a validator above ("must be 0 or between ...")
+        return f"{what} {ctx.get('error', err['msg'])}{shown}"
     return f"{what} is not valid here ({err['msg'].lower()})"

@@ -7,15 +7,22 @@ from ..nn import ACTIVATIONS, STAGE_TYPES
 from ..train import OPTIMIZERS
 from .protocol import LIMITS
 
-__all__ = ["registry", "penalties"]
+__all__ = ["registry", "penalties", "OWN_CONTROL"]
+
+
+# penalties the page sets with a control of their own: L1 and L2 are Playground's
+# regularization (set_train's regularization and reg_rate), combined with the penalty chosen
+OWN_CONTROL = ("l1", "l2")
 
 
 def penalties() -> dict:
     """Training penalties the library provides, as {name: factory(strength) -> penalty}
-    (``isotopy.train.penalties.PENALTIES``; a penalty is ``penalty(net, xb) -> (N,)``)."""
+    (``isotopy.train.penalties.PENALTIES``; a penalty is ``penalty(net, xb) -> (N,)``), less
+    those with a control of their own (L1, L2: the regularization control), so that each is
+    set one way only."""
     from ..train.penalties import PENALTIES
 
-    return dict(PENALTIES)
+    return {k: v for k, v in PENALTIES.items() if k not in OWN_CONTROL}
 
 
 def registry() -> dict:

@@ -19,10 +19,12 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
+from ..nn.stages import features_injective
 from ..paths.orient import orient_in_place
 from ..scene import decision_field, input_grid, stage_scene
 from ..scene.build import field_from_logits, field_lattice, push_together, stage_words, swapped_at
 from ..topology.saturation import bounded_image, edge_fraction
+from .units import unit_views_message
 from .views import encode, grid_plan
 
 __all__ = ["SessionViews", "FIELD_RES", "COARSE_FIELD_RES", "COARSE_GRID_SAMPLES"]
@@ -57,6 +59,7 @@ class SessionViews:
         self._grid = self._lattice = None  # (key, array): the input box's grid and lattice
         self._shown_cache = None  # (time, key, state) of the coarse view
         self._eval_time = 0.0
+        self.units_live = None  # the unit views' resolution while the page streams them
 
     @property
     def data(self):
@@ -89,7 +92,35 @@ class SessionViews:
             "hidden": list(tr.hidden),
             "activation": tr.activation,
             "seed": tr.net_seed,
+            "features": None if tr.features is None else list(tr.features),
+            "features_note": self.features_note(),
         }
+
+    def features_note(self) -> str | None:
+        """Where the network's input features are no embedding of the data's box, the
+        library's sentence saying which points they fold together; else None."""
+        feats = self.training.features
+        if feats is None:
+            return None
+        ok, sentence = features_injective(feats, self.data.domain.tolist())
+        return None if ok else sentence
+
+    # ------------------------------------------------------------------ the unit views
+    def unit_views(self, resolution: int) -> dict:
+        """The ``unit_views`` message of the shown network over the data's box
+        (:func:`.units.unit_views_message`); 2-D data only."""
+        net = self.shown.net()
+        step = self.training.step_count if self.shown.live else self.shown.state.step
+        return unit_views_message(
+            net, self.data.domain, resolution, step=step, shown=self.shown.show
+        )
+
+    def live_unit_views(self) -> dict | None:
+        """The unit views streamed after a view update, while the page asks for them and
+        the data is 2-D; else None."""
+        if self.units_live is None or self.data.d_in != 2:
+            return None
+        return {**self.unit_views(self.units_live), "id": None}
 
     def oriented(self, net):
         """``orient_network(net)``, without copying the network on every view: the first

@@ -30,6 +30,7 @@ import torch
 from ..datasets import make_dataset
 from ..errors import InputError
 from ..nn import Network
+from ..nn.edit import set_parameter
 from ..train.trainer import as_data
 from . import protocol as P
 from .data import SessionData
@@ -118,14 +119,16 @@ class Session:
         and test points and its network at the state ``at`` ("readable", "final" or a step;
         :mod:`isotopy.train.readable`), as the live network at step 0, ready to train on.
 
-        Only networks of affine stages and one activation (what the page builds) open; any
-        other run is one InputError sentence.
+        Only networks of affine stages and one activation, after input features or not (what
+        the page builds), open; any other run is one InputError sentence.
         """
         from ..train.readable import state_at
 
         cfg = run.net.config()
         kinds = [st["type"] for st in cfg["stages"]]
         acts = {st["name"] for st in cfg["stages"] if st["type"] == "activation"}
+        if kinds[:1] == ["features"]:
+            kinds = kinds[1:]
         plain = not set(kinds) - {"affine", "activation"} and len(acts) <= 1
         if not plain or run.net.head.type_name != "linear":
             raise InputError(
@@ -148,8 +151,14 @@ class Session:
         )
         s._assemble(training)
         net = Network(
-            data.d_in, training.hidden, training.activation, data.n_classes, seed=training.net_seed
+            data.d_in,
+            training.hidden,
+            training.activation,
+            data.n_classes,
+            seed=training.net_seed,
+            features=run.net.input_features,
         )
+        training.features = net.input_features
         with torch.no_grad():
             net.load_state_dict(state.net.state_dict())
         training.start(data, net)
@@ -186,11 +195,15 @@ class Session:
     speed = _Of("training", settable=True)
     penalty = _Of("training", settable=True)
     penalty_weight = _Of("training", settable=True)
+    regularization = _Of("training", settable=True)
+    reg_rate = _Of("training", settable=True)
+    features = _Of("training")
     show = _Of("shown", settable=True)
     stage_view = _Of("views", settable=True)
     coarse = _Of("views", settable=True)
     frame, view_pass, scene_json = _Of("views"), _Of("views"), _Of("views")
     field_json, oriented, network_message = _Of("views"), _Of("views"), _Of("views")
+    unit_views, live_unit_views, units_live = _Of("views"), _Of("views"), _Of("views")
 
     def data_message(self) -> dict:
         return self.data.message()
@@ -224,6 +237,12 @@ class Session:
             "stage": self.views.stage_view,
             "penalty": tr.penalty,
             "penalty_weight": tr.penalty_weight,
+            "regularization": tr.regularization,
+            "reg_rate": tr.reg_rate,
+            "features": None if tr.features is None else list(tr.features),
+            "features_note": self.views.features_note(),
+            "noise": tr.data.noise,
+            "test_size": tr.data.test_share,
             "show": self.shown.show,
             **extra,
         }
@@ -264,7 +283,13 @@ class Session:
     def _on_set_data(self, msg: P.SetData):
         version = self.data.version + 1
         data = SessionData.generated(
-            msg.dataset, msg.params, msg.n, msg.seed, msg.test_size, version=version
+            msg.dataset,
+            msg.params,
+            msg.n,
+            msg.seed,
+            msg.test_size,
+            noise=msg.noise,
+            version=version,
         )
         return self._new_data(data)
 
@@ -275,10 +300,17 @@ class Session:
 
     def _new_data(self, data: SessionData) -> list[dict]:
         out = self._stop_reply("the data changed")
+        features = self.training.features
         self.training.rebuild(data)  # the library checks the points: refused, nothing changes
         self._restarted(out)
         note = data.view_note()
         info = [{"type": "info", "request": "data", "message": note}] if note else []
+        if features is not None and self.training.features is None:
+            dropped = (
+                f"The input features ({', '.join(features)}) were dropped: they read 2-D data, "
+                f"and this data has {data.d_in} features."
+            )
+            info.append({"type": "info", "request": "data", "message": dropped})
         return [*out, data.message(), self.network_message(), self.status(), *info]
 
     def _edit(self, data: SessionData | None) -> list[dict]:
@@ -297,7 +329,9 @@ class Session:
 
     def _on_set_network(self, msg: P.SetNetwork):
         out = self._stop_reply("the network changed")
-        self.training.rebuild(hidden=msg.hidden, activation=msg.activation, seed=msg.seed)
+        self.training.rebuild(
+            hidden=msg.hidden, activation=msg.activation, seed=msg.seed, features=msg.features
+        )
         return [*self._restarted(out), self.network_message(), self.status()]
 
     def _on_reset(self, msg: P.Reset):
@@ -338,6 +372,27 @@ class Session:
         """Choose what the views show; choosing the readable state (again) recomputes it."""
         self.shown.choose(msg.state)
         return [self.status()]
+
+    def _on_unit_views(self, msg: P.UnitViews):
+        """Answer with the unit views at once; while ``live``, the server sends them again
+        after every view update (:meth:`live_unit_views`)."""
+        if not msg.live:
+            self.views.units_live = None
+            if self.data.d_in != 2:
+                return []  # nothing to stop, nothing to draw
+        reply = self.views.unit_views(msg.resolution)  # refused: nothing changes
+        self.views.units_live = msg.resolution if msg.live else None
+        return [reply]
+
+    def _on_set_param(self, msg: P.SetParam):
+        """Set one parameter entry of the live network by hand (the library checks the name,
+        the index and the value); the views show the live network from now on."""
+        old = set_parameter(self.training.net, msg.name, msg.index, msg.value)
+        self.training.edited()
+        if not self.shown.live:
+            self.shown.choose("live")
+        edit = {"name": msg.name, "index": list(msg.index), "value": msg.value, "old": old}
+        return [self.status(edited=edit)]
 
     def _on_animate(self, msg: P.Animate):
         from .animation import animation_frames, frames_json

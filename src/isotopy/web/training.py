@@ -34,6 +34,7 @@ from .views import encode
 __all__ = ["TrainingControl", "FrozenTrainer", "explorer_device", "DEVICE_KINDS"]
 
 DEVICE_KINDS = ("cpu", "cuda", "mps")  # where the explorer's networks can train
+KEEP = object()  # rebuild(features=KEEP): the present input features
 
 
 def explorer_device(name) -> torch.device:
@@ -70,6 +71,11 @@ class TrainingControl:
         self.lr, self.batch_size, self.optimizer = EXPLORER.lr, TRAIN.batch_size, TRAIN.optimizer
         # the edge penalty, as runs train: the live picture keeps its points off the edges
         self.penalty, self.penalty_weight = "edge", TRAIN.edge_penalty
+        # Playground's regularization (L1 or L2 of the weights, at a rate) beside the penalty;
+        # off, as in a run (TrainConfig.l1 = l2 = 0)
+        self.regularization = "l1" if TRAIN.l1 else "l2" if TRAIN.l2 else "none"
+        self.reg_rate = TRAIN.l1 or TRAIN.l2
+        self.features = None  # input features (names) as the network's first stage, or None
         self.speed = EXPLORER.speed  # optimiser steps per training slice
         self.playing = False
         self.steps_left, self.step_id = 0, None  # a "step" request still being worked off
@@ -77,17 +83,27 @@ class TrainingControl:
         self._mirror = None  # (network, its CPU copy, their tensors) when not on the CPU
 
     # -------------------------------------------------------------------- a new network
-    def rebuild(self, data=None, *, hidden=None, activation=None, seed=None) -> None:
+    def rebuild(self, data=None, *, hidden=None, activation=None, seed=None, features=KEEP) -> None:
         """A new network of the given architecture (default: the present one) on ``data``
-        (default: the present data), trained from step 0. When the library refuses the
-        architecture or the points, nothing changes."""
+        (default: the present data), trained from step 0. ``features``: input feature names
+        for a first Features stage, None for none (default: the present ones; data that is
+        not 2-D drops them). When the library refuses the architecture or the points,
+        nothing changes."""
         data = self.data if data is None else data
         hidden = self.hidden if hidden is None else tuple(hidden)
         activation = self.activation if activation is None else activation
         seed = self.net_seed if seed is None else seed
-        net = Network(data.d_in, hidden, activation, data.n_classes, seed=seed)
+        if features is KEEP:
+            features = self.features if data.d_in == 2 else None
+        elif features is not None and data.d_in != 2:
+            raise InputError(
+                f"input features need 2-D data; this data has {data.d_in} "
+                f"feature{'s' if data.d_in != 1 else ''}"
+            )
+        net = Network(data.d_in, hidden, activation, data.n_classes, seed=seed, features=features)
         self.start(data, net, seed=seed)
         self.hidden, self.activation, self.net_seed = hidden, activation, seed
+        self.features = net.input_features
 
     def start(self, data, net, *, seed=None) -> None:
         """Train ``net`` on ``data`` from step 0 with a fresh optimiser; the library checks
@@ -118,6 +134,7 @@ class TrainingControl:
         self.sent_steps = self.sent_evals = 0  # curve points and evaluations the page has
         self.curves_reset = True
         self._labels = (torch.as_tensor(data.y_train), torch.as_tensor(data.y_test))
+        self._edited = False  # a parameter set by hand since the last evaluation
         self.evaluate()
 
     def restart(self) -> None:
@@ -154,9 +171,23 @@ class TrainingControl:
             self.trainer.set_batch_size(self.batch_size)
         if msg.speed is not None:
             self.speed = msg.speed
+        if msg.regularization is not None:
+            self.regularization = msg.regularization
+        if msg.reg_rate is not None:
+            self.reg_rate = msg.reg_rate
+        self._apply_penalty()  # at once: the Trainer's next step trains with it
+
+    def regularizer(self) -> dict:
+        """The Trainer's ``l1`` and ``l2`` rates of the page's regularization."""
+        rate = self.reg_rate if self.regularization in ("l1", "l2") else 0.0
+        return {
+            "l1": rate if self.regularization == "l1" else 0.0,
+            "l2": rate if self.regularization == "l2" else 0.0,
+        }
 
     def _apply_penalty(self) -> None:
-        key = (self.penalty, self.penalty_weight)
+        reg = self.regularizer()
+        key = (self.penalty, self.penalty_weight, reg["l1"], reg["l2"])
         if self._penalty_key == key:
             return
         on = self.penalty and self.penalty_weight > 0
@@ -170,9 +201,11 @@ class TrainingControl:
                 edge_bound=TRAIN.edge_bound,
                 edge_from=start,
                 edge_full=start + EXPLORER.edge_ramp,
+                **reg,
             )
         else:  # the factory scales the penalty by its weight
-            self.trainer.set_penalty(penalties()[self.penalty](self.penalty_weight) if on else None)
+            chosen = penalties()[self.penalty](self.penalty_weight) if on else None
+            self.trainer.set_penalty(chosen, **reg)
         self._penalty_key = key
 
     # ----------------------------------------------------------------------- training
@@ -303,6 +336,11 @@ class TrainingControl:
                 dst.copy_(src)
         return mirror
 
+    def edited(self) -> None:
+        """A parameter was set by hand: the next evaluation records this step again (the
+        curves show the jump at this step)."""
+        self._edited = True
+
     @torch.no_grad()
     def evaluate(self, logits=None) -> None:
         """Record accuracy and loss on the training and test points at this step.
@@ -310,8 +348,9 @@ class TrainingControl:
         ``logits``: (train logits, test logits) of the live network when a view pass has
         them already; otherwise both sets go through the network in one pass.
         """
-        if self.evals and self.evals[-1][0] == self.step_count:
+        if self.evals and self.evals[-1][0] == self.step_count and not self._edited:
             return
+        self._edited = False
         net = self.cpu_net()
         if logits is None:
             reps = push_together(net, [self.data.X_train, self.data.X_test])

@@ -168,8 +168,10 @@ class SessionWorker:
             pool.cancel(self)
 
     # ---------------------------------------------------------------------- thread side
-    def _send(self, obj: dict, is_frame: bool = False) -> None:
-        """Encode and queue one message; anything that cannot be sent becomes an error."""
+    def _send(self, obj: dict, is_frame: bool = False, stream: str | None = None) -> None:
+        """Encode and queue one message; anything that cannot be sent becomes an error.
+        ``is_frame``: a view update (counted in flight); ``stream``: a streamed message of
+        that kind (the live unit views), of which only the newest waits to be sent."""
         try:
             if obj.get("type") == "download":
                 obj = dict(obj)
@@ -196,7 +198,7 @@ class SessionWorker:
                     f"reply ({e}); nothing was changed",
                 }
             )
-            is_frame = False
+            is_frame, stream = False, None
         if is_frame and len(text) > MAX_FRAME_CHARS:
             log.error("view update of %d characters refused", len(text))
             text = json.dumps(
@@ -211,7 +213,7 @@ class SessionWorker:
         if is_frame:
             with self._lock:
                 self._in_flight += 1
-        self.emit(text, is_frame)
+        self.emit(text, stream or is_frame)
 
     def _report(self, e: BaseException, msg=None) -> None:
         """Tell the tab about an exception that is not bad input (a bug), and carry on."""
@@ -388,6 +390,9 @@ class SessionWorker:
                     self._dirty = False
                 self._send(frame, True)
                 self._last_frame = started
+                units = s.live_unit_views()  # while the page streams the unit views
+                if units is not None:
+                    self._send(units, stream="unit_views")
         finally:
             self.gate.release()
 
