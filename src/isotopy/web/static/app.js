@@ -11,6 +11,9 @@
 //   transport.js              the WebSocket: sending, limits, requests awaited by id
 //   views.js, animation.js    the input and stage views; the animation panel and job queue
 //   header.js, controls.js    the header's status and state label; the form controls
+//   playground.js             features, noise, test share, regularization, view toggles
+//   diagram.js, diagram_edit.js
+//                             the network unit by unit; the editor of a weight or bias
 //   link.js                   the state in the address bar's hash (the share link)
 //   messages.js, wire.js      the server's messages; the controls' events
 import { $ } from "./util.js";
@@ -21,6 +24,9 @@ import { closeAnimation, initAnimation } from "./animation.js";
 import { initHeader, setPlaying } from "./header.js";
 import { datasetSpec, initControls, showParams } from "./controls.js";
 import { initLink, loadHash, saveHash } from "./link.js";
+import { initPlayground } from "./playground.js";
+import { initDiagram } from "./diagram.js";
+import { initEditor } from "./diagram_edit.js";
 import { initMessages, onMessage } from "./messages.js";
 import { wire } from "./wire.js";
 
@@ -57,6 +63,12 @@ function createState() {
     jobs: [],            // long jobs queued
     jobId: null,         // the id of the long job the server is running
     lastFrameAt: 0,      // when the last view frame came
+    showTest: false,     // the test points are drawn (squares with a dark edge)
+    discretize: false,   // decision regions in flat class colours
+    units: null,         // the last unit views: every unit's values, the weights, the biases
+    unitsLive: false,    // unit views asked for after every view update
+    unitBig: null,       // the unit the diagram shows large ("layer:unit"), if any
+    paramEdit: null,     // a weight or bias edit sent and not yet answered
   };
 }
 
@@ -69,6 +81,9 @@ initViews(S);
 initAnimation(S);
 initHeader(S);
 initControls(S);
+initPlayground(S);
+initDiagram(S);
+initEditor(S);
 initLink(S);
 initMessages(S);
 wire(S, redrawAll);

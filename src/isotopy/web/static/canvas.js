@@ -1,6 +1,6 @@
 // Canvas basics shared by every view: sizing a canvas to its box at the screen's pixel
 // ratio, a placeholder text, the equal-aspect map from a 2-D box to the canvas, and the size
-// of a point. Nothing here holds state.
+// and mark of a point (training or test). Nothing here holds state.
 
 // sizes the canvas to its box (square views fill their box; curves fill it all) at the
 // screen's pixel ratio and clears it to white; returns its 2-D context
@@ -57,4 +57,21 @@ export function view2d(c, b, pad = 0.04) {
 
 export function pointRadius(c, n) {
   return Math.max(1.6, Math.min(4, 900 / Math.sqrt(n + 1) / 12)) * (c.width / 440);
+}
+
+// how many of a scene's points to draw: the training points only, unless its test points are
+// shown (scenes that do not know their split draw every point)
+export function shownPoints(sc, n) {
+  return sc.nTrain === undefined || sc.showTest ? n : Math.min(n, sc.nTrain);
+}
+
+// a point's mark: a disc with a white edge for training points, a square with a dark edge
+// for test points (`test`), at (px, py) with radius r
+export function markPoint(ctx, px, py, r, colour, test) {
+  ctx.beginPath();
+  if (test) ctx.rect(px - r, py - r, 2 * r, 2 * r); else ctx.arc(px, py, r, 0, 2 * Math.PI);
+  ctx.fillStyle = colour; ctx.fill();
+  ctx.lineWidth = test ? Math.max(1, r * 0.35) : Math.max(0.6, r * 0.25);
+  ctx.strokeStyle = test ? "#111" : "rgba(255,255,255,0.9)";
+  ctx.stroke();
 }

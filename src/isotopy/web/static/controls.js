@@ -7,6 +7,8 @@ import { showError } from "./notice.js";
 import { send } from "./transport.js";
 import { animFrames, closeAnimation } from "./animation.js";
 import { showStatus } from "./header.js";
+import { defaultNoise, featuresInUse, readFeatures, readNoise, readRegularization, readTestShare,
+  showFeatures, showNoise, showTestShare } from "./playground.js";
 
 // the page's state: registry, data, network, status, edits, csv, sentTrain
 let S = null;
@@ -24,9 +26,11 @@ export function buildControls() {
   }
   const opt = $("optimizer"); opt.innerHTML = "";
   for (const o of r.optimizers) opt.add(new Option(o, o));
-  if (r.penalties.length) {
+  // L1 and L2 have their own control (regularization and rate), as in Playground
+  const penalties = r.penalties.filter((name) => name !== "l1" && name !== "l2");
+  if (penalties.length) {
     const p = $("penalty"); p.innerHTML = ""; p.add(new Option("none", "none"));
-    for (const name of r.penalties) p.add(new Option(name, name));
+    for (const name of penalties) p.add(new Option(name, name));
     $("penalty-row").hidden = false; $("penalty-weight-row").hidden = false;
   }
   $("n").max = r.limits.max_points;
@@ -35,12 +39,16 @@ export function buildControls() {
 
 export function datasetSpec(name) { return S.registry.datasets.find((d) => d.name === name); }
 
-// one field per parameter of data set `name`, holding `values` (or the defaults)
+// one field per parameter of data set `name`, holding `values` (or the defaults); the noise
+// has its slider (off for data sets without one)
 export function showParams(name, values) {
   const spec = datasetSpec(name);
   $("dataset-summary").textContent = spec.summary;
+  const noise = defaultNoise(spec);
+  showNoise(noise === null ? null : values && values.noise !== undefined ? values.noise : noise);
   const box = $("params"); box.innerHTML = "";
   for (const [k, def] of Object.entries(spec.params)) {
+    if (k === "noise") continue;
     const lab = document.createElement("label");
     lab.textContent = k.replace(/_/g, " ");
     const inp = document.createElement("input");
@@ -65,8 +73,11 @@ export function readParams() {
 export function regenerate() {
   S.edits = []; S.csv = null;
   const seed = numField("data-seed");
-  send({ type: "set_data", dataset: $("dataset").value, params: readParams(),
-    n: numField("n"), seed: seed === null ? 0 : seed });
+  const msg = { type: "set_data", dataset: $("dataset").value, params: readParams(),
+    n: numField("n"), seed: seed === null ? 0 : seed, test_size: readTestShare() };
+  const noise = readNoise();
+  if (noise !== null) msg.noise = noise;
+  send(msg);
 }
 
 // after a refused message, show again the values the server uses
@@ -74,12 +85,15 @@ export function restoreFields(request) {
   if (request === "set_network" && S.network) {
     $("hidden").value = S.network.hidden.join(",");
     $("activation").value = S.network.activation; $("net-seed").value = S.network.seed;
+    showFeatures(featuresInUse());
   } else if ((request === "set_data" || request === "upload_csv") && S.data &&
       S.data.info.dataset) {
     const info = S.data.info;
     $("dataset").value = info.dataset;
-    showParams(info.dataset, { ...datasetSpec(info.dataset).params, ...info.params });
+    showParams(info.dataset, { ...datasetSpec(info.dataset).params, ...info.params,
+      ...(info.noise !== undefined && info.noise !== null ? { noise: info.noise } : {}) });
     $("n").value = info.n; $("data-seed").value = info.seed;
+    showTestShare(info.test_size);
   } else if (request === "upload_csv" && S.data) {
     setUploadedMenu();
   } else if (request === "animate" || request === "export") {
@@ -103,8 +117,11 @@ export function buildNetwork() {
   }
   closeAnimation();
   const seed = numField("net-seed");
-  send({ type: "set_network", hidden, activation: $("activation").value,
-    seed: seed === null ? 0 : seed });
+  const msg = { type: "set_network", hidden, activation: $("activation").value,
+    seed: seed === null ? 0 : seed };
+  const features = readFeatures();  // absent: the plain (x1, x2) input
+  if (features) msg.features = features;
+  send(msg);
 }
 
 // one more hidden layer (as wide as the last), up to the server's depth limit
@@ -136,8 +153,10 @@ export function sendTrain() {
     const w = numField("penalty-weight");
     msg.penalty_weight = w === null ? 0 : w;
   }
+  Object.assign(msg, readRegularization());
   S.sentTrain = { lr: msg.lr, batch: msg.batch_size, optimizer: msg.optimizer,
-    speed: msg.speed, penalty: msg.penalty, "penalty-weight": msg.penalty_weight };
+    speed: msg.speed, penalty: msg.penalty, "penalty-weight": msg.penalty_weight,
+    reg: msg.regularization, "reg-rate": msg.reg_rate };
   for (const k of Object.keys(S.sentTrain)) if (S.sentTrain[k] === undefined) delete S.sentTrain[k];
   send(msg);
 }

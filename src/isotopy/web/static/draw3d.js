@@ -2,7 +2,7 @@
 // scene through it (the bounding box, the grid's image, the read-out's plane, the points
 // back to front). Rotations live in the state's `rot` object, passed in by the caller.
 import { COLORS, GRID } from "./util.js";
-import { pointRadius } from "./canvas.js";
+import { markPoint, pointRadius, shownPoints } from "./canvas.js";
 
 // the rotation matrix of canvas `id` (a default turn the first time)
 function rotation(rot, id) {
@@ -70,8 +70,8 @@ function drawPlane(ctx, proj, sep) {  // the read-out's boundary: a polygon in 3
 }
 
 function drawPoints3d(c, ctx, proj, sc) {  // back to front
-  const pts = sc.pts.data, n = Math.min(sc.labels.length, Math.floor(pts.length / 3));
-  const r = pointRadius(c, n) * 0.9;
+  const pts = sc.pts.data, all = Math.min(sc.labels.length, Math.floor(pts.length / 3));
+  const r = pointRadius(c, all) * 0.9, n = shownPoints(sc, all);
   const order = []; const scr = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     const q = proj(pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2]);
@@ -79,9 +79,8 @@ function drawPoints3d(c, ctx, proj, sc) {  // back to front
   }
   order.sort((i, j) => scr[i * 3 + 2] - scr[j * 3 + 2]);
   for (const i of order) {
-    ctx.beginPath(); ctx.arc(scr[i * 3], scr[i * 3 + 1], r, 0, 2 * Math.PI);
-    ctx.fillStyle = COLORS[sc.labels[i] % COLORS.length]; ctx.fill();
-    ctx.strokeStyle = "rgba(255,255,255,0.8)"; ctx.lineWidth = 0.6; ctx.stroke();
+    const test = sc.nTrain !== undefined && i >= sc.nTrain;
+    markPoint(ctx, scr[i * 3], scr[i * 3 + 1], r, COLORS[sc.labels[i] % COLORS.length], test);
   }
 }
 

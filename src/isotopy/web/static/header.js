@@ -2,6 +2,7 @@
 // state menu and the label of the state the views show ("readable state, step 160 of 3000").
 import { $ } from "./util.js";
 import { setInputNote } from "./views.js";
+import { showControls } from "./playground.js";
 
 // the page's state: status, step (the latest training step), shown, and sentTrain (training
 // values sent and not yet answered)
@@ -37,6 +38,10 @@ export function showStatus(m, force) {
   if (!$("penalty-row").hidden) {
     put("penalty", m.penalty || "none"); put("penalty-weight", m.penalty_weight);
   }
+  if (m.regularization !== undefined) {
+    put("reg", m.regularization || "none"); put("reg-rate", m.reg_rate);
+  }
+  showControls(m, force);
   if ($("stage").options.length > m.stage) $("stage").value = m.stage;
   if (m.show) {
     if (document.activeElement !== $("show") || force) {

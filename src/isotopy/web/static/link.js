@@ -6,6 +6,7 @@ import { $, intOr } from "./util.js";
 import { showError } from "./notice.js";
 import { request, send } from "./transport.js";
 import { buildNetwork, datasetSpec, regenerate, sendTrain, showParams } from "./controls.js";
+import { loadDataControls, loadOtherControls, readTestShare, saveControls } from "./playground.js";
 
 const MAX_EDITS_IN_URL = 300;
 const MAX_CSV_IN_URL = 6000;  // characters of base64: links stay usable in chats and mail
@@ -35,7 +36,7 @@ export function saveHash() {
   S.linkNote = "";
   if (info.dataset) {
     q.set("data", info.dataset); q.set("n", info.n); q.set("seed", info.seed);
-    for (const [k, v] of Object.entries(info.params || {})) q.set(`p.${k}`, v);
+    for (const [k, v] of Object.entries(info.params || {})) if (k !== "noise") q.set(`p.${k}`, v);
   } else if (S.csv) {
     const enc = b64url(S.csv.text);
     if (enc.length <= MAX_CSV_IN_URL) {
@@ -54,6 +55,7 @@ export function saveHash() {
     if (st.show && st.show !== "live") q.set("show", st.show);
     q.set("pen", st.penalty || "none"); if (st.penalty) q.set("pw", st.penalty_weight);
   }
+  saveControls(q);
   if (S.edits.length && S.edits.length <= MAX_EDITS_IN_URL) {
     q.set("edits", S.edits.map((e) => `${e[0]}${e[1].join(" ")} ${e[2]}`).join(";"));
   } else if (S.edits.length) {
@@ -89,7 +91,9 @@ function loadData(q) {
   if (q.has("csv")) {
     try {
       S.csvPending = { text: unb64url(q.get("csv")), name: q.get("csvname") || "shared.csv" };
-      send({ type: "upload_csv", text: S.csvPending.text, seed: intOr(q.get("seed"), 0) });
+      loadDataControls(q);
+      send({ type: "upload_csv", text: S.csvPending.text, seed: intOr(q.get("seed"), 0),
+        test_size: readTestShare() });
       return "csv";
     } catch (e) {
       showError("the data in this link is damaged; showing the default data set instead");
@@ -99,6 +103,7 @@ function loadData(q) {
     const params = {};
     for (const [k, v] of q.entries()) if (k.startsWith("p.")) params[k.slice(2)] = parseFloat(v);
     showParams(ds, { ...datasetSpec(ds).params, ...params });
+    loadDataControls(q);
     $("n").value = q.get("n") || datasetSpec(ds).n;
     $("data-seed").value = q.get("seed") || 0;
     regenerate();
@@ -119,6 +124,7 @@ function loadFields(q) {
   if (q.has("pen") && !$("penalty-row").hidden) {
     $("penalty").value = q.get("pen"); $("penalty-weight").value = q.get("pw") || 0;
   }
+  loadOtherControls(q);
 }
 
 // replays the link's point edits once its data is in, then its view

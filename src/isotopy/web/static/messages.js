@@ -13,6 +13,9 @@ import { setPlaying, showState, showStatus } from "./header.js";
 import { buildControls, datasetSpec, readParams, restoreFields, setClassChoices, setUploadedMenu,
   showParams } from "./controls.js";
 import { applyEdits, saveHash } from "./link.js";
+import { enableFeatures, showControls } from "./playground.js";
+import { askUnits, drawDiagram, onUnitViews } from "./diagram.js";
+import { closeEditor, onEditReply } from "./diagram_edit.js";
 
 // the page's state: every field the server's replies fill (see app.js)
 let S = null;
@@ -21,12 +24,14 @@ export function initMessages(state) { S = state; }
 
 export function onMessage(m) {
   if (S.jobId && m.id === S.jobId && isFinal(m)) setTimeout(nextJob, 0);
+  if (S.paramEdit) onEditReply(m);
   switch (m.type) {
     case "registry": S.registry = m; buildControls(); break;
     case "data": onData(m); break;
     case "network": onNetwork(m); break;
     case "status": onStatus(m); break;
     case "frame": onFrame(m); break;
+    case "unit_views": onUnitViews(m); break;
     case "animation": onAnimation(m); break;
     case "diagnostics": showDiagnostics(m, S.data); break;
     case "download": triggerDownload(m.url, m.filename); break;
@@ -62,9 +67,10 @@ function onData(m) {
     if (!info.edited) $("n").value = info.n;
   }
   $("input-canvas").classList.toggle("rot", m.dim === 3);
-  $("input-title").textContent = m.dim <= 2 ? "Input space and decision regions" : "Input space";
+  $("input-title").textContent = m.dim <= 2 ? "Decision regions" : "Input space";
   S.inputNote = inputNote(m);
   setInputNote();
+  enableFeatures();
   closeAnimation();
   if (info.file && S.ready && !S.pendingHash) {
     saveHash();
@@ -73,12 +79,14 @@ function onData(m) {
   if (S.pendingHash && S.pendingHash.waitData === (info.file ? "csv" : "dataset")) applyEdits();
   saveHash();
   drawInput();
+  if (m.dim !== 2) { S.units = null; drawDiagram(); }
+  askUnits();
 }
 
 // the input view's caption for data reply m
 function inputNote(m) {
-  let note = "Class A red, class B blue; ringed points are held out for " +
-    "testing. " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
+  let note = "Class A red, class B blue; tick test data to see the points held out for " +
+    "testing (squares). " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
     "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
     "2-D inputs; points are added by clicking in 1-D and 2-D only." : "");
   if (m.info.opened) note = `Opened: ${m.info.opened}. ` + note;  // isotopy serve --run
@@ -111,7 +119,10 @@ function onNetwork(m) {
   S.curves = { loss: [], acc: [], evals: [] };
   S.stage = null;
   closeAnimation();
+  closeEditor();
   clearDiagnostics();
+  showControls(m, false);
+  askUnits();
   saveHash();
 }
 
@@ -121,6 +132,7 @@ function onStatus(m) {
   S.step = m.step;
   if (was && !m.playing && !S.anim && S.ready) computeAnimation();  // fill the empty panel
   showStatus(m, false);
+  drawDiagram();  // the column of the layer the stage view shows is marked
   saveHash();
 }
 

@@ -5,9 +5,11 @@ import { clearCanvas, setupCanvas } from "./canvas.js";
 import { drawScene } from "./draw.js";
 import { drawCurves } from "./curves.js";
 import { drawAnim } from "./animation.js";
+import { drawDiagram } from "./diagram.js";
 
-// the page's state: data, inputField, stage, status, shown, inputNote, coarse, rot; drawInput
-// sets inputView (the input canvas's map, to read clicks)
+// the page's state: data, inputField, stage, status, shown, inputNote, coarse, rot, showTest
+// and discretize (how points and regions are drawn); drawInput sets inputView (the input
+// canvas's map, to read clicks)
 let S = null;
 
 export function initViews(state) { S = state; }
@@ -17,6 +19,7 @@ export const COARSE_NOTE = "(coarser view while many tabs train on this server: 
 
 export function redrawAll() {
   drawInput(); drawStage(); drawAnim(); drawCurves($("curves-canvas"), S.curves);
+  drawDiagram();
 }
 
 // the data as a scene in its own coordinates, with a regular grid and the decision field
@@ -25,7 +28,8 @@ function inputScene() {
   const d = S.data; if (!d) return null;
   const dom = d.domain, dim = d.d;
   const sc = { dim: Math.min(dim, 3), pts: { data: d.pts }, labels: d.labels, bounds: dom,
-    separator: null, nTrain: d.n_train, nClasses: d.n_classes };
+    separator: null, nTrain: d.n_train, nClasses: d.n_classes, showTest: S.showTest,
+    flat: S.discretize };
   if (dim > 3) return null;
   sc.grid = regularGrid(dom, dim);
   if (S.inputField && dim <= 2) sc.fieldData = S.inputField;
@@ -88,7 +92,8 @@ export function drawStage() {
   c.classList.toggle("rot", sc.dim === 3);
   drawScene(c, { dim: sc.dim, pts: sc.pts, labels: S.data.labels, grid: sc.grid,
     bounds: sc.bounds, separator: sc.separator, fieldData: sc.fieldData,
-    nTrain: S.data.n_train, nClasses: S.data.n_classes }, S.rot);
+    nTrain: S.data.n_train, nClasses: S.data.n_classes, showTest: S.showTest,
+    flat: S.discretize }, S.rot);
   const notes = [];
   if (sc.edge !== undefined && sc.edge !== null) {
     notes.push(`edge fraction ${sc.edge.toFixed(2)}`);

@@ -12,6 +12,7 @@ import { setPlaying } from "./header.js";
 import { addLayer, buildNetwork, datasetSpec, regenerate, removeLayer, resetNetwork, sendTrain,
   showParams } from "./controls.js";
 import { saveHash } from "./link.js";
+import { readTestShare, readToggles, showNoise, showTestShare } from "./playground.js";
 
 // the page's state: registry (limits), data, status, inputView, edits, csvPending, linkNote, rot
 let S = null;
@@ -43,6 +44,10 @@ function wireData() {
   $("n").addEventListener("change", regenerate);
   $("data-seed").addEventListener("change", regenerate);
   $("csv").addEventListener("change", onCsvChosen);
+  $("noise").addEventListener("input", () => showNoise(Number($("noise").value)));
+  $("test-share").addEventListener("input", () => showTestShare());
+  $("noise").addEventListener("change", regenerate);
+  $("test-share").addEventListener("change", splitAgain);
   $("dl-data").addEventListener("click", () => send({ type: "export", what: "data" }));
   const ic = $("input-canvas");
   ic.addEventListener("click", (e) => onCanvasClick(e, e.shiftKey));
@@ -56,10 +61,11 @@ function wireNetwork() {
   $("net-seed").addEventListener("change", buildNetwork);
   $("add-layer").addEventListener("click", addLayer);
   $("del-layer").addEventListener("click", removeLayer);
+  $("features").addEventListener("change", buildNetwork);
 }
 
 function wireTraining() {
-  for (const id of ["lr", "batch", "optimizer", "penalty", "penalty-weight"]) {
+  for (const id of ["lr", "batch", "optimizer", "penalty", "penalty-weight", "reg", "reg-rate"]) {
     $(id).addEventListener("change", sendTrain);
   }
   $("speed").addEventListener("input", sendTrain);
@@ -85,6 +91,9 @@ function wireViews() {
   $("stage").addEventListener("change", () => {
     send({ type: "view", stage: parseInt($("stage").value, 10) });
   });
+  for (const id of ["show-test", "discretize"]) {
+    $(id).addEventListener("change", () => { readToggles(); drawInput(); drawStage(); saveHash(); });
+  }
   for (const b of document.querySelectorAll("button.png")) {
     b.addEventListener("click", () => exportPNG(b.dataset.canvas, S.status ? S.status.step : 0));
   }
@@ -117,7 +126,8 @@ async function onCsvChosen(e) {
     return;
   }
   const text = await f.text();
-  const msg = { type: "upload_csv", text, seed: intOr($("data-seed").value, 0) };
+  const msg = { type: "upload_csv", text, seed: intOr($("data-seed").value, 0),
+    test_size: readTestShare() };
   const why = tooLarge(JSON.stringify(msg));
   if (why) {  // escaped characters (line ends, quotes, control characters) make it longer
     showError(`this file is ${why}; remove unusual characters or points`);
@@ -126,6 +136,16 @@ async function onCsvChosen(e) {
   S.edits = [];
   S.csvPending = { text, name: f.name };
   send(msg);
+}
+
+// the test share changed: a new sample of the data set, or the uploaded file split again
+// (point edits are dropped either way, as with Regenerate)
+function splitAgain() {
+  if (!(S.csv && S.data && S.data.info.file)) { regenerate(); return; }
+  S.edits = [];
+  S.csvPending = S.csv;
+  send({ type: "upload_csv", text: S.csv.text, seed: intOr($("data-seed").value, 0),
+    test_size: readTestShare() });
 }
 
 // A click on the input view adds a training point of the chosen class; shift-click or
