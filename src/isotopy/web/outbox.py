@@ -1,4 +1,5 @@
-"""What waits to be sent to one tab: its replies in order, and only its newest view.
+"""What waits to be sent to one tab: its replies in order, and only its newest view (and
+newest unit views).
 
 The session thread produces JSON text; the event loop sends it as fast as the tab reads. A
 tab that does not read (a frozen page, or a script that only sends) must not make the
@@ -6,9 +7,9 @@ server hold more and more text, so an :class:`Outbox`:
 
 - keeps **one** view update: a newer one replaces the one still waiting (only the newest
   view matters; the worker is told, so it counts it out of its frames in flight), and
-  likewise one message of each other streamed kind (the live unit views), sent after the
-  view;
-- sends replies (answers to the page's messages) before the waiting view, in order, and
+  likewise one message of each other streamed kind (the live unit views); the streamed
+  messages waiting go in the order they were made (a replaced one takes the newer's place);
+- sends replies (answers to the page's messages) before the streamed ones, in order, and
   counts their characters: past ``max_chars`` it is *overflowing*, and the server closes
   the tab (one animation, the largest reply, is about 32 million characters at most);
 - lets the server see how long the current send has waited for the tab to read
@@ -56,8 +57,8 @@ class Outbox:
         self.clock = clock
         self.replies: deque[str] = deque()
         self.reply_chars = 0
-        self.frame: str | None = None
-        self.latest: dict[str, str] = {}  # the newest message of each other streamed kind
+        # the newest message of each streamed kind ("view" for view updates), oldest first
+        self.latest: dict[str, str] = {}
         self.frames_dropped = 0
         self.overflowing = False
         self.closed = False
@@ -73,15 +74,13 @@ class Outbox:
         "unit_views": it replaces the one of that kind waiting)."""
         if self.closed:
             return
-        if isinstance(is_frame, str):
-            self.latest.pop(is_frame, None)  # the newer one goes to the end of the line
-            self.latest[is_frame] = text
-        elif is_frame:
-            if self.frame is not None:
+        if is_frame:
+            kind = is_frame if isinstance(is_frame, str) else "view"
+            if self.latest.pop(kind, None) is not None and kind == "view":
                 self.frames_dropped += 1
                 if self.on_frame_dropped is not None:
                     self.on_frame_dropped()
-            self.frame = text
+            self.latest[kind] = text  # at the end: streamed messages go in the order made
         else:
             self.replies.append(text)
             self.reply_chars += len(text)
@@ -89,19 +88,22 @@ class Outbox:
                 self.overflowing = True
         self._ready.set()
 
+    @property
+    def frame(self) -> str | None:
+        """The view update waiting to be sent, if any."""
+        return self.latest.get("view")
+
     async def get(self) -> tuple[str, bool]:
-        """The next message to send and whether it is a view update (waits for one)."""
+        """The next message to send and whether it is a view update (waits for one): the
+        replies first, then the streamed messages in the order they were made."""
         while True:
             if self.replies:
                 text = self.replies.popleft()
                 self.reply_chars -= len(text)
                 return text, False
-            if self.frame is not None:
-                text, self.frame = self.frame, None
-                return text, True
             if self.latest:
                 kind = next(iter(self.latest))
-                return self.latest.pop(kind), False
+                return self.latest.pop(kind), kind == "view"
             self._ready.clear()
             await self._ready.wait()
 
@@ -118,21 +120,19 @@ class Outbox:
 
     @property
     def pending_chars(self) -> int:
-        frame = len(self.frame) if self.frame is not None else 0
-        return self.reply_chars + frame + sum(map(len, self.latest.values()))
+        return self.reply_chars + sum(map(len, self.latest.values()))
 
     def close(self) -> None:
         """Drop everything waiting; later messages are ignored."""
         self.closed = True
         self.replies.clear()
         self.reply_chars = 0
-        self.frame = None
         self.latest.clear()
 
     def __repr__(self) -> str:
         return (
             f"Outbox({len(self.replies)} replies, {self.reply_chars:,} characters, "
             f"view {'waiting' if self.frame is not None else 'none'}, "
-            f"{len(self.latest)} other streamed messages, "
+            f"{len(self.latest)} streamed messages waiting, "
             f"{self.frames_dropped} views replaced)"
         )

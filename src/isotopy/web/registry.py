@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..datasets import DATASETS, dataset_params
 from ..nn import ACTIVATIONS, STAGE_TYPES
+from ..nn.stages import FEATURE_LABELS, FEATURE_NAMES
 from ..train import OPTIMIZERS
 from .protocol import LIMITS
 
@@ -27,7 +28,8 @@ def penalties() -> dict:
 
 def registry() -> dict:
     """Datasets (with their own parameters), activations, optimisers, stage types,
-    penalties and the explorer's limits: the ``registry`` message and ``/api/registry``."""
+    penalties, regularizations, input features (names and labels) and the explorer's
+    limits: the ``registry`` message and ``/api/registry``."""
     datasets = []
     for spec in DATASETS.values():
         params = dataset_params(spec.name)
@@ -49,5 +51,7 @@ def registry() -> dict:
         "optimizers": list(OPTIMIZERS),
         "stage_types": list(STAGE_TYPES),
         "penalties": list(penalties()),
+        "regularizations": ["none", *OWN_CONTROL],
+        "features": [{"name": n, "label": FEATURE_LABELS[n]} for n in FEATURE_NAMES],
         "limits": LIMITS,
     }
