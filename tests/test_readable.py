@@ -241,7 +241,7 @@ def test_showcase_readable_state_keeps_the_verdict_and_is_readable(key):
     """At the report's own settings: the readable state classifies the training points as
     the claim needs (all right where the essay says the network separates, not all where it
     says it cannot), exactly as the final state does, with an edge fraction of at most 0.2."""
-    from isotopy.report.sections.first_examples import train_showcase
+    from isotopy.experiments.first_examples import train_showcase
 
     torch.set_num_threads(1)
     run, state = train_showcase(key)

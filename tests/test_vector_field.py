@@ -202,7 +202,7 @@ def test_views_arrays_and_figures():
 
 @pytest.mark.parametrize(
     "missing, extra",
-    [(["torchdiffeq"], "knn"), (["scipy"], "topology"), (["scipy", "torchdiffeq"], "knn,topology")],
+    [(["torchdiffeq"], "knn"), (["scipy"], "knn"), (["scipy", "torchdiffeq"], "knn")],
 )
 def test_a_missing_optional_module_is_one_sentence_naming_the_extra(monkeypatch, missing, extra):
     import sys
@@ -226,9 +226,7 @@ def test_the_stage_reports_a_module_that_fails_at_use(monkeypatch):
     ):
         st(torch.zeros(1, 3, 2, dtype=torch.float64))
     monkeypatch.setitem(sys.modules, "scipy.cluster.vq", None)
-    with pytest.raises(
-        InputError, match=r"scipy is not installed: pip install 'isotopy\[topology\]'"
-    ):
+    with pytest.raises(InputError, match=r"scipy is not installed: pip install 'isotopy\[knn\]'"):
         kmeans(np.zeros((10, 2)), 3)
 
 
@@ -248,4 +246,4 @@ def test_importing_needs_neither_optional_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().endswith("pip install 'isotopy[knn,topology]'")
+    assert out.stdout.strip().endswith("pip install 'isotopy[knn]'")

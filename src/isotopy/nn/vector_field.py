@@ -28,8 +28,8 @@ log σ (N, M).
 Optional dependencies: scipy (k-means anchors) and torchdiffeq (the flow) are not core
 dependencies of the package. Importing this module needs neither; constructing a
 :class:`VectorField` without them raises one :class:`~isotopy.errors.InputError` sentence
-that names the extra to install (``pip install 'isotopy[knn]'`` for torchdiffeq,
-``'isotopy[topology]'`` for scipy: the extras of pyproject.toml that declare them).
+that names the extra to install (``pip install 'isotopy[knn]'``, the extra of
+pyproject.toml that declares both).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ ANCHOR_METHODS = {
 }
 _E_HALF = math.exp(-0.5)
 # the optional modules the stage uses, each with the extra of pyproject.toml that declares it
-OPTIONAL_MODULES = {"scipy": "topology", "torchdiffeq": "knn"}
+OPTIONAL_MODULES = {"scipy": "knn", "torchdiffeq": "knn"}  # the knn extra holds both
 
 # torchdiffeq's integration methods (the ``method`` names of ``torchdiffeq.odeint``): those on
 # a fixed grid take ``options={"step_size": h}``, the adaptive ones a tolerance.

@@ -9,7 +9,7 @@ from .glplus import (
     so_log_blocks,
     straight_path,
 )
-from .orient import orient_network, permute_units
+from .orient import orient_in_place, orient_network, permute_units
 from .stage_paths import STAGE_PATHS, StagePath, pad, register_path, stage_path
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "complete_to_square",
     "SINGULAR_RCOND",
     "orient_network",
+    "orient_in_place",
     "permute_units",
     "StagePath",
     "STAGE_PATHS",

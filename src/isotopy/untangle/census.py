@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from ..errors import InputError, lookup
-from ..experiments._common import make_config, setting
+from ..experiments import make_config, setting
 from .families import FAMILIES, SPLIT, USES_COMPLEXITY
 
 __all__ = ["CensusConfig", "Attempt", "Row", "Census", "census", "search_attempt"]

@@ -12,4 +12,5 @@ SECTIONS = [
     "knn",
     "naitzat",
     "open_question",
+    "untangle",
 ]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-# the showcase networks are the experiment's (kept importable here for older callers)
-from ...experiments.first_examples import train_showcase  # noqa: F401
 from ._settings import config
 
 TITLE = "A simple example, and topology in the way"
