@@ -2,11 +2,11 @@
 
 Real MNIST is not needed: the script writes IDX files of the MNIST shape (scikit-learn's 8x8
 digits scaled to 20x20, placed in a 28x28 frame with a random shift and a little noise) to a
-temporary folder and runs ``knn_experiment("mnist", seeds=1, n_train=8000, n_test=2000)`` at
-the MNIST defaults. The errors it prints mean nothing (the test images are copies of training
-digits); the time is the point. It reports wall time, CPU time of the process (all threads),
-the torch thread count and the load average before and after, since wall time on a shared
-machine says little on its own.
+temporary folder and runs the k-NN experiment (``isotopy.experiments.knn.run``) on "mnist"
+with one seed and 8,000 / 2,000 images at the MNIST defaults. The errors it prints mean
+nothing (the test images are copies of training digits); the time is the point. It reports
+wall time, CPU time of the process (all threads), the torch thread count and the load average
+before and after, since wall time on a shared machine says little on its own.
 
     PYTHONPATH=src python benchmarks/knn_mnist_time.py [--threads N] [--epochs P] [--essay-head]
 """
