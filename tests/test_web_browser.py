@@ -110,8 +110,8 @@ def test_explorer_end_to_end(server, page, tmp_path):
         "inner_radius",
         "gap",
         "outer_radius",
-        "noise",
     ]
+    assert pg.is_enabled("#noise")  # the noise has its slider (as in Playground)
     set_speed(pg)
 
     # one hidden layer of width 3 separates the disc from the annulus
