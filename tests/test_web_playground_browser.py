@@ -337,3 +337,29 @@ def test_the_discretized_regions_are_flat(server, page):
     pg.check("#discretize")
     flat = pg.evaluate(blends)
     assert shaded > 2000 and flat < shaded / 50, (shaded, flat)
+
+
+def test_data_off_the_plane_has_no_features_no_noise_and_no_unit_views(server, page):
+    """Linked tori (3-D, no noise parameter): the feature boxes and the noise slider are off,
+    the features in use are dropped (the server says so), and the diagram says why it is
+    empty; back on 2-D data, the unit views come again."""
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    pg.check("#features input[value=x1x2]")
+    pg.wait_for_function("(window.isotopy.status.features || []).includes('x1x2')")
+    pg.select_option("#dataset", "linked_tori")
+    pg.wait_for_function("window.isotopy.data.info.dataset === 'linked_tori'")
+    pg.wait_for_function("window.isotopy.status.features === null")
+    assert pg.is_disabled("#noise") and pg.text_content("#noise-val") == "–"
+    assert pg.eval_on_selector_all("#features input", "es => es.every(e => e.disabled)")
+    assert "were dropped" in pg.text_content("#error")
+    pg.wait_for_selector("#diagram .dempty")
+    assert "3 features" in pg.text_content("#diagram")
+    assert pg.locator("#diagram [data-unit]").count() == 0
+    pg.select_option("#dataset", "spirals")
+    pg.wait_for_function("window.isotopy.data.info.dataset === 'spirals'")
+    assert pg.is_enabled("#noise") and pg.is_enabled("#features input[value=x1x2]")
+    hidden = pg.evaluate("window.isotopy.network.hidden")
+    units_for(pg, [2, *hidden, 1])
+    assert pg.problems == [], pg.problems

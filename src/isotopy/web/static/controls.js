@@ -7,8 +7,8 @@ import { showError } from "./notice.js";
 import { send } from "./transport.js";
 import { animFrames, closeAnimation } from "./animation.js";
 import { showStatus } from "./header.js";
-import { defaultNoise, featuresInUse, readFeatures, readNoise, readRegularization, readTestShare,
-  showFeatures, showNoise, showTestShare } from "./playground.js";
+import { buildFeatures, defaultNoise, featuresInUse, readFeatures, readNoise, readRegularization,
+  readTestShare, showFeatures, showNoise, showTestShare } from "./playground.js";
 
 // the page's state: registry, data, network, status, edits, csv, sentTrain
 let S = null;
@@ -33,6 +33,7 @@ export function buildControls() {
     for (const name of penalties) p.add(new Option(name, name));
     $("penalty-row").hidden = false; $("penalty-weight-row").hidden = false;
   }
+  if (r.features) buildFeatures(r.features);
   $("n").max = r.limits.max_points;
   $("anim-frames").max = r.limits.max_frames;
 }

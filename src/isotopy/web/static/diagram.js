@@ -228,7 +228,8 @@ function featureLinks(svg, k) {
     inputs.labels.forEach((name, j) => {
       if (!new RegExp(`${name}(?![0-9])`).test(label)) return;
       const line = document.createElementNS(SVG, "line");
-      line.classList.add("flink"); line.dataset.from = `${k - 1}:${j}`; line.dataset.to = `${k}:${i}`;
+      line.classList.add("flink");
+      line.dataset.from = `${k - 1}:${j}`; line.dataset.to = `${k}:${i}`;
       svg.appendChild(line);
     });
   });

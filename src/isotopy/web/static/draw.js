@@ -11,8 +11,8 @@ function fieldColour(p, kind, labelsN, flat) {
   if (kind === "probability" && !flat) {
     return [0, 1, 2].map((q) => REGION[0][q] * (1 - p) + REGION[1][q] * p);
   }
-  const cls = kind === "probability" ? (p >= 0.5 ? 1 : 0) : Math.round(p * Math.max(labelsN - 1, 1));
-  if (kind === "probability") return REGION[cls];
+  if (kind === "probability") return REGION[p >= 0.5 ? 1 : 0];
+  const cls = Math.round(p * Math.max(labelsN - 1, 1));
   const hex = COLORS[cls % COLORS.length];
   return [1, 3, 5].map((q) => 255 - 0.25 * (255 - parseInt(hex.substr(q, 2), 16)));
 }

@@ -86,8 +86,8 @@ function onData(m) {
 // the input view's caption for data reply m
 function inputNote(m) {
   let note = "Class A red, class B blue; tick test data to see the points held out for " +
-    "testing (squares). " + (m.dim <= 2 ? "The background is the network's decision (its probability " +
-    "of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
+    "testing (squares). " + (m.dim <= 2 ? "The background is the network's decision (its " +
+    "probability of B); click to add a point." : m.dim === 3 ? "Decision regions are drawn for 1-D and " +
     "2-D inputs; points are added by clicking in 1-D and 2-D only." : "");
   if (m.info.opened) note = `Opened: ${m.info.opened}. ` + note;  // isotopy serve --run
   if (m.dim > 3) {  // what the views do with this data comes first (and is never cut off)

@@ -5,21 +5,28 @@
 // under its own key (feat, noise, test, reg, rate, showtest, disc).
 import { $ } from "./util.js";
 
-// the feature map's names (as the server takes them) and how the page writes them
-export const FEATURES = [["x1", "x1"], ["x2", "x2"], ["x1sq", "x1²"], ["x2sq", "x2²"],
+// the feature map's names (as the server takes them) and how the page writes them, until the
+// server's registry lists them
+const FEATURES = [["x1", "x1"], ["x2", "x2"], ["x1sq", "x1²"], ["x2sq", "x2²"],
   ["x1x2", "x1·x2"], ["sinx1", "sin x1"], ["sinx2", "sin x2"]];
 const PLAIN = "x1,x2";  // the plain input: no feature stage
 const FEATURES_HINT = "what the first layer reads: the plain coordinates, or any of these " +
   "functions of them (an extra stage before the hidden layers)";
 
-// the page's state: registry, data, network, status, showTest, discretize, sentFeatures (features sent
-// and not yet answered)
+// the page's state: registry, data, network, status, showTest, discretize, sentFeatures
+// (features sent and not yet answered)
 let S = null;
 
 export function initPlayground(state) {
   S = state;
+  buildFeatures(FEATURES.map(([name, label]) => ({ name, label })));
+}
+
+// one checkbox per feature of `list` ([{name, label}], the registry's), x1 and x2 ticked
+export function buildFeatures(list) {
   const box = $("features");
-  for (const [name, label] of FEATURES) {
+  for (const lab of box.querySelectorAll("label")) lab.remove();
+  for (const { name, label } of list) {
     const lab = document.createElement("label");
     const inp = document.createElement("input");
     inp.type = "checkbox"; inp.value = name; inp.checked = name === "x1" || name === "x2";

@@ -92,7 +92,9 @@ function wireViews() {
     send({ type: "view", stage: parseInt($("stage").value, 10) });
   });
   for (const id of ["show-test", "discretize"]) {
-    $(id).addEventListener("change", () => { readToggles(); drawInput(); drawStage(); saveHash(); });
+    $(id).addEventListener("change", () => {
+      readToggles(); drawInput(); drawStage(); saveHash();
+    });
   }
   for (const b of document.querySelectorAll("button.png")) {
     b.addEventListener("click", () => exportPNG(b.dataset.canvas, S.status ? S.status.step : 0));
