@@ -196,6 +196,8 @@ def test_editing_a_bias_by_clicking(server, page):
     units_for(pg, [2, 2, 1])
     b = pg.evaluate("window.isotopy.units.biases.find(b => b.layer === 2)")  # the read-out's
     before = pg.evaluate("Array.from(window.isotopy.inputField.vals)")
+    evals = pg.evaluate("window.isotopy.curves.evals.length")
+    loss = pg.text_content("#loss")
     pg.click(f"[data-bias='{b['name']}:{b['index'][0]}']")
     pg.wait_for_selector("#param-editor:not([hidden])")
     assert "bias of output" in pg.text_content("#param-what")
@@ -211,6 +213,10 @@ def test_editing_a_bias_by_clicking(server, page):
         "return v.reduce((a, x) => a + x, 0) > old.reduce((a, x) => a + x, 0); }",
         arg=before,
     )
+    # the curves too: an evaluation of the edited network at the same step
+    pg.wait_for_function("n => window.isotopy.curves.evals.length > n", arg=evals)
+    assert pg.evaluate("window.isotopy.curves.evals.slice(-1)[0][0]") == 0
+    assert pg.text_content("#loss") != loss
     assert pg.problems == [], pg.problems
 
 
