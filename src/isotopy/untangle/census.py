@@ -207,12 +207,20 @@ class Census:
     def to_dict(self) -> dict:
         return {
             "config": self.config,
+            "depths": list(_search_depths()),
             "rows": [asdict(r) for r in self.rows],
             "summary": self.summary(),
             "control_certificates": self.control_certificates(),
             "wrong": self.wrong(),
             "seconds": round(self.seconds, 3),
         }
+
+
+def _search_depths() -> tuple:
+    """The hidden-layer counts the search takes in turn (its settings' default)."""
+    from .search import SearchConfig
+
+    return SearchConfig().depths
 
 
 def _right(r: Row) -> bool:
