@@ -144,13 +144,13 @@ function structure() {
 export function drawDiagram() {
   const box = $("diagram");
   if (!S.units || !planar()) {
-    built = "";
+    built = ""; S.unitBig = null;
     box.replaceChildren(placeholderText());
     $("diagram-scale").textContent = "";
     return;
   }
   const key = structure();
-  if (key !== built) { build(box); built = key; }
+  if (key !== built) { build(box); built = key; S.unitBig = null; }
   place(box);
   paint();
   drawBig();
@@ -335,10 +335,10 @@ function onClick(e) {
     return;
   }
   if (w || b) {
-    const el = w || b;
-    const list = w ? S.units.weights : S.units.biases;
-    const i = [...$("diagram").querySelectorAll(w ? "[data-weight]" : "[data-bias]")].indexOf(el);
-    const p = list[i];
+    const el = w || b, name = w ? el.dataset.weight : el.dataset.bias;
+    const p = (w ? S.units.weights : S.units.biases).find((q) =>
+      `${q.name}:${q.index.join(",")}` === name);
+    if (!p) return;
     const r = el.getBoundingClientRect();  // the editor opens below the weight or bias
     openEditor({ kind: w ? "weight" : "bias", name: p.name, index: p.index, value: p.value,
       what: w ? `${unitName(...p.from)} → ${unitName(...p.to)}` : `bias of ${unitName(p.layer,
