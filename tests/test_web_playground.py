@@ -448,3 +448,28 @@ def test_the_playground_messages_through_the_socket(client):
         assert any(m["type"] == "unit_views" and m.get("id") == 12 for m in rest)
         first_frame = min(i for i, m in enumerate(rest) if m["type"] == "frame")
         assert not any(m["type"] == "unit_views" for m in rest[first_frame:])
+
+
+# ------------------------------------------------------- the library's words for features
+def test_the_features_stage_has_its_path_and_its_axis_names():
+    from isotopy.nn import FEATURE_NAMES, Network, feature_collision, features_injective
+    from isotopy.paths.stage_paths import pad, stage_path
+    from isotopy.scene.build import axis_names, stage_words
+
+    assert FEATURE_NAMES[0] == "x1" and features_injective(["x1", "x2"])[0]
+    assert feature_collision(["x1sq", "x2"]) is not None
+    net = Network(2, (3,), features=["x1", "x2", "x1x2"], seed=0)
+    path = stage_path(net.stages[0])
+    assert path.isotopy and path.kind == "features" and "graph of (x1·x2)" in path.note
+    x = np.random.default_rng(0).normal(size=(7, 2))
+    np.testing.assert_allclose(path(x, 0.0), pad(x, 3))
+    np.testing.assert_allclose(path(x, 1.0)[:, 2], x[:, 0] * x[:, 1])
+    folded = stage_path(Features(["x1sq", "x2"]))
+    assert not folded.isotopy and "forgets the sign of x1" in folded.note
+    assert axis_names(net, 1, 3) == ("x1", "x2", "x1·x2")
+    assert axis_names(net, 2, 3) == ("unit 1", "unit 2", "unit 3")
+    assert stage_words(net, 1) == "input features (x1, x2, x1·x2)"
+    assert [stage_words(net, k) for k in (2, 3)] == [
+        "hidden layer 1, affine map 3→3",
+        "hidden layer 1, tanh",
+    ]

@@ -1,9 +1,23 @@
-"""Stages (affine maps, activations, and any registered stage type) and the Network."""
+"""Stages (affine maps, activations, input features, and any registered stage type) and the
+Network."""
 
 from .activations import ACTIVATIONS, ActivationSpec, get_activation
 from .conv import Conv2d, MaxPool2d, conv_net
 from .network import Network
-from .stages import STAGE_TYPES, Activation, Affine, Stage, register_stage, stage_from_spec
+from .stages import (
+    FEATURE_LABELS,
+    FEATURE_NAMES,
+    STAGE_TYPES,
+    Activation,
+    Affine,
+    Features,
+    Stage,
+    feature_collision,
+    feature_names,
+    features_injective,
+    register_stage,
+    stage_from_spec,
+)
 from .vector_field import ANCHOR_METHODS, VECTOR_FIELD_MODES, VectorField, init_anchors, kmeans
 
 __all__ = [
@@ -14,6 +28,12 @@ __all__ = [
     "Stage",
     "Affine",
     "Activation",
+    "Features",
+    "FEATURE_NAMES",
+    "FEATURE_LABELS",
+    "feature_names",
+    "features_injective",
+    "feature_collision",
     "STAGE_TYPES",
     "register_stage",
     "stage_from_spec",

@@ -14,6 +14,11 @@ h(x, 1) = f(x) (zero-padded to D). Paths by stage type:
   (:func:`complete_to_square`), an isotopy of R^m;
 - affine n -> m, m < n: a projection; straight path in R^n to [W x + b; 0], flagged;
 - activation σ: (1 - t) x + t σ(x), an isotopy when σ is strictly increasing;
+- input features (x1, x2) -> (x1, x2, g(x)) (x1², x1·x2, sin x1, ... as chosen): with x1
+  and x2 among them, (x1, x2, t·g(x)), the graph of t·g over the plane, an embedding at
+  every t and the restriction of a shear of R^D: an ambient isotopy; without x1 or x2 the
+  map folds the plane (:func:`isotopy.nn.stages.features_injective` says where), so the
+  straight line, flagged;
 - any other registered stage type may register its own (``@register_path("type")``) or
   define ``stage.path(x, t)``; otherwise the straight path, flagged.
 """
@@ -177,6 +182,35 @@ def activation_path(stage, index: int = 0) -> StagePath:
         "" if mono else f": {act.name} is not injective, so the end is not a homeomorphism"
     )
     return StagePath(fn, stage.d_in, stage.d_out, mono, "activation", note)
+
+
+@register_path("features")
+def features_path(stage, index: int = 0) -> StagePath:
+    """The Features stage's own path (:meth:`~isotopy.nn.stages.Features.path`), computed in
+    float64, with a note that says what the feature map is."""
+    from ..nn.stages import features_injective
+
+    dim = max(stage.d_in, stage.d_out)
+
+    def fn(x, t):
+        with torch.no_grad():
+            return pad(stage.path(torch.from_numpy(x)[None], t)[0].numpy(), dim)
+
+    labels = ", ".join(stage.labels)
+    others = [lab for lab in stage.labels if lab not in ("x1", "x2")]
+    embeds = "x1" in stage.names and "x2" in stage.names
+    if embeds and not others:
+        note = "features (x1, x2): the plane as it is"
+    elif embeds:
+        g = ", ".join(others)
+        note = (
+            f"features ({labels}): the graph of ({g}) over the plane, (x1, x2, t·({g})), an "
+            f"embedding of the plane in R^{dim} at every t (a shear of R^{dim})"
+        )
+    else:
+        _, why = features_injective(stage.names)
+        note = f"features ({labels}) without both x1 and x2: {why}; straight line, not an isotopy"
+    return StagePath(fn, stage.d_in, stage.d_out, embeds, "features", note)
 
 
 def stage_path(stage, index: int = 0) -> StagePath:

@@ -99,13 +99,20 @@ def representation_index(net, which) -> int:
 
 
 def stage_words(net, k: int) -> str:
-    """Representation ``k`` named in words: "input", "hidden layer 1, tanh", "output logit"."""
+    """Representation ``k`` named in words: "input", "input features (x1, x2, x1·x2)",
+    "hidden layer 1, tanh", "output logit"."""
+    from ..nn.stages import Features
+
     if k == 0:
         return "input"
     stage = net.stages[k - 1]
     if k == len(net.stages):
         return "output logit" if net.n_classes == 2 else "output logits"
-    layer = 1 + sum(1 for e in net.layer_ends() if e < k - 1)
+    if isinstance(stage, Features):
+        return f"input {stage.short()}"
+    # hidden layers are counted after the input features, which are no hidden layer
+    ends = [e for e in net.layer_ends() if not isinstance(net.stages[e], Features)]
+    layer = 1 + sum(1 for e in ends if e < k - 1)
     act = getattr(stage, "act", None)
     if act is not None:
         return f"hidden layer {layer}, {act.name}"
@@ -123,6 +130,9 @@ def axis_names(net, k: int, dim: int, *, projected: bool = False) -> tuple[str, 
         return ("x",) if dim == 1 else tuple(f"x{i + 1}" for i in range(dim))
     if k == len(net.stages):
         return ("logit",) if net.n_classes == 2 else tuple(f"logit {i + 1}" for i in range(dim))
+    labels = getattr(net.stages[k - 1], "labels", None)  # input features: x1², x1·x2, ...
+    if labels is not None and len(labels) == dim:
+        return tuple(labels)
     return tuple(f"unit {i + 1}" for i in range(dim))
 
 
