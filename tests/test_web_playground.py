@@ -473,3 +473,35 @@ def test_the_features_stage_has_its_path_and_its_axis_names():
         "hidden layer 1, affine map 3→3",
         "hidden layer 1, tanh",
     ]
+
+
+def test_a_run_with_input_features_trains_saves_and_opens_in_the_explorer(cli_inproc, tmp_path):
+    from dataclasses import asdict
+
+    from isotopy.train import TrainConfig, load_run
+
+    assert TrainConfig().features is None and asdict(TrainConfig())["features"] is None
+    assert TrainConfig(features="x1x2, x1,x2").features == ("x1", "x2", "x1x2")
+    with pytest.raises(InputError, match="^unknown input feature 'x3'"):
+        TrainConfig(features=["x3"])
+    code, out, err = cli_inproc(
+        "train", "--dataset", "xor", "--n-points", "80", "--hidden", "3", "--steps", "20",
+        "--features", "x1,x2,sinx1", "--out", "run",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "features (x1, x2, sin x1)" in out
+    run = load_run(tmp_path / "run")
+    assert run.train.features == ("x1", "x2", "sinx1") == run.net.input_features
+    s = Session.from_run(run, "final")
+    assert s.features == ("x1", "x2", "sinx1") and isinstance(s.net.stages[0], Features)
+    assert s.handle(msg(type="unit_views", resolution=8))[0]["layers"][1]["labels"] == [
+        "x1",
+        "x2",
+        "sin x1",
+    ]
+    for k, v in run.net.state_dict().items():
+        assert torch.equal(s.net.state_dict()[k], v)
+    code, _, err = cli_inproc(
+        "train", "--dataset", "linked_tori", "--features", "x1,x2", "--out", "bad"
+    )
+    assert code == 2 and "--features needs 2-D data" in err

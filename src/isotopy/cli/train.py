@@ -94,6 +94,7 @@ TRAIN_FLAGS = (
     "edge_penalty",
     "edge_start",
     "edge_bound",
+    "features",
 )
 
 
@@ -105,7 +106,8 @@ def register(sub) -> None:
         sub,
         "train",
         help="train a network and write a run folder",
-        example="isotopy train --dataset disc_annulus --hidden 3 --out runs/da3",
+        example="isotopy train --dataset disc_annulus --hidden 3 --out runs/da3\n"
+        "  isotopy train --dataset xor --hidden 4 --features x1,x2,x1x2 --out runs/xor",
     )
     add_data_args(p)
     p.add_argument(
@@ -162,6 +164,15 @@ def run(args) -> int:
         )
     if not 0 <= args.test_size < 1:
         raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
+    if args.features is not None:
+        from ..nn.stages import feature_names
+
+        args.features = feature_names(args.features)  # one sentence for an unknown name
+        if args.dataset is not None and DATASETS[args.dataset].dim not in (None, 2):
+            raise InputError(
+                f"--features needs 2-D data; {args.dataset} has {DATASETS[args.dataset].dim} "
+                "dimensions"
+            )
     params = parse_params(args.param)
     if args.dataset is not None:
         from ..datasets import check_params

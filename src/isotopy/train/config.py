@@ -106,6 +106,21 @@ class TrainConfig:
         "L2 regularisation: add RATE·Σw²/2 over every weight (not the biases) to the loss",
         "RATE",
     )
+    # TensorFlow Playground's input features as the network's first stage; None (every run
+    # before them): the network reads (x1, x2) itself
+    features: tuple[str, ...] | None = _setting(
+        None,
+        "input features of 2-D data as the network's first stage, comma-separated, from "
+        "x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2; unset (None): the network reads the points "
+        "as they are",
+        "F1,F2,...",
+    )
+
+    def __post_init__(self):
+        if self.features is not None:  # names, labels or one comma string: checked names
+            from ..nn.stages import feature_names
+
+            self.features = feature_names(self.features)
 
 
 # The engine's defaults (fit, Trainer): a run's, but plain (no edge penalty; see the module

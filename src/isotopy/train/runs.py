@@ -140,9 +140,11 @@ def train_run(
         The generator's own parameters.
     train : TrainConfig, optional
         Training settings (default: ``TrainConfig()``, :mod:`isotopy.train.config`); keyword
-        arguments override its fields.
+        arguments override its fields. Its ``features`` (e.g. "x1,x2,x1x2") put input
+        features first in the network built.
     net : Network, optional
-        A network to train instead of building one.
+        A network to train instead of building one (its input features, if any, are
+        recorded as the run's ``features``).
     compile, device
         How and where to train (see :func:`isotopy.train.fit`); they do not change what is
         trained, so the run folder does not record them.
@@ -166,7 +168,16 @@ def train_run(
         data = {"file": str(data_file), "n": int(len(X))}
     n_classes = max(int(y.max()) + 1, 2)
     if net is None:
-        net = Network(X.shape[1], hidden, activation, n_classes, seed=train.seed)
+        net = Network(
+            X.shape[1], hidden, activation, n_classes, seed=train.seed, features=train.features
+        )
+    elif train.features is None:
+        train.features = net.input_features  # the run records the network's own features
+    elif net.input_features != train.features:
+        raise InputError(
+            f"the network given reads the input features {net.input_features}, the settings "
+            f"ask for {train.features}"
+        )
     Xtr, ytr, Xte, yte = train_test_split(X, y, train.test_size, train.seed)
     hist = fit(
         net,
