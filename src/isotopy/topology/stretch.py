@@ -65,7 +65,8 @@ def input_jacobians(
     X : array or tensor (B, d_in), or (N, B, d_in)
     directions : tensor (m, d_in), optional
         Compute J_s v for these m input directions instead of the full J_s (m = d_in
-        unit vectors when None). Differentiable with respect to the parameters.
+        unit vectors when None, made on the points' device; given ones are moved there).
+        Differentiable with respect to the parameters.
     upto : int, optional
         Only the first ``upto`` stages.
 
@@ -77,9 +78,9 @@ def input_jacobians(
 
     x, _ = net.batched(X)
     x = x.contiguous()  # (N, B, d_in); an expanded view cannot carry a tangent
-    if directions is None:
-        directions = torch.eye(net.d_in, dtype=x.dtype)
-    directions = torch.as_tensor(directions, dtype=x.dtype)
+    if directions is None:  # the unit vectors, made where the points are
+        directions = torch.eye(net.d_in, dtype=x.dtype, device=x.device)
+    directions = torch.as_tensor(directions, dtype=x.dtype, device=x.device)
     if directions.dim() != 2 or directions.shape[1] != net.d_in:
         raise InputError(
             f"directions must have shape (m, {net.d_in}), got {tuple(directions.shape)}"
