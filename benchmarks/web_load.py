@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 python benchmarks/web_load.py                # 30 tabs x 30 s
     OMP_NUM_THREADS=1 python benchmarks/web_load.py --sessions 5 --seconds 10
+    OMP_NUM_THREADS=1 python benchmarks/web_load.py --unit-views-only   # the unit views alone
 
 Prints: view updates per second streamed to one tab training a 2-2-2-2 tanh network on 500
 points (target >= 20), the time a control takes to answer while training (target <= 100
@@ -12,6 +13,11 @@ and a tab that exports in a loop (data and weights, 20 a second) in the mix (tar
 <= 250 ms, every training tab >= 3 updates/s; the export loop is refused once over its
 quota of 100 files in the export folder), and the server's peak memory through a wave of N
 tabs of which a third also export GIFs (target < 1.5 GB).
+
+The unit views (the network drawn unit by unit, issue 26): the CPU time of one unit-views
+message of a 2-6-6-1 tanh network at 32 x 32 against that of the stage view in a view update
+(target: at most as much), then one tab and N tabs training 2-6-6-1 networks with the unit
+views live (target: every tab >= 3 view updates/s, each followed by its unit views).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from _webload import (  # noqa: E402
     export_loop,
     stalled_client,
     training_client,
+    unit_views_client,
     wave,
 )
 from _webserver import ServerProcess  # noqa: E402
@@ -74,6 +81,77 @@ def view_cost(n: int = 200) -> str:
     return "CPU per view update alone: " + "; ".join(out)
 
 
+def unit_view_cost(n: int = 200, resolution: int = 32) -> str:
+    """CPU time of the unit views of a 2-6-6-1 tanh network on 500 points (the message built,
+    and its JSON text) against the stage view's share of a view update: the same update with
+    the last hidden layer in view, less the update without a stage view (2-D data)."""
+    import torch
+
+    from isotopy.web.protocol import parse_message
+    from isotopy.web.session import Session
+
+    torch.set_num_threads(1)
+    s = Session()
+    for m in (
+        {"type": "set_data", "dataset": "disc_annulus", "n": 500},
+        {"type": "set_network", "hidden": [6, 6]},
+        {"type": "unit_views", "resolution": resolution, "live": True},
+        {"type": "play"},
+    ):
+        s.handle(parse_message(json.dumps(m)))
+    frame_ms = {}
+    units = 0.0
+    for stage in (4, 0, 4, 0):
+        s.handle(parse_message(json.dumps({"type": "view", "stage": stage})))
+        frame = 0.0
+        for i in range(n + 20):
+            s.train(0.002)
+            t0 = time.thread_time()
+            s.frame()
+            t1 = time.thread_time()
+            if i >= 20:
+                frame += t1 - t0
+                if stage == 4:
+                    json.dumps(s.live_unit_views())
+                    units += time.thread_time() - t1
+        frame_ms.setdefault(stage, []).append(1e3 * frame / n)
+    with_stage, without = min(frame_ms[4]), min(frame_ms[0])
+    unit_ms = 1e3 * units / (2 * n)
+    size = len(json.dumps(s.live_unit_views())) / 1024
+    return (
+        f"2-6-6-1 on 500 points: a view update {with_stage:.2f} ms with the stage view, "
+        f"{without:.2f} ms without (the stage view {with_stage - without:.2f} ms); the unit "
+        f"views at {resolution}x{resolution} {unit_ms:.2f} ms with their JSON, {size:.1f} KiB "
+        f"({unit_ms / with_stage:.2f} of the view update with the stage view)"
+    )
+
+
+def unit_views_case(srv, sessions: int, seconds: float, single_seconds: float) -> None:
+    """One tab, then ``sessions`` tabs, training 2-6-6-1 networks with the unit views live."""
+    one = asyncio.run(unit_views_client(srv.ws_url, single_seconds))
+    print(
+        f"one tab, 2-6-6-1 with the unit views live: {one['fps']:.1f} view updates/s, "
+        f"{one['ups']:.1f} unit views/s ({one['unit_bytes'] / max(one['units'], 1) / 1024:.1f} "
+        f"KiB each), errors {len(one['errors'])}"
+    )
+    print(f"before the unit-views wave: {load()}")
+    t0, cpu0 = time.perf_counter(), cpu_seconds(srv.server_pid)
+    res = asyncio.run(_gather(unit_views_client(srv.ws_url, seconds) for _ in range(sessions)))
+    wall, cpu = time.perf_counter() - t0, cpu_seconds(srv.server_pid) - cpu0
+    fps, ups = [r["fps"] for r in res], [r["ups"] for r in res]
+    print(
+        f"{sessions} tabs x {seconds:.0f} s, 2-6-6-1 with the unit views live: view updates/s "
+        f"per tab min {min(fps):.1f} median {statistics.median(fps):.1f} (target >= 3); unit "
+        f"views/s per tab min {min(ups):.1f} median {statistics.median(ups):.1f}; total "
+        f"{sum(fps):.0f} + {sum(ups):.0f}/s; errors {sum(len(r['errors']) for r in res)}; "
+        f"server CPU {cpu / wall:.2f} cores; after: {load()}"
+    )
+
+
+async def _gather(coros):
+    return await asyncio.gather(*coros)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -92,14 +170,24 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--single-seconds", type=float, default=10.0)
+    ap.add_argument(
+        "--unit-views-only",
+        action="store_true",
+        help="measure only the unit views (their cost, one tab, N tabs)",
+    )
     args = ap.parse_args()
     print(f"start: {load()}")
-    print(view_cost())
+    if not args.unit_views_only:
+        print(view_cost())
+    print(unit_view_cost())
     with tempfile.TemporaryDirectory() as tmp:
         srv = ServerProcess(
-            Path(tmp) / "exports", max_seconds=int(4 * args.seconds + 300), strict_policy=True
+            Path(tmp) / "exports", max_seconds=int(5 * args.seconds + 300), strict_policy=True
         )
         try:
+            if args.unit_views_only:
+                unit_views_case(srv, args.sessions, args.seconds, args.single_seconds)
+                return 0
             rss0 = srv.rss_mb()
             one = asyncio.run(training_client(srv.ws_url, args.single_seconds))
             print(
@@ -171,6 +259,7 @@ def main() -> int:
                 f"exports {crowd['exports']}, server memory peak {crowd['peak_mb']:.0f} MB "
                 f"(target < 1500), after {srv.rss_mb():.0f} MB; server alive: {srv.alive()}"
             )
+            unit_views_case(srv, args.sessions, args.seconds, args.single_seconds)
             print(f"at the end: {load()}")
         finally:
             srv.stop()

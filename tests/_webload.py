@@ -61,6 +61,52 @@ async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 5
     }
 
 
+async def unit_views_client(
+    url: str, seconds: float, hidden=(6, 6), n: int = 500, resolution: int = 32
+) -> dict:
+    """One tab with the network drawn unit by unit: a 2-D dataset of n points, a tanh network
+    (2-6-6-1 by default), the unit views live at ``resolution``, the last hidden layer in
+    the stage view, play for ``seconds``; counts view updates and unit views."""
+    async with connect(url) as ws:
+        for _ in OPEN:
+            await _recv(ws)
+        for m in (
+            {"type": "set_data", "dataset": "disc_annulus", "n": n},
+            {"type": "set_network", "hidden": list(hidden)},
+            {"type": "view", "stage": 2 * len(hidden)},
+            {"type": "unit_views", "resolution": resolution, "live": True},
+            {"type": "play"},
+        ):
+            await ws.send(json.dumps(m))
+        frames = units = unit_bytes = 0
+        errors, first_step, last_step, t_first = [], None, 0, None
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            raw = await asyncio.wait_for(ws.recv(), 20)
+            m = json.loads(raw)
+            if m["type"] == "frame" and m["playing"]:
+                frames += 1
+                if t_first is None:
+                    t_first, first_step = time.perf_counter(), m["step"]
+                last_step = m["step"]
+            elif m["type"] == "unit_views" and t_first is not None:
+                units += 1
+                unit_bytes += len(raw)
+            elif m["type"] == "error":
+                errors.append(m["message"])
+        elapsed = time.perf_counter() - (t_first or t0)
+        await ws.send(json.dumps({"type": "pause"}))
+    return {
+        "frames": frames,
+        "fps": frames / max(elapsed, 1e-9),
+        "units": units,
+        "ups": units / max(elapsed, 1e-9),
+        "unit_bytes": unit_bytes,
+        "errors": errors,
+        "steps": last_step - (first_step or 0),
+    }
+
+
 BAD_MESSAGES = [
     "not json at all",
     '{"type": 5}',

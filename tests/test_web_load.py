@@ -1,6 +1,7 @@
 """Bounded load tests of a real server: 20 tabs training at once while a fuzzer sends bad
-messages (no errors for the tabs, an error reply for every bad message, memory stable), and
-a tab's controls answered promptly while two other tabs render GIFs.
+messages (no errors for the tabs, an error reply for every bad message, memory stable), a
+tab's controls answered promptly while two other tabs render GIFs, and 10 tabs streaming the
+unit views of 2-6-6-1 networks.
 
 The full 30-second version with rates is ``python benchmarks/web_load.py``.
 """
@@ -17,7 +18,7 @@ import pytest
 pytest.importorskip("websockets")
 pytest.importorskip("uvicorn")
 
-from _webload import BAD_MESSAGES, exports_and_controls, wave  # noqa: E402
+from _webload import BAD_MESSAGES, exports_and_controls, unit_views_client, wave  # noqa: E402
 from _webserver import ServerProcess  # noqa: E402
 
 SESSIONS, SECONDS = 20, 8.0
@@ -70,4 +71,19 @@ def test_controls_stay_quick_while_two_tabs_export_gifs(server):
     assert [e["type"] for e in r["exports"]] == ["download", "download"], r["exports"]
     lat = sorted(r["latency_ms"])
     assert lat[len(lat) // 2] <= 250 and lat[-1] <= 2000, lat
+    assert server.alive()
+
+
+@pytest.mark.slow
+def test_ten_tabs_stream_the_unit_views(server):
+    """Bound: 10 tabs training 2-6-6-1 networks with the unit views live for 6 s each get
+    view updates and unit views (a few a second even on a busy 2-core machine), no errors."""
+
+    async def tabs():
+        return await asyncio.gather(*(unit_views_client(server.ws_url, 6.0) for _ in range(10)))
+
+    res = asyncio.run(tabs())
+    assert all(r["errors"] == [] for r in res), [r["errors"] for r in res]
+    assert all(r["frames"] >= 3 and r["units"] >= 3 and r["steps"] > 0 for r in res), res
+    assert all(r["units"] >= r["frames"] // 2 for r in res)  # updates bring their unit views
     assert server.alive()
