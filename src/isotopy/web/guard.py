@@ -58,8 +58,9 @@ SECURITY_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 )
-# Where the page's scripts and styles may come from: its own /static/app.js and style.css,
-# nothing inline, no eval (the script sets element styles through the DOM, which is allowed).
+# Where the page's scripts and styles may come from: its own ES modules under /static/ (the
+# entry /static/app.js and the modules it imports) and style.css, nothing inline, no eval
+# (the scripts set element styles through the DOM, which is allowed).
 SCRIPT_SOURCES = ("'self'",)
 STYLE_SOURCES = ("'self'",)
 _PLAIN_HOST = re.compile(r"^[a-z0-9.\-]+(:[0-9]+)?$|^\[[0-9a-f:.]+\](:[0-9]+)?$")
