@@ -295,10 +295,14 @@ def test_noise_reaches_the_data():
     assert out[-1]["noise"] == 0.0  # the dataset's default
     out = s.handle(msg(type="set_data", dataset="spirals", n=50))
     assert out[-1]["noise"] == 0.02
-    with pytest.raises(InputError, match="'rings_discs' has no parameter 'noise'"):
-        s.handle(msg(type="set_data", dataset="rings_discs", n=50, noise=0.1))
+    # a generator without noise of its own (3-D links, Naitzat's data) gets the library's
+    out = s.handle(msg(type="set_data", dataset="linked_tori", n=200, seed=3, noise=0.1))
+    assert out[-1]["noise"] == 0.1
+    X, _ = make_dataset("linked_tori", 200, seed=3, noise=0.1)
+    assert sorted(map(tuple, s.X.tolist())) == sorted(map(tuple, X.tolist()))
+    assert 0.07 < (X - make_dataset("linked_tori", 200, seed=3)[0]).std() < 0.13
     out = s.handle(msg(type="set_data", dataset="rings_discs", n=50))
-    assert out[-1]["noise"] is None
+    assert out[-1]["noise"] == 0.0
 
 
 @pytest.mark.parametrize("share, n_test", [(0, 0), (0.1, 20), (0.3, 60), (0.9, 180)])

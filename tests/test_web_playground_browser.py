@@ -345,10 +345,10 @@ def test_the_discretized_regions_are_flat(server, page):
     assert shaded > 2000 and flat < shaded / 50, (shaded, flat)
 
 
-def test_data_off_the_plane_has_no_features_no_noise_and_no_unit_views(server, page):
-    """Linked tori (3-D, no noise parameter): the feature boxes and the noise slider are off,
-    the features in use are dropped (the server says so), and the diagram says why it is
-    empty; back on 2-D data, the unit views come again."""
+def test_data_off_the_plane_has_noise_but_no_features_and_no_unit_views(server, page):
+    """Linked tori (3-D): the noise slider works (every dataset takes noise), the feature
+    boxes are off, the features in use are dropped (the server says so), and the diagram
+    says why it is empty; back on 2-D data, the unit views come again."""
     pg = page
     pg.goto(server.url)
     ready(pg)
@@ -357,7 +357,9 @@ def test_data_off_the_plane_has_no_features_no_noise_and_no_unit_views(server, p
     pg.select_option("#dataset", "linked_tori")
     pg.wait_for_function("window.isotopy.data.info.dataset === 'linked_tori'")
     pg.wait_for_function("window.isotopy.status.features === null")
-    assert pg.is_disabled("#noise") and pg.text_content("#noise-val") == "–"
+    assert pg.is_enabled("#noise") and pg.text_content("#noise-val") == "0.00"
+    _slide(pg, "#noise", "0.05")
+    pg.wait_for_function("window.isotopy.status.noise === 0.05")
     assert pg.eval_on_selector_all("#features input", "es => es.every(e => e.disabled)")
     assert "were dropped" in pg.text_content("#error")
     pg.wait_for_selector("#diagram .dempty")

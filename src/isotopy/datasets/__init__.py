@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, lookup
+from ._common import check_nonneg
 from .curves import make_spirals, make_two_curves
 from .files import MAX_POINTS, load_points, points_from_csv_text
 from .links import (
@@ -169,11 +170,35 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+# The random stream of the noise :func:`make_dataset` adds to a generator without a ``noise``
+# parameter: separate from the generator's own (seeded by the same seed), so the points are
+# the same with or without noise, only moved.
+NOISE_STREAM = 0x6E6F697365
+
+
+def _own_noise(spec) -> bool:
+    """Whether the generator takes ``noise`` itself."""
+    return "noise" in inspect.signature(spec.make).parameters
+
+
 def dataset_params(name: str) -> dict:
-    """The keyword parameters of a dataset generator with their defaults (n and seed included)."""
+    """The keyword parameters of a dataset generator with their defaults (n and seed included).
+
+    Every dataset has ``noise`` (the std of Gaussian noise added to every coordinate): the
+    generator's own where it has one, else 0.0, added by :func:`make_dataset`."""
     spec = lookup(DATASETS, name, "dataset")
     sig = inspect.signature(spec.make)
-    return {k: p.default for k, p in sig.parameters.items()}
+    params = {k: p.default for k, p in sig.parameters.items()}
+    params.setdefault("noise", 0.0)
+    return params
+
+
+def _added_noise(X, sigma: float, seed) -> np.ndarray:
+    """X moved by Gaussian noise of std ``sigma`` drawn from the noise stream of ``seed``."""
+    if sigma == 0:
+        return X
+    rng = np.random.default_rng(None if seed is None else [int(seed), NOISE_STREAM])
+    return (X + sigma * rng.standard_normal(X.shape)).astype(np.float32)
 
 
 def check_params(name: str, params: dict) -> None:
@@ -198,7 +223,9 @@ def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **
         Number of points (the generator's default if None).
     seed : int or None
     **params
-        The generator's own keyword parameters; an unknown one raises InputError.
+        The generator's own keyword parameters, and ``noise`` for every dataset (added here,
+        from its own random stream, where the generator has none); an unknown one raises
+        InputError.
 
     Returns
     -------
@@ -208,8 +235,12 @@ def make_dataset(name: str, n: int | None = None, *, seed: int | None = None, **
     spec = lookup(DATASETS, name, "dataset")
     check_params(name, params)
     kwargs = dict(params, seed=seed)
+    sigma = 0.0
+    if not _own_noise(spec) and "noise" in kwargs:
+        sigma = check_nonneg(kwargs.pop("noise"), "noise")
     if n is not None:
         kwargs["n"] = n
     X, y = spec.make(**kwargs)
+    X = _added_noise(X, sigma, seed)
     assert X.dtype == np.float32 and y.dtype == np.int64
     return X, y

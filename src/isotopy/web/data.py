@@ -208,8 +208,8 @@ class SessionData:
 
     @property
     def noise(self) -> float | None:
-        """The generator's noise (std, data units); None for data without one (a CSV, a
-        run's points, a dataset that takes no noise)."""
+        """The dataset's noise (std, data units); None for data without one (a CSV, a
+        run's points)."""
         v = self.info.get("noise")
         if v is None and isinstance(self.info.get("params"), dict):
             v = self.info["params"].get("noise")
