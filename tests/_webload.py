@@ -27,38 +27,50 @@ async def _recv(ws, timeout=20.0):
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
-async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 500) -> dict:
-    """One tab: a dataset of n points, a tanh network, play for ``seconds``; counts frames."""
+async def _play_and_count(url: str, seconds: float, setup: list[dict]) -> dict:
+    """Open a tab, send ``setup`` (ending in play), and count for ``seconds``: the view
+    updates while playing (frames, bytes, steps) and the unit views after the first one."""
     async with connect(url) as ws:
         for _ in OPEN:
             await _recv(ws)
-        await ws.send(json.dumps({"type": "set_data", "dataset": "disc_annulus", "n": n}))
-        await ws.send(json.dumps({"type": "set_network", "hidden": list(hidden)}))
-        await ws.send(json.dumps({"type": "view", "stage": 2 * len(hidden)}))
-        await ws.send(json.dumps({"type": "play"}))
-        frames, errors, first_step, last_step, nbytes = 0, [], None, 0, 0
-        t_first = None
+        for m in setup:
+            await ws.send(json.dumps(m))
+        c = {"frames": 0, "bytes": 0, "units": 0, "unit_bytes": 0, "errors": []}
+        first_step, last_step, t_first = None, 0, None
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             raw = await asyncio.wait_for(ws.recv(), 20)
             m = json.loads(raw)
             if m["type"] == "frame" and m["playing"]:
-                frames += 1
-                nbytes += len(raw)
+                c["frames"] += 1
+                c["bytes"] += len(raw)
                 if t_first is None:
                     t_first, first_step = time.perf_counter(), m["step"]
                 last_step = m["step"]
+            elif m["type"] == "unit_views" and t_first is not None:
+                c["units"] += 1
+                c["unit_bytes"] += len(raw)
             elif m["type"] == "error":
-                errors.append(m["message"])
-        elapsed = time.perf_counter() - (t_first or t0)
+                c["errors"].append(m["message"])
+        elapsed = max(time.perf_counter() - (t_first or t0), 1e-9)
         await ws.send(json.dumps({"type": "pause"}))
-    return {
-        "frames": frames,
-        "fps": frames / max(elapsed, 1e-9),
-        "errors": errors,
-        "steps": last_step - (first_step or 0),
-        "bytes": nbytes,
-    }
+    c["steps"] = last_step - (first_step or 0)
+    c["fps"], c["ups"] = c["frames"] / elapsed, c["units"] / elapsed
+    return c
+
+
+def _training_setup(hidden, n: int) -> list[dict]:
+    return [
+        {"type": "set_data", "dataset": "disc_annulus", "n": n},
+        {"type": "set_network", "hidden": list(hidden)},
+        {"type": "view", "stage": 2 * len(hidden)},
+    ]
+
+
+async def training_client(url: str, seconds: float, hidden=(2, 2, 2), n: int = 500) -> dict:
+    """One tab: a dataset of n points, a tanh network, play for ``seconds``; counts frames."""
+    c = await _play_and_count(url, seconds, [*_training_setup(hidden, n), {"type": "play"}])
+    return {k: c[k] for k in ("frames", "fps", "errors", "steps", "bytes")}
 
 
 async def unit_views_client(
@@ -67,44 +79,9 @@ async def unit_views_client(
     """One tab with the network drawn unit by unit: a 2-D dataset of n points, a tanh network
     (2-6-6-1 by default), the unit views live at ``resolution``, the last hidden layer in
     the stage view, play for ``seconds``; counts view updates and unit views."""
-    async with connect(url) as ws:
-        for _ in OPEN:
-            await _recv(ws)
-        for m in (
-            {"type": "set_data", "dataset": "disc_annulus", "n": n},
-            {"type": "set_network", "hidden": list(hidden)},
-            {"type": "view", "stage": 2 * len(hidden)},
-            {"type": "unit_views", "resolution": resolution, "live": True},
-            {"type": "play"},
-        ):
-            await ws.send(json.dumps(m))
-        frames = units = unit_bytes = 0
-        errors, first_step, last_step, t_first = [], None, 0, None
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            raw = await asyncio.wait_for(ws.recv(), 20)
-            m = json.loads(raw)
-            if m["type"] == "frame" and m["playing"]:
-                frames += 1
-                if t_first is None:
-                    t_first, first_step = time.perf_counter(), m["step"]
-                last_step = m["step"]
-            elif m["type"] == "unit_views" and t_first is not None:
-                units += 1
-                unit_bytes += len(raw)
-            elif m["type"] == "error":
-                errors.append(m["message"])
-        elapsed = time.perf_counter() - (t_first or t0)
-        await ws.send(json.dumps({"type": "pause"}))
-    return {
-        "frames": frames,
-        "fps": frames / max(elapsed, 1e-9),
-        "units": units,
-        "ups": units / max(elapsed, 1e-9),
-        "unit_bytes": unit_bytes,
-        "errors": errors,
-        "steps": last_step - (first_step or 0),
-    }
+    live = {"type": "unit_views", "resolution": resolution, "live": True}
+    c = await _play_and_count(url, seconds, [*_training_setup(hidden, n), live, {"type": "play"}])
+    return {k: c[k] for k in ("frames", "fps", "units", "ups", "unit_bytes", "errors", "steps")}
 
 
 BAD_MESSAGES = [
