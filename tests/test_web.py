@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import sys
@@ -13,21 +12,13 @@ import torch
 
 pytest.importorskip("fastapi")
 
+from _webmsg import decode, msg  # noqa: E402
 from isotopy.datasets import DATASETS, dataset_params, load_points, points_from_csv_text  # noqa: E402
 from isotopy.errors import InputError  # noqa: E402
 from isotopy.web.diagnose import diagnostics  # noqa: E402
 from isotopy.web.protocol import LIMITS, parse_message  # noqa: E402
 from isotopy.web.registry import registry  # noqa: E402
 from isotopy.web.session import Session  # noqa: E402
-
-
-def msg(**kw):
-    return parse_message(json.dumps(kw))
-
-
-def decode(a):
-    dt = np.uint8 if a["dtype"] == "uint8" else np.float32
-    return np.frombuffer(base64.b64decode(a["b64"]), dtype=dt).reshape(a["shape"])
 
 
 # ------------------------------------------------------------------------------ protocol

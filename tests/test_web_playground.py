@@ -3,7 +3,6 @@ features, noise, test share and regularization, in a session and through the Web
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -12,6 +11,7 @@ import torch
 
 pytest.importorskip("fastapi")
 
+from _webmsg import decode, msg  # noqa: E402
 from isotopy.datasets import make_dataset  # noqa: E402
 from isotopy.errors import InputError  # noqa: E402
 from isotopy.nn.stages import Affine, Features  # noqa: E402
@@ -20,15 +20,6 @@ from isotopy.web.protocol import parse_message  # noqa: E402
 from isotopy.web.registry import penalties, registry  # noqa: E402
 from isotopy.web.session import Session  # noqa: E402
 from isotopy.web.units import quantize_units  # noqa: E402
-
-
-def msg(**kw):
-    return parse_message(json.dumps(kw))
-
-
-def decode(a):
-    dt = np.uint8 if a["dtype"] == "uint8" else np.float32
-    return np.frombuffer(base64.b64decode(a["b64"]), dtype=dt).reshape(a["shape"])
 
 
 def unquantize(layer):

@@ -4,7 +4,6 @@ network trains on (views and exports read a CPU copy)."""
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,18 +12,14 @@ import torch
 
 pytest.importorskip("pydantic")
 
+from _webmsg import msg  # noqa: E402
 from isotopy.errors import InputError  # noqa: E402
 from isotopy.nn import Network  # noqa: E402
 from isotopy.paths import orient_network  # noqa: E402
 from isotopy.paths.orient import orient_in_place  # noqa: E402
 from isotopy.train import TrainConfig  # noqa: E402
-from isotopy.web.protocol import parse_message  # noqa: E402
 from isotopy.web.session import Session  # noqa: E402
 from isotopy.web.settings import EXPLORER, TRAIN  # noqa: E402
-
-
-def msg(**kw):
-    return parse_message(json.dumps(kw))
 
 
 def same_parameters(a, b) -> bool:
