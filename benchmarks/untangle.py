@@ -14,7 +14,7 @@ It prints one row per instance and the medians, with the ratio certify / diagram
 hand (never as a timed test):
 
     PYTHONPATH=src python benchmarks/untangle.py [--family threaded] [--seeds 5]
-        [--complexity 1] [--no-animation]
+        [--complexity 1] [--no-animation] [--edge-penalty 1.0]
 
 The first search of a process builds (or loads) the fused training kernel; one untimed
 warm-up search runs first so that every row pays the same.
@@ -30,17 +30,17 @@ import time
 from pathlib import Path
 
 
-def certify(link, out: Path, animation: bool):
+def certify(link, out: Path, animation: bool, edge_penalty: float):
     from isotopy.untangle.certificate import write_certificate
     from isotopy.untangle.obstruct import obstruction
-    from isotopy.untangle.search import search
+    from isotopy.untangle.search import SearchConfig, search
 
     t = time.perf_counter()
     reason = obstruction(link)
     t_obstruct = time.perf_counter() - t
     if reason is not None:
         return time.perf_counter() - t, f"not split: {reason}", None
-    found = search(link)
+    found = search(link, SearchConfig(edge_penalty=edge_penalty))
     if not found.certified:
         return time.perf_counter() - t, f"unknown after {found.tried} networks", None
     t_search = found.seconds
@@ -61,6 +61,9 @@ def main():
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--complexity", type=int, default=1)
     ap.add_argument("--no-animation", action="store_true")
+    ap.add_argument(
+        "--edge-penalty", type=float, default=1.0, help="as isotopy untangle (0: plain search)"
+    )
     args = ap.parse_args()
 
     from isotopy.untangle.certificate import check_certificate
@@ -78,7 +81,7 @@ def main():
         for seed in range(args.seeds):
             link = make_link(args.family, seed, args.complexity)
             out = Path(tmp) / f"cert{seed}"
-            t_cert, line, found = certify(link, out, not args.no_animation)
+            t_cert, line, found = certify(link, out, not args.no_animation, args.edge_penalty)
             row = {"seed": seed, "certify": t_cert, "line": line}
             if found is not None:
                 t = time.perf_counter()

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from _gif import read_gif
 from isotopy.errors import InputError
 from isotopy.report import SECTIONS, build_report
 
@@ -44,6 +45,7 @@ def test_every_figure_is_indexed_legible_and_ships_a_network_that_redraws(report
 
     from isotopy.cli import main
     from isotopy.report.context import MAX_WIDTH_PX
+    from isotopy.report.sections._settings import ENCODING
     from isotopy.train import load_run
 
     out, _ = report
@@ -60,6 +62,15 @@ def test_every_figure_is_indexed_legible_and_ships_a_network_that_redraws(report
         assert f'href="#{f["id"]}"' in page
     for png in (out / "figures").glob("*.png"):
         assert Image.open(png).size[0] <= MAX_WIDTH_PX, png.name
+    # every animation in the report's one encoding (full: 640 px, the end held 1.5 s)
+    enc = ENCODING[data["quick"]]
+    assert ENCODING[False]["size"] >= 640 and ENCODING[False]["hold"] >= 1.0
+    gifs = sorted((out / "figures").glob("*.gif"))
+    assert len(gifs) >= 8
+    for gif in gifs:
+        info = read_gif(gif)
+        assert info["size"][0] == enc["size"], gif.name
+        assert info["last_held_s"] >= enc["hold"], gif.name
     shipped = [r for f in data["figures"] for r in f.get("runs", [])]
     assert len({r["run"] for r in shipped}) >= 10  # the networks of the report's pictures
     for r in shipped[::3]:  # every third: each redraw takes a second or two

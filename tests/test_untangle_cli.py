@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from _gif import read_gif
 from isotopy.cli import main
 from isotopy.errors import InputError
+from isotopy.untangle.certificate import edge_fractions
 from isotopy.untangle.families import make_link
 from isotopy.untangle.link import save_link
 from isotopy.untangle.search import SearchConfig, search
@@ -28,7 +30,8 @@ def test_a_threaded_unlink_is_certified_and_its_certificate_rechecked(tmp_path, 
     assert rc == 0
     assert line.startswith("split: certified (depth ") and "networks tried, verified in" in line
     assert len(line.splitlines()) == 1
-    assert (out / "untangle.gif").read_bytes()[:6] == b"GIF89a"
+    gif = read_gif(out / "untangle.gif")  # the report's encoding: 640 px, 6 s, end held
+    assert gif["size"][0] == 640 and gif["seconds"] >= 6 and gif["last_held_s"] >= 1
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["files"]) == {
         "network.json",
@@ -49,6 +52,20 @@ def test_a_threaded_unlink_is_certified_and_its_certificate_rechecked(tmp_path, 
     assert _out(capsys) == (
         "certificate rejected: the SHA-256 of 'network.safetensors' does not match the manifest"
     )
+
+
+def test_the_edge_penalty_keeps_the_curves_off_the_edges_of_the_tanh_cube():
+    # plain search: the certified network presses the curves into the cube's edges; with the
+    # edge penalty (the CLI's default) the same instance certifies with them in the middle
+    link = make_link("threaded", 3)
+    plain = search(link, SearchConfig(networks=16, steps=500))
+    kept = search(link, SearchConfig(networks=16, steps=500, edge_penalty=1.0))
+    assert plain.certified and kept.certified
+    assert max(edge_fractions(plain.network, link)) > 0.2
+    assert max(edge_fractions(kept.network, link)) <= 0.2
+    assert verify(kept.network, link).verified
+    with pytest.raises(InputError, match="edge_penalty must be a number >= 0"):
+        SearchConfig(edge_penalty=-1.0)
 
 
 def test_a_link_file_is_read_and_certified(tmp_path, capsys):

@@ -39,6 +39,14 @@ def register(sub) -> None:
         "--depths", default="3,4,5", help="hidden tanh layers of the batches, taken in turn"
     )
     p.add_argument("--search-seed", type=int, default=0, help="seed of the search")
+    p.add_argument(
+        "--edge-penalty",
+        type=float,
+        default=1.0,
+        metavar="LAMBDA",
+        help="λ of the edge penalty while searching: keeps the curves off the edges of the "
+        "tanh cube, so the certificate's animation can be read (0: plain, faster)",
+    )
     p.add_argument("--no-animation", action="store_true", help="leave the GIF out")
     p.set_defaults(func=run)
 
@@ -104,7 +112,11 @@ def run(args) -> int:
     if not depths:
         raise InputError("--depths must name at least one depth, such as '3,4,5'")
     config = SearchConfig(
-        networks=args.networks, steps=args.steps, depths=depths, seed=args.search_seed
+        networks=args.networks,
+        steps=args.steps,
+        depths=depths,
+        seed=args.search_seed,
+        edge_penalty=args.edge_penalty,
     )
     found = search(link, config, progress=lambda m: print(m, file=sys.stderr))
     if not found.certified:

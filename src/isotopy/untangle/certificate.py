@@ -41,9 +41,11 @@ __all__ = [
     "CertificateCheck",
     "write_certificate",
     "check_certificate",
+    "edge_fractions",
     "is_certificate",
     "network_files",
     "to_network",
+    "write_animation",
 ]
 
 CERTIFICATE_FORMAT = "isotopy-untangle-certificate"
@@ -120,14 +122,39 @@ def _curve_points(link, per_component: int = 600):
     return np.concatenate(pts), np.concatenate(labels)
 
 
-def write_animation(net: PlainNetwork, link, path, *, frames: int = 48, size: int = 400):
+def edge_fractions(net: PlainNetwork, link) -> list[float]:
+    """Share of the curves' points on an edge of the tanh cube (any unit within 0.05 of ±1,
+    :func:`isotopy.topology.saturation.edge_fraction`) after each tanh stage of ``net``."""
+    from ..topology.saturation import edge_fraction
+
+    h, out = _curve_points(link)[0], []
+    for s in net.stages:
+        if s == "tanh":
+            h = np.tanh(h)
+            out.append(edge_fraction(h))
+        else:
+            h = h @ np.asarray(s.weight).T + np.asarray(s.bias)
+    return out
+
+
+def write_animation(
+    net: PlainNetwork,
+    link,
+    path,
+    *,
+    frames: int = 96,
+    size: int = 640,
+    fps: float = 16,
+    hold: float = 1.5,
+):
     """The network's stages applied gradually to the curves, as a GIF (the project's morph
-    animation: :func:`isotopy.animate.animate_layers`)."""
-    from ..animate import animate_layers
+    animation: :func:`isotopy.animate.morph_frames`): by default the report's encoding, 96
+    frames at 16 a second (6 s), the end held 1.5 s more, 640 px wide."""
+    from ..animate import Animation, morph_frames
 
     X, y = _curve_points(link)
-    anim = animate_layers(to_network(net), X, y, frames=frames, size=size, fps=16)
-    anim.save(str(path), "gif")
+    frames_ = morph_frames(to_network(net), X, y, frames=frames)
+    Animation(frames_, fps=fps, size=size, hold=hold).save(str(path), "gif")
 
 
 def _sha256(path: Path) -> str:

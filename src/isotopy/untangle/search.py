@@ -13,7 +13,11 @@ affine map's |det W| is kept away from zero by the penalty
 
     λ · Σ_l max(0, log τ − log |det W_l|)²,
 
-zero while |det W_l| >= τ. Batches take the depths in turn (3, 4, 5, 3, 4, ...) and
+zero while |det W_l| >= τ. With ``edge_penalty`` λ_e > 0 the library's edge penalty
+(:mod:`isotopy.train.penalties`, bound 1.5) is added at full strength from the first step,
+so the curves stay off the edges of the tanh cube and the certified network's stages can be
+looked at (docs/untangle.md: measured, the same instances certify, the search is slower).
+Batches take the depths in turn (3, 4, 5, 3, 4, ...) and
 network seeds ``seed``, ``seed + 1``, ... in order, so a search is deterministic given its
 seed and settings.
 
@@ -52,6 +56,10 @@ class SearchConfig:
     tube: float = 0.3  # tube radius, as a share of the least distance between components
     det_floor: float = 0.05  # τ: |det W| below it is penalised
     det_penalty: float = 0.1  # λ of that penalty
+    # λ of the edge penalty, from the first step (candidates are looked for from step
+    # check_every on, long before a ramp would end); 0: plain, fastest, and the curves end
+    # pressed into the cube's edges (0.4-0.9 of their points at the last layer)
+    edge_penalty: float = 0.0
     check: int = 4000  # curve points per class of the pre-check that orders candidates
     check_every: int = 250  # steps between looks for candidates
     verify_per_check: int = 2  # candidates verified at each look, best margin first
@@ -73,8 +81,10 @@ class SearchConfig:
                 raise InputError(f"{name} must be a number > 0, got {v!r}")
         if not self.tube < 0.5:
             raise InputError(f"tube must be below 0.5 (tubes would meet), got {self.tube}")
-        if not (np.isfinite(self.det_penalty) and self.det_penalty >= 0):
-            raise InputError(f"det_penalty must be a number >= 0, got {self.det_penalty!r}")
+        for name in ("det_penalty", "edge_penalty"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= 0):
+                raise InputError(f"{name} must be a number >= 0, got {v!r}")
 
 
 @dataclass
@@ -235,6 +245,7 @@ def _backend(net) -> str:
 def _trainer(X, y, depth: int, n: int, first_seed: int, config: SearchConfig):
     from ..nn import Network
     from ..train import Trainer
+    from ..train.config import EDGE_BOUND
 
     net = Network(3, (3,) * depth, "tanh", 2, n_networks=n, seed=first_seed)
     penalty = _det_penalty(config.det_floor, config.det_penalty) if config.det_penalty else None
@@ -245,6 +256,8 @@ def _trainer(X, y, depth: int, n: int, first_seed: int, config: SearchConfig):
         lr=config.lr,
         seed=first_seed,
         penalty=penalty,
+        edge_penalty=config.edge_penalty,
+        edge_bound=EDGE_BOUND,
         record_every=config.steps,
         backend=_backend(net),
         quiet=True,

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+# how the report's animations are encoded: quick, full (96 frames at 16 per second: a 6 s
+# loop, then the end state held 1.5 s; 640 px wide)
+ENCODING = {
+    True: {"size": 192, "fps": 16, "hold": 0.5},
+    False: {"size": 640, "fps": 16, "hold": 1.5},
+}
+
 
 def config(ctx, cls, **full):
     """The settings ``cls`` as this report runs them: ``cls.quick()`` in quick mode, else

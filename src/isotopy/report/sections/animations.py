@@ -15,17 +15,10 @@ import html
 
 import numpy as np
 
-from ._settings import config
+from ._settings import ENCODING, config
 
 TITLE = "Layers as continuous deformations (animations)"
 EXPERIMENTS = ("animations",)
-
-# how the animations are encoded: quick, full (96 frames at 16 per second: a 6 s loop, then
-# the end state held 1.5 s; 640 px wide)
-ENCODING = {
-    True: {"size": 192, "fps": 16, "hold": 0.5},
-    False: {"size": 640, "fps": 16, "hold": 1.5},
-}
 
 INTRO = (
     "<p>Every animation applies the network's stages one after another along "

@@ -16,7 +16,7 @@ import html
 
 import numpy as np
 
-from ._settings import config
+from ._settings import ENCODING, config
 from ._views import line3d, write_view
 
 TITLE = "Linked tori, drawn"
@@ -266,7 +266,7 @@ def _morph(ctx, objects, cfg, run) -> str:
     fr.meta.pop("cameras", None)
     fr.meta["camera"] = broad_camera([end["a"], end["b"]], across=end["pb"] - end["pa"])
     path, rel = ctx.file("w3_morph.gif")
-    Animation(fr, fps=16, size=640 if not ctx.quick else 256, hold=1.5).save(path)
+    Animation(fr, **ENCODING[ctx.quick]).save(path)
     tag = ctx.embed(
         rel,
         caption=(
