@@ -52,7 +52,7 @@ def hardest(rows):
 def shown_certificate(res, *, edge_penalty: float = SHOWN_EDGE_PENALTY) -> dict | None:
     """A certificate to look at: the hardest certified instance of the census ``res``
     (:func:`hardest`), searched again with the edge penalty. The census searches plainly
-    (fastest), and its networks end with 40-90% of the curves' points on an edge of the tanh
+    (fastest), and its networks end with 55-96% of the curves' points on an edge of the tanh
     cube, where the picture is a flat band; the penalised search keeps them off the edges.
 
     Returns None when the census certified nothing; else a dict: ``row`` (the census row),

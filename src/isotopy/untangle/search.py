@@ -14,9 +14,10 @@ affine map's |det W| is kept away from zero by the penalty
     λ · Σ_l max(0, log τ − log |det W_l|)²,
 
 zero while |det W_l| >= τ. With ``edge_penalty`` λ_e > 0 the library's edge penalty
-(:mod:`isotopy.train.penalties`, bound 1.5) is added at full strength from the first step,
-so the curves stay off the edges of the tanh cube and the certified network's stages can be
-looked at (docs/untangle.md: measured, the same instances certify, the search is slower).
+(:mod:`isotopy.train.penalties`, bound 1.5) on ``edge_points`` fixed points of the curves
+(the points an animation draws) is added at full strength from the first step, so the
+curves stay off the edges of the tanh cube and the certified network's stages can be looked
+at (docs/untangle.md: what it costs and what it changes).
 Batches take the depths in turn (3, 4, 5, 3, 4, ...) and
 network seeds ``seed``, ``seed + 1``, ... in order, so a search is deterministic given its
 seed and settings.
@@ -58,8 +59,9 @@ class SearchConfig:
     det_penalty: float = 0.1  # λ of that penalty
     # λ of the edge penalty, from the first step (candidates are looked for from step
     # check_every on, long before a ramp would end); 0: plain, fastest, and the curves end
-    # pressed into the cube's edges (0.4-0.9 of their points at the last layer)
+    # pressed into the cube's edges (55-96% of their points at some layer)
     edge_penalty: float = 0.0
+    edge_points: int = 512  # curve points the edge penalty is measured on (evenly spaced)
     check: int = 4000  # curve points per class of the pre-check that orders candidates
     check_every: int = 250  # steps between looks for candidates
     verify_per_check: int = 2  # candidates verified at each look, best margin first
@@ -67,7 +69,16 @@ class SearchConfig:
     seed: int = 0  # of the data and of network 0
 
     def __post_init__(self):
-        for name in ("networks", "per_batch", "steps", "points", "curve", "check", "check_every"):
+        for name in (
+            "networks",
+            "per_batch",
+            "steps",
+            "points",
+            "curve",
+            "check",
+            "check_every",
+            "edge_points",
+        ):
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.verify_per_check, "verify_per_check", minimum=0)
         check_positive_int(self.max_boxes, "max_boxes")
@@ -189,6 +200,40 @@ def _det_penalty(floor: float, strength: float):
     return penalty
 
 
+def _edge_on_curves(link, config: SearchConfig):
+    """The edge penalty on ``config.edge_points`` evenly spaced points of the curves, in
+    normalised coordinates: ``penalty(net, xb) -> (N,)`` (``xb`` is not used)."""
+    import torch
+
+    from ..train.config import EDGE_BOUND
+    from ..train.penalties import edge_penalty
+
+    centre, scale = _normaliser(link)
+    pts = _check_points(link, config.edge_points)[0]
+    pick = np.linspace(0, len(pts) - 1, min(config.edge_points, len(pts))).round().astype(int)
+    P = torch.as_tensor(((pts[pick] - centre) / scale).astype(np.float32))
+    edge = edge_penalty(config.edge_penalty, bound=EDGE_BOUND)
+
+    def penalty(net, xb):
+        return edge(net, P.expand(net.n_networks, -1, -1))
+
+    return penalty
+
+
+def _penalty(link, config: SearchConfig):
+    """The determinant floor's penalty plus, when asked, the edge penalty on the curves."""
+    parts = []
+    if config.det_penalty:
+        parts.append(_det_penalty(config.det_floor, config.det_penalty))
+    if config.edge_penalty:
+        parts.append(_edge_on_curves(link, config))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return lambda net, xb: sum(p(net, xb) for p in parts)
+
+
 def to_plain(net, index: int, centre, scale: float) -> PlainNetwork:
     """Network ``index`` of a batched isotopy network as a :class:`PlainNetwork` acting on
     the link's own coordinates (x ↦ (x − centre) / scale folded into its first affine map)."""
@@ -242,13 +287,11 @@ def _backend(net) -> str:
     return "eager"
 
 
-def _trainer(X, y, depth: int, n: int, first_seed: int, config: SearchConfig):
+def _trainer(X, y, depth: int, n: int, first_seed: int, config: SearchConfig, penalty):
     from ..nn import Network
     from ..train import Trainer
-    from ..train.config import EDGE_BOUND
 
     net = Network(3, (3,) * depth, "tanh", 2, n_networks=n, seed=first_seed)
-    penalty = _det_penalty(config.det_floor, config.det_penalty) if config.det_penalty else None
     return Trainer(
         net,
         X,
@@ -256,8 +299,6 @@ def _trainer(X, y, depth: int, n: int, first_seed: int, config: SearchConfig):
         lr=config.lr,
         seed=first_seed,
         penalty=penalty,
-        edge_penalty=config.edge_penalty,
-        edge_bound=EDGE_BOUND,
         record_every=config.steps,
         backend=_backend(net),
         quiet=True,
@@ -320,13 +361,14 @@ def search(link, config: SearchConfig | None = None, *, progress=None, threads: 
     norm = _normaliser(link)
     X, y = training_data(link, config, min_distance(link))
     checks = _check_points(link, config.check)
+    penalty = _penalty(link, config)
     out = SearchResult(None, None, 0, 0, config=asdict(config))
     with _threads(threads):
         while out.tried < config.networks and not out.certified:
             depth = config.depths[len(out.batches) % len(config.depths)]
             t0 = time.perf_counter()
             n = min(config.per_batch, config.networks - out.tried)
-            trainer = _trainer(X, y, depth, n, config.seed + out.tried, config)
+            trainer = _trainer(X, y, depth, n, config.seed + out.tried, config, penalty)
             out.tried += n
             row = _batch(trainer, link, norm, checks, config, out)
             row["seconds"] = round(time.perf_counter() - t0, 3)
