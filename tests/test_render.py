@@ -76,3 +76,43 @@ def test_training_curves_and_plotly(tmp_path):
     assert '"type":"scatter3d"' in text.replace(" ", "")
     external = re.findall(r"<script[^>]*\ssrc=", text)
     assert not external  # self-contained: plotly.js is embedded, no script is fetched
+
+
+def test_a_3d_panels_title_is_moved_above_labels_that_rise_into_it():
+    import matplotlib.pyplot as plt
+
+    from isotopy.render.mpl import titles_above_3d
+
+    def panel():
+        fig = plt.figure(figsize=(4.2, 4.2))
+        ax = fig.add_subplot(projection="3d")
+        ax.view_init(-45, 52, -110)  # the camera of a layer seen along its separating plane
+        for set_label, name in zip(
+            (ax.set_xlabel, ax.set_ylabel, ax.set_zlabel), ("unit 1", "unit 2", "unit 3")
+        ):
+            set_label(name, fontsize=8)
+        ax.set_title("hidden layer 3, tanh", fontsize=10)
+        return fig, ax
+
+    def overlap(fig, ax) -> float:
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        title = ax.title.get_window_extent(r)
+        ax.title.set_visible(False)
+        rest = ax.get_tightbbox(r)
+        ax.title.set_visible(True)
+        return rest.y1 - title.y0  # > 0: the drawing reaches into the title
+
+    fig, ax = panel()
+    assert overlap(fig, ax) > 0  # matplotlib's own place for a 3-D title is on the labels
+    titles_above_3d(fig)
+    assert overlap(fig, ax) <= 0
+    plt.close(fig)
+    fig, ax = panel()
+    ax.view_init(20, -60)  # a camera with room above the box: the title stays
+    fig.canvas.draw()
+    before = ax.title.get_window_extent(fig.canvas.get_renderer()).y0
+    titles_above_3d(fig)
+    fig.canvas.draw()
+    assert ax.title.get_window_extent(fig.canvas.get_renderer()).y0 == before
+    plt.close("all")

@@ -205,15 +205,39 @@ def draw_scene(
     -------
     matplotlib.figure.Figure
     """
+    own_figure = ax is None
     fig, ax = _new_axes(ax, scene.dim, figsize)
     {1: _draw_1d, 2: _draw_2d, 3: _draw_3d}[scene.dim](scene, ax, point_size, show_grid)
     _label_axes(scene, ax)
     if scene.dim < 3:
         ax.tick_params(labelsize=7)
     if title:
-        # a 3-D panel's axis labels can rise above its box: its title keeps clear of them
-        ax.set_title(scene.title, fontsize=10, pad=14 if scene.dim == 3 else 6)
+        ax.set_title(scene.title, fontsize=10)
+        if scene.dim == 3 and own_figure:
+            titles_above_3d(fig)
     return fig
+
+
+def titles_above_3d(fig, pad_px: float = 4.0) -> None:
+    """Move a 3-D panel's title up where the panel's drawing reaches into it: seen from some
+    cameras the projected box's tick labels and axis names rise above the axes' rectangle,
+    where the title would sit on them. Draws the figure once (3-D labels are placed while
+    drawing); titles with room below them stay where they are."""
+    panels = [ax for ax in fig.axes if ax.name == "3d" and ax.get_title()]
+    if not panels:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in panels:
+        bottom = ax.title.get_window_extent(renderer).y0
+        ax.title.set_visible(False)
+        box = ax.get_tightbbox(renderer)
+        ax.title.set_visible(True)
+        if box is None or box.y1 + pad_px <= bottom:
+            continue
+        y = ax.transAxes.inverted().transform((0.0, box.y1 + pad_px))[1]
+        ax.set_title(ax.get_title(), fontsize=ax.title.get_fontsize(), y=y, pad=0, va="bottom")
+        ax.title.set_y(y)  # Axes3D.set_title scales a given y by 0.92
 
 
 def plot_scene(net, X, y, stage=0, ax=None, **kwargs):
@@ -286,6 +310,7 @@ def plot_layer_strip(
             draw_scene(sc, ax, point_size=point_size)
             left += widths[j]
         top -= row_h
+    titles_above_3d(fig)
     if state:
         fig.suptitle(state, fontsize=10, color="#444444", y=1 - 0.12 / fig_h)
     return fig
