@@ -108,6 +108,47 @@ def test_wrong_answers_are_listed():
     assert "coil 1 seed 0: the diagram route says not split" in wrong
 
 
+def test_the_shown_instance_is_chosen_by_what_was_trained_not_by_time():
+    from isotopy.experiments.untangle import hardest
+
+    base = dict(
+        split=True,
+        obstruction=None,
+        obstruction_seconds=0.0,
+        diagram="split",
+        diagram_reason="",
+        diagram_seconds=0.0,
+        crossings=0,
+        certified=True,
+        depth=3,
+        margin=0.1,
+        reverified=True,
+    )
+
+    def row(family, complexity, seed, networks, seconds, certified=True):
+        return Row(
+            family,
+            complexity,
+            seed,
+            networks=networks,
+            search_seconds=seconds,
+            **{**base, "certified": certified},
+        )
+
+    rows = [
+        row("threaded", 2, 0, 96, 50.0),  # the essay's own kinds come after the others
+        row("chains", 2, 0, 16, 9.0),  # slower only because the machine was busy
+        row("chains", 2, 1, 32, 2.0),
+        row("chains", 2, 2, 32, 1.0),
+        row("chains", 1, 0, 48, 5.0),
+        row("coil", 2, 0, 96, 1.0, certified=False),
+    ]
+    assert (hardest(rows).family, hardest(rows).seed) == ("chains", 1)
+    assert hardest(rows[::-1]).seed == 1  # the order of the rows does not matter
+    assert hardest([rows[0]]).family == "threaded"
+    assert hardest([rows[-1]]) is None
+
+
 def test_progress_and_complexities(far):
     seen = []
     res = census(

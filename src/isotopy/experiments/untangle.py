@@ -38,12 +38,14 @@ SHOWN_EDGE_PENALTY = 1.0
 
 def hardest(rows):
     """The certified row of the hardest kind: a family beyond the essay's three first, then
-    the highest complexity, then the longest search; None when nothing was certified."""
+    the highest complexity, then the most networks trained before one certified (not the
+    search's seconds: the choice must not depend on the machine's load), then the family's
+    name and the lowest seed; None when nothing was certified."""
     best, key = None, None
     for r in rows:
         if not r.certified:
             continue
-        k = (r.family not in ESSAY_FAMILIES, r.complexity, r.search_seconds)
+        k = (r.family not in ESSAY_FAMILIES, r.complexity, r.networks, r.family, -r.seed)
         if key is None or k > key:
             best, key = r, k
     return best
