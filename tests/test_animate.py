@@ -181,8 +181,15 @@ def test_training_frames(trained):
     np.testing.assert_allclose(fr.points[0], _last_hidden(first, X), atol=1e-5)
     assert all(s is not None for s in fr.separators)
     assert np.all(np.diff(fr.meta["steps"]) >= 0)
+    # a tanh layer's frames give their share of points on an edge of the cube, in the title
+    from isotopy.topology.saturation import edge_fraction
+
+    assert fr.meta["edge"].shape == (15,)
+    assert fr.meta["edge"][-1] == pytest.approx(edge_fraction(_last_hidden(net, X)))
+    assert fr.titles[-1].endswith(f"edge fraction {fr.meta['edge'][-1]:.2f})")
     fr0 = training_frames(net, hist, X, y, stage=0, frames=5)
     np.testing.assert_allclose(fr0.points[3], X, atol=1e-6)  # the input never moves
+    assert fr0.meta["edge"] is None and "edge" not in fr0.titles[0]  # the input is unbounded
     with pytest.raises(InputError, match="out of range"):
         training_frames(net, hist, X, y, stage=3)
 

@@ -15,6 +15,7 @@ from ..errors import InputError, check_positive_int
 from ..paths import orient_network, permute_units
 from ..scene import separator_geometry
 from ..scene.build import stage_words
+from ..topology.saturation import bounded_image, edge_fraction
 from .frames import (
     Frames,
     _carried_points,
@@ -105,17 +106,23 @@ def training_frames(
         pos = np.linspace(0, n_s - 1, frames)
     steps = np.asarray(history.record_steps, dtype=np.float64)
     separated = k == n_rep - 1 and net.n_classes == 2 and proj is None
-    pts, grids, titles, seps_fn, step_of = [], [], [], [], []
+    pts, grids, titles, seps_fn, step_of, edges = [], [], [], [], [], []
     acc = history.train_accuracy[index]
+    # a bounded activation's frames say how many points sit on an edge of its square: plain
+    # training presses them there before an edge penalty eases them back
+    image = bounded_image(net.stages[k - 1]) if k > 0 else None
     for u in pos:
-        cur = _to_display(replay.state(u, k, base), d, proj)
+        raw = replay.state(u, k, base)
+        cur = _to_display(raw, d, proj)
         pts.append(cur[:n])
         grids.append(cur[n:].reshape(L, P, -1))
         step = float(np.interp(u, np.arange(n_s), steps))
         a = acc[min(max(int(round(step)), 0), len(acc) - 1)]  # acc[s]: after s updates
-        titles.append(
-            f"{stage_words(replay.work, k)}, step {int(round(step))} (batch accuracy {a:.2f})"
-        )
+        said = f"batch accuracy {a:.2f}"
+        if image is not None:
+            edges.append(edge_fraction(raw[:n], image))
+            said += f", edge fraction {edges[-1]:.2f}"
+        titles.append(f"{stage_words(replay.work, k)}, step {int(round(step))} ({said})")
         step_of.append(step)
         seps_fn.append(replay.readout() if separated else None)
     pts, grids = np.stack(pts), np.stack(grids)
@@ -134,6 +141,8 @@ def training_frames(
         "stage": k,
         "words": stage_words(replay.work, k),
         "steps": np.array(step_of),
+        # per frame, the share of points on an edge of a bounded activation's image (or None)
+        "edge": np.array(edges) if image is not None else None,
         "progress": np.array(step_of) / max(steps[-1], 1.0),
         "projection": None if proj is None else "top 3 principal axes of the last snapshot",
     }

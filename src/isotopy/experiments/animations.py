@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..topology.saturation import READABLE_EDGE
+from ..train.penalties import edge_step
 from ._common import fit_as_run, make_config, setting, tick
 from .first_examples import ShowcaseSettings, showcase, showcase_steps
 from .verdicts import Verdict
@@ -187,11 +189,20 @@ def _training(cfg, key: str) -> tuple[dict, dict]:
     keep = max(sum(1 for st in hist.record_steps if st <= state.step), 12)
     short = replace(hist, record_steps=hist.record_steps[:keep], snapshots=hist.snapshots[:keep])
     fr = training_frames(run_.net, short, run_.X, run_.y, frames=cfg.frames)
+    edge = fr.meta["edge"]  # per frame (the hidden layer is tanh)
+    peak = int(np.argmax(edge))
+    t = run_.train
     numbers = {
         "train_accuracy": float(hist.final_train_accuracy[0]),
         "shown_to": int(short.record_steps[-1]),
         "steps": int(hist.steps_done),
         "state": state.to_dict(),
+        # the frames on an edge: the run trains plainly before the edge penalty joins
+        "edge_peak": float(edge[peak]),
+        "edge_peak_step": int(round(fr.meta["steps"][peak])),
+        "edge_frames_over": int((edge > READABLE_EDGE).sum()),
+        "frames": int(len(edge)),
+        "edge_from": edge_step(t.steps, t.edge_start) if t.edge_penalty else None,
     }
     return numbers, {"frames": fr, "run": run_, "state": state}
 

@@ -182,17 +182,40 @@ def _training(ctx, nums, objects, gif) -> str:
         m, state = nums[name], objects[name]["state"]
         ctx.record(f"{name}.state", m["state"])
         ctx.record(f"{name}.train_accuracy", m["train_accuracy"])
+        ctx.record(f"{name}.edge_peak", m["edge_peak"])
         caption = caption.format(a=m["train_accuracy"]) + (
             f" Shown from the start to step {m['shown_to']} of {m['steps']} "
-            f"(readable state: {state.describe()})."
+            f"(readable state: {state.describe()}). " + _edge_words(m)
         )
         tags.append(gif(name, caption, state_in_titles=False))
+        during = (
+            f", up to {m['edge_peak']:.2f} in frames before the edge penalty"
+            if m["edge_frames_over"]
+            else ""
+        )
         ctx.index(
             essay,
             shows=f"training up to the {state.label()}; edge fraction {state.max_edge:.2f} "
-            "at the end",
+            f"at the end{during}",
         )
     return "<h3>Training, watched in the hidden layer</h3>" + "".join(tags)
+
+
+def _edge_words(m) -> str:
+    """What the training frames' titles say about the edges of the tanh square, in words."""
+    if m["edge_frames_over"] == 0:
+        return f"At most {m['edge_peak']:.0%} of the points lie on an edge in any frame."
+    when = (
+        f"the run trains plainly until step {m['edge_from']}, and the edge penalty then eases "
+        "them back"
+        if m["edge_from"]
+        else "the run trains without the edge penalty"
+    )
+    return (
+        f"In {m['edge_frames_over']} of {m['frames']} frames more than 20% of the points lie "
+        f"on an edge of the tanh square (up to {m['edge_peak']:.0%}, at step "
+        f"{m['edge_peak_step']}; each frame's title gives its share): {when}."
+    )
 
 
 def _lift(ctx, nums, objects, gif) -> str:
