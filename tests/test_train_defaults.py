@@ -30,6 +30,7 @@ VALUES = dict(
     edge_penalty=1.0,
     edge_bound=1.5,
     edge_start=0.5,
+    edge_ramp=1.0,
 )
 
 
@@ -150,3 +151,35 @@ def test_the_scan_sees_a_second_home(tmp_path):
         "p.add_argument('--lr', default=0.02)\n"
     )
     assert [v for _, v in _literal_defaults(f)] == [0.02, 3000, "adam", 0.02]
+
+
+def test_the_edge_penalty_schedule(capsys):
+    from isotopy.cli import main
+    from isotopy.errors import InputError
+    from isotopy.train.penalties import edge_full_step, edge_step
+
+    assert (edge_step(3000), edge_full_step(3000)) == (1500, 3000)  # halfway, to the end
+    assert edge_full_step(3000, 0.5, 0.5) == 2250
+    assert (edge_step(3000, 0.0), edge_full_step(3000, 0.0, 0.0)) == (0, 0)  # full at once
+    with pytest.raises(InputError, match="ramp must be a share"):
+        edge_full_step(3000, 0.5, 1.5)
+    assert main(["train", "--dataset", "interval", "--edge-ramp", "2", "--out", "x"]) == 2
+    assert "--edge-ramp must be a share in [0, 1], got 2.0" in capsys.readouterr().err
+
+
+def test_full_strength_from_the_first_step_keeps_every_snapshot_off_the_edges():
+    from isotopy.topology.saturation import saturation_by_stage
+
+    kw = dict(hidden=(2,), seed=0, steps=600, n=200, record_every=50)
+    ramped = isotopy.train_run("interval", edge_start=0.0, **kw)
+    full = isotopy.train_run("interval", edge_start=0.0, edge_ramp=0.0, **kw)
+
+    def worst(run):
+        h = run.history
+        return max(
+            max(saturation_by_stage(h.network_at(run.net, s), run.X).values())
+            for s in h.record_steps
+        )
+
+    assert full.train.edge_ramp == 0.0 and worst(full) <= 0.2 < worst(ramped)
+    assert full.history.final_train_accuracy[0] == 1.0

@@ -93,6 +93,7 @@ TRAIN_FLAGS = (
     "contractive",
     "edge_penalty",
     "edge_start",
+    "edge_ramp",
     "edge_bound",
     "features",
 )
@@ -162,6 +163,8 @@ def run(args) -> int:
         raise InputError(
             f"--edge-start must be a share of the steps in [0, 1), got {args.edge_start}"
         )
+    if not (math.isfinite(args.edge_ramp) and 0 <= args.edge_ramp <= 1):
+        raise InputError(f"--edge-ramp must be a share in [0, 1], got {args.edge_ramp}")
     if not 0 <= args.test_size < 1:
         raise InputError(f"--test-size must be in [0, 1), got {args.test_size}")
     if args.features is not None:

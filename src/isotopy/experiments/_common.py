@@ -286,6 +286,7 @@ def fit_as_run(net, X, y, train, *, record_every: int):
         edge_penalty=train.edge_penalty,
         edge_bound=train.edge_bound,
         edge_start=train.edge_start,
+        edge_ramp=train.edge_ramp,
     )
 
 

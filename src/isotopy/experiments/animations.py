@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..topology.saturation import READABLE_EDGE
-from ..train.penalties import edge_step
+from ..train.penalties import edge_full_step, edge_step
 from ._common import fit_as_run, make_config, setting, tick
 from .first_examples import ShowcaseSettings, showcase, showcase_steps
 from .verdicts import Verdict
@@ -203,6 +203,7 @@ def _training(cfg, key: str) -> tuple[dict, dict]:
         "edge_frames_over": int((edge > READABLE_EDGE).sum()),
         "frames": int(len(edge)),
         "edge_from": edge_step(t.steps, t.edge_start) if t.edge_penalty else None,
+        "edge_full": edge_full_step(t.steps, t.edge_start, t.edge_ramp) if t.edge_penalty else None,
     }
     return numbers, {"frames": fr, "run": run_, "state": state}
 

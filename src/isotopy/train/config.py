@@ -35,6 +35,8 @@ EDGE_BOUND = 1.5
 # 2-unit-like band, joined at full strength halfway it undoes the two curves' separation;
 # ramped in over the second half, 10 of 10 disc networks separate (docs/readable.md)
 EDGE_START = 0.5
+# the share of the rest over which it rises to full strength: all of it
+EDGE_RAMP = 1.0
 # A sweep trains many seeds of every cell: 2,000 steps are enough for 3-unit tanh networks
 # on disc_annulus, and a third fewer than a run's
 SWEEP_STEPS = 2000
@@ -90,6 +92,14 @@ class TrainConfig:
         EDGE_START,
         "the share of the steps trained plainly before the edge penalty joins "
         "(the network first finds how to separate its data)",
+        "SHARE",
+    )
+    # then rising to full strength over the rest of training (0: at full strength at once,
+    # which holds the points off the edges from the first steps; docs/readable.md)
+    edge_ramp: float = _setting(
+        EDGE_RAMP,
+        "the share of the steps after the plain part over which the edge penalty's "
+        "strength rises linearly to λ (0: full strength as soon as it joins)",
         "SHARE",
     )
     contractive: float = _setting(

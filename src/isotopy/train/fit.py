@@ -13,7 +13,7 @@ from ..errors import check_positive_int
 from .config import DEVICE, ENGINE
 from .history import History
 from .metrics import accuracy
-from .penalties import edge_step
+from .penalties import edge_full_step, edge_step
 from .trainer import OPTIMIZERS, Trainer, batch_indices
 
 __all__ = ["fit", "OPTIMIZERS", "accuracy", "batch_indices"]
@@ -41,6 +41,7 @@ def fit(
     edge_penalty: float = ENGINE.edge_penalty,  # off: the engine is plain (see .config)
     edge_bound: float = ENGINE.edge_bound,
     edge_start: float = ENGINE.edge_start,
+    edge_ramp: float = ENGINE.edge_ramp,
     compile: bool | None = None,
     backend: str | None = None,
     device=DEVICE,
@@ -79,11 +80,12 @@ def fit(
         weight penalty λ · Σ(|W|² + |b|²) over the hidden layers; L1 and L2 regularisation
         (TensorFlow Playground's) λ1 · Σ|w| and λ2 · Σw²/2 over the weights of every affine
         stage, the read-out included, biases not.
-    edge_penalty, edge_bound, edge_start : float
+    edge_penalty, edge_bound, edge_start, edge_ramp : float
         λ and bound c of the edge penalty λ · mean Σ max(|z| - c, 0)² on bounded units'
         pre-activations (:func:`isotopy.train.penalties.edge_penalty`; keeps pictures
         readable, ``docs/readable.md``), added from step ``edge_start · steps`` on and rising
-        linearly to λ at the last step. Off unless asked: ``fit`` is the plain engine, where a
+        linearly to λ over the share ``edge_ramp`` of the remaining steps (1: at the last
+        step; 0: at full strength at once). Off unless asked: ``fit`` is the plain engine, where a
         run (:class:`~isotopy.train.TrainConfig`, ``isotopy train``) has it on by default.
     compile : bool or None
         True: run each step as generated code (the "compiled" backend of
@@ -128,7 +130,7 @@ def fit(
         edge_penalty=edge_penalty,
         edge_bound=edge_bound,
         edge_from=edge_step(steps, edge_start),
-        edge_full=steps,
+        edge_full=edge_full_step(steps, edge_start, edge_ramp),
         X_test=X_test,
         y_test=y_test,
         record_every=record_every,

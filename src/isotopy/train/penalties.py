@@ -31,9 +31,12 @@ zero while every pre-activation stays within ±c (tanh(1.5) = 0.905: clear of th
 growing quadratically beyond. Unlike the weight penalty it only acts on the points that
 approach an edge, so a network may keep the large weights it needs where the data stay in
 the middle of the square. ``fit`` adds it after a plain first part of training
-(``EDGE_START``) and raises its strength linearly to λ at the last step: added from the first
-step, it can hold a network in a poor local minimum before it has found how to separate its
-data, and added at full strength at once it can undo what the network found. Its effect on
+(``EDGE_START``) and raises its strength linearly to λ at the last step (``EDGE_RAMP``):
+added from the first step, it can hold a network in a poor local minimum before it has found
+how to separate its data, and added at full strength at once it can undo what the network
+found. Where neither can happen (2 units on the disc cannot separate it, 2 units on the
+interval find the curve at once), full strength from the first step keeps every snapshot off
+the edges. Its effect on
 the showcase networks is measured in ``docs/readable.md``.
 
 Exact: ||J||_F^2 = Σ_j ||J e_j||^2 over the d_in input directions, one forward-mode
@@ -51,7 +54,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError, check_positive_int
-from .config import EDGE_BOUND, EDGE_START  # training defaults, written in .config
+from .config import EDGE_BOUND, EDGE_RAMP, EDGE_START  # training defaults, written in .config
 
 __all__ = [
     "contractive_penalty",
@@ -62,7 +65,9 @@ __all__ = [
     "edge_penalty",
     "EDGE_BOUND",
     "EDGE_SLOPE",
+    "EDGE_RAMP",
     "EDGE_START",
+    "edge_full_step",
     "edge_step",
     "PENALTIES",
 ]
@@ -223,6 +228,19 @@ def edge_step(steps: int, start: float = EDGE_START) -> int:
             f"the edge penalty's start must be a share of the steps in [0, 1), got {start}"
         )
     return int(round(start * int(steps)))
+
+
+def edge_full_step(steps: int, start: float = EDGE_START, ramp: float = EDGE_RAMP) -> int:
+    """The step at which the edge penalty reaches full strength: it joins at
+    :func:`edge_step` and rises over the share ``ramp`` in [0, 1] of the remaining steps (1:
+    at the last step; 0: at once)."""
+    ramp = float(ramp)
+    if not (np.isfinite(ramp) and 0 <= ramp <= 1):
+        raise InputError(
+            f"the edge penalty's ramp must be a share of the steps in [0, 1], got {ramp}"
+        )
+    begin = edge_step(steps, start)
+    return begin + int(round(ramp * (int(steps) - begin)))
 
 
 def edge_penalty(

@@ -199,6 +199,7 @@ def train_run(
         edge_penalty=train.edge_penalty,
         edge_bound=train.edge_bound,
         edge_start=train.edge_start,
+        edge_ramp=train.edge_ramp,
         compile=compile,
         device=device,
     )

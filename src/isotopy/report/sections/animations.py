@@ -204,7 +204,12 @@ def _training(ctx, nums, objects, gif) -> str:
 def _edge_words(m) -> str:
     """What the training frames' titles say about the edges of the tanh square, in words."""
     if m["edge_frames_over"] == 0:
-        return f"At most {m['edge_peak']:.0%} of the points lie on an edge in any frame."
+        how = (
+            " (the run takes the edge penalty at full strength from its first step)"
+            if m["edge_from"] == 0 and m["edge_full"] == 0
+            else ""
+        )
+        return f"At most {m['edge_peak']:.0%} of the points lie on an edge in any frame{how}."
     when = (
         f"the run trains plainly until step {m['edge_from']}, and the edge penalty then eases "
         "them back"
