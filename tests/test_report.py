@@ -71,6 +71,8 @@ def test_every_figure_is_indexed_legible_and_ships_a_network_that_redraws(report
         info = read_gif(gif)
         assert info["size"][0] == enc["size"], gif.name
         assert info["last_held_s"] >= enc["hold"], gif.name
+    with_runs = {f["id"] for f in data["figures"] if f.get("runs")}
+    assert {"first_examples_disc_h3", "linking_unlink_layers", "untangle_hard"} <= with_runs
     shipped = [r for f in data["figures"] for r in f.get("runs", [])]
     assert len({r["run"] for r in shipped}) >= 10  # the networks of the report's pictures
     for r in shipped[::3]:  # every third: each redraw takes a second or two

@@ -60,8 +60,11 @@ def shown_certificate(res, *, edge_penalty: float = SHOWN_EDGE_PENALTY) -> dict 
     Returns None when the census certified nothing; else a dict: ``row`` (the census row),
     ``link``, ``network`` and ``verification`` (of the penalised search when it certified,
     else the census's own), ``edge`` (edge fraction of the curves' points after each tanh
-    stage), ``census_edge`` (the same for the census's network) and ``readable_search``
-    (whether the penalised search certified)."""
+    stage), ``census_edge`` (the same for the census's network), ``readable_search``
+    (whether the penalised search certified) and, when it did, ``run``: the network as it
+    was trained (a :class:`~isotopy.train.Run` on the search's training points, in its
+    normalised coordinates, to save and redraw like any run) with ``step``, the step it
+    certified at."""
     from ..untangle.certificate import edge_fractions
     from ..untangle.search import SearchConfig, search
     from ..untangle.verify import verify
@@ -81,7 +84,10 @@ def shown_certificate(res, *, edge_penalty: float = SHOWN_EDGE_PENALTY) -> dict 
     )
     found = search(link, sc)
     net = found.network if found.certified else plain
+    run, step = _as_run(found, row) if found.certified else (None, None)
     return {
+        "run": run,
+        "step": step,
         "row": row,
         "link": link,
         "network": net,
@@ -91,6 +97,36 @@ def shown_certificate(res, *, edge_penalty: float = SHOWN_EDGE_PENALTY) -> dict 
         "readable_search": found.certified,
         "search_networks": found.tried,
     }
+
+
+def _as_run(found, row):
+    """The certifying network of a search as a Run, with the step it certified at."""
+    from dataclasses import asdict, replace
+
+    from ..train import TrainConfig
+    from ..train.runs import run_of
+
+    t, cfg = found.trained, found.config
+    train = replace(
+        TrainConfig(),
+        steps=int(t["history"].steps_done),
+        lr=cfg["lr"],
+        record_every=cfg["steps"],
+        test_size=0.0,
+        edge_penalty=cfg["edge_penalty"],
+        edge_start=0.0,
+        edge_ramp=0.0,
+    )
+    data = {
+        "file": f"isotopy untangle's search on {row.family} {row.complexity} seed {row.seed} "
+        "(tubes and curves, moved into [-1, 1]^3)",
+        "params": {},
+        "n": len(t["X"]),
+        # what TrainConfig cannot say: the determinant floor, the edge penalty on the curves
+        "search": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
+        "census_row": asdict(row),
+    }
+    return run_of(t["net"], t["history"], t["X"], t["y"], data=data, train=train), t["step"]
 
 
 def question_verdict(summary: list[dict], certificates_on_controls: int) -> Verdict:

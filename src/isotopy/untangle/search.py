@@ -103,7 +103,9 @@ class SearchResult:
     """The outcome: ``network`` (a :class:`PlainNetwork` in the link's coordinates) and its
     ``verification`` when one verified, else None; ``tried``: networks trained; ``verified``:
     networks handed to the verifier; ``batches``: one dict per batch (depth, networks,
-    candidates, seconds); ``seconds``: the whole search."""
+    candidates, seconds); ``seconds``: the whole search; ``trained``: the certifying network
+    as it was trained, in normalised coordinates (``net``, its ``history``, the training
+    points ``X``, ``y`` and the ``step`` it certified at), or None."""
 
     network: PlainNetwork | None
     verification: VerifyResult | None
@@ -112,6 +114,7 @@ class SearchResult:
     batches: list = field(default_factory=list)
     seconds: float = 0.0
     config: dict = field(default_factory=dict)
+    trained: dict | None = None
 
     @property
     def certified(self) -> bool:
@@ -331,6 +334,13 @@ def _batch(trainer, link, norm, checks, config: SearchConfig, out: SearchResult)
             out.verified += 1
             if result.verified:
                 out.network, out.verification = to_plain(net, i, centre, scale), result
+                out.trained = {
+                    "net": net.select(i),
+                    "history": trainer.history().select(i),
+                    "X": trainer.X.detach().cpu().numpy(),
+                    "y": trainer.y.detach().cpu().numpy().astype(np.int64),
+                    "step": trainer.step_count,
+                }
                 row["certified"] = {"index": i, "step": trainer.step_count, "margin": margin}
                 return row
     return row

@@ -96,6 +96,8 @@ def _animation(ctx, res) -> str:
     )
     tag = ctx.embed(
         rel,
+        run=shown["run"],
+        step=shown["step"],
         caption=(
             f"A certified case: {link.name}, {SUMMARIES[row.family]}; red class 1, blue class "
             f"0. Each stage of the network ({depth} hidden layer"
