@@ -496,6 +496,27 @@ def test_a_refused_field_shows_the_value_in_use(server, page):
     assert pg.evaluate("window.isotopy.network.hidden") == [3]
 
 
+def test_widths_being_typed_survive_a_network_that_comes_meanwhile(server, page):
+    # a data change answers with the data, then the network: the widths a user has typed
+    # and not yet applied stay in their field (a network message used to overwrite them, so
+    # that the click then applied the old widths)
+    pg = page
+    pg.goto(server.url)
+    ready(pg)
+    pg.fill("#hidden", "4,2")
+    pg.evaluate("window.__net = window.isotopy.network")
+    pg.select_option("#dataset", "spirals")
+    pg.wait_for_function("window.isotopy.network !== window.__net")  # the network came
+    assert pg.input_value("#hidden") == "4,2"
+    pg.click("#apply-net")
+    pg.wait_for_function("window.isotopy.network.hidden.join(',') === '4,2'")
+    pg.evaluate("window.__net = window.isotopy.network")
+    pg.select_option("#dataset", "two_curves")  # applied: the field follows the server again
+    pg.wait_for_function("window.isotopy.network !== window.__net")
+    assert pg.input_value("#hidden") == "4,2"
+    assert pg.evaluate("window.isotopy.network.hidden") == [4, 2]
+
+
 def test_the_readable_state_control_labels_the_views(server, page):
     pg = page
     pg.goto(server.url)

@@ -53,6 +53,7 @@ function createState() {
     csv: null,           // the uploaded file shown: {text, name}
     csvPending: null,    // a file sent and not yet answered
     sentTrain: null,     // training values sent and not yet answered
+    widthsTyped: false,  // hidden widths typed and not yet applied (kept over network replies)
     pendingHash: null,   // a link being restored: {waitData, edits, applied}
     wantView: null,      // the stage a link asked for
     linkNote: "",        // what the link cannot hold, if anything

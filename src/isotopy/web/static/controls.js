@@ -111,6 +111,7 @@ export function parseHidden(text) {
 }
 
 export function buildNetwork() {
+  S.widthsTyped = false;  // sent: the reply's widths are these
   const hidden = parseHidden($("hidden").value);
   if (hidden.some((w) => Number.isNaN(w))) {
     showError("hidden widths must be whole numbers separated by commas, such as 2,2,2");

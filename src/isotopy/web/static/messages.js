@@ -100,7 +100,8 @@ function inputNote(m) {
 function onNetwork(m) {
   S.network = m;
   $("net-repr").textContent = m.repr;
-  $("hidden").value = m.hidden.join(",");
+  // widths being typed stay: a network that comes meanwhile (the data changed) is not theirs
+  if (!S.widthsTyped) $("hidden").value = m.hidden.join(",");
   $("activation").value = m.activation;
   $("net-seed").value = m.seed;
   const sel = $("stage"); const keep = S.status ? S.status.stage : null;

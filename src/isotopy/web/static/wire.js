@@ -57,6 +57,7 @@ function wireData() {
 function wireNetwork() {
   $("apply-net").addEventListener("click", buildNetwork);
   $("hidden").addEventListener("keydown", (e) => { if (e.key === "Enter") buildNetwork(); });
+  $("hidden").addEventListener("input", () => { S.widthsTyped = true; });
   $("activation").addEventListener("change", buildNetwork);
   $("net-seed").addEventListener("change", buildNetwork);
   $("add-layer").addEventListener("click", addLayer);
