@@ -83,9 +83,9 @@ def fit(
     edge_penalty, edge_bound, edge_start, edge_ramp : float
         λ and bound c of the edge penalty λ · mean Σ max(|z| - c, 0)² on bounded units'
         pre-activations (:func:`isotopy.train.penalties.edge_penalty`; keeps pictures
-        readable, ``docs/readable.md``), added from step ``edge_start · steps`` on, rising to
-        λ over the share ``edge_ramp`` of the rest (1: at the last step; 0: at once). Off unless asked: ``fit`` is the plain engine, where a
-        run (:class:`~isotopy.train.TrainConfig`, ``isotopy train``) has it on by default.
+        readable, ``docs/readable.md``), from step ``edge_start · steps`` on, rising to λ over
+        the share ``edge_ramp`` of the rest (1: at the last step; 0: at once). Off here: ``fit``
+        is the plain engine; a run (``TrainConfig``, ``isotopy train``) has it on by default.
     compile : bool or None
         True: run each step as generated code (the "compiled" backend of
         :mod:`isotopy.train.backends`: the fused C kernel for float32 networks of affine and
