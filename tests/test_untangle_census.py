@@ -81,26 +81,35 @@ def test_census_rows_carry_obstructions_diagrams_and_times(far):
     assert d["control_certificates"] == 0 and len(d["rows"]) == 6
 
 
+# one census row's fields; each test changes what it is about
+_ROW = dict(
+    complexity=1,
+    seed=0,
+    split=True,
+    obstruction=None,
+    obstruction_seconds=0.0,
+    diagram="unknown",
+    diagram_reason="",
+    diagram_seconds=0.0,
+    crossings=0,
+    certified=True,
+    networks=1,
+    search_seconds=1.0,
+    depth=1,
+    margin=0.1,
+    reverified=True,
+)
+
+
+def _row(family: str, **changes) -> Row:
+    return Row(family, **{**_ROW, **changes})
+
+
 def test_wrong_answers_are_listed():
-    row = dict(
-        complexity=1,
-        seed=0,
-        obstruction=None,
-        obstruction_seconds=0.0,
-        diagram="unknown",
-        diagram_reason="",
-        diagram_seconds=0.0,
-        crossings=0,
-        networks=1,
-        search_seconds=1.0,
-        depth=1,
-        margin=0.1,
-        reverified=True,
-    )
     res = Census({})
     res.rows = [
-        Row("whitehead", split=False, certified=True, **row),
-        Row("coil", split=True, certified=False, **{**row, "diagram": "not split"}),
+        _row("whitehead", split=False, certified=True),
+        _row("coil", split=True, certified=False, diagram="not split"),
     ]
     assert res.control_certificates() == 1
     wrong = res.wrong()
@@ -111,28 +120,14 @@ def test_wrong_answers_are_listed():
 def test_the_shown_instance_is_chosen_by_what_was_trained_not_by_time():
     from isotopy.experiments.untangle import hardest
 
-    base = dict(
-        split=True,
-        obstruction=None,
-        obstruction_seconds=0.0,
-        diagram="split",
-        diagram_reason="",
-        diagram_seconds=0.0,
-        crossings=0,
-        certified=True,
-        depth=3,
-        margin=0.1,
-        reverified=True,
-    )
-
     def row(family, complexity, seed, networks, seconds, certified=True):
-        return Row(
+        return _row(
             family,
-            complexity,
-            seed,
+            complexity=complexity,
+            seed=seed,
             networks=networks,
             search_seconds=seconds,
-            **{**base, "certified": certified},
+            certified=certified,
         )
 
     rows = [
